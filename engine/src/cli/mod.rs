@@ -1,0 +1,119 @@
+//! Command-line interface: one file per subcommand.
+
+mod count;
+mod output;
+mod scan;
+mod search;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit code: the command failed at run time (unreadable input, I/O error).
+pub const EXIT_ERROR: u8 = 1;
+
+/// Audit every Python package installed on a machine.
+///
+/// fetter finds every Python environment (system, pyenv, uv, conda, venvs)
+/// from the filesystem alone, without running any interpreter, and lists
+/// what each has installed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "fetter",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Examples:\n  fetter scan\n  fetter --root ~/projects scan --format json\n  fetter search 'requests*'"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    scope: ScopeArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which environments a command looks at. Global: accepted before or after
+/// the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Only the environments of this interpreter or prefix (repeatable).
+    #[arg(long = "exe", short = 'e', value_name = "PATH", global = true)]
+    exes: Vec<PathBuf>,
+    /// Search this tree instead of the machine (repeatable).
+    #[arg(long = "root", value_name = "DIR", global = true)]
+    roots: Vec<PathBuf>,
+    /// Search every home under /home and /root, not only $HOME.
+    #[arg(long, global = true)]
+    all_users: bool,
+    /// Print no warnings on stderr.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> fetter::Scope {
+        fetter::Scope {
+            exes: self.exes.clone(),
+            roots: self.roots.clone(),
+            all_users: self.all_users,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List every installed distribution in scope.
+    #[command(
+        after_help = "Examples:\n  fetter scan\n  fetter --exe .venv scan --format json -o inventory.json"
+    )]
+    Scan(scan::ScanArgs),
+    /// Count environments, sites and distributions in scope.
+    #[command(after_help = "Example:\n  fetter count --format json")]
+    Count(count::CountArgs),
+    /// List installed distributions whose name matches a glob.
+    #[command(
+        after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
+    )]
+    Search(search::SearchArgs),
+}
+
+/// Output formats shared by the inventory commands.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// The versioned JSON document.
+    Json,
+    /// One row per distribution.
+    Csv,
+}
+
+/// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Scan(a) => scan::run(&cli.scope, a),
+        Command::Count(a) => count::run(&cli.scope, a),
+        Command::Search(a) => search::run(&cli.scope, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Scan the scope and report warnings on stderr (unless `--quiet`).
+fn scan_scope(scope: &ScopeArgs) -> fetter::Inventory {
+    let inv = fetter::scan::scan(&scope.scope());
+    if !scope.quiet {
+        output::print_warnings(&inv);
+    }
+    inv
+}

@@ -1,0 +1,52 @@
+//! `fetter search PATTERN`: installed distributions whose name matches a glob.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::{output, Format, ScopeArgs};
+use fetter::report::inventory as render;
+
+/// Arguments of `fetter search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// A glob over distribution names (`*`, `?`, `[abc]`); matched against
+    /// the name as written and its normalized form.
+    pattern: String,
+    /// Match case exactly (default: case-insensitive).
+    #[arg(long)]
+    case_sensitive: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// Run `fetter search`.
+pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let glob = globset::GlobBuilder::new(&args.pattern)
+        .case_insensitive(!args.case_sensitive)
+        .literal_separator(false)
+        .build()
+        .with_context(|| format!("invalid pattern {:?}", args.pattern))?
+        .compile_matcher();
+    let mut inv = super::scan_scope(scope);
+    inv.distributions
+        .retain(|d| glob.is_match(&d.name) || glob.is_match(&d.normalized_name));
+    let dists: Vec<_> = inv.distributions.iter().collect();
+    let mut out = output::open(args.output.as_ref())?;
+    let result = match args.format {
+        Format::Table => render::write_table(&inv, &dists, &mut out),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &inv)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out)),
+        Format::Csv => render::write_csv(&dists, &mut out),
+    }
+    .and_then(|_| out.flush());
+    output::finish(result, args.output.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,95 @@
+//! File reading that cannot hang or exhaust memory on hostile trees.
+//!
+//! A scan runs as root over directories users control: a FIFO where METADATA
+//! should be would block a plain `read` forever, and `/dev/zero` would never
+//! end. Every read here opens without blocking, checks that it got a regular
+//! file, and stops after a byte cap.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Largest METADATA/PKG-INFO header block read (the body is never needed).
+pub const METADATA_CAP: u64 = 256 * 1024;
+/// Largest small file read whole (`INSTALLER`, `direct_url.json`, `pyvenv.cfg`, `.pth`).
+pub const SMALL_FILE_CAP: u64 = 1024 * 1024;
+/// Largest RECORD read (a large framework can list ~100k files).
+pub const RECORD_CAP: u64 = 64 * 1024 * 1024;
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The path is not a regular file (a FIFO, device, socket or directory).
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    /// The file is larger than the cap allowed for its kind.
+    #[error("larger than the {0}-byte limit")]
+    TooLarge(u64),
+    /// An I/O error.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// Open `path` for reading without blocking (FIFOs) and require a regular file.
+pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        return Err(ReadError::NotRegular(describe_type(&ft)));
+    }
+    Ok(file)
+}
+
+fn describe_type(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    if ft.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// Read a whole file of at most `cap` bytes; a larger file is an error.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let file = open_regular(path)?;
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    Ok(buf)
+}
+
+/// Read at most `cap` bytes of a file, silently truncating (for headers).
+pub fn read_prefix(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    let file = open_regular(path)?;
+    let mut buf = Vec::new();
+    file.take(cap).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Read a small text file whole, as UTF-8.
+pub fn read_small_text(path: &Path) -> Result<String, String> {
+    let bytes = read_capped(path, SMALL_FILE_CAP).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+}

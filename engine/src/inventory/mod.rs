@@ -1,0 +1,10 @@
+//! The inventory: sites, distributions and their metadata.
+
+pub mod direct_url;
+pub mod dist;
+pub mod metadata;
+pub mod model;
+pub mod record;
+pub mod site;
+
+pub use model::*;

@@ -1,0 +1,250 @@
+//! The inventory: what a scan found, as plain serialisable data.
+//!
+//! This is the contract every downstream command (derive, validate, purge,
+//! the WASM policy plugins, audit) consumes, and its JSON form is versioned
+//! as [`INVENTORY_SCHEMA`]. Fields are only ever added; a change in meaning is
+//! a new schema version.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The schema tag written at the top of every inventory JSON document.
+pub const INVENTORY_SCHEMA: &str = "fetter.inventory/1";
+
+/// Everything one scan found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Always [`INVENTORY_SCHEMA`].
+    pub schema: String,
+    /// Python environments, sorted by prefix.
+    pub environments: Vec<Environment>,
+    /// Every site directory seen by any environment, each listed once.
+    pub sites: Vec<Site>,
+    /// Every installed distribution, sorted by site then normalized name.
+    pub distributions: Vec<Distribution>,
+    /// Security-relevant observations (not errors): duplicates, executable
+    /// `.pth` lines, externally-managed sites.
+    pub findings: Vec<Finding>,
+    /// Entries that could not be read or understood; the scan went on.
+    pub warnings: Vec<Warning>,
+}
+
+/// What kind of installation an environment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvironmentKind {
+    /// An interpreter installed by the OS or by hand (`/usr`, `/usr/local`, `/opt/...`).
+    System,
+    /// A virtual environment (a prefix holding `pyvenv.cfg`).
+    Venv,
+    /// A conda root or conda environment (a prefix holding `conda-meta/`).
+    Conda,
+    /// An interpreter under pyenv's `versions/`.
+    Pyenv,
+    /// An interpreter managed by uv (`uv python install`).
+    Uv,
+}
+
+impl EnvironmentKind {
+    /// The lowercase name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentKind::System => "system",
+            EnvironmentKind::Venv => "venv",
+            EnvironmentKind::Conda => "conda",
+            EnvironmentKind::Pyenv => "pyenv",
+            EnvironmentKind::Uv => "uv",
+        }
+    }
+}
+
+/// How a site is visible from an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteScope {
+    /// The site lies inside the environment's own prefix.
+    Own,
+    /// The site belongs to the base interpreter of a venv created with
+    /// `include-system-site-packages = true`.
+    Inherited,
+    /// The per-user site (`~/.local/lib/pythonX.Y/site-packages`).
+    User,
+}
+
+/// A reference from an environment to one of the sites on its `sys.path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteRef {
+    /// The site directory (canonical path).
+    pub path: PathBuf,
+    /// How the environment sees it.
+    pub scope: SiteScope,
+}
+
+/// One Python environment, identified by its prefix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Environment {
+    /// The environment's prefix: the directory holding `pyvenv.cfg` for a
+    /// venv, or the installation prefix (`/usr`, `~/.pyenv/versions/3.11.7`).
+    pub prefix: PathBuf,
+    /// What kind of installation this is.
+    pub kind: EnvironmentKind,
+    /// `X.Y` or `X.Y.Z` where it could be learnt from the layout, else `None`.
+    pub python_version: Option<String>,
+    /// Interpreter paths found for this environment, as found (not resolved).
+    pub interpreters: Vec<PathBuf>,
+    /// Sites on this environment's `sys.path`, in `sys.path` order.
+    pub sites: Vec<SiteRef>,
+    /// True when the environment's stdlib directory holds an
+    /// `EXTERNALLY-MANAGED` marker (PEP 668): the OS package manager owns it.
+    pub externally_managed: bool,
+    /// For a venv: the prefix of its base interpreter, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_prefix: Option<PathBuf>,
+    /// For a venv whose `home` interpreter no longer exists.
+    #[serde(default)]
+    pub base_missing: bool,
+}
+
+/// One site directory (`site-packages`, `dist-packages`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Site {
+    /// Canonical path of the directory.
+    pub path: PathBuf,
+    /// [`SiteScope::Own`] for an environment's site, [`SiteScope::User`] for a user site.
+    pub scope: SiteScope,
+    /// Prefix of the environment the site belongs to (`None` for user sites).
+    pub environment: Option<PathBuf>,
+    /// True when the owning environment is externally managed (PEP 668).
+    pub externally_managed: bool,
+}
+
+/// Where an installed distribution's metadata lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MetadataKind {
+    /// A `*.dist-info` directory (the modern format).
+    DistInfo,
+    /// A legacy `*.egg-info` directory.
+    EggInfo,
+    /// A legacy single-file `*.egg-info` (the file is PKG-INFO).
+    EggInfoFile,
+}
+
+/// PEP 610 `direct_url.json`: where a distribution was installed from when
+/// it did not come from an index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectUrl {
+    /// The URL as recorded.
+    pub url: String,
+    /// `vcs_info.vcs` (e.g. `git`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<String>,
+    /// `vcs_info.commit_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_id: Option<String>,
+    /// `vcs_info.requested_revision`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_revision: Option<String>,
+    /// `archive_info.hashes` (or the legacy `hash`), as `algo=hex` strings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub archive_hashes: Vec<String>,
+    /// `dir_info.editable`.
+    #[serde(default)]
+    pub editable: bool,
+    /// `subdirectory`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdirectory: Option<String>,
+}
+
+/// One installed distribution.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Distribution {
+    /// The name as the metadata spells it.
+    pub name: String,
+    /// The PEP 503 normalized name (`jaraco.classes` -> `jaraco-classes`).
+    pub normalized_name: String,
+    /// The version as written in the metadata.
+    pub version: String,
+    /// False when `version` is not a valid PEP 440 version.
+    pub version_valid: bool,
+    /// The site directory holding the metadata (canonical path).
+    pub site: PathBuf,
+    /// The metadata directory or file (`…/requests-2.32.3.dist-info`).
+    pub metadata_path: PathBuf,
+    /// Which metadata format was found.
+    pub metadata_kind: MetadataKind,
+    /// Contents of `INSTALLER` (`pip`, `uv`, `conda`, …), when present.
+    pub installer: Option<String>,
+    /// True when a `REQUESTED` file is present (installed on purpose, not as a dependency).
+    pub requested: bool,
+    /// Parsed `direct_url.json`, when present and valid.
+    pub direct_url: Option<DirectUrl>,
+}
+
+/// The kinds of security-relevant observation a scan reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// Two metadata entries of one normalized name in one site.
+    DuplicateDistribution,
+    /// A `.pth` file with a line starting with `import`: it runs at every interpreter start.
+    ExecutablePth,
+    /// A site whose environment carries a PEP 668 `EXTERNALLY-MANAGED` marker.
+    ExternallyManaged,
+}
+
+/// A security-relevant observation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    /// What was observed.
+    pub kind: FindingKind,
+    /// The file or directory concerned.
+    pub path: PathBuf,
+    /// A human sentence.
+    pub message: String,
+}
+
+/// Something that could not be read or understood; the scan went on without it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// The file or directory concerned.
+    pub path: PathBuf,
+    /// What was wrong with it.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about `path`.
+    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Warning {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Inventory {
+    /// The distributions visible from `env`, in `sys.path` order of their sites.
+    pub fn distributions_of<'a>(
+        &'a self,
+        env: &'a Environment,
+    ) -> impl Iterator<Item = (&'a SiteRef, &'a Distribution)> + 'a {
+        env.sites.iter().flat_map(move |site| {
+            self.distributions
+                .iter()
+                .filter(move |d| d.site == site.path)
+                .map(move |d| (site, d))
+        })
+    }
+
+    /// Indices of the environments that list `site` on their `sys.path`.
+    pub fn environments_with_site(&self, site: &Path) -> Vec<usize> {
+        self.environments
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.sites.iter().any(|s| s.path == site))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}

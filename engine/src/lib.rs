@@ -1,0 +1,17 @@
+//! fetter: audit every Python package installed on a machine and enforce an
+//! organisation's policy on them.
+//!
+//! The pipeline, one module per stage:
+//! [`discover`] (environments, without running interpreters) →
+//! [`scan`] / [`inventory`] (sites and distributions) →
+//! checks → [`report`].
+
+pub mod discover;
+pub mod fsutil;
+pub mod inventory;
+pub mod names;
+pub mod report;
+pub mod scan;
+
+pub use discover::Scope;
+pub use inventory::Inventory;

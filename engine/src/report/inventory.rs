@@ -1,0 +1,98 @@
+//! Rendering an inventory (scan, search, count).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::inventory::{Distribution, Inventory};
+use crate::report::display_path;
+use crate::report::table::Table;
+
+/// The distributions as a table: package, version, site.
+pub fn write_table(
+    inv: &Inventory,
+    dists: &[&Distribution],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut t = Table::new(["Package", "Version", "Site"]);
+    let mut sorted: Vec<&&Distribution> = dists.iter().collect();
+    sorted.sort_by(|a, b| {
+        (&a.normalized_name, &a.version, &a.site).cmp(&(&b.normalized_name, &b.version, &b.site))
+    });
+    for d in sorted {
+        t.row([d.name.clone(), d.version.clone(), display_path(&d.site)]);
+    }
+    t.write(out)?;
+    writeln!(
+        out,
+        "\n{} distributions in {} sites of {} environments",
+        dists.len(),
+        inv.sites.len(),
+        inv.environments.len()
+    )
+}
+
+/// The distributions as CSV, one row per distribution.
+pub fn write_csv(dists: &[&Distribution], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "name",
+        "normalized_name",
+        "version",
+        "site",
+        "metadata_path",
+        "installer",
+        "requested",
+        "direct_url",
+    ])?;
+    for d in dists {
+        w.write_record([
+            d.name.as_str(),
+            &d.normalized_name,
+            &d.version,
+            &d.site.to_string_lossy(),
+            &d.metadata_path.to_string_lossy(),
+            d.installer.as_deref().unwrap_or(""),
+            if d.requested { "true" } else { "false" },
+            d.direct_url.as_ref().map(|u| u.url.as_str()).unwrap_or(""),
+        ])?;
+    }
+    w.flush()
+}
+
+/// Counts of what a scan found.
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    /// Schema tag of this document.
+    pub schema: &'static str,
+    /// Environments found.
+    pub environments: usize,
+    /// Distinct site directories.
+    pub sites: usize,
+    /// Installed distributions (one per metadata directory).
+    pub distributions: usize,
+    /// Distinct normalized names.
+    pub names: usize,
+    /// Security-relevant findings.
+    pub findings: usize,
+    /// Entries that could not be read.
+    pub warnings: usize,
+}
+
+/// Count an inventory.
+pub fn counts(inv: &Inventory) -> Counts {
+    let names: std::collections::HashSet<&str> = inv
+        .distributions
+        .iter()
+        .map(|d| d.normalized_name.as_str())
+        .collect();
+    Counts {
+        schema: "fetter.count/1",
+        environments: inv.environments.len(),
+        sites: inv.sites.len(),
+        distributions: inv.distributions.len(),
+        names: names.len(),
+        findings: inv.findings.len(),
+        warnings: inv.warnings.len(),
+    }
+}
