@@ -2,6 +2,10 @@
 
 mod count;
 mod output;
+mod purge;
+mod purge_pattern;
+mod quarantine;
+mod restore;
 mod scan;
 mod search;
 
@@ -12,6 +16,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code: the command failed at run time (unreadable input, I/O error).
 pub const EXIT_ERROR: u8 = 1;
+/// Exit code: the command line was wrong (clap uses it too).
+pub const EXIT_USAGE: u8 = 2;
 
 /// Audit every Python package installed on a machine.
 ///
@@ -78,6 +84,25 @@ enum Command {
         after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
     )]
     Search(search::SearchArgs),
+    /// Remove the named distributions (quarantined, restorable).
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv purge --name requests --dry-run\n  fetter purge -n pip --yes\n\nExit codes: 0 removed (or nothing to remove), 1 refused, not confirmed or failed, 2 usage."
+    )]
+    Purge(purge::PurgeArgs),
+    /// Remove every distribution whose normalised name matches a glob.
+    #[command(
+        name = "purge-pattern",
+        after_help = "Files are moved into a quarantine (restore with `fetter restore`) unless --no-quarantine.\npip is kept unless named outright (`-p pip`). Sites that are EXTERNALLY-MANAGED or owned by\nthe OS package manager are refused.\n\nExamples:\n  fetter --exe .venv purge-pattern -p 'django-*' --dry-run\n  fetter purge-pattern -p 'types-*' --yes\n\nExit codes: 0 removed (or nothing matched), 1 refused, not confirmed or failed, 2 usage."
+    )]
+    PurgePattern(purge_pattern::PurgePatternArgs),
+    /// Put a purge back: every file byte-identical, with its mode.
+    #[command(
+        after_help = "Examples:\n  fetter restore\n  fetter restore 20261125T134740Z-0123abcd --force\n\nExit codes: 0 restored, 1 refused (conflicts, tampering) or failed."
+    )]
+    Restore(restore::RestoreArgs),
+    /// List quarantined purges, or finish an interrupted one.
+    #[command(after_help = "Examples:\n  fetter quarantine list\n  fetter quarantine resume ID")]
+    Quarantine(quarantine::QuarantineArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -99,6 +124,10 @@ pub fn run() -> ExitCode {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
         Command::Search(a) => search::run(&cli.scope, a),
+        Command::Purge(a) => purge::run(&cli.scope, a),
+        Command::PurgePattern(a) => purge_pattern::run(&cli.scope, a),
+        Command::Restore(a) => restore::run(a),
+        Command::Quarantine(a) => quarantine::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,89 @@
+//! `fetter quarantine list|resume`: what purges are kept, and finishing an
+//! interrupted one.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{output, EXIT_ERROR};
+use fetter::purge::{self, Store};
+use fetter::report::purge::{self as render, QuarantineSummary};
+
+/// Arguments of `fetter quarantine`.
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    #[command(subcommand)]
+    command: QuarantineCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum QuarantineCommand {
+    /// List quarantines, oldest first.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// Finish a purge that was interrupted (state `incomplete`).
+    Resume {
+        /// The quarantine id.
+        id: String,
+        /// Seconds to wait for another purge of the same environment.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+        lock_wait: f64,
+    },
+}
+
+/// Output formats of `quarantine list`.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+enum ListFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// Run `fetter quarantine`.
+pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::new(purge::data_dir().map_err(anyhow::Error::msg)?);
+    match &args.command {
+        QuarantineCommand::List { format } => {
+            let (manifests, problems) = store.list();
+            let list: Vec<QuarantineSummary> =
+                manifests.iter().map(QuarantineSummary::of).collect();
+            let mut out = output::open(None)?;
+            let result = match format {
+                ListFormat::Table => render::write_quarantine_table(&list, &mut out),
+                ListFormat::Json => serde_json::to_writer_pretty(&mut out, &list)
+                    .map_err(std::io::Error::from)
+                    .and_then(|_| writeln!(out)),
+            }
+            .and_then(|_| out.flush());
+            output::finish(result, None)?;
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_ERROR)
+            })
+        }
+        QuarantineCommand::Resume { id, lock_wait } => {
+            match purge::resume(&store, id, Duration::from_secs_f64(lock_wait.max(0.0))) {
+                Ok(done) => {
+                    println!(
+                        "Finished purge {id}: {} more file(s) moved, {} emptied director(y/ies) removed.",
+                        done.files_removed,
+                        done.dirs_removed.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(EXIT_ERROR))
+                }
+            }
+        }
+    }
+}
