@@ -1,0 +1,574 @@
+//! End-to-end tests of `fetter purge-pattern`, `purge`, `restore` and
+//! `quarantine` on real venvs with real wheels installed by pip, checked
+//! against `pip list` and a byte-level snapshot of the environment.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use sha2::{Digest, Sha256};
+
+/// A venv with tiny packages installed from local wheels, and a home for
+/// fetter (its quarantine lives in `home/.local/share/fetter`).
+struct Fixture {
+    _scratch: Scratch,
+    root: PathBuf,
+    home: PathBuf,
+    venv: Venv,
+    wheels: BTreeMap<String, PathBuf>,
+}
+
+/// Packages: name, version, console script, extra modules.
+const PACKAGES: &[(&str, &str, Option<&str>, usize)] = &[
+    ("alpha-one", "1.0", Some("alpha"), 3),
+    ("alpha-two", "2.1", None, 0),
+    ("beta-keep", "0.5", Some("beta"), 1),
+    ("Cap.Pkg", "1.0", None, 0),
+];
+
+fn fixture(extra: &[(&str, &str, Option<&str>, usize)]) -> Option<Fixture> {
+    let py = python()?;
+    let s = scratch();
+    let root = s.path.clone();
+    let home = root.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let venv = Venv::create(&py, &root.join("venv"));
+    let mut wheels = BTreeMap::new();
+    for &(name, version, script, modules) in PACKAGES.iter().chain(extra) {
+        let project = tiny_project(&root, name, version, script);
+        let module = name.replace(['-', '.'], "_").to_lowercase();
+        for i in 0..modules {
+            fs::write(
+                project.join(&module).join(format!("mod{i}.py")),
+                format!("X = {i}\n"),
+            )
+            .unwrap();
+        }
+        let wheel = build_wheel(&py, &project, &root.join("wheels"));
+        venv.pip(&["install", "--no-deps", wheel.to_str().unwrap()]);
+        wheels.insert(normalize(name), wheel);
+    }
+    Some(Fixture {
+        _scratch: s,
+        root,
+        home,
+        venv,
+        wheels,
+    })
+}
+
+impl Fixture {
+    /// `fetter --exe VENV ARGS` with stdin closed (not a terminal).
+    fn fetter(&self, args: &[&str]) -> Output {
+        run(fetter(&self.home)
+            .arg("--exe")
+            .arg(&self.venv.prefix)
+            .args(args)
+            .stdin(Stdio::null()))
+    }
+
+    fn site(&self) -> PathBuf {
+        self.venv.site()
+    }
+
+    fn record_of(&self, dist_info: &str) -> PathBuf {
+        self.site().join(dist_info).join("RECORD")
+    }
+
+    fn quarantines(&self) -> serde_json::Value {
+        let out = self.fetter(&["quarantine", "list", "--format", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        json(&out.stdout)
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// Every entry below `root`, without following symlinks: directories with
+/// their mode, symlinks with their target, files with mode, owner, size,
+/// mtime and SHA-256.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(root).unwrap().to_path_buf();
+            let desc = if m.file_type().is_symlink() {
+                format!("link -> {}", fs::read_link(&p).unwrap().display())
+            } else if m.is_dir() {
+                stack.push(p.clone());
+                format!("dir {:o}", m.mode() & 0o7777)
+            } else {
+                let digest = Sha256::digest(fs::read(&p).unwrap());
+                format!(
+                    "file {:o} {}:{} {} {}.{} {:x}",
+                    m.mode() & 0o7777,
+                    m.uid(),
+                    m.gid(),
+                    m.len(),
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    digest
+                )
+            };
+            out.insert(rel, desc);
+        }
+    }
+    out
+}
+
+fn empty_dirs(snap: &BTreeMap<PathBuf, String>) -> BTreeSet<PathBuf> {
+    let dirs: Vec<&PathBuf> = snap
+        .iter()
+        .filter(|(_, d)| d.starts_with("dir "))
+        .map(|(p, _)| p)
+        .collect();
+    dirs.into_iter()
+        .filter(|d| !snap.keys().any(|k| k.parent() == Some(d.as_path())))
+        .cloned()
+        .collect()
+}
+
+fn assert_same(before: &BTreeMap<PathBuf, String>, after: &BTreeMap<PathBuf, String>) {
+    let mut diffs = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => diffs.push(format!("missing: {} ({v})", k.display())),
+            Some(w) if w != v => diffs.push(format!("changed: {}: {v} -> {w}", k.display())),
+            _ => {}
+        }
+    }
+    for k in after.keys().filter(|k| !before.contains_key(*k)) {
+        diffs.push(format!("extra: {}", k.display()));
+    }
+    assert!(diffs.is_empty(), "trees differ:\n{}", diffs.join("\n"));
+}
+
+fn without(list: &BTreeSet<(String, String)>, names: &[&str]) -> BTreeSet<(String, String)> {
+    list.iter()
+        .filter(|(n, _)| !names.contains(&n.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// purge-pattern removes exactly the matching distributions (pip list
+/// agrees), leaves the rest importable and no emptied directory behind,
+/// removes a symlink as a link; restore puts back every byte and mode.
+#[test]
+fn purge_pattern_removes_matches_and_restore_puts_everything_back() {
+    let Some(fx) = fixture(&[]) else { return };
+    let site = fx.site();
+    // A symlink inside the package pointing outside the venv, listed in
+    // RECORD: removed as a link, its target untouched.
+    let outside = fx.root.join("outside.txt");
+    fs::write(&outside, "not yours").unwrap();
+    std::os::unix::fs::symlink(&outside, site.join("alpha_one/link")).unwrap();
+    let mut rec = fs::OpenOptions::new()
+        .append(true)
+        .open(fx.record_of("alpha_one-1.0.dist-info"))
+        .unwrap();
+    writeln!(rec, "alpha_one/link,,").unwrap();
+    drop(rec);
+
+    let pip_before = fx.venv.pip_list();
+    fx.venv
+        .run_py("import alpha_one, alpha_two, beta_keep, cap_pkg");
+    let before = snapshot(&fx.venv.prefix);
+
+    let out = fx.fetter(&["purge-pattern", "-p", "ALPHA*", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fetter restore"));
+
+    assert_eq!(
+        fx.venv.pip_list(),
+        without(&pip_before, &["alpha-one", "alpha-two"])
+    );
+    fx.venv.run_py("import beta_keep, cap_pkg");
+    let after = snapshot(&fx.venv.prefix);
+    let leftovers: Vec<&PathBuf> = after
+        .keys()
+        .filter(|p| p.to_string_lossy().contains("alpha"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+    assert!(!fx.venv.prefix.join("bin/alpha").exists());
+    assert!(fx.venv.prefix.join("bin/beta").exists());
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "not yours");
+    assert_eq!(
+        empty_dirs(&after),
+        empty_dirs(&before),
+        "the purge left empty directories"
+    );
+
+    let q = fx.quarantines();
+    assert_eq!(q.as_array().unwrap().len(), 1, "{q}");
+    assert_eq!(q[0]["state"], "complete");
+    assert_eq!(q[0]["distributions"].as_array().unwrap().len(), 2);
+
+    let out = fx.fetter(&["restore"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+    assert_eq!(fx.venv.pip_list(), pip_before);
+    fx.venv.run_py("import alpha_one, alpha_two");
+    assert_eq!(fx.quarantines()[0]["state"], "restored");
+
+    // Nothing left to restore: an error, not a silent pass.
+    let out = fx.fetter(&["restore"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+}
+
+/// A capitalised dist-info is found; pip survives wildcards but goes when
+/// named; `*` needs `--all`.
+#[test]
+fn capitalised_names_pip_kept_and_star_needs_all() {
+    let Some(fx) = fixture(&[]) else { return };
+    let cap = fx.site().join("Cap_Pkg-1.0.dist-info");
+    assert!(cap.is_dir(), "the wheel keeps the capitalised name");
+    let out = fx.fetter(&["purge-pattern", "-p", "cap.pkg", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!cap.exists());
+    assert!(!fx.venv.pip_list().iter().any(|(n, _)| n == "cap-pkg"));
+
+    let before = snapshot(&fx.venv.prefix);
+    let out = fx.fetter(&["purge-pattern", "-p", "*", "--yes"]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--all"));
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+
+    let out = fx.fetter(&["purge-pattern", "-p", "*", "--all", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pip is kept"));
+    let left: Vec<String> = fx.venv.pip_list().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(left, vec!["pip".to_string()]);
+
+    // Named outright, pip is planned (dry run: the test still needs it).
+    let out = fx.fetter(&["purge-pattern", "-p", "pip", "--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("pip/__init__.py"), "{plan}");
+    let out = fx.fetter(&["purge", "--name", "PIP", "--dry-run", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["plan"]["environments"][0]["distributions"][0]["name"],
+        "pip"
+    );
+}
+
+/// Hostile RECORDs, a missing RECORD and an EXTERNALLY-MANAGED
+/// environment are refused with the file and reason named; nothing moves.
+#[test]
+fn refuses_hostile_records_missing_record_and_externally_managed() {
+    let Some(fx) = fixture(&[("gamma", "1.0", None, 0)]) else {
+        return;
+    };
+    let site = fx.site();
+    // An escape by `..`, and an absolute path.
+    let mut rec = fs::OpenOptions::new()
+        .append(true)
+        .open(fx.record_of("beta_keep-0.5.dist-info"))
+        .unwrap();
+    writeln!(rec, "../../../../../../../../../../etc/passwd,,").unwrap();
+    drop(rec);
+    let mut rec = fs::OpenOptions::new()
+        .append(true)
+        .open(fx.record_of("gamma-1.0.dist-info"))
+        .unwrap();
+    writeln!(rec, "/etc/hostname,,").unwrap();
+    drop(rec);
+    // A directory inside the site that is a symlink leading outside.
+    let outside = fx.root.join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("secret"), "keep me").unwrap();
+    std::os::unix::fs::symlink(&outside, site.join("alpha_one/evil")).unwrap();
+    let mut rec = fs::OpenOptions::new()
+        .append(true)
+        .open(fx.record_of("alpha_one-1.0.dist-info"))
+        .unwrap();
+    writeln!(rec, "alpha_one/evil/secret,,").unwrap();
+    drop(rec);
+    // No RECORD at all.
+    fs::remove_file(fx.record_of("alpha_two-2.1.dist-info")).unwrap();
+
+    let pip_before = fx.venv.pip_list();
+    let before = snapshot(&fx.venv.prefix);
+    let out = fx.fetter(&[
+        "purge-pattern",
+        "-p",
+        "beta*",
+        "-p",
+        "gamma",
+        "-p",
+        "alpha-*",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("RECORD line") && report.contains("etc/passwd"),
+        "{report}"
+    );
+    assert!(report.contains("/etc/hostname"), "{report}");
+    assert!(report.contains("leads outside"), "{report}");
+    assert!(report.contains("RECORD is missing"), "{report}");
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+    assert_eq!(
+        fs::read_to_string(outside.join("secret")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(fx.venv.pip_list(), pip_before);
+
+    // PEP 668: the whole environment is the OS package manager's.
+    let lib = site.parent().unwrap();
+    fs::write(
+        lib.join("EXTERNALLY-MANAGED"),
+        "[externally-managed]\nError=use apt\n",
+    )
+    .unwrap();
+    let before = snapshot(&fx.venv.prefix);
+    let out = fx.fetter(&["purge-pattern", "-p", "cap-pkg", "--yes"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("EXTERNALLY-MANAGED") && report.contains("OS package manager"),
+        "{report}"
+    );
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+}
+
+/// Without --yes and without a terminal nothing moves; --dry-run lists the
+/// files; --no-quarantine deletes without a quarantine.
+#[test]
+fn confirmation_dry_run_and_no_quarantine() {
+    let Some(fx) = fixture(&[]) else { return };
+    let before = snapshot(&fx.venv.prefix);
+    let out = fx.fetter(&["purge-pattern", "-p", "beta-keep"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    let out = fx.fetter(&["purge-pattern", "-p", "beta-keep", "--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("beta_keep/__init__.py") && plan.contains("bin/beta"),
+        "{plan}"
+    );
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+
+    let out = fx.fetter(&[
+        "purge-pattern",
+        "-p",
+        "beta-keep",
+        "--no-quarantine",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!fx.venv.pip_list().iter().any(|(n, _)| n == "beta-keep"));
+    assert!(!fx.site().join("beta_keep").exists());
+    assert_eq!(fx.quarantines().as_array().unwrap().len(), 0);
+
+    let out = fx.fetter(&["purge-pattern", "-p", "no-such-*", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing to purge"));
+}
+
+/// A file that reappeared (a reinstall) blocks restore, named, unless
+/// --force; a tampered quarantine is refused.
+#[test]
+fn restore_refuses_conflicts_and_tampering_unless_forced() {
+    let Some(fx) = fixture(&[]) else { return };
+    let pip_before = fx.venv.pip_list();
+    let before = snapshot(&fx.venv.prefix);
+    let out = fx.fetter(&["purge-pattern", "-p", "alpha-one", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let id = fx.quarantines()[0]["id"].as_str().unwrap().to_string();
+
+    fx.venv.pip(&[
+        "install",
+        "--no-deps",
+        fx.wheels["alpha-one"].to_str().unwrap(),
+    ]);
+    let out = fx.fetter(&["restore", &id]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reappeared") && err.contains("alpha_one"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+
+    // Tamper with a quarantined file: refused even with the conflict gone.
+    let qdir = fx.home.join(".local/share/fetter/quarantine").join(&id);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(qdir.join("manifest.json")).unwrap()).unwrap();
+    let init = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["original"]
+                .as_str()
+                .unwrap()
+                .ends_with("alpha_one/__init__.py")
+        })
+        .unwrap();
+    let stored = qdir.join(init["stored"].as_str().unwrap());
+    let original = fs::read(&stored).unwrap();
+    let mode = fs::metadata(&stored).unwrap().permissions().mode();
+    fs::set_permissions(&stored, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(&stored, "import os  # planted\n").unwrap();
+    let out = fx.fetter(&["restore", &id]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    fs::write(&stored, &original).unwrap();
+    fs::set_permissions(&stored, fs::Permissions::from_mode(mode)).unwrap();
+
+    let out = fx.fetter(&["restore", &id, "--force"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(fx.venv.pip_list(), pip_before);
+    // Every quarantined file is back byte for byte (the reinstall wrote
+    // the same paths, so the tree matches apart from directory mtimes).
+    let after = snapshot(&fx.venv.prefix);
+    for (path, desc) in &before {
+        if path.to_string_lossy().contains("alpha_one") && desc.starts_with("file ") {
+            let now = after.get(path).map(String::as_str).unwrap_or("missing");
+            let digest = |d: &str| d.rsplit(' ').next().unwrap().to_string();
+            assert_eq!(digest(now), digest(desc), "{}", path.display());
+        }
+    }
+}
+
+/// Poll until `pred` holds or `limit` passes.
+fn wait_for(limit: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if pred() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn files_in(dir: &Path) -> usize {
+    fs::read_dir(dir).map(|rd| rd.count()).unwrap_or(0)
+}
+
+/// Start a purge of `pattern` that pauses before each file; returns the
+/// child and the quarantine's `files/` directory once `moved` files moved.
+fn start_slow_purge(fx: &Fixture, pattern: &str, moved: usize) -> (std::process::Child, PathBuf) {
+    let qroot = fx.home.join(".local/share/fetter/quarantine");
+    let known: BTreeSet<PathBuf> = fs::read_dir(&qroot)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    let child = fetter(&fx.home)
+        .arg("--exe")
+        .arg(&fx.venv.prefix)
+        .args(["purge-pattern", "-p", pattern, "--yes"])
+        .env("FETTER_TEST_PAUSE_BETWEEN_FILES_MS", "150")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut files = PathBuf::new();
+    let ok = wait_for(Duration::from_secs(60), || {
+        let fresh = fs::read_dir(&qroot)
+            .map(|rd| rd.flatten().map(|e| e.path()).find(|p| !known.contains(p)))
+            .ok()
+            .flatten();
+        if let Some(q) = fresh {
+            files = q.join("files");
+            return files_in(&files) >= moved;
+        }
+        false
+    });
+    assert!(ok, "the purge never got going");
+    (child, files)
+}
+
+/// SIGKILL half-way through a purge: the manifest is intact, `restore`
+/// returns every byte, or `quarantine resume` finishes the purge. A second
+/// purge of the same environment meanwhile is refused, not interleaved.
+#[test]
+fn killed_purge_can_be_restored_or_resumed_and_purges_do_not_interleave() {
+    let Some(fx) = fixture(&[("many-files", "3.0", Some("many"), 12)]) else {
+        return;
+    };
+    let pip_before = fx.venv.pip_list();
+    let before = snapshot(&fx.venv.prefix);
+
+    // Kill, then restore.
+    let (mut child, files) = start_slow_purge(&fx, "many-files", 3);
+    let out = fx.fetter(&[
+        "purge-pattern",
+        "-p",
+        "beta-keep",
+        "--yes",
+        "--lock-wait",
+        "0.3",
+    ]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another fetter purge"), "{err}");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let moved = files_in(&files);
+    assert!(moved >= 3, "{moved} files moved before the kill");
+    let q = fx.quarantines();
+    assert_eq!(q[0]["state"], "incomplete", "{q}");
+    assert!(q[0]["files"].as_u64().unwrap() > moved as u64, "{q}");
+    let out = fx.fetter(&["restore"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+    assert_eq!(fx.venv.pip_list(), pip_before);
+
+    // Kill, then finish the purge, then restore it all.
+    let (mut child, _) = start_slow_purge(&fx, "many-files", 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let q = fx.quarantines();
+    let id = q[1]["id"].as_str().unwrap().to_string();
+    assert_eq!(q[1]["state"], "incomplete", "{q}");
+    let out = fx.fetter(&["quarantine", "resume", &id]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(fx.venv.pip_list(), without(&pip_before, &["many-files"]));
+    assert!(!fx.site().join("many_files").exists());
+    assert!(!fx.venv.prefix.join("bin/many").exists());
+    let out = fx.fetter(&["restore", &id]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+}
+
+/// `FETTER_DATA_DIR` moves the quarantine (tests and dedicated volumes).
+#[test]
+fn data_dir_override_is_honoured() {
+    let Some(fx) = fixture(&[]) else { return };
+    let data = fx.root.join("data");
+    let out = run(fetter(&fx.home)
+        .env("FETTER_DATA_DIR", &data)
+        .arg("--exe")
+        .arg(&fx.venv.prefix)
+        .args(["purge-pattern", "-p", "alpha-two", "--yes"])
+        .stdin(Stdio::null()));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(files_in(&data.join("quarantine")), 1);
+    assert!(!fx.home.join(".local/share/fetter/quarantine").exists());
+}
