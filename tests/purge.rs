@@ -572,3 +572,46 @@ fn data_dir_override_is_honoured() {
     assert_eq!(files_in(&data.join("quarantine")), 1);
     assert!(!fx.home.join(".local/share/fetter/quarantine").exists());
 }
+
+/// A quarantine on another filesystem (tmpfs) takes the copy + fsync +
+/// remove path both ways; bytes, modes and times still come back.
+#[test]
+fn cross_device_quarantine_round_trips() {
+    let shm = Path::new("/dev/shm");
+    let Some(fx) = fixture(&[]) else { return };
+    let same_device = fs::metadata(shm)
+        .map(|m| m.dev() == fs::metadata(&fx.venv.prefix).unwrap().dev())
+        .unwrap_or(true);
+    if same_device {
+        eprintln!("SKIP: no /dev/shm on another filesystem to force a cross-device move");
+        return;
+    }
+    let data = tempfile::tempdir_in(shm).unwrap();
+    let pip_before = fx.venv.pip_list();
+    let before = snapshot(&fx.venv.prefix);
+    let with_data = |args: &[&str]| {
+        run(fetter(&fx.home)
+            .env("FETTER_DATA_DIR", data.path())
+            .arg("--exe")
+            .arg(&fx.venv.prefix)
+            .args(args)
+            .stdin(Stdio::null()))
+    };
+    let out = with_data(&[
+        "purge-pattern",
+        "-p",
+        "alpha-one",
+        "-p",
+        "beta-keep",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(
+        fx.venv.pip_list(),
+        without(&pip_before, &["alpha-one", "beta-keep"])
+    );
+    let out = with_data(&["restore"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_same(&before, &snapshot(&fx.venv.prefix));
+    assert_eq!(fx.venv.pip_list(), pip_before);
+}

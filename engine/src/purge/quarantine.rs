@@ -105,6 +105,13 @@ impl Store {
             .collect();
         dirs.sort();
         for d in dirs {
+            // A purge killed before its manifest landed moved nothing: its
+            // directory holds no manifest and an empty `files/`.
+            let unborn = !d.join(super::manifest::MANIFEST_FILE).exists()
+                && fs::read_dir(d.join("files")).map_or(true, |mut rd| rd.next().is_none());
+            if unborn {
+                continue;
+            }
             match Manifest::load(&d) {
                 Ok(m) => ok.push(m),
                 Err(e) => bad.push(e),
