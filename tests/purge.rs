@@ -571,6 +571,23 @@ fn data_dir_override_is_honoured() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(files_in(&data.join("quarantine")), 1);
     assert!(!fx.home.join(".local/share/fetter/quarantine").exists());
+
+    // Dropping deletes the quarantine for good; restore then has nothing.
+    let with_data = |args: &[&str]| {
+        run(fetter(&fx.home)
+            .env("FETTER_DATA_DIR", &data)
+            .args(args)
+            .stdin(Stdio::null()))
+    };
+    let list = json(&with_data(&["quarantine", "list", "--format", "json"]).stdout);
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let out = with_data(&["quarantine", "drop", &id]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(files_in(&data.join("quarantine")), 0);
+    let out = with_data(&["restore"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let out = with_data(&["quarantine", "drop", "../../etc"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
 }
 
 /// A quarantine on another filesystem (tmpfs) takes the copy + fsync +
@@ -613,5 +630,35 @@ fn cross_device_quarantine_round_trips() {
     let out = with_data(&["restore"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_same(&before, &snapshot(&fx.venv.prefix));
+    assert_eq!(fx.venv.pip_list(), pip_before);
+}
+
+/// Kill points across a whole purge (as soon as the quarantine directory
+/// exists, then after 1, 4, 8 and 13 files): every time, `restore` brings back
+/// the environment byte for byte.
+#[test]
+fn sigkill_at_every_stage_is_restorable() {
+    let Some(fx) = fixture(&[("many-files", "3.0", Some("many"), 12)]) else {
+        return;
+    };
+    let pip_before = fx.venv.pip_list();
+    let before = snapshot(&fx.venv.prefix);
+    for moved in [0, 1, 4, 8, 13] {
+        let (mut child, _) = start_slow_purge(&fx, "many-files", moved);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let out = fx.fetter(&["restore"]);
+        // Killed before the manifest landed, nothing had moved: there is
+        // nothing to restore, and that is said (exit 1), not hidden.
+        let unborn = moved == 0
+            && code(&out) == 1
+            && String::from_utf8_lossy(&out.stderr).contains("nothing to restore");
+        assert!(
+            code(&out) == 0 || unborn,
+            "kill after {moved}: {}",
+            text(&out)
+        );
+        assert_same(&before, &snapshot(&fx.venv.prefix));
+    }
     assert_eq!(fx.venv.pip_list(), pip_before);
 }

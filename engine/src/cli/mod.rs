@@ -100,8 +100,10 @@ enum Command {
         after_help = "Examples:\n  fetter restore\n  fetter restore 20261125T134740Z-0123abcd --force\n\nExit codes: 0 restored, 1 refused (conflicts, tampering) or failed."
     )]
     Restore(restore::RestoreArgs),
-    /// List quarantined purges, or finish an interrupted one.
-    #[command(after_help = "Examples:\n  fetter quarantine list\n  fetter quarantine resume ID")]
+    /// List quarantined purges, finish an interrupted one, or drop one.
+    #[command(
+        after_help = "Examples:\n  fetter quarantine list --format json\n  fetter quarantine resume ID\n  fetter quarantine drop ID"
+    )]
     Quarantine(quarantine::QuarantineArgs),
 }
 

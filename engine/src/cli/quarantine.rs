@@ -1,5 +1,5 @@
-//! `fetter quarantine list|resume`: what purges are kept, and finishing an
-//! interrupted one.
+//! `fetter quarantine list|resume|drop`: what purges are kept, finishing an
+//! interrupted one, and deleting one for good.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,6 +32,14 @@ enum QuarantineCommand {
         /// Seconds to wait for another purge of the same environment.
         #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
         lock_wait: f64,
+    },
+    /// Delete a quarantine and the files it keeps, for good.
+    Drop {
+        /// The quarantine id.
+        id: String,
+        /// Drop it even if the purge or restore it records was interrupted.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -69,6 +77,23 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_ERROR)
             })
         }
+        QuarantineCommand::Drop { id, force } => match store.drop_quarantine(id, *force) {
+            Ok(m) => {
+                println!(
+                    "Dropped {id}: {} file(s) deleted for good.",
+                    if m.state == fetter::purge::manifest::State::Restored {
+                        0
+                    } else {
+                        m.entries.len()
+                    }
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(EXIT_ERROR))
+            }
+        },
         QuarantineCommand::Resume { id, lock_wait } => {
             match purge::resume(&store, id, Duration::from_secs_f64(lock_wait.max(0.0))) {
                 Ok(done) => {
