@@ -62,10 +62,11 @@ pub enum PurgeError {
     /// Another purge holds an environment.
     #[error(transparent)]
     Locked(#[from] LockError),
-    /// The quarantine could not be prepared: nothing was moved.
-    #[error("cannot prepare the quarantine in {dir}: {source}; nothing was removed")]
+    /// The purge could not be prepared (quarantine not writable, a planned
+    /// file unreadable): nothing was moved.
+    #[error("cannot prepare the purge: {dir}: {source}; nothing was removed")]
     Prepare {
-        /// The quarantine directory.
+        /// The directory or file concerned.
         dir: PathBuf,
         /// The cause.
         source: io::Error,
@@ -96,7 +97,7 @@ pub fn execute(plan: &Plan, opts: &ExecuteOptions) -> Result<PurgeOutcome, Purge
     let roots: Vec<PathBuf> = plan.environments.iter().map(|e| e.root.clone()).collect();
     let _locks = lock_all(&opts.store, &roots, opts.lock_wait)?;
     let boundaries: Vec<&Boundary> = plan.environments.iter().map(|e| &e.boundary).collect();
-    let manifest = build_manifest(plan);
+    let manifest = build_manifest(plan)?;
     match opts.disposal {
         Disposal::Delete => delete_all(&manifest, &boundaries),
         Disposal::Quarantine => {
@@ -175,7 +176,7 @@ pub(super) fn boundary_for<'a>(boundaries: &[&'a Boundary], path: &Path) -> Opti
 }
 
 /// Stat and hash every planned file now, under the lock.
-fn build_manifest(plan: &Plan) -> Manifest {
+fn build_manifest(plan: &Plan) -> Result<Manifest, PurgeError> {
     let mut m = Manifest {
         schema: MANIFEST_SCHEMA.into(),
         id: new_id(),
@@ -198,18 +199,26 @@ fn build_manifest(plan: &Plan) -> Manifest {
                 metadata_path: d.metadata_path.clone(),
             });
             for path in &d.files {
-                // Gone since planning, or turned into something else: skip.
-                let Ok(Some(st)) = lstat(path) else { continue };
-                let Some(kind) = st.kind else { continue };
+                // Gone since planning: nothing to remove. Unreadable, or
+                // turned into something else: stop before anything moves,
+                // rather than leave the distribution half-removed.
+                let unreadable = |e: io::Error| PurgeError::Prepare {
+                    dir: path.clone(),
+                    source: e,
+                };
+                let Some(st) = lstat(path).map_err(unreadable)? else {
+                    continue;
+                };
+                let kind = st.kind.ok_or_else(|| {
+                    unreadable(io::Error::other(
+                        "it is no longer a file or symlink since the plan was made",
+                    ))
+                })?;
                 let (sha256, link_target) = match kind {
-                    EntryKind::File => match fileops::sha256_file(path) {
-                        Ok(h) => (Some(h), None),
-                        Err(_) => continue,
-                    },
-                    EntryKind::Symlink => match fs::read_link(path) {
-                        Ok(t) => (None, Some(t)),
-                        Err(_) => continue,
-                    },
+                    EntryKind::File => {
+                        (Some(fileops::sha256_file(path).map_err(unreadable)?), None)
+                    }
+                    EntryKind::Symlink => (None, Some(fs::read_link(path).map_err(unreadable)?)),
                 };
                 let mut parent = path.parent();
                 while let Some(p) = parent.filter(|p| env.boundary.may_prune(p)) {
@@ -244,7 +253,7 @@ fn build_manifest(plan: &Plan) -> Manifest {
     // Deepest first, so children go before their parents.
     dirs.sort_by_key(|d| std::cmp::Reverse(d.path.components().count()));
     m.dirs = dirs;
-    m
+    Ok(m)
 }
 
 /// Move every entry not yet in the quarantine, prune, mark complete.

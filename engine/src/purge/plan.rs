@@ -229,8 +229,7 @@ fn plan_files(dist: &Distribution, boundary: &Boundary) -> Result<PlannedFiles, 
     let record_path = meta.join("RECORD");
     let entries = match read_record(meta) {
         Ok(e) => e,
-        Err(e) if !record_path.exists() => {
-            let _ = e;
+        Err(_) if !record_path.exists() => {
             return Err(format!(
                 "{} is missing: the packaging spec forbids uninstalling without it \
                  (the files are unknown); reinstall with pip to rewrite it, then purge",
