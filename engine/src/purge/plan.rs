@@ -361,3 +361,144 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Environment, EnvironmentKind, Site, SiteRef, SiteScope};
+
+    /// A venv-shaped tree with one distribution `demo` installed by pip.
+    fn tree(record: &str) -> (tempfile::TempDir, Inventory, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(d.path()).unwrap().join("v");
+        let site = root.join("lib/python3.11/site-packages");
+        let info = site.join("Demo_Pkg-1.0.dist-info");
+        fs::create_dir_all(site.join("demo/__pycache__")).unwrap();
+        fs::create_dir_all(root.join("bin")).unwrap();
+        fs::create_dir_all(&info).unwrap();
+        for f in [
+            "demo/__init__.py",
+            "demo/util.py",
+            "demo/__pycache__/util.cpython-311.pyc",
+        ] {
+            fs::write(site.join(f), "x").unwrap();
+        }
+        // Another interpreter's cache, not in RECORD: goes with its module.
+        fs::write(
+            site.join("demo/__pycache__/util.cpython-312.opt-1.pyc"),
+            "x",
+        )
+        .unwrap();
+        fs::write(site.join("demo/keep.txt"), "not listed").unwrap();
+        fs::write(root.join("bin/demo"), "#!python").unwrap();
+        fs::write(info.join("METADATA"), "Name: Demo.Pkg\nVersion: 1.0\n").unwrap();
+        fs::write(info.join("INSTALLER"), "pip\n").unwrap();
+        fs::write(info.join("RECORD"), record).unwrap();
+        let mut inv = Inventory::default();
+        inv.environments.push(Environment {
+            prefix: root.clone(),
+            kind: EnvironmentKind::Venv,
+            python_version: Some("3.11".into()),
+            interpreters: vec![],
+            sites: vec![SiteRef {
+                path: site.clone(),
+                scope: SiteScope::Own,
+            }],
+            externally_managed: false,
+            base_prefix: None,
+            base_missing: false,
+        });
+        inv.sites.push(Site {
+            path: site.clone(),
+            scope: SiteScope::Own,
+            environment: Some(root.clone()),
+            externally_managed: false,
+        });
+        let mut warnings = Vec::new();
+        let dist = crate::inventory::dist::read_distribution(
+            &site,
+            &info,
+            MetadataKind::DistInfo,
+            &mut warnings,
+        )
+        .unwrap();
+        inv.distributions.push(dist);
+        (d, inv, info)
+    }
+
+    const RECORD: &str = "demo/__init__.py,sha256=x,1\ndemo/util.py,,\n\
+        demo/__pycache__/util.cpython-311.pyc,,\ndemo,,\ndemo/gone.py,,\n\
+        ../../../bin/demo,,\nDemo_Pkg-1.0.dist-info/METADATA,,\nDemo_Pkg-1.0.dist-info/RECORD,,\n";
+
+    #[test]
+    fn plans_record_files_pycache_and_metadata_only() {
+        let (_d, inv, info) = tree(RECORD);
+        let site = info.parent().unwrap().to_path_buf();
+        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        assert!(p.refused.is_empty(), "{:?}", p.refused);
+        let files: HashSet<PathBuf> = p.environments[0].distributions[0]
+            .files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(&site)
+                    .map(Path::to_path_buf)
+                    .unwrap_or(f.clone())
+            })
+            .collect();
+        for want in [
+            "demo/__init__.py",
+            "demo/util.py",
+            "demo/__pycache__/util.cpython-311.pyc",
+            "demo/__pycache__/util.cpython-312.opt-1.pyc",
+            "Demo_Pkg-1.0.dist-info/INSTALLER",
+            "Demo_Pkg-1.0.dist-info/RECORD",
+        ] {
+            assert!(
+                files.contains(Path::new(want)),
+                "{want} missing from {files:?}"
+            );
+        }
+        assert!(files.iter().any(|f| f.ends_with("bin/demo")));
+        assert!(!files.iter().any(|f| f.ends_with("keep.txt")), "{files:?}");
+        assert!(
+            !files.contains(Path::new("demo")),
+            "a directory entry is not a file"
+        );
+        assert_eq!(
+            p.environments[0].distributions[0].missing,
+            vec![site.join("demo/gone.py")]
+        );
+    }
+
+    #[test]
+    fn refuses_escapes_missing_record_and_keeps_pip() {
+        let (_d, inv, info) = tree(&format!("{RECORD}../../../../etc/shadow,,\n"));
+        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        assert_eq!(p.distribution_count(), 0);
+        let why = &p.refused[0].reason;
+        assert!(
+            why.contains("RECORD line 9") && why.contains("etc/shadow"),
+            "{why}"
+        );
+
+        let (_d, inv, info) = tree(RECORD);
+        fs::remove_file(info.join("RECORD")).unwrap();
+        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        assert!(
+            p.refused[0].reason.contains("RECORD is missing"),
+            "{:?}",
+            p.refused
+        );
+
+        let (_d, mut inv, info) = tree(RECORD);
+        inv.distributions[0].normalized_name = "pip".into();
+        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        assert_eq!((p.kept.len(), p.distribution_count()), (1, 0));
+        let p = plan(
+            &inv,
+            std::slice::from_ref(&info),
+            &PlanOptions { allow_pip: true },
+        );
+        assert_eq!(p.distribution_count(), 1);
+    }
+}
