@@ -35,8 +35,8 @@ pub struct PurgeFlags {
     #[arg(long)]
     pub no_quarantine: bool,
     /// Seconds to wait for another purge or restore of the same environment.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    pub lock_wait: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = super::purge::parse_seconds)]
+    pub lock_wait: Duration,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: PurgeFormat,
@@ -183,7 +183,7 @@ pub fn plan_confirm_execute(
             Disposal::Quarantine
         },
         store,
-        lock_wait: Duration::from_secs_f64(flags.lock_wait.max(0.0)),
+        lock_wait: flags.lock_wait,
     };
     match purge::execute(&plan, &exec) {
         Ok(outcome) => {
@@ -206,6 +206,15 @@ pub fn plan_confirm_execute(
             Ok(ExitCode::from(EXIT_ERROR))
         }
     }
+}
+
+/// Parse a number of seconds (`0.5`, `10`) for `--lock-wait`.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds (e.g. 0.5 or 10)"))
 }
 
 /// Ask a yes/no question on the terminal; anything but `y`/`yes` is no.

@@ -30,8 +30,8 @@ enum QuarantineCommand {
         /// The quarantine id.
         id: String,
         /// Seconds to wait for another purge of the same environment.
-        #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-        lock_wait: f64,
+        #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = super::purge::parse_seconds)]
+        lock_wait: Duration,
     },
     /// Delete a quarantine and the files it keeps, for good.
     Drop {
@@ -95,7 +95,7 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
             }
         },
         QuarantineCommand::Resume { id, lock_wait } => {
-            match purge::resume(&store, id, Duration::from_secs_f64(lock_wait.max(0.0))) {
+            match purge::resume(&store, id, *lock_wait) {
                 Ok(done) => {
                     println!(
                         "Finished purge {id}: {} more file(s) moved, {} emptied director(y/ies) removed.",

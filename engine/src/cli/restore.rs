@@ -19,8 +19,8 @@ pub struct RestoreArgs {
     #[arg(long)]
     force: bool,
     /// Seconds to wait for a purge of the same environment to finish.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    lock_wait: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = super::purge::parse_seconds)]
+    lock_wait: Duration,
 }
 
 /// Run `fetter restore`.
@@ -28,7 +28,7 @@ pub fn run(args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let store = Store::new(purge::data_dir().map_err(anyhow::Error::msg)?);
     let opts = RestoreOptions {
         force: args.force,
-        lock_wait: Duration::from_secs_f64(args.lock_wait.max(0.0)),
+        lock_wait: args.lock_wait,
     };
     match purge::restore(&store, args.id.as_deref(), &opts) {
         Ok(done) => {
