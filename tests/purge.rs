@@ -216,6 +216,16 @@ fn confirmation_dry_run_and_no_quarantine() {
     );
     assert_same(&before, &snapshot(&fx.venv.prefix));
 
+    // On a terminal (a pty from util-linux `script`), fetter asks.
+    if let Some(no) = ask_on_tty(&fx, "beta-keep", "n") {
+        assert_eq!(code(&no), 1, "{}", text(&no));
+        assert!(String::from_utf8_lossy(&no.stdout).contains("Proceed?"));
+        assert_same(&before, &snapshot(&fx.venv.prefix));
+        let yes = ask_on_tty(&fx, "alpha-two", "y").unwrap();
+        assert_eq!(code(&yes), 0, "{}", text(&yes));
+        assert!(!fx.venv.pip_list().iter().any(|(n, _)| n == "alpha-two"));
+    }
+
     let out = fx.fetter(&[
         "purge-pattern",
         "-p",
@@ -226,7 +236,10 @@ fn confirmation_dry_run_and_no_quarantine() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert!(!fx.venv.pip_list().iter().any(|(n, _)| n == "beta-keep"));
     assert!(!fx.site().join("beta_keep").exists());
-    assert_eq!(fx.quarantines().as_array().unwrap().len(), 0);
+    // Only the confirmed alpha-two (if a terminal was available) was
+    // quarantined; beta-keep was deleted outright.
+    let quarantined = fx.quarantines().to_string();
+    assert!(!quarantined.contains("beta-keep"), "{quarantined}");
 
     let out = fx.fetter(&["purge-pattern", "-p", "no-such-*", "--yes"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
@@ -455,4 +468,38 @@ fn sigkill_at_every_stage_is_restorable() {
         assert_same(&before, &snapshot(&fx.venv.prefix));
     }
     assert_eq!(fx.venv.pip_list(), pip_before);
+}
+
+/// Run `purge-pattern -p PATTERN` on a pseudo-terminal (util-linux
+/// `script`) and type `answer`; `None` where `script` is missing.
+fn ask_on_tty(fx: &Fixture, pattern: &str, answer: &str) -> Option<std::process::Output> {
+    let script = Path::new("/usr/bin/script");
+    if !script.is_file() {
+        eprintln!("SKIP: no /usr/bin/script to provide a terminal");
+        return None;
+    }
+    let fetter_cmd = fetter(&fx.home);
+    let mut cmd = std::process::Command::new(script);
+    for (k, v) in fetter_cmd.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let line = format!(
+        "{} --exe {} purge-pattern -p {pattern}",
+        fetter_bin().display(),
+        fx.venv.prefix.display()
+    );
+    let mut child = cmd
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+    drop(stdin);
+    Some(child.wait_with_output().unwrap())
 }
