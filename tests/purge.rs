@@ -468,6 +468,45 @@ fn sigkill_at_every_stage_is_restorable() {
         assert_same(&before, &snapshot(&fx.venv.prefix));
     }
     assert_eq!(fx.venv.pip_list(), pip_before);
+
+    // A file changed while the purge was interrupted is not moved by
+    // resume (its hash no longer matches); restore still works.
+    let (mut child, files) = start_slow_purge(&fx, "many-files", 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let qdir = files.parent().unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(qdir.join("manifest.json")).unwrap()).unwrap();
+    let pending = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "file" && !qdir.join(e["stored"].as_str().unwrap()).exists())
+        .expect("a file not yet moved");
+    let changed = PathBuf::from(pending["original"].as_str().unwrap());
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&changed)
+        .unwrap()
+        .write_all(b"# edited\n")
+        .unwrap();
+    let id = manifest["id"].as_str().unwrap();
+    let out = fx.fetter(&["quarantine", "resume", id]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("changed since") && err.contains(&*changed.to_string_lossy()),
+        "{err}"
+    );
+    assert!(changed.exists());
+    let out = fx.fetter(&["restore", id]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let mut after = snapshot(&fx.venv.prefix);
+    let mut expected = before.clone();
+    let rel = changed.strip_prefix(&fx.venv.prefix).unwrap();
+    after.remove(rel);
+    expected.remove(rel);
+    assert_same(&expected, &after);
 }
 
 /// Run `purge-pattern -p PATTERN` on a pseudo-terminal (util-linux
