@@ -17,25 +17,20 @@ use super::manifest::{Manifest, State};
 /// organisation that keeps quarantines on a dedicated volume).
 pub const DATA_DIR_ENV: &str = "FETTER_DATA_DIR";
 
-/// fetter's data directory: `$FETTER_DATA_DIR`, else
-/// `$XDG_DATA_HOME/fetter`, else `~/.local/share/fetter`.
+/// fetter's data directory ([`crate::paths::data_dir`]), which must be
+/// absolute: a quarantine relative to wherever fetter happened to run
+/// could not be found again by `fetter restore`.
 pub fn data_dir() -> Result<PathBuf, String> {
-    let abs = |v: std::ffi::OsString| {
-        let p = PathBuf::from(v);
-        p.is_absolute().then_some(p)
-    };
-    if let Some(p) = std::env::var_os(DATA_DIR_ENV).and_then(abs) {
-        return Ok(p);
+    let dir = crate::paths::data_dir();
+    if dir.is_absolute() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "the data directory for the quarantine would be {} (not absolute): \
+             set {DATA_DIR_ENV} (or XDG_DATA_HOME or HOME) to an absolute path",
+            dir.display()
+        ))
     }
-    if let Some(p) = std::env::var_os("XDG_DATA_HOME").and_then(abs) {
-        return Ok(p.join("fetter"));
-    }
-    if let Some(home) = std::env::var_os("HOME").and_then(abs) {
-        return Ok(home.join(".local/share/fetter"));
-    }
-    Err(format!(
-        "cannot find a data directory for the quarantine: set {DATA_DIR_ENV} or HOME"
-    ))
 }
 
 /// The quarantine store under a data directory.

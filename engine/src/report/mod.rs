@@ -1,7 +1,9 @@
 //! Rendering results for people (tables) and for tools (JSON, CSV).
 
+pub mod audit;
 pub mod inventory;
 pub mod purge;
+pub mod sarif;
 pub mod table;
 
 use std::path::Path;
