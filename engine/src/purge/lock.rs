@@ -68,7 +68,14 @@ pub fn lock_environment(
         lock: path.clone(),
         source,
     };
-    fs::create_dir_all(locks_dir).map_err(io_err)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(locks_dir)
+            .map_err(io_err)?;
+    }
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
