@@ -129,8 +129,11 @@ fn try_flock(file: &File) -> io::Result<bool> {
 
 #[cfg(not(unix))]
 fn try_flock(_file: &File) -> io::Result<bool> {
-    // File::try_lock is the portable form once the toolchain floor allows.
-    Ok(true)
+    // Fail closed: no purge without a lock (File::try_lock once the
+    // toolchain floor allows a portable form).
+    Err(io::Error::other(
+        "environment locking is not implemented on this platform",
+    ))
 }
 
 #[cfg(test)]
