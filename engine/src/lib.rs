@@ -6,6 +6,7 @@
 //! [`scan`] / [`inventory`] (sites and distributions) →
 //! checks → [`report`].
 
+pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;
