@@ -30,10 +30,11 @@ pub fn parse(
         )]);
     };
     let groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
+    let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, pkg) in packages.iter().enumerate() {
-        match package(pkg, i, source, base, &groups) {
+        match package(pkg, i, source, base, &groups, &extras) {
             Ok(r) => out.push(r),
             Err(e) => errors.push(e),
         }
@@ -51,6 +52,7 @@ fn package(
     source: &str,
     base: &Path,
     groups: &[String],
+    extras: &[String],
 ) -> Result<BoundRequirement, BoundError> {
     let origin = Origin::file(format!("{source} [[package]][{i}]"));
     let name = str_of(pkg, "name")
@@ -109,6 +111,13 @@ fn package(
         .get("optional")
         .and_then(|o| o.as_bool())
         .unwrap_or(false);
+    // `extra == "x"` refers to the project's extras: an optional package is
+    // allowed whatever the extras; a required one where the selected hold.
+    let marker = if optional {
+        marker.simplify_extras_with(|_| true)
+    } else {
+        marker.simplify_extras_with(|e| extras.contains(&normalize(e.as_ref())))
+    };
     let in_main = match (
         pkg.get("groups").and_then(|g| g.as_array()),
         str_of(pkg, "category"),
