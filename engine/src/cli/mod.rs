@@ -1,9 +1,11 @@
 //! Command-line interface: one file per subcommand.
 
 mod count;
+mod derive;
 mod output;
 mod scan;
 mod search;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -78,6 +80,22 @@ enum Command {
         after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
     )]
     Search(search::SearchArgs),
+    /// Check every environment against a bound (requirements, pyproject or lock file).
+    ///
+    /// Each installed distribution is ok, unrequired (not in the bound) or
+    /// misdefined (outside its specifier, or from another source than the
+    /// bound's URL); a requirement nothing satisfies is missing. Exit codes:
+    /// 0 valid, 3 violations, 1 error (a bound that cannot be read or
+    /// fetched, markers that cannot be evaluated), 2 usage.
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv validate --bound requirements.txt\n  fetter validate --bound uv.lock --group test --format json -o report.json\n  fetter validate --bound https://example.org/allowed.txt --superset\n  fetter derive | fetter validate --bound -"
+    )]
+    Validate(validate::ValidateArgs),
+    /// Write a requirements file from what is installed in scope.
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
+    )]
+    Derive(derive::DeriveArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -99,6 +117,8 @@ pub fn run() -> ExitCode {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
         Command::Search(a) => search::run(&cli.scope, a),
+        Command::Validate(a) => validate::run(&cli.scope, a),
+        Command::Derive(a) => derive::run(&cli.scope, a),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 pub mod inventory;
 pub mod table;
+pub mod validate;
 
 use std::path::Path;
 
