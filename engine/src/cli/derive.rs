@@ -67,7 +67,10 @@ pub fn run(scope: &ScopeArgs, args: &DeriveArgs) -> anyhow::Result<ExitCode> {
     let pin = PinStyle::from(args.pin);
     let derived = derive::derive(&inv, pin, &ignored);
     for c in &derived.conflicts {
-        eprintln!("warning: {} is installed in several versions; wrote `{}`:", c.name, c.chosen);
+        eprintln!(
+            "warning: {} is installed in several versions; wrote `{}`:",
+            c.name, c.chosen
+        );
         for (line, envs) in &c.variants {
             let envs: Vec<String> = envs.iter().map(|e| display_path(e)).collect();
             eprintln!("warning:   {line} in {}", envs.join(", "));

@@ -26,7 +26,12 @@ pub struct ValidateArgs {
     /// The bound: a requirements file (any name), pyproject.toml, pylock.toml,
     /// uv.lock, poetry.lock, an http(s):// URL, or - for stdin. Repeatable:
     /// several bounds combine as one.
-    #[arg(long = "bound", short = 'b', value_name = "PATH|URL|-", required = true)]
+    #[arg(
+        long = "bound",
+        short = 'b',
+        value_name = "PATH|URL|-",
+        required = true
+    )]
     bounds: Vec<String>,
     /// The bound may list more than is installed: do not report missing requirements.
     #[arg(long)]
@@ -55,7 +60,11 @@ pub struct ValidateArgs {
 /// Run `fetter validate`: exit 0 valid, 3 violations, 1 error.
 pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let cfg = BoundsConfig {
-        sources: args.bounds.iter().map(|b| BoundSource::from_arg(b)).collect(),
+        sources: args
+            .bounds
+            .iter()
+            .map(|b| BoundSource::from_arg(b))
+            .collect(),
         selection: Selection {
             extras: args.extras.clone(),
             groups: args.groups.clone(),

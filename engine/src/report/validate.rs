@@ -130,14 +130,18 @@ pub fn build(
         })
         .collect();
     // Diagnostics about prefixes the inventory does not list (never expected).
-    environments.extend(by_env.into_iter().map(|(prefix, diagnostics)| EnvironmentReport {
-        prefix,
-        kind: None,
-        python_version: None,
-        sites: Vec::new(),
-        ok: true,
-        diagnostics,
-    }));
+    environments.extend(
+        by_env
+            .into_iter()
+            .map(|(prefix, diagnostics)| EnvironmentReport {
+                prefix,
+                kind: None,
+                python_version: None,
+                sites: Vec::new(),
+                ok: true,
+                diagnostics,
+            }),
+    );
     for e in &mut environments {
         e.ok = !e
             .diagnostics
@@ -189,7 +193,13 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
                     Action::Deny => "    deny",
                     Action::Warn => "    warn",
                 };
-                t.row([action.to_string(), d.code.clone(), name, version, d.message.clone()]);
+                t.row([
+                    action.to_string(),
+                    d.code.clone(),
+                    name,
+                    version,
+                    d.message.clone(),
+                ]);
             }
             t.write(out)?;
         }
@@ -253,6 +263,9 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("error  bounds: r.txt:3: bad"), "{text}");
         let r = build(&inv, vec![], vec![], vec![], Severity::Info);
-        assert_eq!((r.outcome, r.exit_code, r.environments[0].ok), ("pass", 0, true));
+        assert_eq!(
+            (r.outcome, r.exit_code, r.environments[0].ok),
+            ("pass", 0, true)
+        );
     }
 }
