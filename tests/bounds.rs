@@ -185,15 +185,16 @@ fn derive_then_validate_round_trips() {
     assert_eq!(report["environments"][0]["ok"], true);
 
     // Through a pipe: `fetter derive | fetter validate --bound -`.
-    let derive = fetter_in(w, &[&w.a])
+    let mut derive = fetter_in(w, &[&w.a])
         .arg("derive")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let out = run(fetter_in(w, &[&w.a])
         .args(["validate", "--bound", "-"])
-        .stdin(derive.stdout.unwrap()));
+        .stdin(derive.stdout.take().unwrap()));
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    assert!(derive.wait().unwrap().success());
 
     for pin in ["lower", "upper", "compatible"] {
         let p = w.root.join(format!("derived-{pin}.txt"));
@@ -567,5 +568,86 @@ fn pyproject_and_lock_bounds() {
     assert_eq!(
         diag_set(&r),
         vec![("bounds/misdefined".into(), "dir-pkg".into())]
+    );
+}
+
+/// A package pip installed from a git repository: derive writes
+/// `name @ git+URL@commit`, which validates; another commit is misdefined.
+#[test]
+fn vcs_installs_round_trip_by_commit() {
+    let Some(w) = world() else { return };
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIP: git is not installed");
+        return;
+    }
+    let Some(py) = python() else { return };
+    let repo = tiny_project(&w.root.join("vcs"), "vcs-pkg", "0.2", None);
+    let git = |args: &[&str]| {
+        run_ok(
+            Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@example.invalid",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .current_dir(&repo),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "tiny"]);
+    let commit = git(&["rev-parse", "HEAD"]).trim().to_string();
+    let env = Venv::create(&py, &w.root.join("envs/vcs"));
+    let url = format!("file://{}", repo.display());
+    env.pip(&[
+        "install",
+        "--no-build-isolation",
+        &format!("git+{url}@{commit}"),
+    ]);
+
+    let req = w.root.join("derived-vcs.txt");
+    run_ok(fetter_in(w, &[&env]).args(["derive", "-o"]).arg(&req));
+    let derived = fs::read_to_string(&req).unwrap();
+    assert!(
+        derived.contains(&format!("vcs-pkg @ git+{url}@{commit}")),
+        "{derived}"
+    );
+    let out = run(fetter_in(w, &[&env])
+        .args(["validate", "--bound"])
+        .arg(&req));
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+
+    // pip-freeze style `-e git+…#egg=` lines name the same source.
+    let rest: String = derived
+        .lines()
+        .filter(|l| !l.starts_with("vcs-pkg") && !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let freeze = bound(
+        w,
+        "vcs-freeze.txt",
+        &format!("-e git+{url}@{commit}#egg=vcs_pkg\n{rest}"),
+    );
+    let (c, r) = validate_json(w, &[&env], &["--bound", freeze.to_str().unwrap()]);
+    assert_eq!(c, 0, "{r}");
+    let other = bound(
+        w,
+        "vcs-other.txt",
+        &format!("vcs-pkg @ git+{url}@{}\n{rest}", "0".repeat(40)),
+    );
+    let (c, r) = validate_json(w, &[&env], &["--bound", other.to_str().unwrap()]);
+    assert_eq!(c, 3);
+    assert_eq!(
+        diag_set(&r),
+        vec![("bounds/misdefined".into(), "vcs-pkg".into())]
+    );
+    assert!(
+        r.to_string()
+            .contains(&format!("installed at commit {commit}")),
+        "{r}"
     );
 }

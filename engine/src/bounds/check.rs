@@ -93,3 +93,7 @@ fn check_environment(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;

@@ -112,11 +112,14 @@ pub fn requirement_line(d: &Distribution, pin: PinStyle) -> String {
     }
 }
 
+/// Per name: each distinct requirement line, with its version (for
+/// choosing among conflicts) and the environments that have it.
+type Seen = BTreeMap<String, BTreeMap<String, (Option<Version>, BTreeSet<PathBuf>)>>;
+
 /// Derive from every environment of `inv`, skipping `ignored` (normalized) names.
 pub fn derive(inv: &Inventory, pin: PinStyle, ignored: &[String]) -> Derived {
     // name -> line -> (version, environments)
-    let mut seen: BTreeMap<String, BTreeMap<String, (Option<Version>, BTreeSet<PathBuf>)>> =
-        BTreeMap::new();
+    let mut seen: Seen = BTreeMap::new();
     for env in &inv.environments {
         for (_, d) in inv.distributions_of(env) {
             if ignored.contains(&d.normalized_name) {

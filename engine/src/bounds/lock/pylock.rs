@@ -121,10 +121,7 @@ pub fn decide_pep751_sets(marker: &str, extras: &[String], groups: &[String]) ->
     const FALSE: &str = "python_full_version < '0'";
     let mut out = String::new();
     let mut rest = marker;
-    loop {
-        let Some(q) = rest.find(['\'', '"']) else {
-            break;
-        };
+    while let Some(q) = rest.find(['\'', '"']) {
         let quote = rest.as_bytes()[q] as char;
         let Some(len) = rest[q + 1..].find(quote) else {
             break;
