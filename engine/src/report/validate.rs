@@ -183,15 +183,15 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "      site {}", display_path(&s.path))?;
         }
         if !env.diagnostics.is_empty() {
-            let mut t = Table::new(["", "Code", "Package", "Version", "Message"]);
+            let mut t = Table::new(["Action", "Code", "Package", "Version", "Message"]);
             for d in &env.diagnostics {
                 let (name, version) = match &d.distribution {
                     Some(x) => (x.name.clone(), x.version.clone()),
                     None => (d.requirement.clone().unwrap_or_default(), String::new()),
                 };
                 let action = match d.action {
-                    Action::Deny => "    deny",
-                    Action::Warn => "    warn",
+                    Action::Deny => "deny",
+                    Action::Warn => "warn",
                 };
                 t.row([
                     action.to_string(),
