@@ -323,7 +323,11 @@ fn real_uv_lock_and_pylock_validate_uv_synced_venvs() {
     };
     uv_cmd(&["lock", "--python", new.to_str().unwrap()], None);
     let lock = fs::read_to_string(proj.join("uv.lock")).unwrap();
-    assert_eq!(lock.matches("[[package]]\nname = \"tiny-a\"").count(), 2, "{lock}");
+    assert_eq!(
+        lock.matches("[[package]]\nname = \"tiny-a\"").count(),
+        2,
+        "{lock}"
+    );
     uv_cmd(
         &["sync", "--python", new.to_str().unwrap()],
         Some("env-new"),

@@ -8,6 +8,7 @@ use crate::bounds::source::Location;
 use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
 use crate::bounds::urls;
 use crate::fsutil;
+use crate::inventory::record::lexical_normalize;
 
 /// Archive suffixes of source distributions pip accepts.
 const SDIST_SUFFIXES: &[&str] = &[
@@ -71,7 +72,7 @@ pub fn unnamed(
         target.to_string()
     } else {
         let path = location.base_dir().join(target);
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let path = std::fs::canonicalize(&path).unwrap_or_else(|_| lexical_normalize(&path));
         file_url(&path)
     };
     let name = project_name(&url, target, location).ok_or_else(|| {

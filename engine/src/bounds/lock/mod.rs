@@ -15,6 +15,7 @@ use pep508_rs::MarkerTree;
 
 use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
 use crate::bounds::unnamed::file_url;
+use crate::inventory::record::lexical_normalize;
 
 /// Where a locked package comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,7 @@ pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
 /// A `file://` URL for a path written relative to the lock file.
 pub fn path_url(base: &Path, path: &str) -> String {
     let p = base.join(path);
-    file_url(&std::fs::canonicalize(&p).unwrap_or(p))
+    file_url(&std::fs::canonicalize(&p).unwrap_or_else(|_| lexical_normalize(&p)))
 }
 
 /// A TOML document, or the error naming the file.

@@ -35,7 +35,7 @@ pub fn parse(
     let mut errors = Vec::new();
     for (i, pkg) in packages.iter().enumerate() {
         match package(pkg, i, source, base, &groups, &extras) {
-            Ok(r) => out.push(r),
+            Ok(r) => out.extend(r),
             Err(e) => errors.push(e),
         }
     }
@@ -53,7 +53,7 @@ fn package(
     base: &Path,
     groups: &[String],
     extras: &[String],
-) -> Result<BoundRequirement, BoundError> {
+) -> Result<Vec<BoundRequirement>, BoundError> {
     let origin = Origin::file(format!("{source} [[package]][{i}]"));
     let name = str_of(pkg, "name")
         .ok_or_else(|| BoundError::new(origin.clone(), "package without name"))?;
@@ -89,16 +89,43 @@ fn package(
             .map(|v| Pin::Version(v.to_string()))
             .unwrap_or(Pin::Any),
     };
-    let marker = match pkg.get("markers") {
-        None => MarkerTree::TRUE,
-        Some(toml::Value::String(m)) => lock::marker(m, &origin)?,
-        // 2.x: `markers = { main = "…", dev = "…" }`, one per group.
+    // Groups the package belongs to: 2.x `groups`, 1.x `category`, else main.
+    let member_of: Vec<String> = match (
+        pkg.get("groups").and_then(|g| g.as_array()),
+        str_of(pkg, "category"),
+    ) {
+        (Some(gs), _) => gs
+            .iter()
+            .filter_map(|g| g.as_str())
+            .map(normalize)
+            .collect(),
+        (None, Some(cat)) => vec![normalize(cat)],
+        (None, None) => vec!["main".into()],
+    };
+    // The marker under which each group needs it: one string for all, or
+    // 2.x `markers = { main = "…" }` per group (a group not listed: always).
+    let per_group: Vec<(String, MarkerTree)> = match pkg.get("markers") {
+        None => member_of
+            .iter()
+            .map(|g| (g.clone(), MarkerTree::TRUE))
+            .collect(),
+        Some(toml::Value::String(m)) => {
+            let m = lock::marker(m, &origin)?;
+            member_of.iter().map(|g| (g.clone(), m.clone())).collect()
+        }
         Some(toml::Value::Table(t)) => {
-            let mut all = MarkerTree::FALSE;
-            for m in t.values().filter_map(|v| v.as_str()) {
-                all.or(lock::marker(m, &origin)?);
+            let mut v = Vec::new();
+            for g in &member_of {
+                let m = match t.iter().find(|(k, _)| normalize(k) == *g) {
+                    Some((_, toml::Value::String(m))) => lock::marker(m, &origin)?,
+                    Some(_) => {
+                        return Err(BoundError::new(origin, "markers values must be strings"))
+                    }
+                    None => MarkerTree::TRUE,
+                };
+                v.push((g.clone(), m));
             }
-            all
+            v
         }
         Some(_) => {
             return Err(BoundError::new(
@@ -111,25 +138,31 @@ fn package(
         .get("optional")
         .and_then(|o| o.as_bool())
         .unwrap_or(false);
-    // `extra == "x"` refers to the project's extras: an optional package is
-    // allowed whatever the extras; a required one where the selected hold.
-    let marker = if optional {
-        marker.simplify_extras_with(|_| true)
-    } else {
-        marker.simplify_extras_with(|e| extras.contains(&normalize(e.as_ref())))
-    };
-    let in_main = match (
-        pkg.get("groups").and_then(|g| g.as_array()),
-        str_of(pkg, "category"),
-    ) {
-        (Some(gs), _) => gs
-            .iter()
-            .filter_map(|g| g.as_str())
-            .any(|g| g == "main" || groups.contains(&normalize(g))),
-        (None, Some(cat)) => cat == "main" || groups.contains(&normalize(cat)),
-        (None, None) => true,
-    };
-    lock::requirement(name, &pin, marker, in_main && !optional, origin)
+    // Required: in `main` or a selected group, where the marker holds with
+    // the selected extras (`extra == "x"` is the project's extra).
+    // Allowed: in any group, with any extras.
+    let mut required = MarkerTree::FALSE;
+    let mut allowed = MarkerTree::FALSE;
+    for (g, m) in per_group {
+        allowed.or(m.clone().simplify_extras_with(|_| true));
+        if !optional && (g == "main" || groups.contains(&g)) {
+            required.or(m.simplify_extras_with(|e| extras.contains(&normalize(e.as_ref()))));
+        }
+    }
+    let mut out = Vec::new();
+    if !required.is_false() {
+        out.push(lock::requirement(
+            name,
+            &pin,
+            required.clone(),
+            true,
+            origin.clone(),
+        )?);
+    }
+    if !allowed.is_false() && allowed != required {
+        out.push(lock::requirement(name, &pin, allowed, false, origin)?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -147,3 +147,78 @@ fn poetry_lock_fixture() {
         ]
     );
 }
+
+/// Files written by uv 0.13.9 (`uv lock`, `uv export --format pylock.toml`)
+/// and Poetry 2.5.1 (`poetry lock`) for the projects next to them.
+#[test]
+fn real_tool_output() {
+    let (text, dir) = fixture("real-uv/uv.lock");
+    let dir = dir.join("real-uv");
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    assert_eq!(
+        applies(&reqs, "3.9.18"),
+        vec![
+            t("proj", "proj", false),
+            t("tiny-a", "tiny-a==1.0", true),
+            t("tiny-c", "tiny-c==0.5", false)
+        ]
+    );
+    assert_eq!(
+        applies(&reqs, "3.12.1")[1],
+        t("tiny-a", "tiny-a==2.0", true)
+    );
+
+    let (text, _) = fixture("real-uv/pylock.toml");
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let names: Vec<(String, String, bool)> = applies(&reqs, "3.9.18");
+    assert_eq!(
+        names,
+        vec![
+            t("tiny-a", "tiny-a==1.0", true),
+            t("tiny-c", "tiny-c==0.5", true)
+        ]
+    );
+
+    let (text, dir) = fixture("real-poetry/poetry.lock");
+    let dir = dir.join("real-poetry");
+    let wheels = std::fs::canonicalize(dir.parent().unwrap())
+        .unwrap()
+        .join("wheels");
+    let wheel = |w: &str| format!("file://{}/{w}", wheels.display());
+    let parse_poetry = |sel: &Selection| {
+        crate::bounds::lock::poetry::parse(&text, "poetry.lock", &dir, sel).unwrap()
+    };
+    let got = applies(&parse_poetry(&Selection::default()), "3.11.7");
+    assert_eq!(
+        got,
+        vec![
+            t(
+                "tiny-a",
+                &format!("tiny-a @ {}", wheel("tiny_a-2.0-py3-none-any.whl")),
+                true
+            ),
+            // In `dev` without a marker, in `main` only with extra1: allowed.
+            t(
+                "tiny-c",
+                &format!("tiny-c @ {}", wheel("tiny_c-0.5-py3-none-any.whl")),
+                false
+            ),
+        ]
+    );
+    for sel in [
+        Selection {
+            extras: vec![],
+            groups: vec!["dev".into()],
+        },
+        Selection {
+            extras: vec!["extra1".into()],
+            groups: vec![],
+        },
+    ] {
+        let got = applies(&parse_poetry(&sel), "3.11.7");
+        assert!(
+            got.iter().any(|x| x.0 == "tiny-c" && x.2),
+            "{sel:?}: {got:?}"
+        );
+    }
+}
