@@ -11,7 +11,13 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// GET `url` and return its body, at most `cap` bytes.
 pub fn get(url: &str, cap: u64) -> Result<Vec<u8>, String> {
+    // The OS trust store, not a bundled one: security teams run behind
+    // TLS-inspecting proxies whose CA only the OS trusts.
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
     let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
         .user_agent(concat!("fetter/", env!("CARGO_PKG_VERSION")))
