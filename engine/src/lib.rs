@@ -6,12 +6,14 @@
 //! [`scan`] / [`inventory`] (sites and distributions) →
 //! checks → [`report`].
 
+pub mod audit;
 pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;
 pub mod inventory;
 pub mod names;
+pub mod paths;
 pub mod report;
 pub mod scan;
 

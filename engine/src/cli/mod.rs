@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod audit;
 mod count;
 mod derive;
 mod output;
@@ -96,6 +97,11 @@ enum Command {
         after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
     )]
     Derive(derive::DeriveArgs),
+    /// Check installed distributions against OSV's known vulnerabilities and malware.
+    #[command(
+        after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
+    )]
+    Audit(audit::AuditArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -119,6 +125,7 @@ pub fn run() -> ExitCode {
         Command::Search(a) => search::run(&cli.scope, a),
         Command::Validate(a) => validate::run(&cli.scope, a),
         Command::Derive(a) => derive::run(&cli.scope, a),
+        Command::Audit(a) => audit::run(&cli.scope, a),
     };
     match result {
         Ok(code) => code,
