@@ -93,7 +93,8 @@ impl BoundRequirement {
             BoundError::new(
                 origin.clone(),
                 format!(
-                    "invalid requirement {text:?}: {}",
+                    "invalid requirement {:?}: {}",
+                    shorten(text),
                     first_line(&e.to_string())
                 ),
             )
@@ -131,6 +132,15 @@ impl BoundRequirement {
     pub fn as_constraint(mut self) -> Self {
         self.required = false;
         self
+    }
+}
+
+/// `text`, cut to 120 characters for messages (a bad line may be huge).
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 120;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 
