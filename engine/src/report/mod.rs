@@ -5,6 +5,7 @@ pub mod inventory;
 pub mod purge;
 pub mod sarif;
 pub mod table;
+pub mod validate;
 
 use std::path::Path;
 
