@@ -6,6 +6,7 @@ mod derive;
 mod output;
 mod purge;
 mod purge_pattern;
+mod purge_select;
 mod quarantine;
 mod restore;
 mod scan;

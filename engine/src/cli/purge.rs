@@ -58,8 +58,10 @@ pub struct PurgeArgs {
     /// Remove the distribution with this name (PEP 503 normalised, so
     /// `PyYAML` and `pyyaml` are one; repeatable). Naming pip here is what
     /// allows removing it.
-    #[arg(long = "name", short = 'n', value_name = "NAME", required = true)]
+    #[arg(long = "name", short = 'n', value_name = "NAME", required_unless_present_any = ["bounds", "audit"])]
     pub names: Vec<String>,
+    #[command(flatten)]
+    pub select: super::purge_select::SelectArgs,
     #[command(flatten)]
     pub flags: PurgeFlags,
 }
@@ -72,12 +74,26 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         .map(|n| fetter::names::normalize(n))
         .collect();
     let inv = super::scan_scope(scope);
-    let targets: Vec<PathBuf> = inv
+    let mut targets: Vec<PathBuf> = inv
         .distributions
         .iter()
         .filter(|d| wanted.contains(&d.normalized_name))
         .map(|d| d.metadata_path.clone())
         .collect();
+    if args.select.any() {
+        match super::purge_select::targets(&inv, &args.select) {
+            Ok(t) => targets.extend(t),
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("error: {e}");
+                }
+                eprintln!("error: nothing removed: a selection could not be checked completely");
+                return Ok(ExitCode::from(EXIT_ERROR));
+            }
+        }
+        targets.sort();
+        targets.dedup();
+    }
     let opts = PlanOptions {
         allow_pip: wanted.iter().any(|n| n == "pip"),
     };
