@@ -1,1 +1,648 @@
+//! End-to-end tests of `fetter scan`, `count` and `search` on real
+//! environments created here, compared with what Python itself reports.
 
+mod common;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Venvs made by pip (plain, with a local wheel, an editable install, and
+/// `--system-site-packages`) are seen exactly as `pip list` sees them.
+#[test]
+fn venvs_match_pip_list() {
+    let Some(py) = python() else { return };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+
+    let plain = Venv::create(&py, &s.path.join("work/plain"));
+    let wheels = s.path.join("wheels");
+    let dotted = tiny_project(&s.path, "Tiny.Dotted_Pkg", "1.0.post1", Some("tiny-cli"));
+    let wheel = build_wheel(&py, &dotted, &wheels);
+    plain.pip(&["install", wheel.to_str().unwrap()]);
+    let editable = tiny_project(&s.path, "edit-me", "0.3.dev1", None);
+    plain.pip(&[
+        "install",
+        "--no-build-isolation",
+        "-e",
+        editable.to_str().unwrap(),
+    ]);
+
+    let inherit = Venv::create_with(
+        &py,
+        &s.path.join("work/inherit"),
+        &["--system-site-packages"],
+    );
+    inherit.pip(&["install", wheel.to_str().unwrap()]);
+
+    let inv = scan_json(
+        &home,
+        &[OsStr::new("--root"), s.path.join("work").as_os_str()],
+    );
+    for v in [&plain, &inherit] {
+        let want = v.pip_list();
+        assert_eq!(
+            visible_set(&inv, &v.prefix),
+            want,
+            "fetter vs pip list for {}",
+            v.prefix.display()
+        );
+    }
+    // The base's sites are inherited, not the venv's own.
+    let env = find_env(&inv, &inherit.prefix);
+    let scopes: Vec<&str> = env["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes[0], "own", "{scopes:?}");
+    assert!(scopes.contains(&"inherited"), "{scopes:?}");
+
+    // Editable and local-wheel installs carry their PEP 610 direct URLs.
+    let dists = inv["distributions"].as_array().unwrap();
+    let ed = dists
+        .iter()
+        .find(|d| d["normalized_name"] == "edit-me")
+        .expect("editable install found");
+    assert_eq!(ed["direct_url"]["editable"], true);
+    let tiny = dists
+        .iter()
+        .find(|d| {
+            d["normalized_name"] == "tiny-dotted-pkg" && d["site"] == plain.site().to_str().unwrap()
+        })
+        .unwrap();
+    assert_eq!(
+        tiny["name"], "Tiny.Dotted_Pkg",
+        "the name comes from METADATA, not the directory"
+    );
+    assert_eq!(tiny["installer"], "pip");
+    assert_eq!(tiny["requested"], true);
+    assert!(tiny["direct_url"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("file://"));
+
+    // --exe with the venv's interpreter (a symlink to the base) selects the
+    // venv, not the base interpreter.
+    let by_exe = scan_json(&home, &[OsStr::new("--exe"), plain.python().as_os_str()]);
+    let envs = by_exe["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1, "{envs:?}");
+    assert_eq!(Path::new(envs[0]["prefix"].as_str().unwrap()), plain.prefix);
+    assert_eq!(visible_set(&by_exe, &plain.prefix), plain.pip_list());
+}
+
+/// A venv made and filled by uv is seen as `importlib.metadata` sees it.
+#[test]
+fn uv_venv_matches_importlib() {
+    let Some(py) = python() else { return };
+    let Some(uv) = uv() else { return };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let prefix = s.path.join("work/uvenv");
+    run_ok(
+        Command::new(&uv)
+            .args(["venv", "-q", "--python"])
+            .arg(&py)
+            .arg(&prefix)
+            .env("UV_NO_CONFIG", "1"),
+    );
+    let wheel = build_wheel(
+        &py,
+        &tiny_project(&s.path, "uv_tiny", "2.1", None),
+        &s.path.join("wheels"),
+    );
+    run_ok(
+        Command::new(&uv)
+            .args([
+                "pip",
+                "install",
+                "-q",
+                "--offline",
+                "--no-index",
+                "--python",
+            ])
+            .arg(prefix.join("bin/python"))
+            .arg(&wheel)
+            .env("UV_NO_CONFIG", "1")
+            .env("UV_CACHE_DIR", s.path.join("uv-cache")),
+    );
+    let inv = scan_json(
+        &home,
+        &[OsStr::new("--root"), s.path.join("work").as_os_str()],
+    );
+    let prefix = prefix.canonicalize().unwrap();
+    let want = importlib_set(&prefix.join("bin/python"), &home);
+    assert!(
+        want.contains(&("uv-tiny".to_string(), "2.1".to_string())),
+        "{want:?}"
+    );
+    assert_eq!(visible_set(&inv, &prefix), want);
+    let d = inv["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["normalized_name"] == "uv-tiny")
+        .unwrap();
+    assert_eq!(d["installer"], "uv");
+}
+
+/// For every interpreter on this machine and for venvs made from it, the
+/// sites fetter derives from the layout equal what `site` reports.
+#[test]
+fn site_layout_matches_python() {
+    let all = pythons();
+    if all.is_empty() {
+        eprintln!("SKIP: no python3");
+        return;
+    }
+    let s = scratch();
+    let home = s.path.join("home");
+    for (i, py) in all.iter().enumerate() {
+        // Give each interpreter a user site so the user-site rule is exercised.
+        let xy = run_ok(
+            Command::new(py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
+        );
+        fs::create_dir_all(home.join(format!(".local/lib/python{}/site-packages", xy.trim())))
+            .unwrap();
+        let plain = Venv::create_with(py, &s.path.join(format!("v{i}")), &["--without-pip"]);
+        let inherit = Venv::create_with(
+            py,
+            &s.path.join(format!("s{i}")),
+            &["--without-pip", "--system-site-packages"],
+        );
+        for exe in [py.clone(), plain.python(), inherit.python()] {
+            let want = python_sites(&exe, &home);
+            let inv = scan_json(&home, &[OsStr::new("--exe"), exe.as_os_str()]);
+            let envs = inv["environments"].as_array().unwrap();
+            assert_eq!(envs.len(), 1, "{}: {envs:?}", exe.display());
+            let got: Vec<PathBuf> = envs[0]["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| PathBuf::from(s["path"].as_str().unwrap()))
+                .collect();
+            assert_eq!(got, want, "sites of {}", exe.display());
+        }
+    }
+}
+
+/// `sys.path`-ordered existing site directories as Python reports them.
+fn python_sites(exe: &Path, home: &Path) -> Vec<PathBuf> {
+    let code = "import site, json\nu = site.getusersitepackages() if site.ENABLE_USER_SITE else None\nprint(json.dumps([u] + site.getsitepackages()))";
+    let text = run_ok(Command::new(exe).args(["-c", code]).env("HOME", home));
+    let v: Vec<Option<String>> = serde_json::from_str(&text).unwrap();
+    let mut out: Vec<PathBuf> = Vec::new();
+    for p in v.into_iter().flatten() {
+        if let Ok(c) = Path::new(&p).canonicalize() {
+            if c.is_dir() && !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// A default scan never executes an interpreter: fake `python3` scripts on
+/// PATH, in the home and in a venv would leave a marker if run.
+#[test]
+fn default_scan_executes_nothing() {
+    let s = scratch();
+    let home = s.path.join("home");
+    let marker = s.path.join("EXECUTED");
+    let script = format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display());
+    let fake_bin = s.path.join("fakebin");
+    let venv = home.join("proj/.venv");
+    for dir in [
+        &fake_bin,
+        &home.join(".local/bin"),
+        &home.join(".pyenv/shims"),
+        &venv.join("bin"),
+    ] {
+        fs::create_dir_all(dir).unwrap();
+        for name in ["python", "python3", "python3.11"] {
+            let p = dir.join(name);
+            fs::write(&p, &script).unwrap();
+            make_executable(&p);
+        }
+    }
+    fs::write(
+        venv.join("pyvenv.cfg"),
+        format!("home = {}\nversion = 3.11.4\n", fake_bin.display()),
+    )
+    .unwrap();
+    let site = venv.join("lib/python3.11/site-packages");
+    write_dist(&site, "demo-1.0.dist-info", "Name: demo\nVersion: 1.0\n");
+
+    let path = format!(
+        "{}:{}",
+        fake_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = run(fetter(&home)
+        .env("PATH", &path)
+        .args(["scan", "--format", "json"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inv = json(&out.stdout);
+    assert!(
+        !marker.exists(),
+        "a default scan executed a fake interpreter"
+    );
+    // The venv in the home was still found, from its layout alone.
+    assert!(
+        visible_set(&inv, &venv.canonicalize().unwrap()).contains(&("demo".into(), "1.0".into()))
+    );
+    // Even an interpreter named explicitly is not run.
+    let out = run(fetter(&home)
+        .args(["--exe"])
+        .arg(fake_bin.join("python3"))
+        .args(["scan"]));
+    assert!(out.status.success());
+    assert!(!marker.exists(), "--exe executed the interpreter");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a native interpreter"), "{err}");
+}
+
+/// Every kind of broken entry yields a warning naming its path, and the
+/// scan completes quickly with the good entries reported.
+#[test]
+fn broken_site_warns_and_completes() {
+    let s = scratch();
+    let home = s.path.join("home");
+    let venv = s.path.join("tree/broken");
+    fs::create_dir_all(&venv).unwrap();
+    fs::write(
+        venv.join("pyvenv.cfg"),
+        "home = /nonexistent/bin\nversion = 3.11.9\n",
+    )
+    .unwrap();
+    let site = venv.join("lib/python3.11/site-packages");
+    write_dist(&site, "good-1.0.dist-info", "Name: good\nVersion: 1.0\n");
+    fs::create_dir_all(site.join("nometa-2.0.dist-info")).unwrap();
+    write_dist(&site, "empty-3.0.dist-info", "");
+    write_dist_bytes(&site, "binary-1.0.dist-info", b"Name: binary\0\0\0\x01\x02");
+    write_dist_bytes(
+        &site,
+        "latin-1.0.dist-info",
+        b"Name: caf\xe9\nVersion: 1.0\n",
+    );
+    write_dist(
+        &site,
+        "badver-1.0.dist-info",
+        "Name: badver\nVersion: not a version!\n",
+    );
+    write_dist(&site, "noversion.dist-info", "Name: noversion\n");
+    write_dist(
+        &site,
+        "badurl-1.0.dist-info",
+        "Name: badurl\nVersion: 1.0\n",
+    );
+    fs::write(
+        site.join("badurl-1.0.dist-info/direct_url.json"),
+        "{not json",
+    )
+    .unwrap();
+    fs::create_dir_all(site.join("fifo-1.0.dist-info")).unwrap();
+    mkfifo(&site.join("fifo-1.0.dist-info/METADATA"));
+    fs::create_dir_all(site.join("zero-1.0.dist-info")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", site.join("zero-1.0.dist-info/METADATA")).unwrap();
+    fs::create_dir_all(site.join("huge-1.0.dist-info")).unwrap();
+    fs::write(
+        site.join("huge-1.0.dist-info/METADATA"),
+        vec![b'x'; 8 << 20],
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("loop-b.dist-info", site.join("loop-a.dist-info")).unwrap();
+    std::os::unix::fs::symlink("loop-a.dist-info", site.join("loop-b.dist-info")).unwrap();
+    std::os::unix::fs::symlink("/", site.join("rootlink")).unwrap();
+    write_dist(&site, "Dup-1.0.dist-info", "Name: Dup\nVersion: 1.0\n");
+    write_dist(&site, "dup-2.0.dist-info", "Name: dup\nVersion: 2.0\n");
+    fs::write(site.join("evil.pth"), "import os; os.system('true')\n").unwrap();
+    {
+        use std::os::unix::ffi::OsStrExt;
+        fs::create_dir_all(site.join(OsStr::from_bytes(b"caf\xe9-dir"))).unwrap();
+    }
+
+    let start = Instant::now();
+    let child = fetter(&home)
+        .args(["--root"])
+        .arg(s.path.join("tree"))
+        .args(["scan", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_with_deadline(child, Duration::from_secs(30));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let inv = json(&out.stdout);
+    let warnings: Vec<(String, String)> = inv["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["path"].as_str().unwrap().to_string(),
+                w["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let warned = |needle: &str, what: &str| {
+        assert!(
+            warnings
+                .iter()
+                .any(|(p, m)| p.contains(needle) && m.contains(what)),
+            "no warning for {needle} containing {what:?}: {warnings:#?}"
+        )
+    };
+    warned("nometa-2.0.dist-info/METADATA", "missing");
+    warned("empty-3.0.dist-info/METADATA", "no Name header");
+    warned("binary-1.0.dist-info/METADATA", "binary");
+    warned("latin-1.0.dist-info/METADATA", "UTF-8");
+    warned("badver-1.0.dist-info/METADATA", "not a valid PEP 440");
+    warned("noversion.dist-info", "no version");
+    warned(
+        "badurl-1.0.dist-info/direct_url.json",
+        "invalid direct_url.json",
+    );
+    warned("fifo-1.0.dist-info/METADATA", "FIFO");
+    warned("zero-1.0.dist-info/METADATA", "device");
+    warned("huge-1.0.dist-info/METADATA", "first");
+    warned("loop-a.dist-info", "cannot read");
+    warned("pyvenv.cfg", "base interpreter");
+
+    let env = find_env(&inv, &venv.canonicalize().unwrap());
+    assert_eq!(env["base_missing"], true);
+    let got = visible_set(&inv, &venv.canonicalize().unwrap());
+    for want in [
+        ("good", "1.0"),
+        ("nometa", "2.0"),
+        ("empty", "3.0"),
+        ("badver", "not a version!"),
+        ("badurl", "1.0"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} missing from {got:?}"
+        );
+    }
+    let dists = inv["distributions"].as_array().unwrap();
+    let latin = dists
+        .iter()
+        .find(|d| {
+            d["metadata_path"]
+                .as_str()
+                .unwrap()
+                .ends_with("latin-1.0.dist-info")
+        })
+        .unwrap();
+    assert_eq!(latin["version"], "1.0");
+    for absent in ["binary", "noversion", "fifo", "zero", "huge"] {
+        assert!(
+            !got.iter().any(|(n, _)| n == absent) || absent != "noversion",
+            "{absent}"
+        );
+    }
+    let findings = inv["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["kind"] == "duplicate-distribution"
+            && f["message"].as_str().unwrap().contains("2 times")));
+    assert!(findings.iter().any(
+        |f| f["kind"] == "executable-pth" && f["path"].as_str().unwrap().ends_with("evil.pth")
+    ));
+    // Nothing was written to the scanned tree.
+    assert!(!site.join("__pycache__").exists());
+}
+
+/// An installation prefix carrying PEP 668's marker is reported as externally managed.
+#[test]
+fn externally_managed_prefix() {
+    let s = scratch();
+    let home = s.path.join("home");
+    let prefix = s.path.join("tree/opt/py");
+    fs::create_dir_all(prefix.join("bin")).unwrap();
+    fs::create_dir_all(prefix.join("lib/python3.12")).unwrap();
+    fs::write(prefix.join("lib/python3.12/os.py"), "").unwrap();
+    fs::write(
+        prefix.join("lib/python3.12/EXTERNALLY-MANAGED"),
+        "[externally-managed]\n",
+    )
+    .unwrap();
+    write_dist(
+        &prefix.join("lib/python3.12/site-packages"),
+        "osdist-1.0.dist-info",
+        "Name: osdist\nVersion: 1.0\n",
+    );
+    // A native executable that is never run: a copy of a system binary.
+    let exe = prefix.join("bin/python3.12");
+    fs::copy(native_binary(), &exe).unwrap();
+    make_executable(&exe);
+    std::os::unix::fs::symlink("python3.12", prefix.join("bin/python3")).unwrap();
+
+    let inv = scan_json(
+        &home,
+        &[OsStr::new("--root"), s.path.join("tree").as_os_str()],
+    );
+    let env = find_env(&inv, &prefix);
+    assert_eq!(env["kind"], "system");
+    assert_eq!(env["externally_managed"], true);
+    assert_eq!(env["python_version"], "3.12");
+    assert_eq!(env["interpreters"].as_array().unwrap().len(), 2, "{env}");
+    assert!(inv["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "externally-managed"));
+    assert!(visible_set(&inv, &prefix).contains(&("osdist".into(), "1.0".into())));
+}
+
+/// count, search and the output formats; scope options before or after the
+/// subcommand; usage errors exit 2.
+#[test]
+fn cli_commands_and_formats() {
+    let s = scratch();
+    let home = s.path.join("home");
+    let tree = s.path.join("tree");
+    let venv = tree.join("ünïcode venv");
+    fs::create_dir_all(&venv).unwrap();
+    fs::write(
+        venv.join("pyvenv.cfg"),
+        "home = /nonexistent\nversion = 3.12.1\n",
+    )
+    .unwrap();
+    let site = venv.join("lib/python3.12/site-packages");
+    write_dist(
+        &site,
+        "Requests-2.0.dist-info",
+        "Name: requests\nVersion: 2.0\n",
+    );
+    write_dist(
+        &site,
+        "jaraco.classes-3.2.dist-info",
+        "Name: jaraco.classes\nVersion: 3.2\n",
+    );
+    write_dist(
+        &site,
+        "zope.interface-6.0.egg-info",
+        "Name: zope.interface\nVersion: 6.0\n",
+    );
+    fs::write(
+        site.join("legacy-0.1-py3.12.egg-info"),
+        "Metadata-Version: 1.0\nName: legacy\nVersion: 0.1\n",
+    )
+    .unwrap();
+
+    let count = run_ok(
+        fetter(&home)
+            .args(["count", "--format", "json", "--root"])
+            .arg(&tree),
+    );
+    let c = json(count.as_bytes());
+    assert_eq!(
+        (c["environments"].as_u64(), c["distributions"].as_u64()),
+        (Some(1), Some(4))
+    );
+
+    let found = run_ok(
+        fetter(&home)
+            .arg("--root")
+            .arg(&tree)
+            .args(["search", "JARACO-*", "--format", "csv"]),
+    );
+    let mut lines = found.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("name,normalized_name,version"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("jaraco.classes,jaraco-classes,3.2,"));
+    assert_eq!(lines.next(), None);
+    let none = run_ok(fetter(&home).arg("--root").arg(&tree).args([
+        "search",
+        "--case-sensitive",
+        "JARACO*",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(none.lines().count(), 1);
+
+    let table = run_ok(
+        fetter(&home)
+            .args(["scan", "--root"])
+            .arg(&tree)
+            .env("HOME", &tree),
+    );
+    assert!(
+        table.contains("~/ünïcode venv/lib/python3.12/site-packages"),
+        "{table}"
+    );
+    assert!(table.contains("zope.interface") && table.contains("legacy"));
+
+    let out_file = s.path.join("inv.json");
+    run_ok(
+        fetter(&home)
+            .args(["scan", "--format", "json", "-o"])
+            .arg(&out_file)
+            .arg("--root")
+            .arg(&tree),
+    );
+    let inv: serde_json::Value = serde_json::from_slice(&fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(inv["schema"], "fetter.inventory/1");
+    let kinds: Vec<&str> = inv["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["metadata_kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"egg-info")
+            && kinds.contains(&"egg-info-file")
+            && kinds.contains(&"dist-info")
+    );
+
+    let bad = run(fetter(&home).args(["scan", "--format", "yaml"]));
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = run(fetter(&home)
+        .args(["search", "[unclosed"])
+        .arg("--root")
+        .arg(&tree));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid pattern"));
+}
+
+fn find_env<'a>(inv: &'a serde_json::Value, prefix: &Path) -> &'a serde_json::Value {
+    inv["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| Path::new(e["prefix"].as_str().unwrap()) == prefix)
+        .unwrap_or_else(|| {
+            panic!(
+                "no environment {} in {:#}",
+                prefix.display(),
+                inv["environments"]
+            )
+        })
+}
+
+fn write_dist(site: &Path, dir: &str, metadata: &str) {
+    write_dist_bytes(site, dir, metadata.as_bytes());
+}
+
+fn write_dist_bytes(site: &Path, dir: &str, metadata: &[u8]) {
+    let name = if dir.ends_with(".egg-info") {
+        "PKG-INFO"
+    } else {
+        "METADATA"
+    };
+    fs::create_dir_all(site.join(dir)).unwrap();
+    fs::write(site.join(dir).join(name), metadata).unwrap();
+}
+
+fn make_executable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn mkfifo(p: &Path) {
+    let status = Command::new("mkfifo").arg(p).status().expect("mkfifo");
+    assert!(status.success());
+}
+
+fn native_binary() -> PathBuf {
+    ["/bin/true", "/usr/bin/true", "/bin/ls"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("a native binary")
+}
+
+fn wait_with_deadline(child: std::process::Child, limit: Duration) -> std::process::Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("fetter did not finish within {limit:?}");
+        }
+    }
+}

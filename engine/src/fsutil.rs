@@ -32,6 +32,11 @@ pub enum ReadError {
 
 /// Open `path` for reading without blocking (FIFOs) and require a regular file.
 pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    open_regular_len(path).map(|(f, _)| f)
+}
+
+/// [`open_regular`], also returning the file's size at open time.
+pub fn open_regular_len(path: &Path) -> Result<(File, u64), ReadError> {
     let mut opts = OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -45,7 +50,7 @@ pub fn open_regular(path: &Path) -> Result<File, ReadError> {
     if !ft.is_file() {
         return Err(ReadError::NotRegular(describe_type(&ft)));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 fn describe_type(ft: &std::fs::FileType) -> &'static str {
@@ -71,9 +76,26 @@ fn describe_type(ft: &std::fs::FileType) -> &'static str {
 
 /// Read a whole file of at most `cap` bytes; a larger file is an error.
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
-    let file = open_regular(path)?;
-    let mut buf = Vec::new();
-    file.take(cap + 1).read_to_end(&mut buf)?;
+    let (file, len) = open_regular_len(path)?;
+    if len > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    // Read exactly the size fstat reported (one read for small files, no
+    // extra read to see EOF); a file that grew meanwhile is read to the cap.
+    let mut buf = vec![0u8; len as usize];
+    let mut filled = 0;
+    let mut file = file;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    buf.truncate(filled);
+    if filled as u64 == len && len == 0 {
+        // Special files can report size 0 yet have content (procfs); read them capped.
+        file.take(cap + 1).read_to_end(&mut buf)?;
+    }
     if buf.len() as u64 > cap {
         return Err(ReadError::TooLarge(cap));
     }

@@ -6,11 +6,13 @@
 //! [`scan`] / [`inventory`] (sites and distributions) →
 //! checks → [`report`].
 
+pub mod audit;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;
 pub mod inventory;
 pub mod names;
+pub mod paths;
 pub mod plugins;
 pub mod report;
 pub mod scan;

@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod audit;
 mod count;
 mod output;
 mod scan;
@@ -78,6 +79,11 @@ enum Command {
         after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
     )]
     Search(search::SearchArgs),
+    /// Check installed distributions against OSV's known vulnerabilities and malware.
+    #[command(
+        after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
+    )]
+    Audit(audit::AuditArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -99,6 +105,7 @@ pub fn run() -> ExitCode {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
         Command::Search(a) => search::run(&cli.scope, a),
+        Command::Audit(a) => audit::run(&cli.scope, a),
     };
     match result {
         Ok(code) => code,

@@ -233,6 +233,12 @@ fn resolve(found: &Found) -> (Option<EnvSpec>, Vec<Warning>) {
                     spec.interpreters.push(exe.clone());
                 }
                 Some(spec)
+            } else if !interpreter::is_native_executable(exe) {
+                warnings.push(Warning::new(
+                    exe,
+                    "not a native interpreter executable (a shim or wrapper script?); not run and not scanned: name the real interpreter or its prefix with --exe",
+                ));
+                None
             } else {
                 match interpreter::install_prefix(exe) {
                     Some(ip) => resolve_prefix(&ip.prefix, vec![exe.clone()]).map(|mut s| {
@@ -242,7 +248,7 @@ fn resolve(found: &Found) -> (Option<EnvSpec>, Vec<Warning>) {
                     None => {
                         warnings.push(Warning::new(
                             exe,
-                            "an interpreter whose standard library could not be found from its layout; not scanned",
+                            "an interpreter whose standard library could not be found from its layout; not scanned: name its prefix with --exe",
                         ));
                         None
                     }

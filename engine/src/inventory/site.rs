@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::fsutil;
 use crate::inventory::dist::read_distribution;
 use crate::inventory::model::{Distribution, Finding, FindingKind, MetadataKind, Warning};
@@ -37,6 +39,7 @@ pub fn list_site(site: &Path) -> SiteListing {
         }
     };
     let mut extra_dirs: Vec<PathBuf> = Vec::new();
+    let mut metadata_entries: Vec<(PathBuf, MetadataKind)> = Vec::new();
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -53,13 +56,17 @@ pub fn list_site(site: &Path) -> SiteListing {
         };
         let path = entry.path();
         if name.ends_with(".dist-info") || name.ends_with(".egg-info") {
-            let is_dir = match fs::metadata(&path) {
-                Ok(m) => m.is_dir(),
-                Err(e) => {
-                    out.warnings
-                        .push(Warning::new(&path, format!("cannot read: {e}")));
-                    continue;
-                }
+            // The directory entry's type costs no syscall; only links are followed.
+            let is_dir = match entry.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => match fs::metadata(&path) {
+                    Ok(m) => m.is_dir(),
+                    Err(e) => {
+                        out.warnings
+                            .push(Warning::new(&path, format!("cannot read: {e}")));
+                        continue;
+                    }
+                },
             };
             let kind = match (name.ends_with(".dist-info"), is_dir) {
                 (true, true) => MetadataKind::DistInfo,
@@ -73,9 +80,7 @@ pub fn list_site(site: &Path) -> SiteListing {
                 (false, true) => MetadataKind::EggInfo,
                 (false, false) => MetadataKind::EggInfoFile,
             };
-            if let Some(d) = read_distribution(site, &path, kind, &mut out.warnings) {
-                out.distributions.push(d);
-            }
+            metadata_entries.push((path, kind));
         } else if name.ends_with(".pth") {
             read_pth(site, &path, &mut extra_dirs, &mut out);
         } else if name.ends_with(".egg-link") {
@@ -92,6 +97,20 @@ pub fn list_site(site: &Path) -> SiteListing {
                     .push(Warning::new(&path, format!("cannot read .egg-link: {e}"))),
             }
         }
+    }
+    // A site can hold tens of thousands of distributions: read them in
+    // parallel (order is kept, so output stays deterministic).
+    let read: Vec<(Option<Distribution>, Vec<Warning>)> = metadata_entries
+        .par_iter()
+        .with_min_len(16)
+        .map(|(path, kind)| {
+            let mut w = Vec::new();
+            (read_distribution(site, path, *kind, &mut w), w)
+        })
+        .collect();
+    for (d, w) in read {
+        out.distributions.extend(d);
+        out.warnings.extend(w);
     }
     let own: std::collections::HashSet<String> = out
         .distributions

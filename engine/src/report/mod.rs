@@ -1,6 +1,8 @@
 //! Rendering results for people (tables) and for tools (JSON, CSV).
 
+pub mod audit;
 pub mod inventory;
+pub mod sarif;
 pub mod table;
 
 use std::path::Path;

@@ -1,0 +1,13 @@
+//! The audit check: installed distributions against OSV's known
+//! vulnerabilities and malicious packages, offline first.
+//!
+//! A database that is missing, unreadable or older than allowed is an
+//! error, never a clean result: the audit fails closed.
+
+pub mod check;
+pub mod db;
+pub mod osv;
+pub mod ranges;
+
+pub use check::{audit, Vulnerability};
+pub use db::{Database, DbError};

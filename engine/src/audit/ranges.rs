@@ -1,0 +1,202 @@
+//! Does an OSV `affected` entry cover an installed version?
+//!
+//! Implements the OSV schema's evaluation of `ECOSYSTEM` ranges with PEP 440
+//! ordering: events are sorted by version; `introduced` opens the range,
+//! `fixed` closes it (exclusive), `last_affected` closes it (inclusive), and
+//! `limit` bounds it from above. Explicit `versions` match as well.
+
+use std::str::FromStr;
+
+use pep440_rs::Version;
+
+use crate::audit::osv::{Affected, Event};
+
+/// Why a range could not be evaluated (reported, never silently "not affected").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeError(pub String);
+
+/// True when `version` (installed, raw string) is affected by `a`.
+///
+/// An invalid installed version is matched only by the explicit `versions`
+/// list (string equality), as PEP 440 ordering cannot place it.
+pub fn is_affected(version: &str, a: &Affected) -> Result<bool, RangeError> {
+    let parsed = Version::from_str(version).ok();
+    if a.versions
+        .iter()
+        .any(|v| v == version || (parsed.is_some() && Version::from_str(v).ok() == parsed))
+    {
+        return Ok(true);
+    }
+    let Some(v) = parsed else { return Ok(false) };
+    for range in &a.ranges {
+        // GIT ranges name commits, not versions; SEMVER ranges for PyPI are
+        // rare and read as ecosystem versions.
+        if range.kind == "GIT" {
+            continue;
+        }
+        if in_range(&v, &range.events)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+enum Kind {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+}
+
+fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
+    let mut sorted: Vec<(Option<Version>, Kind)> = Vec::with_capacity(events.len());
+    for e in events {
+        let (raw, kind) = match e {
+            Event {
+                introduced: Some(x),
+                ..
+            } => (x, Kind::Introduced),
+            Event { fixed: Some(x), .. } => (x, Kind::Fixed),
+            Event {
+                last_affected: Some(x),
+                ..
+            } => (x, Kind::LastAffected),
+            Event { limit: Some(x), .. } => (x, Kind::Limit),
+            _ => continue,
+        };
+        // "0" is the start of time; "*" as a limit is no limit.
+        let parsed = if raw == "0" || raw == "*" {
+            None
+        } else {
+            Some(
+                Version::from_str(raw)
+                    .map_err(|e| RangeError(format!("invalid version {raw:?} in range: {e}")))?,
+            )
+        };
+        sorted.push((parsed, kind));
+    }
+    // None (= "0") sorts first.
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut affected = false;
+    for (ev, kind) in &sorted {
+        match kind {
+            Kind::Introduced => {
+                if ev.as_ref().is_none_or(|e| v >= e) {
+                    affected = true;
+                }
+            }
+            Kind::Fixed => {
+                if ev.as_ref().is_some_and(|e| v >= e) {
+                    affected = false;
+                }
+            }
+            Kind::LastAffected => {
+                if ev.as_ref().is_some_and(|e| v > e) {
+                    affected = false;
+                }
+            }
+            Kind::Limit => {}
+        }
+    }
+    let limits: Vec<&Version> = sorted
+        .iter()
+        .filter(|(_, k)| matches!(k, Kind::Limit))
+        .filter_map(|(e, _)| e.as_ref())
+        .collect();
+    if !limits.is_empty() && !limits.iter().any(|l| v < *l) {
+        return Ok(false);
+    }
+    Ok(affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::osv::Range;
+
+    fn ev(kind: &str, v: &str) -> Event {
+        let s = Some(v.to_string());
+        match kind {
+            "i" => Event {
+                introduced: s,
+                ..Default::default()
+            },
+            "f" => Event {
+                fixed: s,
+                ..Default::default()
+            },
+            "l" => Event {
+                last_affected: s,
+                ..Default::default()
+            },
+            _ => Event {
+                limit: s,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn aff(events: Vec<Event>, versions: &[&str]) -> Affected {
+        Affected {
+            package: None,
+            ranges: vec![Range {
+                kind: "ECOSYSTEM".into(),
+                events,
+            }],
+            versions: versions.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn introduced_fixed() {
+        let a = aff(vec![ev("f", "2.0"), ev("i", "1.0")], &[]);
+        assert!(!is_affected("0.9", &a).unwrap());
+        assert!(is_affected("1.0", &a).unwrap());
+        assert!(is_affected("1.9.9", &a).unwrap());
+        assert!(
+            is_affected("2.0rc1", &a).unwrap(),
+            "a pre-release of the fix is still before it"
+        );
+        assert!(!is_affected("2.0", &a).unwrap());
+        assert!(!is_affected("2.0.post1", &a).unwrap());
+    }
+
+    #[test]
+    fn zero_last_affected_limit_and_reintroduced() {
+        let a = aff(vec![ev("i", "0"), ev("l", "1.4")], &[]);
+        assert!(is_affected("0.0.1", &a).unwrap());
+        assert!(is_affected("1.4", &a).unwrap());
+        assert!(!is_affected("1.4.1", &a).unwrap());
+        let a = aff(
+            vec![ev("i", "0"), ev("f", "1.0"), ev("i", "2.0"), ev("f", "2.2")],
+            &[],
+        );
+        assert!(is_affected("0.5", &a).unwrap());
+        assert!(!is_affected("1.5", &a).unwrap());
+        assert!(is_affected("2.1", &a).unwrap());
+        assert!(!is_affected("3.0", &a).unwrap());
+        let a = aff(vec![ev("i", "1.0"), ev("x", "1.5")], &[]);
+        assert!(is_affected("1.2", &a).unwrap());
+        assert!(!is_affected("1.6", &a).unwrap());
+    }
+
+    #[test]
+    fn explicit_versions_epochs_and_locals() {
+        let a = aff(vec![], &["1.0", "1.1.0"]);
+        assert!(
+            is_affected("1.0.0", &a).unwrap(),
+            "1.0.0 == 1.0 under PEP 440"
+        );
+        assert!(is_affected("1.1", &a).unwrap());
+        assert!(!is_affected("1.2", &a).unwrap());
+        let a = aff(vec![ev("i", "0"), ev("f", "1!0.5")], &[]);
+        assert!(
+            is_affected("9.0", &a).unwrap(),
+            "epoch 0 sorts before epoch 1"
+        );
+        let a = aff(vec![ev("i", "1.0"), ev("f", "1.0.1")], &[]);
+        assert!(is_affected("1.0+local.7", &a).unwrap());
+        assert!(is_affected("not-a-version", &aff(vec![], &["not-a-version"])).unwrap());
+        assert!(is_affected("1.0", &aff(vec![ev("i", "x.y")], &[])).is_err());
+    }
+}
