@@ -7,6 +7,7 @@
 //! checks → [`report`].
 
 pub mod audit;
+pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;

@@ -2,9 +2,11 @@
 
 mod audit;
 mod count;
+mod derive;
 mod output;
 mod scan;
 mod search;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +86,22 @@ enum Command {
         after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
     )]
     Audit(audit::AuditArgs),
+    /// Check every environment against a bound (requirements, pyproject or lock file).
+    ///
+    /// Each installed distribution is ok, unrequired (not in the bound) or
+    /// misdefined (outside its specifier, or from another source than the
+    /// bound's URL); a requirement nothing satisfies is missing. Exit codes:
+    /// 0 valid, 3 violations, 1 error (a bound that cannot be read or
+    /// fetched, markers that cannot be evaluated), 2 usage.
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv validate --bound requirements.txt\n  fetter validate --bound uv.lock --group test --format json -o report.json\n  fetter validate --bound https://example.org/allowed.txt --superset\n  fetter derive | fetter validate --bound -"
+    )]
+    Validate(validate::ValidateArgs),
+    /// Write a requirements file from what is installed in scope.
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
+    )]
+    Derive(derive::DeriveArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -106,6 +124,8 @@ pub fn run() -> ExitCode {
         Command::Count(a) => count::run(&cli.scope, a),
         Command::Search(a) => search::run(&cli.scope, a),
         Command::Audit(a) => audit::run(&cli.scope, a),
+        Command::Validate(a) => validate::run(&cli.scope, a),
+        Command::Derive(a) => derive::run(&cli.scope, a),
     };
     match result {
         Ok(code) => code,

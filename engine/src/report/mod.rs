@@ -4,6 +4,7 @@ pub mod audit;
 pub mod inventory;
 pub mod sarif;
 pub mod table;
+pub mod validate;
 
 use std::path::Path;
 

@@ -1,0 +1,90 @@
+//! Configuration of the bounds check: where the bounds come from and how
+//! strictly the environments are compared with them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Names ignored when no `--ignore` is given: pip itself, which every
+/// environment carries and no bound lists.
+pub const DEFAULT_IGNORE: &[&str] = &["pip"];
+
+/// Where one bound is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoundSource {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+    /// An `http://` or `https://` URL.
+    Url(String),
+}
+
+impl BoundSource {
+    /// Read a command-line argument: `-` is stdin, `http(s)://` a URL, anything else a path.
+    pub fn from_arg(arg: &str) -> Self {
+        if arg == "-" {
+            BoundSource::Stdin
+        } else if is_http_url(arg) {
+            BoundSource::Url(arg.to_string())
+        } else {
+            BoundSource::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+impl fmt::Display for BoundSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BoundSource::Path(p) => write!(f, "{}", p.display()),
+            BoundSource::Stdin => f.write_str("<stdin>"),
+            BoundSource::Url(u) => f.write_str(u),
+        }
+    }
+}
+
+/// True when `s` starts with `http://` or `https://` (case-insensitive).
+pub fn is_http_url(s: &str) -> bool {
+    let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://")
+}
+
+/// Which parts of a `pyproject.toml` or lock file count as the bound.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Optional-dependency extras to include (`--extra NAME`).
+    pub extras: Vec<String>,
+    /// Dependency groups to include (`--group NAME`, PEP 735).
+    pub groups: Vec<String>,
+}
+
+/// Everything the bounds check needs besides the inventory.
+#[derive(Debug, Clone, Default)]
+pub struct BoundsConfig {
+    /// The bounds, combined as if each were `-r`-included by one file.
+    pub sources: Vec<BoundSource>,
+    /// Extras and groups selected from pyproject and lock files.
+    pub selection: Selection,
+    /// The bound may list more than is installed: no `bounds/missing`.
+    pub subset: bool,
+    /// Environments may hold more than the bound: no `bounds/unrequired`.
+    pub superset: bool,
+    /// Names never checked (normalized on use). Empty means [`DEFAULT_IGNORE`].
+    pub ignore: Vec<String>,
+}
+
+impl BoundsConfig {
+    /// The normalized names to ignore.
+    pub fn ignored_names(&self) -> Vec<String> {
+        if self.ignore.is_empty() {
+            DEFAULT_IGNORE
+                .iter()
+                .map(|n| crate::names::normalize(n))
+                .collect()
+        } else {
+            self.ignore
+                .iter()
+                .map(|n| crate::names::normalize(n))
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The comparison of each environment with the bound.
+
+use std::collections::{BTreeMap, HashSet};
+
+use pep508_rs::MarkerEnvironment;
+use rayon::prelude::*;
+
+use crate::bounds::cfg::BoundsConfig;
+use crate::bounds::diags;
+use crate::bounds::markers::marker_environment;
+use crate::bounds::matching;
+use crate::bounds::spec::BoundRequirement;
+use crate::diag::Sink;
+use crate::inventory::{Environment, Inventory};
+
+/// Compare every environment of `inv` with `bound`, reporting to `sink`.
+pub fn check(inv: &Inventory, bound: &[BoundRequirement], cfg: &BoundsConfig, sink: &Sink) {
+    let ignored: HashSet<String> = cfg.ignored_names().into_iter().collect();
+    inv.environments
+        .par_iter()
+        .for_each(|env| check_environment(inv, env, bound, cfg, &ignored, sink));
+}
+
+/// The requirements of `bound` whose markers hold in `env`, by normalized
+/// name. `Err` when markers cannot be evaluated there.
+pub fn applicable<'a>(
+    env: &Environment,
+    bound: &'a [BoundRequirement],
+) -> Result<BTreeMap<&'a str, Vec<&'a BoundRequirement>>, String> {
+    let mut menv: Option<Result<MarkerEnvironment, String>> = None;
+    let mut by_name: BTreeMap<&str, Vec<&BoundRequirement>> = BTreeMap::new();
+    for req in bound {
+        let marker = &req.requirement.marker;
+        let applies = if marker.is_true() {
+            true
+        } else if marker.is_false() {
+            false
+        } else {
+            let m = menv.get_or_insert_with(|| marker_environment(env));
+            match m {
+                Ok(m) => req.requirement.evaluate_markers(m, &[]),
+                Err(why) => return Err(why.clone()),
+            }
+        };
+        if applies {
+            by_name.entry(req.name.as_str()).or_default().push(req);
+        }
+    }
+    Ok(by_name)
+}
+
+fn check_environment(
+    inv: &Inventory,
+    env: &Environment,
+    bound: &[BoundRequirement],
+    cfg: &BoundsConfig,
+    ignored: &HashSet<String>,
+    sink: &Sink,
+) {
+    let by_name = match applicable(env, bound) {
+        Ok(m) => m,
+        Err(why) => return sink.fail(diags::marker_failure(env, &why)),
+    };
+    let mut installed = HashSet::new();
+    for (_, dist) in inv.distributions_of(env) {
+        if ignored.contains(&dist.normalized_name) {
+            continue;
+        }
+        installed.insert(dist.normalized_name.as_str());
+        match by_name.get(dist.normalized_name.as_str()) {
+            None if !cfg.superset => sink.push(diags::unrequired(env, dist)),
+            None => {}
+            // Every applicable entry must hold, as pip combines them.
+            Some(reqs) => {
+                if let Some((req, why)) = reqs
+                    .iter()
+                    .find_map(|r| matching::satisfies(r, dist).err().map(|w| (r, w)))
+                {
+                    sink.push(diags::misdefined(env, dist, req, &why));
+                }
+            }
+        }
+    }
+    if cfg.subset {
+        return;
+    }
+    for (name, reqs) in &by_name {
+        if installed.contains(name) || ignored.contains(*name) {
+            continue;
+        }
+        if let Some(req) = reqs.iter().find(|r| r.required) {
+            sink.push(diags::missing(env, req));
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;

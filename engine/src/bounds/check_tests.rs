@@ -1,0 +1,165 @@
+//! The comparison on synthetic inventories: codes, options, fail-closed.
+
+use super::*;
+use crate::bounds::spec::Origin;
+use crate::bounds::violators;
+use crate::diag::CheckFailure;
+use crate::inventory::{Distribution, MetadataKind, SiteRef, SiteScope};
+
+fn dist(name: &str, version: &str) -> Distribution {
+    Distribution {
+        name: name.into(),
+        normalized_name: crate::names::normalize(name),
+        version: version.into(),
+        version_valid: true,
+        site: "/e/site".into(),
+        // As found on disk: a capitalised dist-info is matched by its normalized name.
+        metadata_path: format!("/e/site/{name}-{version}.dist-info").into(),
+        metadata_kind: MetadataKind::DistInfo,
+        installer: Some("pip".into()),
+        requested: true,
+        direct_url: None,
+    }
+}
+
+fn inventory(python: Option<&str>) -> Inventory {
+    Inventory {
+        environments: vec![Environment {
+            prefix: "/e".into(),
+            kind: crate::inventory::EnvironmentKind::Venv,
+            python_version: python.map(str::to_string),
+            interpreters: vec!["/e/bin/python".into()],
+            sites: vec![SiteRef {
+                path: "/e/site".into(),
+                scope: SiteScope::Own,
+            }],
+            externally_managed: false,
+            base_prefix: None,
+            base_missing: false,
+        }],
+        distributions: vec![
+            dist("PyYAML", "6.0"),
+            dist("jaraco.classes", "3.2.1"),
+            dist("pip", "24.0"),
+            dist("stray", "1.0"),
+        ],
+        ..Default::default()
+    }
+}
+
+fn bound(lines: &[&str]) -> Vec<BoundRequirement> {
+    lines
+        .iter()
+        .map(|l| BoundRequirement::parse(l, Origin::file("b")).unwrap())
+        .collect()
+}
+
+fn run(
+    inv: &Inventory,
+    b: &[BoundRequirement],
+    cfg: &BoundsConfig,
+) -> (
+    Vec<(String, String)>,
+    Vec<CheckFailure>,
+    Vec<std::path::PathBuf>,
+) {
+    let sink = Sink::new();
+    check(inv, b, cfg, &sink);
+    let (d, f) = sink.finish();
+    let v = violators(&d);
+    let mut codes: Vec<(String, String)> = d
+        .iter()
+        .map(|d| {
+            let who = d
+                .distribution
+                .as_ref()
+                .map(|x| x.name.clone())
+                .or(d.requirement.clone())
+                .unwrap();
+            (d.code.clone(), who)
+        })
+        .collect();
+    codes.sort();
+    (codes, f, v)
+}
+
+fn pair(c: &str, n: &str) -> (String, String) {
+    (c.into(), n.into())
+}
+
+#[test]
+fn every_kind_and_the_purge_list() {
+    let inv = inventory(Some("3.11.4"));
+    let b = bound(&["pyyaml==6.*", "jaraco-classes>=4", "absent", "optional-dep"]);
+    let mut b2 = b.clone();
+    b2[3].required = false;
+    let (codes, failures, violators) = run(&inv, &b2, &BoundsConfig::default());
+    assert!(failures.is_empty());
+    assert_eq!(
+        codes,
+        vec![
+            pair("bounds/misdefined", "jaraco.classes"),
+            pair("bounds/missing", "absent"),
+            pair("bounds/unrequired", "stray"),
+        ]
+    );
+    assert_eq!(
+        violators,
+        vec![
+            std::path::PathBuf::from("/e/site/jaraco.classes-3.2.1.dist-info"),
+            "/e/site/stray-1.0.dist-info".into()
+        ]
+    );
+    let cfg = BoundsConfig {
+        subset: true,
+        superset: true,
+        ..Default::default()
+    };
+    let (codes, _, _) = run(&inv, &b2, &cfg);
+    assert_eq!(codes, vec![pair("bounds/misdefined", "jaraco.classes")]);
+    // --ignore replaces the default: pip is then checked.
+    let cfg = BoundsConfig {
+        ignore: vec!["Stray".into()],
+        subset: true,
+        ..Default::default()
+    };
+    let (codes, _, _) = run(&inv, &b2, &cfg);
+    assert!(codes.contains(&pair("bounds/unrequired", "pip")));
+    assert!(!codes.iter().any(|(_, n)| n == "stray"));
+}
+
+#[test]
+fn every_applicable_entry_must_hold() {
+    let inv = inventory(Some("3.11.4"));
+    let b = bound(&[
+        "pyyaml>=5",
+        "pyyaml<6",
+        "jaraco.classes",
+        "stray",
+        "PyYAML==9 ; python_version < '3.8'",
+    ]);
+    let (codes, _, _) = run(&inv, &b, &BoundsConfig::default());
+    assert_eq!(codes, vec![pair("bounds/misdefined", "PyYAML")]);
+}
+
+#[test]
+fn unknown_python_version_fails_closed_only_when_markers_need_it() {
+    let inv = inventory(None);
+    let b = bound(&["pyyaml", "jaraco.classes", "stray"]);
+    let (codes, failures, _) = run(&inv, &b, &BoundsConfig::default());
+    assert!(codes.is_empty() && failures.is_empty());
+    let b = bound(&[
+        "pyyaml ; python_version >= '3.8'",
+        "jaraco.classes",
+        "stray",
+    ]);
+    let (codes, failures, violators) = run(&inv, &b, &BoundsConfig::default());
+    assert!(codes.is_empty() && violators.is_empty());
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]
+            .message
+            .contains("Python version of /e is unknown"),
+        "{failures:?}"
+    );
+}

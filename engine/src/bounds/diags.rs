@@ -1,0 +1,107 @@
+//! Diagnostics of the bounds check, with stable codes.
+
+use crate::bounds::spec::{BoundError, BoundRequirement};
+use crate::diag::{Action, CheckFailure, Diagnostic, DistRef, Severity};
+use crate::inventory::{Distribution, Environment};
+
+/// The check name in every diagnostic and failure.
+pub const CHECK: &str = "bounds";
+/// Installed, but the bound does not list it.
+pub const UNREQUIRED: &str = "bounds/unrequired";
+/// Installed at a version (or from a source) the bound does not allow.
+pub const MISDEFINED: &str = "bounds/misdefined";
+/// Required by the bound, but not installed.
+pub const MISSING: &str = "bounds/missing";
+
+fn dist_ref(d: &Distribution) -> DistRef {
+    DistRef {
+        name: d.name.clone(),
+        version: d.version.clone(),
+        site: d.site.clone(),
+        metadata_path: d.metadata_path.clone(),
+    }
+}
+
+/// `bounds/unrequired`: `dist` is installed in `env` but not in the bound.
+pub fn unrequired(env: &Environment, dist: &Distribution) -> Diagnostic {
+    Diagnostic {
+        code: UNREQUIRED.into(),
+        check: CHECK.into(),
+        severity: Severity::High,
+        action: Action::Deny,
+        environment: env.prefix.clone(),
+        distribution: Some(dist_ref(dist)),
+        requirement: None,
+        message: format!(
+            "{} {} is installed but not in the bound",
+            dist.name, dist.version
+        ),
+        suggestion: Some(format!(
+            "add `{}` to the bound, uninstall it (`fetter purge`), or pass --superset",
+            dist.name
+        )),
+    }
+}
+
+/// `bounds/misdefined`: `dist` does not satisfy `req` (`why`).
+pub fn misdefined(
+    env: &Environment,
+    dist: &Distribution,
+    req: &BoundRequirement,
+    why: &str,
+) -> Diagnostic {
+    Diagnostic {
+        code: MISDEFINED.into(),
+        check: CHECK.into(),
+        severity: Severity::High,
+        action: Action::Deny,
+        environment: env.prefix.clone(),
+        distribution: Some(dist_ref(dist)),
+        requirement: Some(req.text.clone()),
+        message: format!("{} {}: {why} ({})", dist.name, dist.version, req.origin),
+        suggestion: Some(format!(
+            "install a version allowed by `{}`, or change the bound",
+            req.text
+        )),
+    }
+}
+
+/// `bounds/missing`: `req` applies to `env` but nothing installed provides it.
+pub fn missing(env: &Environment, req: &BoundRequirement) -> Diagnostic {
+    Diagnostic {
+        code: MISSING.into(),
+        check: CHECK.into(),
+        severity: Severity::High,
+        action: Action::Deny,
+        environment: env.prefix.clone(),
+        distribution: None,
+        requirement: Some(req.text.clone()),
+        message: format!(
+            "{} is required ({}) but not installed",
+            req.name, req.origin
+        ),
+        suggestion: Some(
+            "install it, or pass --subset if the bound may list more than is installed".into(),
+        ),
+    }
+}
+
+/// A bound that could not be read, fetched or parsed: the check cannot run.
+pub fn parse_failure(e: &BoundError) -> CheckFailure {
+    CheckFailure {
+        check: CHECK.into(),
+        source: e.origin.to_string(),
+        message: e.message.clone(),
+    }
+}
+
+/// Requirements with markers cannot be evaluated for `env`.
+pub fn marker_failure(env: &Environment, why: &str) -> CheckFailure {
+    CheckFailure {
+        check: CHECK.into(),
+        source: env.prefix.display().to_string(),
+        message: format!(
+            "{why}; the bound has environment markers, so this environment was not checked"
+        ),
+    }
+}

@@ -1,0 +1,141 @@
+//! Loading bounds: read each source, detect its format, parse it.
+
+use crate::bounds::cfg::{BoundSource, Selection};
+use crate::bounds::requirements::{Parsed, Parser};
+use crate::bounds::source::Location;
+use crate::bounds::spec::{BoundError, Origin};
+use crate::bounds::{lock, pyproject};
+
+/// The formats a bound can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// pip's requirements file (any file name).
+    Requirements,
+    /// `pyproject.toml`: `[project]` dependencies and PEP 735 groups.
+    Pyproject,
+    /// PEP 751 `pylock.toml` / `pylock.NAME.toml`.
+    Pylock,
+    /// uv's `uv.lock`.
+    UvLock,
+    /// Poetry's `poetry.lock`.
+    PoetryLock,
+}
+
+/// Detect the format from the file name, else from the content (stdin,
+/// URLs and renamed files): TOML with the tables a format requires, else a
+/// requirements file.
+pub fn detect(file_name: &str, text: &str) -> Format {
+    let lower = file_name.to_ascii_lowercase();
+    if lower == "pyproject.toml" {
+        return Format::Pyproject;
+    }
+    if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
+        return Format::Pylock;
+    }
+    if lower == "uv.lock" {
+        return Format::UvLock;
+    }
+    if lower == "poetry.lock" {
+        return Format::PoetryLock;
+    }
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Format::Requirements;
+    };
+    if doc.contains_key("lock-version") && doc.contains_key("packages") {
+        Format::Pylock
+    } else if doc.contains_key("package")
+        && doc
+            .get("metadata")
+            .is_some_and(|m| m.get("content-hash").is_some())
+    {
+        Format::PoetryLock
+    } else if doc.contains_key("package") && doc.contains_key("version") {
+        Format::UvLock
+    } else if doc.contains_key("project") || doc.contains_key("dependency-groups") {
+        Format::Pyproject
+    } else {
+        Format::Requirements
+    }
+}
+
+/// Read and parse one bound.
+pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
+    let location = match source {
+        BoundSource::Path(p) => {
+            Location::Path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        }
+        BoundSource::Url(u) => Location::Url(u.clone()),
+        BoundSource::Stdin => Location::Stdin,
+    };
+    let name = location.display();
+    let text = match location.read() {
+        Ok(t) => t,
+        Err(e) => {
+            let hint = match source {
+                BoundSource::Path(_) => "check the --bound path",
+                BoundSource::Url(_) => "check the URL and that the server is reachable",
+                BoundSource::Stdin => "pipe the bound into fetter",
+            };
+            return Parsed {
+                requirements: Vec::new(),
+                errors: vec![BoundError::new(
+                    Origin::file(source.to_string()),
+                    format!("cannot read the bound: {e}; {hint}"),
+                )],
+            };
+        }
+    };
+    let base = location.base_dir();
+    let one = |r: Result<Vec<_>, Vec<BoundError>>| match r {
+        Ok(requirements) => Parsed {
+            requirements,
+            errors: Vec::new(),
+        },
+        Err(errors) => Parsed {
+            requirements: Vec::new(),
+            errors,
+        },
+    };
+    match detect(&location.file_name(), &text) {
+        Format::Requirements => {
+            let env = |k: &str| std::env::var(k).ok();
+            Parser::new(&env).parse(&text, &location, false)
+        }
+        Format::Pyproject => one(pyproject::parse(&text, &name, selection)),
+        Format::Pylock => one(lock::pylock::parse(&text, &name, &base, selection)),
+        Format::UvLock => one(lock::uv::parse(&text, &name, &base, selection)),
+        Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_name_then_content() {
+        assert_eq!(detect("pylock.dev.toml", ""), Format::Pylock);
+        assert_eq!(detect("uv.lock", ""), Format::UvLock);
+        assert_eq!(detect("deps.in", "requests==2\n"), Format::Requirements);
+        assert_eq!(
+            detect("", "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\n"),
+            Format::Pylock
+        );
+        assert_eq!(
+            detect("", "version = 1\n[[package]]\nname = \"a\"\n"),
+            Format::UvLock
+        );
+        assert_eq!(
+            detect(
+                "",
+                "[[package]]\nname = \"a\"\n[metadata]\ncontent-hash = \"x\"\n"
+            ),
+            Format::PoetryLock
+        );
+        assert_eq!(
+            detect("x.toml", "[project]\nname = \"a\"\n"),
+            Format::Pyproject
+        );
+        assert_eq!(detect("", ""), Format::Requirements);
+    }
+}

@@ -1,0 +1,224 @@
+//! uv.lock and pylock.toml on the fixtures: duplicate names with disjoint
+//! markers, markers per environment, extras and groups.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::bounds::check::applicable;
+use crate::bounds::lock::pylock;
+use crate::inventory::{Environment, EnvironmentKind};
+
+fn fixture(name: &str) -> (String, PathBuf) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bounds");
+    (std::fs::read_to_string(dir.join(name)).unwrap(), dir)
+}
+
+fn env(version: &str) -> Environment {
+    Environment {
+        prefix: "/e".into(),
+        kind: EnvironmentKind::Venv,
+        python_version: Some(version.into()),
+        interpreters: vec!["/e/bin/python3".into()],
+        sites: vec![],
+        externally_managed: false,
+        base_prefix: None,
+        base_missing: false,
+    }
+}
+
+/// (name, text, required) of what applies in an environment of `version`.
+fn applies(reqs: &[BoundRequirement], version: &str) -> Vec<(String, String, bool)> {
+    let by_name = applicable(&env(version), reqs).unwrap();
+    let mut v: Vec<_> = by_name
+        .values()
+        .flatten()
+        .map(|r| {
+            (
+                r.name.clone(),
+                r.text.split(" ; ").next().unwrap().to_string(),
+                r.required,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn t(name: &str, text: &str, required: bool) -> (String, String, bool) {
+    (name.into(), text.into(), required)
+}
+
+#[test]
+fn uv_lock_duplicates_resolve_per_environment() {
+    let (text, dir) = fixture("uv.lock");
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    let git =
+        "gitdep @ git+https://github.com/example/gitdep@0123456789abcdef0123456789abcdef01234567";
+    let expected_311 = vec![
+        t("demo-app", "demo-app", false),
+        t("gitdep", git, false),
+        t("iniconfig", "iniconfig==2.0.0", false),
+        t("pyflakes", "pyflakes==3.2.0", true),
+        t("tqdm", "tqdm==4.66.4", true),
+    ];
+    assert_eq!(applies(&reqs, "3.11.7"), expected_311);
+    let on_38 = applies(&reqs, "3.8.18");
+    assert!(
+        on_38.contains(&t("pyflakes", "pyflakes==3.0.1", true)),
+        "{on_38:?}"
+    );
+    assert!(!on_38.iter().any(|x| x.1 == "pyflakes==3.2.0"));
+    // colorama only on Windows (edge marker from tqdm).
+    #[cfg(not(windows))]
+    assert!(!on_38.iter().any(|x| x.0 == "colorama"));
+}
+
+#[test]
+fn uv_lock_selected_extras_and_groups_are_required() {
+    let (text, dir) = fixture("uv.lock");
+    let sel = Selection {
+        extras: vec!["git".into()],
+        groups: vec!["test".into()],
+    };
+    let reqs = parse(&text, "uv.lock", &dir, &sel).unwrap();
+    let got = applies(&reqs, "3.11.7");
+    assert!(got.iter().any(|x| x.0 == "gitdep" && x.2), "{got:?}");
+    assert!(got.iter().any(|x| x.0 == "iniconfig" && x.2), "{got:?}");
+}
+
+#[test]
+fn uv_lock_errors_name_the_file() {
+    let e = parse("version = 1\n[[package]]\nname = \"a\"\nversion = \"1\"\ndependencies = [{ name = \"ghost\" }]\n", "uv.lock", Path::new("/"), &Selection::default()).unwrap_err();
+    assert!(
+        e[0].to_string()
+            .contains("uv.lock [[package]] a: dependency ghost is not a locked package"),
+        "{}",
+        e[0]
+    );
+    let e = parse(
+        "version = 1\n[[package\n",
+        "uv.lock",
+        Path::new("/"),
+        &Selection::default(),
+    )
+    .unwrap_err();
+    assert!(e[0].to_string().contains("invalid TOML"));
+}
+
+#[test]
+fn pylock_markers_extras_and_groups() {
+    let (text, dir) = fixture("pylock.toml");
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let got = applies(&reqs, "3.11.7");
+    let names: Vec<&str> = got.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(names, ["demo-app", "pyflakes", "tqdm"]);
+    assert!(got[1].1 == "pyflakes==3.2.0");
+    assert!(got[2]
+        .1
+        .starts_with("tqdm @ https://files.example/tqdm-4.66.4.tar.gz#sha256="));
+    let sel = Selection {
+        extras: vec!["git".into()],
+        groups: vec!["test".into()],
+    };
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &sel).unwrap();
+    let names: Vec<String> = applies(&reqs, "3.8.1").into_iter().map(|x| x.0).collect();
+    assert_eq!(
+        names,
+        ["demo-app", "gitdep", "iniconfig", "pyflakes", "tqdm"]
+    );
+}
+
+#[test]
+fn poetry_lock_fixture() {
+    let (text, dir) = fixture("poetry.lock");
+    let reqs =
+        crate::bounds::lock::poetry::parse(&text, "poetry.lock", &dir, &Selection::default())
+            .unwrap();
+    let got = applies(&reqs, "3.11.7");
+    #[cfg(not(windows))]
+    assert_eq!(
+        got,
+        vec![
+            t("iniconfig", "iniconfig==2.0.0", false),
+            t("jaraco-classes", "jaraco.classes==3.4.0", true),
+            t("more-itertools", "more-itertools==10.2.0", true),
+            t("mylib", "mylib @ git+https://github.com/example/mylib.git@89abcdef0123456789abcdef0123456789abcdef", true),
+            t("pysocks", "pysocks==1.7.1", false),
+        ]
+    );
+}
+
+/// Files written by uv 0.13.9 (`uv lock`, `uv export --format pylock.toml`)
+/// and Poetry 2.5.1 (`poetry lock`) for the projects next to them.
+#[test]
+fn real_tool_output() {
+    let (text, dir) = fixture("real-uv/uv.lock");
+    let dir = dir.join("real-uv");
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    assert_eq!(
+        applies(&reqs, "3.9.18"),
+        vec![
+            t("proj", "proj", false),
+            t("tiny-a", "tiny-a==1.0", true),
+            t("tiny-c", "tiny-c==0.5", false)
+        ]
+    );
+    assert_eq!(
+        applies(&reqs, "3.12.1")[1],
+        t("tiny-a", "tiny-a==2.0", true)
+    );
+
+    let (text, _) = fixture("real-uv/pylock.toml");
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let names: Vec<(String, String, bool)> = applies(&reqs, "3.9.18");
+    assert_eq!(
+        names,
+        vec![
+            t("tiny-a", "tiny-a==1.0", true),
+            t("tiny-c", "tiny-c==0.5", true)
+        ]
+    );
+
+    let (text, dir) = fixture("real-poetry/poetry.lock");
+    let dir = dir.join("real-poetry");
+    let wheels = std::fs::canonicalize(dir.parent().unwrap())
+        .unwrap()
+        .join("wheels");
+    let wheel = |w: &str| format!("file://{}/{w}", wheels.display());
+    let parse_poetry = |sel: &Selection| {
+        crate::bounds::lock::poetry::parse(&text, "poetry.lock", &dir, sel).unwrap()
+    };
+    let got = applies(&parse_poetry(&Selection::default()), "3.11.7");
+    assert_eq!(
+        got,
+        vec![
+            t(
+                "tiny-a",
+                &format!("tiny-a @ {}", wheel("tiny_a-2.0-py3-none-any.whl")),
+                true
+            ),
+            // In `dev` without a marker, in `main` only with extra1: allowed.
+            t(
+                "tiny-c",
+                &format!("tiny-c @ {}", wheel("tiny_c-0.5-py3-none-any.whl")),
+                false
+            ),
+        ]
+    );
+    for sel in [
+        Selection {
+            extras: vec![],
+            groups: vec!["dev".into()],
+        },
+        Selection {
+            extras: vec!["extra1".into()],
+            groups: vec![],
+        },
+    ] {
+        let got = applies(&parse_poetry(&sel), "3.11.7");
+        assert!(
+            got.iter().any(|x| x.0 == "tiny-c" && x.2),
+            "{sel:?}: {got:?}"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Whether an installed distribution satisfies a requirement.
+//!
+//! Versions are compared by PEP 440 set membership with pre-releases
+//! allowed (pre-release exclusion is a resolver policy; an installed
+//! pre-release satisfies `>=1.0a1` as pip's `check` says). `===` compares
+//! strings; direct URLs compare with `direct_url.json`.
+
+use std::str::FromStr;
+
+use pep440_rs::{Operator, Version};
+use pep508_rs::VersionOrUrl;
+
+use crate::bounds::spec::BoundRequirement;
+use crate::bounds::urls;
+use crate::inventory::Distribution;
+
+/// `Ok` when `dist` satisfies `req`; `Err` says why not.
+pub fn satisfies(req: &BoundRequirement, dist: &Distribution) -> Result<(), String> {
+    version_satisfies(req, &dist.version)?;
+    if let Some(url) = req.url() {
+        let given = url.given().unwrap_or(url.raw().as_str());
+        urls::satisfies(&urls::parse(given), dist.direct_url.as_ref())?;
+    }
+    Ok(())
+}
+
+/// `Ok` when the installed version string satisfies the requirement's
+/// version specifiers (and `===` operands).
+pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), String> {
+    for operand in &req.arbitrary {
+        if !operand.eq_ignore_ascii_case(installed.trim()) {
+            return Err(format!(
+                "version {installed} is not ==={operand} (arbitrary equality compares the strings)"
+            ));
+        }
+    }
+    let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &req.requirement.version_or_url else {
+        return Ok(());
+    };
+    let checked: Vec<_> = specifiers
+        .iter()
+        .filter(|s| *s.operator() != Operator::ExactEqual)
+        .collect();
+    if checked.is_empty() {
+        return Ok(());
+    }
+    let version = Version::from_str(installed).map_err(|_| {
+        format!("installed version {installed:?} is not a valid PEP 440 version, so it cannot satisfy {specifiers}")
+    })?;
+    match checked.iter().find(|s| !s.contains(&version)) {
+        None => Ok(()),
+        Some(s) => Err(format!("version {installed} does not satisfy {s}")),
+    }
+}
+
+#[cfg(test)]
+#[path = "matching_tests.rs"]
+mod tests;

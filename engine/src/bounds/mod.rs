@@ -1,0 +1,75 @@
+//! The bounds check: what may be installed, stated as requirements, a
+//! `pyproject.toml` or a lock file, compared with every environment.
+//!
+//! Each installed distribution is OK, `bounds/unrequired` (not in the
+//! bound), or `bounds/misdefined` (outside the specifier, or from another
+//! source than the direct URL); a requirement nothing satisfies is
+//! `bounds/missing`. A bound that cannot be read is a
+//! [`CheckFailure`](crate::diag::CheckFailure): the run fails closed.
+
+pub mod cfg;
+pub mod check;
+pub mod derive;
+pub mod diags;
+pub mod fetch;
+pub mod load;
+pub mod lock;
+pub mod markers;
+pub mod matching;
+pub mod pyproject;
+pub mod requirements;
+pub mod source;
+pub mod spec;
+pub mod unnamed;
+pub mod urls;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+pub use cfg::{BoundSource, BoundsConfig, Selection};
+pub use spec::{BoundError, BoundRequirement, Origin};
+
+use crate::diag::{Action, Diagnostic, Sink};
+use crate::inventory::Inventory;
+
+/// Read every bound of `cfg`, combined in order. Errors do not stop the
+/// other bounds from being read, so all problems are reported at once.
+pub fn load_all(cfg: &BoundsConfig) -> (Vec<BoundRequirement>, Vec<BoundError>) {
+    let mut reqs = Vec::new();
+    let mut errors = Vec::new();
+    for source in &cfg.sources {
+        let parsed = load::load(source, &cfg.selection);
+        reqs.extend(parsed.requirements);
+        errors.extend(parsed.errors);
+    }
+    (reqs, errors)
+}
+
+/// Run the bounds check: load the bounds and compare the inventory with
+/// them. When any bound cannot be read, only the failures are reported:
+/// comparing with part of a bound would call allowed packages unrequired,
+/// and purge would act on that.
+pub fn run(inv: &Inventory, cfg: &BoundsConfig, sink: &Sink) {
+    let (bound, errors) = load_all(cfg);
+    if !errors.is_empty() {
+        for e in &errors {
+            sink.fail(diags::parse_failure(e));
+        }
+        return;
+    }
+    check::check(inv, &bound, cfg, sink);
+}
+
+/// The metadata paths of the distributions validation denies as
+/// `bounds/unrequired` or `bounds/misdefined`: what purge removes. Each
+/// path once, sorted. A distribution in a site shared by several
+/// environments (the user site) is listed when any of them denies it.
+pub fn violators(diags: &[Diagnostic]) -> Vec<PathBuf> {
+    let set: BTreeSet<PathBuf> = diags
+        .iter()
+        .filter(|d| d.action == Action::Deny)
+        .filter(|d| d.code == diags::UNREQUIRED || d.code == diags::MISDEFINED)
+        .filter_map(|d| d.distribution.as_ref().map(|x| x.metadata_path.clone()))
+        .collect();
+    set.into_iter().collect()
+}

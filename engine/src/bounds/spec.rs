@@ -1,0 +1,199 @@
+//! One requirement of a bound, parsed with `pep508_rs`, and where it came from.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+
+use crate::names;
+
+/// Where a requirement was written: a file (or URL, or `<stdin>`) and a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The bound file, URL or `<stdin>`.
+    pub source: String,
+    /// 1-based line number, when the format has lines.
+    pub line: Option<usize>,
+}
+
+impl Origin {
+    /// An origin without a line number.
+    pub fn file(source: impl Into<String>) -> Self {
+        Origin {
+            source: source.into(),
+            line: None,
+        }
+    }
+
+    /// An origin at `line` of `source`.
+    pub fn at(source: impl Into<String>, line: usize) -> Self {
+        Origin {
+            source: source.into(),
+            line: Some(line),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}", self.source),
+            None => f.write_str(&self.source),
+        }
+    }
+}
+
+/// A bound that could not be read, fetched or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct BoundError {
+    /// Where.
+    pub origin: Origin,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl BoundError {
+    /// An error at `origin`.
+    pub fn new(origin: Origin, message: impl Into<String>) -> Self {
+        BoundError {
+            origin,
+            message: message.into(),
+        }
+    }
+}
+
+/// One requirement of a bound.
+#[derive(Debug, Clone)]
+pub struct BoundRequirement {
+    /// The PEP 508 requirement: name, extras, versions or URL, marker.
+    pub requirement: Requirement<VerbatimUrl>,
+    /// PEP 503 normalized name.
+    pub name: String,
+    /// `===` operands, compared as strings with the installed version
+    /// (PEP 440 arbitrary equality; they need not be valid versions).
+    pub arbitrary: Vec<String>,
+    /// The requirement as written (after joining continuations).
+    pub text: String,
+    /// Where it was written.
+    pub origin: Origin,
+    /// False for constraints (`-c`) and other entries that allow a
+    /// distribution without requiring it: never `bounds/missing`.
+    pub required: bool,
+    /// True for `-e` requirements.
+    pub editable: bool,
+}
+
+impl BoundRequirement {
+    /// Parse a PEP 508 requirement string.
+    pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
+        let (pep508_text, arbitrary) = extract_arbitrary(text);
+        let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
+            BoundError::new(
+                origin.clone(),
+                format!(
+                    "invalid requirement {text:?}: {}",
+                    first_line(&e.to_string())
+                ),
+            )
+        })?;
+        Ok(Self::from_requirement(requirement, arbitrary, text, origin))
+    }
+
+    /// Wrap an already parsed requirement.
+    pub fn from_requirement(
+        requirement: Requirement<VerbatimUrl>,
+        arbitrary: Vec<String>,
+        text: &str,
+        origin: Origin,
+    ) -> Self {
+        BoundRequirement {
+            name: names::normalize(requirement.name.as_ref()),
+            requirement,
+            arbitrary,
+            text: text.trim().to_string(),
+            origin,
+            required: true,
+            editable: false,
+        }
+    }
+
+    /// The direct URL, for `name @ url` requirements.
+    pub fn url(&self) -> Option<&VerbatimUrl> {
+        match &self.requirement.version_or_url {
+            Some(VersionOrUrl::Url(u)) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// A copy that allows without requiring (a constraint).
+    pub fn as_constraint(mut self) -> Self {
+        self.required = false;
+        self
+    }
+}
+
+/// The first line of a multi-line parser message (pep508_rs underlines the
+/// error position on following lines).
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Replace each `=== OPERAND` with `===0` so `pep508_rs` accepts operands
+/// that are not PEP 440 versions, and return the operands as written.
+fn extract_arbitrary(text: &str) -> (String, Vec<String>) {
+    if !text.contains("===") {
+        return (text.to_string(), Vec::new());
+    }
+    // Only the part before the marker holds specifiers.
+    let (head, tail) = match text.find(';') {
+        Some(i) => text.split_at(i),
+        None => (text, ""),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut operands = Vec::new();
+    let mut rest = head;
+    while let Some(i) = rest.find("===") {
+        out.push_str(&rest[..i + 3]);
+        let after = rest[i + 3..].trim_start();
+        let end = after
+            .find(|c: char| c == ',' || c == ')' || c.is_whitespace())
+            .unwrap_or(after.len());
+        operands.push(after[..end].to_string());
+        out.push('0');
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out.push_str(tail);
+    (out, operands)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arbitrary_equality_keeps_non_pep440_operands() {
+        let r = BoundRequirement::parse("foo===foobar", Origin::file("x")).unwrap();
+        assert_eq!(r.arbitrary, vec!["foobar".to_string()]);
+        assert_eq!(r.name, "foo");
+        let r =
+            BoundRequirement::parse("foo === 1.0 ; python_version>'3'", Origin::file("x")).unwrap();
+        assert_eq!(r.arbitrary, vec!["1.0".to_string()]);
+    }
+
+    #[test]
+    fn invalid_requirement_names_the_origin() {
+        let e = BoundRequirement::parse("foo >= ", Origin::at("req.txt", 3)).unwrap_err();
+        assert!(
+            e.to_string().starts_with("req.txt:3: invalid requirement"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names_are_normalized() {
+        let r = BoundRequirement::parse("Jaraco.Classes==3.2", Origin::file("x")).unwrap();
+        assert_eq!(r.name, "jaraco-classes");
+    }
+}
