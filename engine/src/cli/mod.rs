@@ -4,6 +4,7 @@ mod audit;
 mod count;
 mod derive;
 mod output;
+mod plugin;
 mod scan;
 mod search;
 mod validate;
@@ -102,6 +103,11 @@ enum Command {
         after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
     )]
     Derive(derive::DeriveArgs),
+    /// Inspect and check policy plugins (sandboxed WebAssembly components).
+    #[command(
+        after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
+    )]
+    Plugin(plugin::PluginArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -126,6 +132,7 @@ pub fn run() -> ExitCode {
         Command::Audit(a) => audit::run(&cli.scope, a),
         Command::Validate(a) => validate::run(&cli.scope, a),
         Command::Derive(a) => derive::run(&cli.scope, a),
+        Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
     };
     match result {
         Ok(code) => code,

@@ -34,7 +34,7 @@ use crate::diag::{CheckFailure, Severity, Sink};
 pub use cache::{Cache, CacheStatus};
 pub use diags::PluginError;
 pub use host::LogMode;
-pub use run::{evaluate, load, Loaded, PluginReport};
+pub use run::{evaluate, load, EpochTicker, Loaded, PluginReport};
 
 /// Default memory limit per plugin (`--plugin-memory`), in MiB.
 pub const DEFAULT_MEMORY_MIB: u64 = 256;

@@ -253,14 +253,14 @@ fn severity(s: wit::Severity) -> Severity {
 
 /// Advances the engine's epoch every [`host::EPOCH_TICK`] while plugins
 /// run, which is what makes their deadlines expire.
-pub(crate) struct EpochTicker {
+pub struct EpochTicker {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl EpochTicker {
     /// Start ticking `engine`'s epoch until dropped.
-    pub(crate) fn start(engine: &Engine) -> EpochTicker {
+    pub fn start(engine: &Engine) -> EpochTicker {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (engine, stop) = (engine.clone(), stop.clone());

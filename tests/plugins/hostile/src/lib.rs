@@ -62,8 +62,14 @@ impl Policy for Hostile {
                 return Err(format!("allocated {} pieces", kept.len()));
             }
             Mode::Panic => panic!("hostile plugin panicked on purpose"),
-            Mode::BadIndex => vec![Verdict::deny(1_000_000_000, "hostile/bad-index", "no such distribution")],
-            Mode::Flood => (0..1_000_000).map(|_| Verdict::deny(0, "hostile/flood", "again")).collect(),
+            Mode::BadIndex => vec![Verdict::deny(
+                1_000_000_000,
+                "hostile/bad-index",
+                "no such distribution",
+            )],
+            Mode::Flood => (0..1_000_000)
+                .map(|_| Verdict::deny(0, "hostile/flood", "again"))
+                .collect(),
             Mode::Fail => return Err("could not decide".into()),
             Mode::BadRule => vec![Verdict::deny(0, "\x1b[2J evil rule", "x")],
             Mode::LogFlood => {
@@ -96,7 +102,10 @@ mod tests {
 
     #[test]
     fn settings_pick_the_mode() {
-        assert_eq!(Hostile::configure(r#"{"mode":"flood"}"#).unwrap().0, Mode::Flood);
+        assert_eq!(
+            Hostile::configure(r#"{"mode":"flood"}"#).unwrap().0,
+            Mode::Flood
+        );
         assert!(Hostile::configure(r#"{"mode":"nice"}"#).is_err());
         assert!(Hostile::configure("{}").is_err());
     }
