@@ -308,3 +308,32 @@ level = 3
             .contains("needs `name`"));
     }
 }
+
+#[cfg(test)]
+mod shipped {
+    /// Every manifest in `policies/` parses; one naming a first-party plugin
+    /// not built yet on this branch is reported, not failed (the plugins
+    /// land separately).
+    #[test]
+    fn shipped_policies_parse() {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies"));
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|x| x != "toml") {
+                continue;
+            }
+            match super::load(&path) {
+                Ok(m) => {
+                    assert!(!m.plugins.is_empty());
+                    checked += 1;
+                }
+                Err(e) if e.message.starts_with("no first-party plugin named") => {
+                    eprintln!("not checked until its plugin is built: {e}")
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        eprintln!("{checked} shipped policies parsed");
+    }
+}
