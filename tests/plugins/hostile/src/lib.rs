@@ -17,6 +17,9 @@ struct Settings {
 pub enum Mode {
     /// Behave: one warning per distribution.
     Behave,
+    /// Return no verdicts (the benchmark's baseline: the cost of the sandbox
+    /// and of passing the inventory in).
+    Nothing,
     /// Never return.
     Loop,
     /// Allocate 4 GiB.
@@ -47,6 +50,7 @@ impl Policy for Hostile {
     fn evaluate(&self, inventory: &Inventory) -> Result<Vec<Verdict>, String> {
         Ok(match self.0 {
             Mode::Behave => behave(inventory),
+            Mode::Nothing => Vec::new(),
             Mode::Loop => {
                 let mut n: u64 = 0;
                 loop {
@@ -92,7 +96,7 @@ fn behave(inventory: &Inventory) -> Vec<Verdict> {
 fetter_plugin_sdk::export_plugin! {
     name: "hostile",
     description: "Misbehaves on purpose, as its settings say (sandbox tests)",
-    settings_help: "{\"mode\": \"behave\" | \"loop\" | \"alloc\" | \"panic\" | \"bad-index\" | \"flood\" | \"fail\" | \"bad-rule\" | \"log-flood\"}",
+    settings_help: "{\"mode\": \"behave\" | \"nothing\" | \"loop\" | \"alloc\" | \"panic\" | \"bad-index\" | \"flood\" | \"fail\" | \"bad-rule\" | \"log-flood\"}",
     policy: Hostile,
 }
 
