@@ -5,7 +5,11 @@
 //! ```text
 //! cargo run -p fetter-plugin-build            # all of them
 //! cargo run -p fetter-plugin-build -- typosquat hostile
+//! cargo run -p fetter-plugin-build -- ~/src/my-policy   # a crate anywhere
 //! ```
+//!
+//! A crate outside this repository (an argument that is a path) is built in
+//! its own directory with `--release`, to `<dir>/<package>.wasm`.
 //!
 //! Each crate is compiled as a core module for `wasm32-unknown-unknown`
 //! (no WASI: the plugin cannot even name a system call) with the `plugin`
@@ -35,17 +39,53 @@ fn main() {
 }
 
 fn run() -> Result<()> {
-    let only: Vec<String> = std::env::args().skip(1).collect();
-    if only.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run -p fetter-plugin-build [-- PLUGIN...]\n\nBuilds plugins/<name>/ to plugins/<name>.wasm (and tests/plugins/<name>/).");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("usage: cargo run -p fetter-plugin-build [-- PLUGIN-NAME... | CRATE-DIR...]\n\nBuilds plugins/<name>/ to plugins/<name>.wasm (and tests/plugins/<name>/);\na CRATE-DIR (any path) to CRATE-DIR/<package>.wasm.");
         return Ok(());
     }
+    let (paths, only): (Vec<String>, Vec<String>) = args
+        .into_iter()
+        .partition(|a| a.contains('/') || Path::new(a).join("Cargo.toml").is_file());
     let root = workspace_root();
-    let crates = find_plugin_crates(&root, &only)?;
-    if crates.is_empty() {
-        bail!("no plugin crates found under {PLUGIN_DIRS:?} matching {only:?}");
+    let mut crates = Vec::new();
+    let mut modules = BTreeMap::new();
+    if paths.is_empty() || !only.is_empty() {
+        let ours = find_plugin_crates(&root, &only)?;
+        if ours.is_empty() {
+            bail!("no plugin crates found under {PLUGIN_DIRS:?} matching {only:?}");
+        }
+        modules.extend(cargo_build(&root, &ours, &["--profile", "plugin"])?);
+        crates.extend(ours);
     }
-    let modules = cargo_build(&root, &crates)?;
+    for path in &paths {
+        let dir = Path::new(path);
+        let dir = if dir.ends_with("Cargo.toml") {
+            dir.parent().unwrap_or(Path::new("."))
+        } else {
+            dir
+        };
+        let manifest = dir
+            .join("Cargo.toml")
+            .canonicalize()
+            .with_context(|| format!("{path}: no Cargo.toml there"))?;
+        let dir = manifest
+            .parent()
+            .expect("manifest has a directory")
+            .to_path_buf();
+        let package = package_name(&manifest)?;
+        let krate = PluginCrate {
+            output: dir.join(format!("{package}.wasm")),
+            manifest,
+            package,
+        };
+        modules.extend(cargo_build(
+            &dir,
+            std::slice::from_ref(&krate),
+            &["--release"],
+        )?);
+        crates.push(krate);
+    }
     for krate in &crates {
         let core = modules.get(&krate.manifest).with_context(|| {
             format!(
@@ -139,17 +179,17 @@ fn package_name(manifest: &Path) -> Result<String> {
 }
 
 /// Build the crates for wasm32 and return manifest path -> core module path.
-fn cargo_build(root: &Path, crates: &[PluginCrate]) -> Result<BTreeMap<PathBuf, PathBuf>> {
+fn cargo_build(
+    root: &Path,
+    crates: &[PluginCrate],
+    profile: &[&str],
+) -> Result<BTreeMap<PathBuf, PathBuf>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root).args([
-        "build",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "plugin",
-        "--message-format=json-render-diagnostics",
-    ]);
+    cmd.current_dir(root)
+        .args(["build", "--target", "wasm32-unknown-unknown"])
+        .args(profile)
+        .arg("--message-format=json-render-diagnostics");
     for c in crates {
         cmd.args(["-p", &c.package]);
     }
