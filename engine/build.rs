@@ -35,6 +35,7 @@ fn main() {
         .unwrap();
     }
     table.push(']');
-    let out = Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("embedded_plugins.rs");
+    let out =
+        Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("embedded_plugins.rs");
     std::fs::write(out, table).expect("write the embedded plugin table");
 }

@@ -70,17 +70,28 @@ fn main() {
     warm.sort();
     println!("| what | time |\n|---|---|");
     println!("| cold: compile + run, all plugins | {} |", ms(cold));
-    println!("| warm (cache hit): all plugins, median of {WARM_RUNS} | {} |", ms(warm[WARM_RUNS / 2]));
+    println!(
+        "| warm (cache hit): all plugins, median of {WARM_RUNS} | {} |",
+        ms(warm[WARM_RUNS / 2])
+    );
     println!("| warm: all plugins, best | {} |", ms(warm[0]));
     for r in last.unwrap_or_default() {
-        println!("| warm: {} alone (in the parallel run), {} verdicts | {} |", r.name, r.verdicts, ms(r.elapsed));
+        println!(
+            "| warm: {} alone (in the parallel run), {} verdicts | {} |",
+            r.name,
+            r.verdicts,
+            ms(r.elapsed)
+        );
     }
 
     let hostile = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/plugins/hostile.wasm");
     let baseline = [PolicySpec::file(hostile).with_settings(r#"{"mode":"nothing"}"#)];
     timed_run(&inventory, &baseline, &options);
     let base = median(|| timed_run(&inventory, &baseline, &options).0);
-    println!("| reference: baseline plugin returning nothing (sandbox + 30,000 records in) | {} |", ms(base));
+    println!(
+        "| reference: baseline plugin returning nothing (sandbox + 30,000 records in) | {} |",
+        ms(base)
+    );
 
     let example = [PolicySpec::embedded("example-custom")];
     timed_run(&inventory, &example, &options);
@@ -88,15 +99,27 @@ fn main() {
     let sdk_inventory = sdk_inventory(&inventory);
     let native = median(|| {
         let t = Instant::now();
-        std::hint::black_box(example_custom::evaluate(std::hint::black_box(&sdk_inventory)));
+        std::hint::black_box(example_custom::evaluate(std::hint::black_box(
+            &sdk_inventory,
+        )));
         t.elapsed()
     });
-    println!("| reference: example-custom rule as native Rust | {} |", ms(native));
-    println!("| reference: example-custom rule as a sandboxed plugin | {} |", ms(sandboxed));
+    println!(
+        "| reference: example-custom rule as native Rust | {} |",
+        ms(native)
+    );
+    println!(
+        "| reference: example-custom rule as a sandboxed plugin | {} |",
+        ms(sandboxed)
+    );
     let _ = std::fs::remove_dir_all(cache_dir);
 }
 
-fn timed_run(inv: &Inventory, specs: &[PolicySpec], options: &Options) -> (Duration, Vec<plugins::PluginReport>) {
+fn timed_run(
+    inv: &Inventory,
+    specs: &[PolicySpec],
+    options: &Options,
+) -> (Duration, Vec<plugins::PluginReport>) {
     let sink = Sink::new();
     let t = Instant::now();
     let reports = plugins::evaluate(inv, specs, options, &sink);
@@ -119,7 +142,11 @@ fn ms(d: Duration) -> String {
 fn settings_for(name: &str) -> String {
     match name {
         n if n.ends_with("allow-list") => {
-            let globs: Vec<String> = SYLLABLES.iter().take(50).map(|s| format!("\"{s}*\"")).collect();
+            let globs: Vec<String> = SYLLABLES
+                .iter()
+                .take(50)
+                .map(|s| format!("\"{s}*\""))
+                .collect();
             format!("{{\"allow\": [{}]}}", globs.join(", "))
         }
         _ => "{}".into(),
@@ -127,10 +154,11 @@ fn settings_for(name: &str) -> String {
 }
 
 const SYLLABLES: &[&str] = &[
-    "py", "data", "flask", "net", "cloud", "json", "http", "auth", "log", "yaml", "test", "async", "web", "sql",
-    "graph", "tensor", "num", "plot", "crypto", "file", "task", "queue", "cache", "image", "text", "time", "config",
-    "schema", "model", "stream", "socket", "parse", "build", "deploy", "metric", "trace", "search", "index", "mail",
-    "shell", "form", "path", "proto", "rpc", "token", "vault", "storage", "event", "signal", "vector", "learn", "core",
+    "py", "data", "flask", "net", "cloud", "json", "http", "auth", "log", "yaml", "test", "async",
+    "web", "sql", "graph", "tensor", "num", "plot", "crypto", "file", "task", "queue", "cache",
+    "image", "text", "time", "config", "schema", "model", "stream", "socket", "parse", "build",
+    "deploy", "metric", "trace", "search", "index", "mail", "shell", "form", "path", "proto",
+    "rpc", "token", "vault", "storage", "event", "signal", "vector", "learn", "core",
 ];
 
 /// 30 venvs of 1,000 distributions, names made of common syllables with
@@ -166,9 +194,19 @@ fn synthetic_inventory() -> Inventory {
         for d in 0..PER_ENVIRONMENT {
             let parts = 1 + (next() % 3) as usize;
             let sep = ["-", "_", ".", ""][(next() % 4) as usize];
-            let mut name: Vec<&str> = (0..parts).map(|_| SYLLABLES[(next() as usize) % SYLLABLES.len()]).collect();
+            let mut name: Vec<&str> = (0..parts)
+                .map(|_| SYLLABLES[(next() as usize) % SYLLABLES.len()])
+                .collect();
             name.dedup();
-            let name = format!("{}{}", name.join(sep), if d % 7 == 0 { format!("{}", d % 10) } else { String::new() });
+            let name = format!(
+                "{}{}",
+                name.join(sep),
+                if d % 7 == 0 {
+                    format!("{}", d % 10)
+                } else {
+                    String::new()
+                }
+            );
             let version = format!("{}.{}.{}", next() % 5, next() % 30, next() % 10);
             let git = next() % 100 == 0;
             inv.distributions.push(Distribution {

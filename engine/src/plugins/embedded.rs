@@ -36,7 +36,12 @@ mod tests {
         let on_disk: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
-            .filter_map(|e| e.file_name().to_string_lossy().strip_suffix(".wasm").map(String::from))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".wasm")
+                    .map(String::from)
+            })
             .collect();
         assert!(on_disk.contains(&"example-custom".to_string()));
         for name in &on_disk {

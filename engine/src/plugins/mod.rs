@@ -206,3 +206,77 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The metadata directories of the distributions that plugins denied, for
+/// `purge --policy` (each once, in report order). Only `deny` diagnostics
+/// of `plugin:*` checks count; a manifest's `fail-on` has already turned
+/// lesser denials into warnings.
+pub fn denied(diagnostics: &[crate::diag::Diagnostic]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for d in diagnostics {
+        if d.action == crate::diag::Action::Deny && d.check.starts_with("plugin:") {
+            if let Some(dist) = &d.distribution {
+                if !out.contains(&dist.metadata_path) {
+                    out.push(dist.metadata_path.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Action, Diagnostic, DistRef};
+
+    fn diag(check: &str, action: Action, meta: &str) -> Diagnostic {
+        Diagnostic {
+            code: "x/y".into(),
+            check: check.into(),
+            severity: Severity::High,
+            action,
+            environment: "/e".into(),
+            distribution: Some(DistRef {
+                name: "n".into(),
+                version: "1".into(),
+                site: "/s".into(),
+                metadata_path: meta.into(),
+            }),
+            requirement: None,
+            message: String::new(),
+            suggestion: None,
+        }
+    }
+
+    #[test]
+    fn denied_takes_plugin_denials_once() {
+        let d = [
+            diag("plugin:a", Action::Deny, "/s/a.dist-info"),
+            diag("plugin:b", Action::Deny, "/s/a.dist-info"),
+            diag("plugin:a", Action::Warn, "/s/w.dist-info"),
+            diag("bounds", Action::Deny, "/s/b.dist-info"),
+        ];
+        assert_eq!(denied(&d), vec![PathBuf::from("/s/a.dist-info")]);
+    }
+
+    #[test]
+    fn policy_args_resolve_to_files_names_and_errors() {
+        assert_eq!(
+            parse_policy_arg("x/my.wasm").unwrap(),
+            vec![PolicySpec::file("x/my.wasm")]
+        );
+        assert_eq!(
+            parse_policy_arg("example-custom").unwrap(),
+            vec![PolicySpec::embedded("example-custom")]
+        );
+        let e = parse_policy_arg("nope").unwrap_err();
+        assert!(
+            e.contains("not a first-party plugin") && e.contains("example-custom"),
+            "{e}"
+        );
+        assert!(parse_policy_arg("/no/such/manifest.toml")
+            .unwrap_err()
+            .contains("cannot read"));
+    }
+}
