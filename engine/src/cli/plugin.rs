@@ -232,7 +232,10 @@ fn check(quiet: bool, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let options = args.limits.options(quiet);
     let engine = plugins::host::engine()?;
-    let _ticker = plugins::EpochTicker::start(&engine);
+    let ticker = plugins::EpochTicker::start(&engine);
+    if !ticker.running() {
+        bail!("cannot start the timer thread; refusing to run plugins without a time limit");
+    }
     let mut failed = false;
     for spec in &specs {
         let limits = plugins::host::Limits {

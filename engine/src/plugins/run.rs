@@ -2,8 +2,7 @@
 //! and import check, compile or cache hit), run each in its own sandbox in
 //! parallel, check the verdicts, report into the shared sink.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -114,7 +113,16 @@ pub fn evaluate(
             return Vec::new();
         }
     };
-    let _ticker = EpochTicker::start(&engine);
+    let ticker = EpochTicker::start(&engine);
+    if !ticker.running() {
+        let e = PluginError::Load(
+            "cannot start the timer thread; refusing to run plugins without a time limit".into(),
+        );
+        for spec in specs {
+            sink.fail(diags::failure(&spec.provisional_name(), &spec.label(), &e));
+        }
+        return Vec::new();
+    }
     let wit_inventory = convert::to_wit(inventory);
     specs
         .par_iter()
@@ -252,35 +260,46 @@ fn severity(s: wit::Severity) -> Severity {
 }
 
 /// Advances the engine's epoch every [`host::EPOCH_TICK`] while plugins
-/// run, which is what makes their deadlines expire.
+/// run, which is what makes their deadlines expire. Stops (promptly, not
+/// at the next tick) when dropped.
 pub struct EpochTicker {
-    stop: Arc<AtomicBool>,
+    stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl EpochTicker {
     /// Start ticking `engine`'s epoch until dropped.
     pub fn start(engine: &Engine) -> EpochTicker {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (engine, stop) = (engine.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name("fetter-plugin-epoch".into())
-                .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(host::EPOCH_TICK);
-                        engine.increment_epoch();
-                    }
-                })
-                .ok()
-        };
-        EpochTicker { stop, thread }
+        let (stop, stopped) = mpsc::channel::<()>();
+        let engine = engine.clone();
+        let thread = std::thread::Builder::new()
+            .name("fetter-plugin-epoch".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(host::EPOCH_TICK)
+                {
+                    engine.increment_epoch();
+                }
+            })
+            .ok();
+        EpochTicker {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl EpochTicker {
+    /// False when the ticking thread could not be started: deadlines would
+    /// never expire, so plugins must not run.
+    pub fn running(&self) -> bool {
+        self.thread.is_some()
     }
 }
 
 impl Drop for EpochTicker {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
