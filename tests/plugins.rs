@@ -210,7 +210,7 @@ fn hostile_plugins_are_contained_and_fail_closed() {
         &s.path,
         &env,
         &[&hostile_manifest(&s.path, "log-flood")],
-        &[],
+        &["--plugin-timeout", "120"],
     );
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");

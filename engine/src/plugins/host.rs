@@ -120,11 +120,10 @@ impl ResourceLimiter for Limiter {
 
 impl fetter::policy::host::Host for StoreData {
     fn log(&mut self, level: LogLevel, message: String) {
-        let message = sanitize(&message, MAX_LOG_CHARS);
-        if level == LogLevel::Error {
-            self.last_error = Some(message.clone());
-        }
         self.log_lines += 1;
+        if level == LogLevel::Error {
+            self.last_error = Some(sanitize(&message, MAX_LOG_CHARS));
+        }
         let shown = match self.log_mode {
             LogMode::Quiet => false,
             LogMode::Normal => level != LogLevel::Debug,
@@ -134,6 +133,7 @@ impl fetter::policy::host::Host for StoreData {
             return;
         }
         if self.log_lines <= MAX_LOG_LINES {
+            let message = sanitize(&message, MAX_LOG_CHARS);
             let level = match level {
                 LogLevel::Debug => "debug",
                 LogLevel::Info => "info",

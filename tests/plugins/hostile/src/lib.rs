@@ -34,7 +34,7 @@ pub enum Mode {
     Fail,
     /// A verdict with a rule id full of terminal escapes.
     BadRule,
-    /// Log a million lines, then behave.
+    /// Log 100,000 lines, then behave.
     LogFlood,
 }
 
@@ -77,7 +77,7 @@ impl Policy for Hostile {
             Mode::Fail => return Err("could not decide".into()),
             Mode::BadRule => vec![Verdict::deny(0, "\x1b[2J evil rule", "x")],
             Mode::LogFlood => {
-                for i in 0..1_000_000 {
+                for i in 0..100_000 {
                     fetter_plugin_sdk::info(&format!("line {i}"));
                 }
                 behave(inventory)
