@@ -9,6 +9,7 @@ mod purge_pattern;
 mod purge_select;
 mod quarantine;
 mod restore;
+mod plugin;
 mod scan;
 mod search;
 mod validate;
@@ -130,6 +131,11 @@ enum Command {
         after_help = "Examples:\n  fetter quarantine list --format json\n  fetter quarantine resume ID\n  fetter quarantine drop ID"
     )]
     Quarantine(quarantine::QuarantineArgs),
+    /// Inspect and check policy plugins (sandboxed WebAssembly components).
+    #[command(
+        after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
+    )]
+    Plugin(plugin::PluginArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -158,6 +164,7 @@ pub fn run() -> ExitCode {
         Command::PurgePattern(a) => purge_pattern::run(&cli.scope, a),
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
+        Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
     };
     match result {
         Ok(code) => code,

@@ -30,7 +30,7 @@ pub struct ValidateArgs {
         long = "bound",
         short = 'b',
         value_name = "PATH|URL|-",
-        required = true
+        required_unless_present = "policies"
     )]
     bounds: Vec<String>,
     /// The bound may list more than is installed: do not report missing requirements.
@@ -49,6 +49,8 @@ pub struct ValidateArgs {
     /// Include this dependency group (PEP 735) of a pyproject.toml or lock file (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
+    #[command(flatten)]
+    policy: super::plugin::PolicyArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
     format: ReportFormat,
@@ -75,6 +77,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let inv = super::scan_scope(scope);
     let sink = Sink::new();
+    let mut plugin_inputs = Vec::new();
     if inv.environments.is_empty() {
         // Validating nothing is almost always a wrong --exe/--root: fail closed.
         sink.fail(CheckFailure {
@@ -83,7 +86,11 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             message: "no Python environment found in scope; check --exe/--root".into(),
         });
     } else {
-        bounds::run(&inv, &cfg, &sink);
+        if !cfg.sources.is_empty() {
+            bounds::run(&inv, &cfg, &sink);
+        }
+        // Policy plugins judge the same inventory into the same sink.
+        plugin_inputs = args.policy.run(&inv, &sink, scope.quiet);
     }
     let (diags, failures) = sink.finish();
     let inputs = cfg
@@ -93,6 +100,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             check: bounds::diags::CHECK.into(),
             source: s.to_string(),
         })
+        .chain(plugin_inputs)
         .collect();
     let report = render::build(&inv, inputs, diags, failures, Severity::Info);
     let mut out = output::open(args.output.as_ref())?;
