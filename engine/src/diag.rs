@@ -50,7 +50,11 @@ impl std::str::FromStr for Severity {
             "medium" => Severity::Medium,
             "high" => Severity::High,
             "critical" => Severity::Critical,
-            _ => return Err(format!("unknown severity {s:?}: expected info, low, medium, high or critical")),
+            _ => {
+                return Err(format!(
+                    "unknown severity {s:?}: expected info, low, medium, high or critical"
+                ))
+            }
         })
     }
 }
@@ -177,7 +181,10 @@ impl Sink {
 pub fn outcome(diags: &[Diagnostic], failures: &[CheckFailure], fail_on: Severity) -> Outcome {
     if !failures.is_empty() {
         Outcome::Error
-    } else if diags.iter().any(|d| d.action == Action::Deny && d.severity >= fail_on) {
+    } else if diags
+        .iter()
+        .any(|d| d.action == Action::Deny && d.severity >= fail_on)
+    {
         Outcome::Violations
     } else {
         Outcome::Pass
@@ -204,11 +211,28 @@ mod tests {
 
     #[test]
     fn fails_closed_and_honours_threshold() {
-        let f = CheckFailure { check: "plugin:t".into(), source: "t.wasm".into(), message: "trap".into() };
+        let f = CheckFailure {
+            check: "plugin:t".into(),
+            source: "t.wasm".into(),
+            message: "trap".into(),
+        };
         assert_eq!(outcome(&[], &[f], Severity::Info), Outcome::Error);
-        assert_eq!(outcome(&[diag(Action::Deny, Severity::Low)], &[], Severity::High), Outcome::Pass);
-        assert_eq!(outcome(&[diag(Action::Deny, Severity::High)], &[], Severity::High), Outcome::Violations);
-        assert_eq!(outcome(&[diag(Action::Warn, Severity::Critical)], &[], Severity::Info), Outcome::Pass);
+        assert_eq!(
+            outcome(&[diag(Action::Deny, Severity::Low)], &[], Severity::High),
+            Outcome::Pass
+        );
+        assert_eq!(
+            outcome(&[diag(Action::Deny, Severity::High)], &[], Severity::High),
+            Outcome::Violations
+        );
+        assert_eq!(
+            outcome(
+                &[diag(Action::Warn, Severity::Critical)],
+                &[],
+                Severity::Info
+            ),
+            Outcome::Pass
+        );
         assert_eq!(Outcome::Violations.exit_code(), 3);
     }
 }
