@@ -1,15 +1,15 @@
 //! The detector: indexes the protected names once, then judges one
 //! candidate name at a time.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::corpus::Protected;
-use crate::edit::{is_at_edge, single_edit, Edit, Substitution};
+use crate::edit::{
+    distance_within, is_at_edge, is_plausible_misspelling, single_edit, Edit, Substitution,
+};
 use crate::evidence::{combosquat_remainders, is_enough, Strength};
 use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
 };
-use crate::neighbourhood::DeletionIndex;
+use crate::index::{Index, MIN_TWO_TYPO_LEN};
 use crate::rules::Rule;
 
 /// A candidate that imitates a protected name.
@@ -43,31 +43,10 @@ impl Finding {
     }
 }
 
-type KeyMap = HashMap<String, Vec<u32>>;
-
 /// Protected names and the indexes that find imitations of them.
 #[derive(Debug, Default)]
 pub struct Detector {
-    protected: Vec<Protected>,
-    skeletons: Vec<String>,
-    /// Normalized protected and exempt names: never flagged.
-    trusted: HashSet<String>,
-    by_skeleton: KeyMap,
-    by_lookalike: KeyMap,
-    by_core: KeyMap,
-    by_words: KeyMap,
-    by_digitless: KeyMap,
-    deletions: DeletionIndex,
-    /// How many protected names start with each word prefix (`azure-`,
-    /// `azure-mgmt-`), separator included.
-    families: HashMap<String, u32>,
-}
-
-fn push(map: &mut KeyMap, key: String, id: u32) {
-    let ids = map.entry(key).or_default();
-    if ids.last() != Some(&id) {
-        ids.push(id);
-    }
+    index: Index,
 }
 
 impl Detector {
@@ -75,47 +54,19 @@ impl Detector {
     /// several match: pass the most popular first). Names in `exempt` are
     /// never flagged.
     pub fn new(protected: Vec<Protected>, exempt: &[String]) -> Self {
-        let mut d = Detector {
-            skeletons: protected.iter().map(|p| skeleton(&p.normalized)).collect(),
-            ..Detector::default()
-        };
-        d.trusted = protected.iter().map(|p| p.normalized.clone()).collect();
-        d.trusted.extend(exempt.iter().map(|e| normalize(e)));
-        for (id, p) in protected.iter().enumerate() {
-            let id = id as u32;
-            let skel = &d.skeletons[id as usize];
-            push(&mut d.by_skeleton, skel.clone(), id);
-            push(&mut d.by_lookalike, lookalike_key(skel), id);
-            for core in py_cores(&p.normalized) {
-                push(&mut d.by_core, core, id);
-            }
-            if let Some(words) = sorted_words(&p.normalized) {
-                push(&mut d.by_words, words, id);
-            }
-            let words: Vec<&str> = p.normalized.split('-').collect();
-            for n in 1..words.len() {
-                let prefix = format!("{}-", words[..n].join("-"));
-                *d.families.entry(prefix).or_default() += 1;
-            }
-            push(
-                &mut d.by_digitless,
-                without_version_digits(skel).unwrap_or(skel).to_string(),
-                id,
-            );
+        Detector {
+            index: Index::build(protected, exempt),
         }
-        d.deletions = DeletionIndex::build(d.skeletons.iter().map(String::as_str));
-        d.protected = protected;
-        d
     }
 
     /// Number of protected names.
     pub fn len(&self) -> usize {
-        self.protected.len()
+        self.index.protected.len()
     }
 
     /// True when nothing is protected.
     pub fn is_empty(&self) -> bool {
-        self.protected.is_empty()
+        self.index.protected.is_empty()
     }
 
     /// Judge one installed name: the most specific imitation of the most
@@ -123,7 +74,7 @@ impl Detector {
     /// protected, exempt, or not close enough to any.
     pub fn check(&self, name: &str) -> Option<Finding> {
         let normalized = normalize(name);
-        if normalized.is_empty() || self.trusted.contains(&normalized) {
+        if normalized.is_empty() || self.index.trusted.contains(&normalized) {
             return None;
         }
         self.judge(&normalized, false)
@@ -141,68 +92,98 @@ impl Detector {
     }
 
     fn judge(&self, normalized: &str, leave_self_out: bool) -> Option<Finding> {
-        use Strength::{Strong, Weak};
+        use Strength::{Faint, Strong, Weak};
+        let x = &self.index;
         let skel = skeleton(normalized);
         let mut best: Option<(Rule, u32)> = None;
         let mut consider = |rule: Rule, strength: Strength, id: u32| {
-            let p = &self.protected[id as usize];
-            let differs = self.skeletons[id as usize] != skel || rule == Rule::Separator;
+            let p = &x.protected[id as usize];
+            let differs = x.skeletons[id as usize] != skel || rule == Rule::Separator;
             let is_self = leave_self_out && p.normalized == normalized;
             if differs
                 && !is_self
                 && best.is_none_or(|b| (rule, id) < b)
-                && is_enough(rule, strength, &self.differing_part(normalized, id), p.rank)
+                && is_enough(rule, strength, &x.differing_part(normalized, id), p.rank)
             {
                 best = Some((rule, id));
             }
         };
 
-        for &id in self.lookup(&self.by_skeleton, &skel) {
+        for &id in Index::lookup(&x.by_skeleton, &skel) {
             consider(Rule::Separator, Strong, id);
         }
-        for &id in self.lookup(&self.by_lookalike, &lookalike_key(&skel)) {
+        for &id in Index::lookup(&x.by_lookalike, &lookalike_key(&skel)) {
             consider(Rule::LookAlike, Strong, id);
         }
-        for id in self.deletions.candidates(&skel) {
-            let target = self.skeletons[id as usize].as_bytes();
-            if let Some(edit) = single_edit(skel.as_bytes(), target) {
-                let weak = edit == Edit::Substituted(Substitution::Other)
-                    || is_at_edge(skel.as_bytes(), target);
-                consider(rule_for(edit), if weak { Weak } else { Strong }, id);
+        let digitless = without_version_digits(&skel);
+        let mut queries = vec![(skel.as_str(), false)];
+        queries.extend(digitless.map(|d| (d, true)));
+        for &(query, query_derived) in &queries {
+            for form_id in x.one_edit.candidates(query) {
+                let form = &x.forms[form_id as usize];
+                let Some(edit) = single_edit(query.as_bytes(), form.text.as_bytes()) else {
+                    continue;
+                };
+                let unrelated = matches!(
+                    edit,
+                    Edit::Substituted(Substitution::Other | Substitution::Digit)
+                );
+                let weak = query_derived
+                    || form.derived
+                    || is_at_edge(query.as_bytes(), form.text.as_bytes());
+                let strength = match (unrelated, weak) {
+                    (true, _) => Faint,
+                    (false, true) => Weak,
+                    (false, false) => Strong,
+                };
+                consider(rule_for(edit), strength, form.id);
+            }
+        }
+        if skel.len() >= MIN_TWO_TYPO_LEN {
+            for &(query, _) in &queries {
+                for form_id in x.two_edits.candidates(query) {
+                    let form = &x.forms[form_id as usize];
+                    let (q, t) = (query.as_bytes(), form.text.as_bytes());
+                    if is_plausible_misspelling(q, t) && distance_within(q, t, 2) == Some(2) {
+                        consider(Rule::TwoTypos, Weak, form.id);
+                    }
+                }
+            }
+        }
+        if let Some(words) = sorted_words(normalized) {
+            for &id in Index::lookup(&x.by_words, &words) {
+                consider(Rule::ReorderedWords, Strong, id);
             }
         }
         // A `py` affix swapped for another (`python-mongo` for `pymongo`) is
         // strong; one merely added or dropped (`pika` and `pypika` are
         // unrelated projects) is weak.
-        let cores = py_cores(normalized);
-        for core in &cores {
-            for &id in self.lookup(&self.by_core, core) {
+        for core in py_cores(normalized) {
+            for &id in Index::lookup(&x.by_core, &core) {
                 consider(Rule::PyAffix, Strong, id);
             }
-            for &id in self.lookup(&self.by_skeleton, core) {
+            for &id in Index::lookup(&x.by_skeleton, &core) {
                 consider(Rule::PyAffix, Weak, id);
             }
         }
-        for &id in self.lookup(&self.by_core, &skel) {
+        for &id in Index::lookup(&x.by_core, &skel) {
             consider(Rule::PyAffix, Weak, id);
         }
-        if let Some(words) = sorted_words(normalized) {
-            for &id in self.lookup(&self.by_words, &words) {
-                consider(Rule::ReorderedWords, Strong, id);
-            }
-        }
-        let digitless = without_version_digits(&skel).unwrap_or(&skel);
-        for &id in self.lookup(&self.by_digitless, digitless) {
+        for &id in Index::lookup(&x.by_digitless, digitless.unwrap_or(&skel)) {
             consider(Rule::VersionDigit, Weak, id);
         }
         for remainder in combosquat_remainders(normalized) {
-            for &id in self.lookup(&self.by_skeleton, &remainder) {
+            let digitless = without_version_digits(&remainder).unwrap_or(&remainder);
+            for &id in Index::lookup(&x.by_skeleton, &remainder)
+                .iter()
+                .chain(Index::lookup(&x.by_digitless, digitless))
+            {
                 consider(Rule::Combosquat, Weak, id);
             }
         }
 
         best.map(|(rule, id)| {
-            let p = &self.protected[id as usize];
+            let p = &x.protected[id as usize];
             Finding {
                 rule,
                 target: p.name.clone(),
@@ -210,45 +191,7 @@ impl Detector {
             }
         })
     }
-
-    fn lookup<'a>(&self, map: &'a KeyMap, key: &str) -> &'a [u32] {
-        map.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    /// The skeleton of the part of protected name `id` that `normalized`
-    /// differs in. When both start with the same words and those words
-    /// prefix a family of protected names (`mypy-boto3-`, `azure-mgmt-`),
-    /// only the member part counts: `mypy-boto3-rds` and `mypy-boto3-drs`
-    /// are two short names in one family, not a long name with a typo.
-    fn differing_part(&self, normalized: &str, id: u32) -> String {
-        let target = &self.protected[id as usize].normalized;
-        let mut shared = 0;
-        for (i, (a, b)) in normalized.split('-').zip(target.split('-')).enumerate() {
-            if a != b {
-                break;
-            }
-            let prefix_len = target
-                .split('-')
-                .take(i + 1)
-                .map(|w| w.len() + 1)
-                .sum::<usize>();
-            if prefix_len >= target.len() {
-                break;
-            }
-            if self.family_size(&target[..prefix_len]) >= MIN_FAMILY {
-                shared = prefix_len;
-            }
-        }
-        skeleton(&target[shared..])
-    }
-
-    fn family_size(&self, prefix: &str) -> u32 {
-        self.families.get(prefix).copied().unwrap_or(0)
-    }
 }
-
-/// A word prefix shared by this many protected names is a family.
-const MIN_FAMILY: u32 = 3;
 
 /// The rule a single typing mistake falls under.
 fn rule_for(edit: Edit) -> Rule {
@@ -259,8 +202,6 @@ fn rule_for(edit: Edit) -> Rule {
         Edit::Swapped => Rule::SwappedChars,
         Edit::Substituted(Substitution::LookAlike) => Rule::LookAlike,
         Edit::Substituted(Substitution::Digit) => Rule::VersionDigit,
-        Edit::Substituted(Substitution::KeyboardNeighbour | Substitution::Other) => {
-            Rule::SubstitutedChar
-        }
+        Edit::Substituted(_) => Rule::SubstitutedChar,
     }
 }

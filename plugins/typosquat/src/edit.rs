@@ -24,6 +24,8 @@ pub enum Substitution {
     LookAlike,
     /// Neighbouring keys on a QWERTY keyboard (`mumpy`).
     KeyboardNeighbour,
+    /// Letters that spell the same sound (`numpi`, `requestz`).
+    SoundAlike,
     /// One digit for another (`httplib3` for `httplib2`).
     Digit,
     /// Any other replacement (`djanga`).
@@ -37,13 +39,16 @@ pub fn single_edit(candidate: &[u8], protected: &[u8]) -> Option<Edit> {
 }
 
 /// True when a character was added or omitted at the very start or end of
-/// the name (`aresponses`, `torchx`, `unicorn` for `gunicorn`): prefixes and
-/// suffixes like these are how legitimate forks and variants are named, so
-/// they are weaker evidence than a slip inside the name.
+/// the name (`aresponses`, `torchx`, `unicorn` for `gunicorn`), or the first
+/// letter replaced: that is how legitimate forks and variants are named, so
+/// it is weaker evidence than a slip inside the name.
 pub fn is_at_edge(candidate: &[u8], protected: &[u8]) -> bool {
     match locate_edit(candidate, protected) {
         Some((Edit::Omitted, i)) => i == 0 || i == candidate.len(),
         Some((Edit::Added, i)) => i == 0 || i + 1 == candidate.len(),
+        // A different first letter is how sibling projects are named
+        // (`asgiref`/`wsgiref`, `xgboost`/`ngboost`), rarely a slip.
+        Some((Edit::Substituted(_), i)) => i == 0,
         _ => false,
     }
 }
@@ -94,6 +99,11 @@ pub fn substitution(to: u8, from: u8) -> Substitution {
         Substitution::Digit
     } else if are_keyboard_neighbours(to, from) {
         Substitution::KeyboardNeighbour
+    } else if SOUNDALIKE_PAIRS
+        .iter()
+        .any(|p| *p == [to, from] || *p == [from, to])
+    {
+        Substitution::SoundAlike
     } else {
         Substitution::Other
     }
@@ -102,6 +112,9 @@ pub fn substitution(to: u8, from: u8) -> Substitution {
 /// Glyph groups that read alike in common fonts (after lowercasing, so the
 /// capital `I` of `jeIlyfish` arrives here as `i`).
 const LOOKALIKE_GROUPS: &[&[u8]] = &[b"il1", b"o0"];
+
+/// Letters that often spell the same sound in names.
+const SOUNDALIKE_PAIRS: &[[u8; 2]] = &[*b"iy", *b"ck", *b"sz", *b"kq", *b"uw"];
 
 fn is_lookalike(a: u8, b: u8) -> bool {
     LOOKALIKE_GROUPS
@@ -133,6 +146,51 @@ pub fn are_keyboard_neighbours(a: u8, b: u8) -> bool {
         -1 => ca == cb || ca == cb - 1,
         _ => false,
     }
+}
+
+/// True when two typos look like a plausible misspelling rather than a
+/// different name: the first letter is kept (people rarely mistype it) and
+/// neither name merely extends the other (`tensorflowjs`, `pyinstaller`).
+pub fn is_plausible_misspelling(candidate: &[u8], protected: &[u8]) -> bool {
+    candidate.first() == protected.first()
+        && !candidate.starts_with(protected)
+        && !protected.starts_with(candidate)
+        && !candidate.ends_with(protected)
+        && !protected.ends_with(candidate)
+}
+
+/// The optimal-string-alignment distance between `a` and `b` (insertions,
+/// deletions, substitutions and adjacent swaps, each substring edited
+/// once), or `None` when it exceeds `max`.
+pub fn distance_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let width = b.len() + 1;
+    // Three rolling rows: two back (for swaps), previous, current.
+    let mut before: Vec<usize> = vec![0; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur: Vec<usize> = vec![0; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
 }
 
 #[cfg(test)]
@@ -190,6 +248,26 @@ mod tests {
     }
 
     #[test]
+    fn distance_counts_swaps_as_one() {
+        let d = |a: &str, b: &str| distance_within(a.as_bytes(), b.as_bytes(), 2);
+        assert_eq!(d("beaitifulsoop", "beautifulsoup"), Some(2));
+        assert_eq!(d("matplootib", "matplotlib"), Some(2));
+        assert_eq!(d("reqeusts", "requests"), Some(1));
+        assert_eq!(d("requests", "requests"), Some(0));
+        assert_eq!(d("requestsaa", "requests"), Some(2));
+        assert_eq!(d("beautysoup", "beautifulsoup"), None);
+        assert_eq!(d("abc", "abcdef"), None);
+    }
+
+    #[test]
+    fn sound_alike_letters() {
+        assert_eq!(
+            edit("numpi", "numpy"),
+            Some(Edit::Substituted(Substitution::SoundAlike))
+        );
+    }
+
+    #[test]
     fn edge_edits_are_told_apart() {
         let edge = |c: &str, p: &str| is_at_edge(c.as_bytes(), p.as_bytes());
         assert!(edge("aresponses", "responses"));
@@ -199,6 +277,8 @@ mod tests {
         assert!(!edge("colourama", "colorama"));
         assert!(!edge("sphnx", "sphinx"));
         assert!(!edge("reqeusts", "requests"));
+        assert!(edge("wsgiref", "asgiref"));
+        assert!(!edge("djanga", "django"));
     }
 
     #[test]

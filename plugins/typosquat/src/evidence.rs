@@ -17,9 +17,12 @@ pub enum Strength {
     /// out inside the name, a separator moved.
     Strong,
     /// A difference legitimate projects also use to name forks and variants
-    /// (`c`/`a` prefixes, `2`/`3` suffixes, `-lite`, `py` prefixes,
-    /// unrelated letters): flagged only against very popular names.
+    /// (`c`/`a` prefixes, `2`/`3` suffixes, a different first letter, `py`
+    /// prefixes): flagged only against very popular names.
     Weak,
+    /// Weak, and the changed letters are unrelated (neither neighbouring
+    /// keys, look-alikes nor sound-alikes): also needs a longer name.
+    Faint,
 }
 
 /// Weak evidence only flags imitations of names at least this popular.
@@ -31,16 +34,15 @@ pub const WEAK_EVIDENCE_MAX_RANK: u32 = 1000;
 /// family prefix such as `mypy-boto3-`); `rank` its download rank (`None`
 /// for names the settings protect, which count as very popular).
 pub fn is_enough(rule: Rule, strength: Strength, target: &str, rank: Option<u32>) -> bool {
-    if strength == Strength::Weak && rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK) {
+    if strength != Strength::Strong && rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK) {
         return false;
     }
-    let len = target.len();
+    let len = target.len() - usize::from(strength == Strength::Faint);
     match rule {
         Rule::Separator | Rule::LookAlike | Rule::VersionDigit => len >= 4,
-        Rule::SwappedChars | Rule::RepeatedChar => len >= 5,
-        Rule::SubstitutedChar if strength == Strength::Strong => len >= 5,
-        Rule::SubstitutedChar => len >= 6,
+        Rule::SwappedChars | Rule::RepeatedChar | Rule::SubstitutedChar => len >= 5,
         Rule::OmittedChar | Rule::AddedChar => len >= 6,
+        Rule::TwoTypos => len >= crate::index::MIN_TWO_TYPO_LEN,
         // Cores and remainders are length-checked where they are made.
         Rule::PyAffix | Rule::ReorderedWords | Rule::Combosquat => true,
     }
@@ -64,27 +66,20 @@ const AFFIXES: &[&str] = &[
     "patched",
     "update",
     "updated",
-    "upgrade",
     "latest",
     "new",
     "official",
     "secure",
-    "security",
     "safe",
-    "pro",
-    "plus",
-    "lite",
     "free",
     "installer",
-    "install",
     "setup",
     "hack",
     "crack",
-    "master",
-    "stable",
-    "beta",
-    "nightly",
-    "sdk",
+    "pkg",
+    "pkgs",
+    "package",
+    "packages",
 ];
 
 /// Shortest remainder a combosquat may be built on.
@@ -97,11 +92,14 @@ const MIN_REMAINDER: usize = 4;
 pub fn combosquat_remainders(normalized: &str) -> Vec<String> {
     let mut out = Vec::new();
     let words: Vec<&str> = normalized.split('-').collect();
+    // A year or build number bolted on (`2022-requests`) reads as an affix too.
+    let is_affix =
+        |w: &str| AFFIXES.contains(&w) || (w.len() >= 4 && w.bytes().all(|b| b.is_ascii_digit()));
     if words.len() >= 2 {
-        if AFFIXES.contains(&words[words.len() - 1]) {
+        if is_affix(words[words.len() - 1]) {
             out.push(skeleton(&words[..words.len() - 1].join("-")));
         }
-        if AFFIXES.contains(&words[0]) {
+        if is_affix(words[0]) {
             out.push(skeleton(&words[1..].join("-")));
         }
     }
@@ -130,8 +128,9 @@ mod tests {
         assert!(!is_enough(Rule::SwappedChars, Strong, "six", top));
         assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top));
         assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top));
-        assert!(!is_enough(Rule::SubstitutedChar, Weak, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Weak, "django", top));
+        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top));
+        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top));
+        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top));
         assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top));
     }
 

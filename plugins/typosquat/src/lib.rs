@@ -10,6 +10,7 @@ pub mod detect;
 pub mod edit;
 pub mod evidence;
 pub mod forms;
+pub mod index;
 pub mod neighbourhood;
 pub mod rules;
 

@@ -1,25 +1,27 @@
-//! A symmetric-delete index: finds every protected name within one edit of
-//! a query without comparing against all of them.
+//! A symmetric-delete index: finds every protected name within one (or two)
+//! edits of a query without comparing against all of them.
 //!
-//! Each protected skeleton is stored under the hash of itself and of each
-//! string obtained by deleting one of its characters. Two strings one
-//! omission, insertion, substitution or adjacent swap apart always share
-//! one of those keys, so a query only hashes its own `len + 1` variants and
-//! binary-searches each. Hash collisions only add candidates: callers
-//! verify every candidate with [`crate::edit::single_edit`].
+//! Each protected string is stored under the hash of itself and of each
+//! string obtained by deleting up to `depth` of its characters. Two strings
+//! `depth` omissions, insertions, substitutions or adjacent swaps apart
+//! always share one of those keys, so a query only hashes its own variants
+//! (`len + 1` at depth 1, about `len²/2` at depth 2) and binary-searches
+//! each. Hash collisions only add candidates: callers verify every
+//! candidate (see [`crate::edit`]).
 
-/// Sorted `(hash of a deletion variant, protected name id)` pairs.
+/// Sorted `(hash of a deletion variant, id)` pairs.
 #[derive(Debug, Default)]
 pub struct DeletionIndex {
     entries: Vec<(u64, u32)>,
+    depth: usize,
 }
 
-/// FNV-1a over the bytes of `s` with the byte at `skip` left out: the hash
-/// of a deletion variant without building the string.
-fn hash_without(s: &[u8], skip: Option<usize>) -> u64 {
+/// FNV-1a over the bytes of `s` with the bytes at `skip` left out: the
+/// hash of a deletion variant without building the string.
+fn hash_without(s: &[u8], skip: [usize; 2]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (i, b) in s.iter().enumerate() {
-        if Some(i) != skip {
+        if i != skip[0] && i != skip[1] {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
@@ -27,33 +29,55 @@ fn hash_without(s: &[u8], skip: Option<usize>) -> u64 {
     h
 }
 
-/// The hashes of `s` and of its single-character deletions.
-fn variant_hashes(s: &[u8]) -> impl Iterator<Item = u64> + '_ {
-    std::iter::once(None)
-        .chain((0..s.len()).map(Some))
-        .map(move |skip| hash_without(s, skip))
+/// The hashes of `s` and of its deletions of up to `depth` (1 or 2)
+/// characters, sorted and deduplicated (deleting either letter of a double
+/// gives the same variant).
+fn variant_hashes(s: &[u8], depth: usize) -> Vec<u64> {
+    const NONE: usize = usize::MAX;
+    let n = s.len();
+    let mut hashes = vec![hash_without(s, [NONE, NONE])];
+    for i in 0..n {
+        hashes.push(hash_without(s, [i, NONE]));
+        if depth >= 2 {
+            hashes.extend((i + 1..n).map(|j| hash_without(s, [i, j])));
+        }
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
 }
 
 impl DeletionIndex {
-    /// Index `skeletons`; a skeleton's id is its position in the iterator.
-    pub fn build<'a>(skeletons: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut entries = Vec::new();
-        for (id, s) in skeletons.into_iter().enumerate() {
-            let mut hashes: Vec<u64> = variant_hashes(s.as_bytes()).collect();
-            // Deleting either letter of a double gives the same variant.
-            hashes.sort_unstable();
-            hashes.dedup();
-            entries.extend(hashes.into_iter().map(|h| (h, id as u32)));
-        }
-        entries.sort_unstable();
-        DeletionIndex { entries }
+    /// Index `strings` at one deletion; a string's id is its position.
+    pub fn build<'a>(strings: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::build_with_ids(
+            strings.into_iter().enumerate().map(|(i, s)| (i as u32, s)),
+            1,
+        )
     }
 
-    /// Ids of protected names that may be within one edit of `query`
-    /// (sorted, deduplicated, unverified).
+    /// Index `(id, string)` pairs with up to `depth` (1 or 2) deletions.
+    pub fn build_with_ids<'a>(
+        strings: impl IntoIterator<Item = (u32, &'a str)>,
+        depth: usize,
+    ) -> Self {
+        let mut entries = Vec::new();
+        for (id, s) in strings {
+            entries.extend(
+                variant_hashes(s.as_bytes(), depth)
+                    .into_iter()
+                    .map(|h| (h, id)),
+            );
+        }
+        entries.sort_unstable();
+        DeletionIndex { entries, depth }
+    }
+
+    /// Ids of strings that may be within `depth` edits of `query` (sorted,
+    /// deduplicated, unverified).
     pub fn candidates(&self, query: &str) -> Vec<u32> {
         let mut ids = Vec::new();
-        for h in variant_hashes(query.as_bytes()) {
+        for h in variant_hashes(query.as_bytes(), self.depth) {
             let start = self.entries.partition_point(|(k, _)| *k < h);
             ids.extend(
                 self.entries[start..]
@@ -101,6 +125,17 @@ mod tests {
                 names[want as usize]
             );
         }
+    }
+
+    #[test]
+    fn depth_two_reaches_two_edits() {
+        let names = ["beautifulsoup", "matplotlib"];
+        let index =
+            DeletionIndex::build_with_ids(names.iter().enumerate().map(|(i, s)| (i as u32, *s)), 2);
+        assert!(index.candidates("beaitifulsoop").contains(&0));
+        assert!(index.candidates("matplootib").contains(&1));
+        assert!(index.candidates("beautifulsoup").contains(&0));
+        assert!(!index.candidates("matplotlib").contains(&0));
     }
 
     #[test]

@@ -19,11 +19,13 @@ pub enum Rule {
     SubstitutedChar,
     /// An extra character inserted (`colourama`).
     AddedChar,
+    /// Two typing mistakes in a long name (`matplootib`).
+    TwoTypos,
+    /// The same words in another order (`dateutil-python`).
+    ReorderedWords,
     /// A `py`/`python` prefix or suffix added, removed or swapped
     /// (`python3-dateutil`, `pythonkafka`).
     PyAffix,
-    /// The same words in another order (`dateutil-python`).
-    ReorderedWords,
     /// Version digits added, removed or changed (`urllib`, `httplib3`).
     VersionDigit,
     /// The popular name plus a plausible-looking affix (`requests-dev`).
@@ -32,7 +34,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in order of preference.
-    pub const ALL: [Rule; 11] = [
+    pub const ALL: [Rule; 12] = [
         Rule::Separator,
         Rule::LookAlike,
         Rule::SwappedChars,
@@ -40,8 +42,9 @@ impl Rule {
         Rule::OmittedChar,
         Rule::SubstitutedChar,
         Rule::AddedChar,
-        Rule::PyAffix,
+        Rule::TwoTypos,
         Rule::ReorderedWords,
+        Rule::PyAffix,
         Rule::VersionDigit,
         Rule::Combosquat,
     ];
@@ -56,6 +59,7 @@ impl Rule {
             Rule::OmittedChar => "typosquat/omitted-char",
             Rule::SubstitutedChar => "typosquat/substituted-char",
             Rule::AddedChar => "typosquat/added-char",
+            Rule::TwoTypos => "typosquat/two-typos",
             Rule::PyAffix => "typosquat/py-affix",
             Rule::ReorderedWords => "typosquat/reordered-words",
             Rule::VersionDigit => "typosquat/version-digit",
@@ -73,6 +77,7 @@ impl Rule {
             Rule::OmittedChar => "a character omitted",
             Rule::SubstitutedChar => "a character substituted",
             Rule::AddedChar => "a character added",
+            Rule::TwoTypos => "two characters mistyped",
             Rule::PyAffix => "a `py`/`python` prefix or suffix changed",
             Rule::ReorderedWords => "the same words reordered",
             Rule::VersionDigit => "version digits changed",
