@@ -124,6 +124,9 @@ impl Detector {
                 let Some(edit) = single_edit(query.as_bytes(), form.text.as_bytes()) else {
                     continue;
                 };
+                if strip_digits(query) == strip_digits(&form.text) {
+                    continue; // only version digits differ: the version-digit rule below
+                }
                 let unrelated = matches!(
                     edit,
                     Edit::Substituted(Substitution::Other | Substitution::Digit)
@@ -193,6 +196,10 @@ impl Detector {
     }
 }
 
+fn strip_digits(skeleton: &str) -> &str {
+    without_version_digits(skeleton).unwrap_or(skeleton)
+}
+
 /// The rule a single typing mistake falls under.
 fn rule_for(edit: Edit) -> Rule {
     match edit {
@@ -203,5 +210,103 @@ fn rule_for(edit: Edit) -> Rule {
         Edit::Substituted(Substitution::LookAlike) => Rule::LookAlike,
         Edit::Substituted(Substitution::Digit) => Rule::VersionDigit,
         Edit::Substituted(_) => Rule::SubstitutedChar,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{extra, top_pypi};
+    use std::sync::OnceLock;
+
+    fn top() -> &'static Detector {
+        static TOP: OnceLock<Detector> = OnceLock::new();
+        TOP.get_or_init(|| Detector::new(top_pypi(), &[]))
+    }
+
+    fn rule_of(name: &str) -> Option<(&'static str, String)> {
+        top()
+            .check(name)
+            .map(|f| (f.rule.id(), normalize(&f.target)))
+    }
+
+    #[test]
+    fn each_rule_on_a_known_example() {
+        for (name, rule, target) in [
+            ("setup-tools", "typosquat/separator", "setuptools"),
+            ("jeIlyfish", "typosquat/look-alike", "jellyfish"),
+            ("rnatplotlib", "typosquat/look-alike", "matplotlib"),
+            ("reqeusts", "typosquat/swapped-chars", "requests"),
+            ("reequests", "typosquat/repeated-char", "requests"),
+            ("urlib3", "typosquat/omitted-char", "urllib3"),
+            ("djanga", "typosquat/substituted-char", "django"),
+            ("colourama", "typosquat/added-char", "colorama"),
+            ("matplootib", "typosquat/two-typos", "matplotlib"),
+            (
+                "dateutil-python",
+                "typosquat/reordered-words",
+                "python-dateutil",
+            ),
+            ("python3-dateutil", "typosquat/py-affix", "python-dateutil"),
+            ("urllib", "typosquat/version-digit", "urllib3"),
+            ("requests-dev", "typosquat/combosquat", "requests"),
+            ("colorama-fix", "typosquat/combosquat", "colorama"),
+        ] {
+            assert_eq!(rule_of(name), Some((rule, target.to_string())), "{name}");
+        }
+    }
+
+    #[test]
+    fn popular_names_and_unrelated_names_pass() {
+        for name in [
+            "requests",
+            "Django",
+            "jaraco.classes",
+            "pip",
+            "hello-world",
+            "foo",
+            "bar",
+        ] {
+            assert_eq!(top().check(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn short_names_are_not_accused_of_small_slips() {
+        // `six`/`sx`, `attrs`/`attr`: one edit from a short name is too
+        // little evidence.
+        for name in ["sx", "sxi", "atr", "idan"] {
+            assert_eq!(top().check(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn message_names_target_and_rank() {
+        let f = top().check("reqeusts").unwrap();
+        let msg = f.message("reqeusts");
+        assert!(
+            msg.contains("`requests`") && msg.contains("rank #6"),
+            "{msg}"
+        );
+        assert_eq!(f.suggestion(), "did you mean `requests`?");
+    }
+
+    #[test]
+    fn settings_protect_and_exempt_names() {
+        let mut protected = vec![extra("acme-billing")];
+        protected.extend(top_pypi());
+        let d = Detector::new(protected, &["reqeusts".to_string()]);
+        let f = d.check("acme-bililng").unwrap();
+        assert_eq!((f.target.as_str(), f.rank), ("acme-billing", None));
+        assert!(f.message("acme-bililng").contains("settings"));
+        assert_eq!(d.check("acme-billing-dev").unwrap().rule, Rule::Combosquat);
+        assert_eq!(d.check("reqeusts"), None, "exempt");
+        assert_eq!(d.check("Reqeusts"), None, "exempt after normalisation");
+    }
+
+    #[test]
+    fn leave_one_out_ignores_only_the_name_itself() {
+        assert_eq!(top().check_against_others("requests"), None);
+        assert!(top().check_against_others("python3-nmap").is_some());
     }
 }

@@ -16,30 +16,38 @@ pub struct DeletionIndex {
     depth: usize,
 }
 
-/// FNV-1a over the bytes of `s` with the bytes at `skip` left out: the
-/// hash of a deletion variant without building the string.
-fn hash_without(s: &[u8], skip: [usize; 2]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, b) in s.iter().enumerate() {
-        if i != skip[0] && i != skip[1] {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
-}
+/// Polynomial hash base (odd, so multiplication is invertible mod 2^64).
+const BASE: u64 = 0x100_0000_01b3;
 
-/// The hashes of `s` and of its deletions of up to `depth` (1 or 2)
-/// characters, sorted and deduplicated (deleting either letter of a double
-/// gives the same variant).
+/// The polynomial hashes (mod 2^64) of `s` and of its deletions of up to
+/// `depth` (1 or 2) characters, sorted and deduplicated (deleting either
+/// letter of a double gives the same variant). Prefix hashes and powers
+/// make each variant O(1), so a name costs O(len²) at depth 2 rather than
+/// O(len³).
 fn variant_hashes(s: &[u8], depth: usize) -> Vec<u64> {
-    const NONE: usize = usize::MAX;
     let n = s.len();
-    let mut hashes = vec![hash_without(s, [NONE, NONE])];
+    // prefix[k] = hash of s[..k]; pow[k] = BASE^k.
+    let mut prefix = vec![0u64; n + 1];
+    let mut pow = vec![1u64; n + 1];
+    for (k, &c) in s.iter().enumerate() {
+        prefix[k + 1] = prefix[k].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
+        pow[k + 1] = pow[k].wrapping_mul(BASE);
+    }
+    // Hash of s[a..b].
+    let span = |a: usize, b: usize| prefix[b].wrapping_sub(prefix[a].wrapping_mul(pow[b - a]));
+    // Hash of the concatenation of hashed pieces: h(x ++ y) = h(x)·B^|y| + h(y).
+    let join = |h: u64, piece: (usize, usize)| {
+        h.wrapping_mul(pow[piece.1 - piece.0])
+            .wrapping_add(span(piece.0, piece.1))
+    };
+    let mut hashes = vec![prefix[n]];
     for i in 0..n {
-        hashes.push(hash_without(s, [i, NONE]));
+        let without_i = join(prefix[i], (i + 1, n));
+        hashes.push(without_i);
         if depth >= 2 {
-            hashes.extend((i + 1..n).map(|j| hash_without(s, [i, j])));
+            for j in i + 1..n {
+                hashes.push(join(join(prefix[i], (i + 1, j)), (j + 1, n)));
+            }
         }
     }
     hashes.sort_unstable();
@@ -136,6 +144,23 @@ mod tests {
         assert!(index.candidates("matplootib").contains(&1));
         assert!(index.candidates("beautifulsoup").contains(&0));
         assert!(!index.candidates("matplotlib").contains(&0));
+    }
+
+    #[test]
+    fn variant_hashes_match_hashes_of_built_strings() {
+        let whole = |s: &str| {
+            s.bytes().fold(0u64, |h, c| {
+                h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)
+            })
+        };
+        let got = variant_hashes(b"abcd", 2);
+        for variant in [
+            "abcd", "bcd", "acd", "abd", "abc", "cd", "bd", "bc", "ad", "ac", "ab",
+        ] {
+            assert!(got.contains(&whole(variant)), "{variant}");
+        }
+        assert_eq!(got.len(), 11);
+        assert_ne!(whole("ab"), whole("ba"));
     }
 
     #[test]

@@ -17,15 +17,15 @@ pub enum Rule {
     OmittedChar,
     /// A character replaced by another (`djanga`, `mumpy`).
     SubstitutedChar,
-    /// An extra character inserted (`colourama`).
-    AddedChar,
-    /// Two typing mistakes in a long name (`matplootib`).
-    TwoTypos,
     /// The same words in another order (`dateutil-python`).
     ReorderedWords,
     /// A `py`/`python` prefix or suffix added, removed or swapped
     /// (`python3-dateutil`, `pythonkafka`).
     PyAffix,
+    /// An extra character inserted (`colourama`).
+    AddedChar,
+    /// Two typing mistakes in a long name (`matplootib`).
+    TwoTypos,
     /// Version digits added, removed or changed (`urllib`, `httplib3`).
     VersionDigit,
     /// The popular name plus a plausible-looking affix (`requests-dev`).
@@ -41,10 +41,10 @@ impl Rule {
         Rule::RepeatedChar,
         Rule::OmittedChar,
         Rule::SubstitutedChar,
-        Rule::AddedChar,
-        Rule::TwoTypos,
         Rule::ReorderedWords,
         Rule::PyAffix,
+        Rule::AddedChar,
+        Rule::TwoTypos,
         Rule::VersionDigit,
         Rule::Combosquat,
     ];
