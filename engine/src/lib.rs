@@ -11,6 +11,7 @@ pub mod discover;
 pub mod fsutil;
 pub mod inventory;
 pub mod names;
+pub mod plugins;
 pub mod report;
 pub mod scan;
 
