@@ -121,6 +121,9 @@ impl Detector {
         for &(query, query_derived) in &queries {
             for form_id in x.one_edit.candidates(query) {
                 let form = &x.forms[form_id as usize];
+                if (query_derived || form.derived) && form.text.len() < MIN_DERIVED_LEN {
+                    continue; // `lint` (from `pylint`) is too short to typo against
+                }
                 let Some(edit) = single_edit(query.as_bytes(), form.text.as_bytes()) else {
                     continue;
                 };
@@ -195,6 +198,10 @@ impl Detector {
         })
     }
 }
+
+/// Shortest derived form (a name without its version digits or `py`
+/// affix) a typo may be measured against.
+const MIN_DERIVED_LEN: usize = 6;
 
 fn strip_digits(skeleton: &str) -> &str {
     without_version_digits(skeleton).unwrap_or(skeleton)
