@@ -119,7 +119,7 @@ impl Detector {
         let mut queries = vec![(skel.as_str(), false)];
         queries.extend(digitless.map(|d| (d, true)));
         for &(query, query_derived) in &queries {
-            for form_id in x.one_edit.candidates(query) {
+            for form_id in x.one_edit().candidates(query) {
                 let form = &x.forms[form_id as usize];
                 if (query_derived || form.derived) && form.text.len() < MIN_DERIVED_LEN {
                     continue; // `lint` (from `pylint`) is too short to typo against
@@ -147,7 +147,7 @@ impl Detector {
         }
         if skel.len() >= MIN_TWO_TYPO_LEN {
             for &(query, _) in &queries {
-                for form_id in x.two_edits.candidates(query) {
+                for form_id in x.two_edits().candidates(query) {
                     let form = &x.forms[form_id as usize];
                     let (q, t) = (query.as_bytes(), form.text.as_bytes());
                     if is_plausible_misspelling(q, t) && distance_within(q, t, 2) == Some(2) {

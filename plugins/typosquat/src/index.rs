@@ -3,6 +3,7 @@
 //! instead of 15,000 comparisons.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use crate::corpus::Protected;
 use crate::evidence::WEAK_EVIDENCE_MAX_RANK;
@@ -55,10 +56,12 @@ pub struct Index {
     pub by_digitless: KeyMap,
     /// The forms typos are measured against.
     pub forms: Vec<Form>,
-    /// Forms within one edit, by form id.
-    pub one_edit: DeletionIndex,
-    /// Long forms of very popular names within two edits, by form id.
-    pub two_edits: DeletionIndex,
+    /// Forms within one edit, by form id; built on first use, so an
+    /// inventory of only protected names never pays for it.
+    one_edit: OnceLock<DeletionIndex>,
+    /// Long forms of very popular names within two edits, by form id;
+    /// built on first use.
+    two_edits: OnceLock<DeletionIndex>,
     /// How many protected names start with each word prefix (`azure-`,
     /// `azure-mgmt-`), separator included.
     pub families: HashMap<String, u32>,
@@ -106,7 +109,10 @@ impl Index {
                 text: skel,
                 derived: false,
             });
-            if let Some(d) = digitless {
+            // A typo of a derived form is weak evidence, which only counts
+            // against very popular names: index derived forms of those only.
+            let popular = p.rank.is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK);
+            if let Some(d) = digitless.filter(|_| popular) {
                 x.forms.push(Form {
                     id,
                     text: d,
@@ -115,29 +121,42 @@ impl Index {
             }
             for core in py_cores(&p.normalized) {
                 push(&mut x.by_core, core.clone(), id);
-                x.forms.push(Form {
-                    id,
-                    text: core,
-                    derived: true,
-                });
+                if popular {
+                    x.forms.push(Form {
+                        id,
+                        text: core,
+                        derived: true,
+                    });
+                }
             }
         }
-        x.one_edit = DeletionIndex::build(x.forms.iter().map(|f| f.text.as_str()));
-        let popular = |f: &Form| {
-            protected[f.id as usize]
-                .rank
-                .is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
-        };
-        x.two_edits = DeletionIndex::build_with_ids(
-            x.forms
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.text.len() >= MIN_TWO_TYPO_LEN && popular(f))
-                .map(|(i, f)| (i as u32, f.text.as_str())),
-            2,
-        );
         x.protected = protected;
         x
+    }
+
+    /// The forms within one edit of a query (see [`DeletionIndex`]).
+    pub fn one_edit(&self) -> &DeletionIndex {
+        self.one_edit
+            .get_or_init(|| DeletionIndex::build(self.forms.iter().map(|f| f.text.as_str())))
+    }
+
+    /// The long forms of very popular names within two edits of a query.
+    pub fn two_edits(&self) -> &DeletionIndex {
+        self.two_edits.get_or_init(|| {
+            let popular = |f: &Form| {
+                self.protected[f.id as usize]
+                    .rank
+                    .is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
+            };
+            DeletionIndex::build_with_ids(
+                self.forms
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.text.len() >= MIN_TWO_TYPO_LEN && popular(f))
+                    .map(|(i, f)| (i as u32, f.text.as_str())),
+                2,
+            )
+        })
     }
 
     /// The ids stored under `key` in `map`.

@@ -21,38 +21,43 @@ const BASE: u64 = 0x100_0000_01b3;
 
 /// The polynomial hashes (mod 2^64) of `s` and of its deletions of up to
 /// `depth` (1 or 2) characters, sorted and deduplicated (deleting either
-/// letter of a double gives the same variant). Prefix hashes and powers
-/// make each variant O(1), so a name costs O(len²) at depth 2 rather than
-/// O(len³).
+/// letter of a double gives the same variant).
 fn variant_hashes(s: &[u8], depth: usize) -> Vec<u64> {
+    let mut hashes = Vec::new();
+    each_variant_hash(s, depth, &mut Vec::new(), &mut |h| hashes.push(h));
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// Call `emit` with the hash of `s` and of each of its deletions of up to
+/// `depth` characters (duplicates included). Prefix hashes and powers, kept
+/// in `scratch` between calls, make each variant O(1), so a name costs
+/// O(len²) at depth 2 rather than O(len³).
+fn each_variant_hash(s: &[u8], depth: usize, scratch: &mut Vec<u64>, emit: &mut impl FnMut(u64)) {
     let n = s.len();
-    // prefix[k] = hash of s[..k]; pow[k] = BASE^k.
-    let mut prefix = vec![0u64; n + 1];
-    let mut pow = vec![1u64; n + 1];
+    // scratch[..=n] = prefix hashes (hash of s[..k]); scratch[n+1..] = BASE^k.
+    scratch.clear();
+    scratch.resize(2 * (n + 1), 0);
+    let (prefix, pow) = scratch.split_at_mut(n + 1);
+    pow[0] = 1;
     for (k, &c) in s.iter().enumerate() {
         prefix[k + 1] = prefix[k].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
         pow[k + 1] = pow[k].wrapping_mul(BASE);
     }
     // Hash of s[a..b].
     let span = |a: usize, b: usize| prefix[b].wrapping_sub(prefix[a].wrapping_mul(pow[b - a]));
-    // Hash of the concatenation of hashed pieces: h(x ++ y) = h(x)·B^|y| + h(y).
-    let join = |h: u64, piece: (usize, usize)| {
-        h.wrapping_mul(pow[piece.1 - piece.0])
-            .wrapping_add(span(piece.0, piece.1))
-    };
-    let mut hashes = vec![prefix[n]];
+    // h(x ++ s[a..b]) = h(x)·B^(b-a) + h(s[a..b]).
+    let join = |h: u64, (a, b): (usize, usize)| h.wrapping_mul(pow[b - a]).wrapping_add(span(a, b));
+    emit(prefix[n]);
     for i in 0..n {
-        let without_i = join(prefix[i], (i + 1, n));
-        hashes.push(without_i);
+        emit(join(prefix[i], (i + 1, n)));
         if depth >= 2 {
             for j in i + 1..n {
-                hashes.push(join(join(prefix[i], (i + 1, j)), (j + 1, n)));
+                emit(join(join(prefix[i], (i + 1, j)), (j + 1, n)));
             }
         }
     }
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
 }
 
 impl DeletionIndex {
@@ -70,14 +75,16 @@ impl DeletionIndex {
         depth: usize,
     ) -> Self {
         let mut entries = Vec::new();
+        let mut scratch = Vec::new();
         for (id, s) in strings {
-            entries.extend(
-                variant_hashes(s.as_bytes(), depth)
-                    .into_iter()
-                    .map(|h| (h, id)),
-            );
+            each_variant_hash(s.as_bytes(), depth, &mut scratch, &mut |h| {
+                entries.push((h, id))
+            });
         }
+        // Sorting once and dropping duplicate pairs is cheaper than
+        // deduplicating each name's variants on its own.
         entries.sort_unstable();
+        entries.dedup();
         DeletionIndex { entries, depth }
     }
 
