@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::ScopeArgs;
 use fetter::bounds::{self, BoundSource, BoundsConfig};
+use fetter::discover::layout;
 use fetter::inventory::{Environment, Inventory, SiteScope};
 use fetter::report::display_path;
 use fetter::site_hook::{self, HookConfig};
@@ -83,7 +84,12 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
     let (inv, idx, site) = target(scope)?;
     let env = &inv.environments[idx];
     let site_entry = inv.sites.iter().find(|s| s.path == site);
-    if env.externally_managed || site_entry.is_some_and(|s| s.externally_managed) {
+    // The scan's flags, and the disk again (a marker in the prefix's own
+    // lib/pythonX.Y, as purge does): never write where the OS owns the files.
+    if env.externally_managed
+        || site_entry.is_some_and(|s| s.externally_managed)
+        || layout::is_externally_managed(&env.prefix, env.python_version.as_deref())
+    {
         bail!(
             "{} is externally managed (PEP 668): fetter does not write into it; use a virtual environment",
             display_path(&site)
