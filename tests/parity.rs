@@ -164,7 +164,10 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
     let py_env = |c: &mut Command| {
         c.env("HOME", &home)
             .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env_remove("FETTER_CACHE_DIR");
+            .env_remove("FETTER_CACHE_DIR")
+            // Let Python write the hook's bytecode, as it does by default:
+            // site-uninstall must remove that too.
+            .env_remove("PYTHONDONTWRITEBYTECODE");
     };
     let start = |code: &str| {
         let mut c = Command::new(venv.python());
@@ -177,6 +180,29 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
         o.status.success() && o.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&o.stderr)
+    );
+    let pyc_written = fs::read_dir(site.join("__pycache__"))
+        .map(|rd| {
+            rd.flatten().any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("_fetter_site_hook.")
+            })
+        })
+        .unwrap_or(false);
+    assert!(pyc_written, "Python compiled no bytecode for the hook");
+    let verdicts = home.join(".cache/fetter/site-hook");
+    let verdict_file = || {
+        fs::read_dir(&verdicts)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path()
+    };
+    assert_eq!(
+        fs::read_to_string(verdict_file()).unwrap().lines().nth(1),
+        Some("0")
     );
     let w = build_wheel(&py, &tiny_project(&s.path, "drop-me", "2.0", None), &wheels);
     venv.pip(&["install", w.to_str().unwrap()]);
@@ -192,6 +218,15 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
             "{err}"
         );
     }
+    // Nothing changed: the start answers from the cache without running
+    // fetter (a planted verdict text is what it prints).
+    let cached = fs::read_to_string(verdict_file()).unwrap();
+    let mut parts = cached.splitn(3, '\n');
+    let (stamp, code) = (parts.next().unwrap(), parts.next().unwrap());
+    assert_eq!(code, "3");
+    fs::write(verdict_file(), format!("{stamp}\n3\nPLANTED VERDICT\n")).unwrap();
+    let err = String::from_utf8_lossy(&start("import sys").stderr).into_owned();
+    assert!(err.contains("PLANTED VERDICT"), "{err}");
     venv.pip(&["uninstall", "-y", "drop-me"]);
     let o = start("import sys");
     assert!(
