@@ -127,7 +127,9 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
     ]));
     assert_eq!(out.status.code(), Some(3));
     let report = json(&out.stdout);
-    let hooks = report["environments"][0]["hooks"].as_array().unwrap();
+    let hooks = report["environments"][0]["startup_files"]
+        .as_array()
+        .unwrap();
     let by_name = |n: &str| {
         hooks
             .iter()

@@ -46,8 +46,8 @@ pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
         InspectFormat::Table => {
             let mut t = Table::new(["Environment", "Kind", "File", "Runs", "Owner"]);
             for env in &report.environments {
-                for h in &env.hooks {
-                    let runs = if let Some(e) = &h.error {
+                for h in &env.startup_files {
+                    let runs = cut(&if let Some(e) = &h.error {
                         format!("unreadable: {e}")
                     } else if h.kind == startup::StartupKind::Pth {
                         match h.import_lines.first() {
@@ -59,7 +59,7 @@ pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
                         }
                     } else {
                         "module".to_string()
-                    };
+                    });
                     let owner = if h.flagged {
                         "UNOWNED (persistence vector)".to_string()
                     } else {
@@ -79,7 +79,7 @@ pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
                 writeln!(
                     out,
                     "\n{} start-up file(s) in {} environment(s); {flagged} run code and are owned by no distribution",
-                    report.environments.iter().map(|e| e.hooks.len()).sum::<usize>(),
+                    report.environments.iter().map(|e| e.startup_files.len()).sum::<usize>(),
                     report.environments.len()
                 )
             })
@@ -93,4 +93,13 @@ pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     } else {
         0
     }))
+}
+
+/// Table cells stay readable; the JSON has every line in full.
+fn cut(s: &str) -> String {
+    const MAX: usize = 60;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }

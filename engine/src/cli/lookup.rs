@@ -54,6 +54,21 @@ pub struct LookupBoundArgs {
     opts: LookupOpts,
 }
 
+/// `fetter.lookup-name/1`.
+#[derive(serde::Serialize)]
+struct NameDoc<'a> {
+    schema: &'static str,
+    lookup: &'a lookup::NameLookup,
+}
+
+/// `fetter.lookup-bound/1`.
+#[derive(serde::Serialize)]
+struct BoundDoc<'a> {
+    schema: &'static str,
+    bound: &'a str,
+    requirements: &'a [lookup::RequirementLookup],
+}
+
 fn load_db(opts: &LookupOpts) -> anyhow::Result<db::Database> {
     let path = opts.osv_db.clone().unwrap_or_else(db::local_path);
     Ok(db::load(&path)?)
@@ -67,7 +82,10 @@ pub fn run_name(args: &LookupNameArgs) -> anyhow::Result<ExitCode> {
     let mut out = output::open(args.opts.output.as_ref())?;
     let result = match args.opts.format {
         LookupFormat::Json => {
-            let doc = serde_json::json!({"schema": "fetter.lookup-name/1", "lookup": found});
+            let doc = NameDoc {
+                schema: "fetter.lookup-name/1",
+                lookup: &found,
+            };
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))
@@ -124,11 +142,11 @@ pub fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
     let mut out = output::open(args.opts.output.as_ref())?;
     let result = match args.opts.format {
         LookupFormat::Json => {
-            let doc = serde_json::json!({
-                "schema": "fetter.lookup-bound/1",
-                "bound": args.bound,
-                "requirements": found,
-            });
+            let doc = BoundDoc {
+                schema: "fetter.lookup-bound/1",
+                bound: &args.bound,
+                requirements: &found,
+            };
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))

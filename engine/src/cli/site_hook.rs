@@ -106,7 +106,7 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
         bound_paths.push(abs);
     }
     // The bound must be usable now: a hook that can never check is useless.
-    let (_, errors) = bounds::load_all(&BoundsConfig {
+    let (reqs, errors) = bounds::load_all(&BoundsConfig {
         sources: bound_paths.iter().cloned().map(BoundSource::Path).collect(),
         ..Default::default()
     });
@@ -120,6 +120,13 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
     };
     let mut watch: Vec<PathBuf> = env.sites.iter().map(|s| s.path.clone()).collect();
     watch.extend(bound_paths.iter().cloned());
+    // Files the bounds include (`-r`, `-c`) change the verdict too.
+    for r in &reqs {
+        let p = PathBuf::from(&r.origin.source);
+        if p.is_absolute() && p.is_file() && !watch.contains(&p) {
+            watch.push(p);
+        }
+    }
     watch.push(fetter_bin.clone());
     let mut cfg = HookConfig {
         fetter: fetter_bin,

@@ -61,14 +61,18 @@ pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<
     let mut out = output::open(args.output.as_ref())?;
     let result = match (args.format, files) {
         (Format::Json, _) => {
-            let doc = serde_json::json!({
-                "schema": if files { "fetter.unpack-files/1" } else { "fetter.unpack-count/1" },
-                "distributions": if files {
-                    serde_json::to_value(&unpacked)
+            let doc = UnpackDoc {
+                schema: if files {
+                    "fetter.unpack-files/1"
                 } else {
-                    serde_json::to_value(unpacked.iter().map(count_only).collect::<Vec<_>>())
-                }?,
-            });
+                    "fetter.unpack-count/1"
+                },
+                distributions: if files {
+                    serde_json::to_value(&unpacked)?
+                } else {
+                    serde_json::to_value(unpacked.iter().map(count_only).collect::<Vec<_>>())?
+                },
+            };
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))
@@ -129,6 +133,13 @@ pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON document: schema first.
+#[derive(serde::Serialize)]
+struct UnpackDoc {
+    schema: &'static str,
+    distributions: serde_json::Value,
 }
 
 fn count_text(u: &Unpacked) -> String {

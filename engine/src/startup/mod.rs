@@ -36,7 +36,7 @@ pub struct EnvironmentStartup {
     pub prefix: PathBuf,
     /// Start-up files, in the order Python meets them (sites in `sys.path`
     /// order, `.pth` files alphabetically, then the customize modules).
-    pub hooks: Vec<StartupFile>,
+    pub startup_files: Vec<StartupFile>,
     /// Files that run code and no distribution owns.
     pub unowned_executable: usize,
 }
@@ -131,7 +131,7 @@ fn inspect_environment(env: &Environment, owners: &mut OwnerIndex) -> Environmen
     EnvironmentStartup {
         prefix: env.prefix.clone(),
         unowned_executable: hooks.iter().filter(|h| h.flagged).count(),
-        hooks,
+        startup_files: hooks,
     }
 }
 
