@@ -71,7 +71,14 @@ struct BoundDoc<'a> {
 
 fn load_db(opts: &LookupOpts) -> anyhow::Result<db::Database> {
     let path = opts.osv_db.clone().unwrap_or_else(db::local_path);
-    Ok(db::load(&path)?)
+    db::load(&path).map_err(|e| match e {
+        // The lookups work offline only: no `--online` in the hint.
+        db::DbError::Missing(p) => anyhow::anyhow!(
+            "no OSV database at {}: run `fetter audit db update --from <PyPI all.zip or a directory of OSV JSON>`, or pass --osv-db PATH",
+            p.display()
+        ),
+        e => e.into(),
+    })
 }
 
 /// Run `fetter lookup-name`: exit 3 when the name has live records, 0 when none.
