@@ -286,6 +286,38 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
         .env("HOME", &home));
     assert!(o.status.success());
     run_ok(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
+    venv.pip(&["uninstall", "-y", "drop-me"]);
+    assert_eq!(before, tree_hashes(&venv.prefix));
+
+    // A hook file changed since install is kept unless --force; installing
+    // twice is refused; nothing installed is an error.
+    run_ok(fetter(&home).args([
+        "--exe",
+        prefix,
+        "site-install",
+        "--bound",
+        bound.to_str().unwrap(),
+    ]));
+    let again = run(fetter(&home).args([
+        "--exe",
+        prefix,
+        "site-install",
+        "--bound",
+        bound.to_str().unwrap(),
+    ]));
+    assert_eq!(again.status.code(), Some(1));
+    let module = site.join("_fetter_site_hook.py");
+    let mut text = fs::read_to_string(&module).unwrap();
+    text.push_str("# edited\n");
+    fs::write(&module, text).unwrap();
+    let out = run(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed since site-install"));
+    assert!(module.exists());
+    run_ok(fetter(&home).args(["--exe", prefix, "site-uninstall", "--force"]));
+    assert_eq!(before, tree_hashes(&venv.prefix));
+    let out = run(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

@@ -43,28 +43,18 @@ fn target(scope: &ScopeArgs) -> anyhow::Result<(Inventory, usize, PathBuf)> {
         bail!("name exactly one environment with --exe PATH (and no --root)");
     }
     let inv = super::scan_scope(scope);
-    let wanted = scope.exes[0]
-        .canonicalize()
-        .with_context(|| format!("cannot find {}", scope.exes[0].display()))?;
-    let matches: Vec<usize> = inv
-        .environments
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            wanted.starts_with(&e.prefix)
-                || e.interpreters
-                    .iter()
-                    .any(|i| i.canonicalize().is_ok_and(|c| c == wanted))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let idx = match matches.as_slice() {
-        [i] => *i,
-        [] if inv.environments.len() == 1 => 0,
-        [] => bail!("no Python environment at {}", scope.exes[0].display()),
-        _ => bail!(
-            "{} names several environments; name one prefix",
-            scope.exes[0].display()
+    // `--exe` names one interpreter or prefix; anything else is ambiguous.
+    let idx = match inv.environments.len() {
+        1 => 0,
+        0 => bail!("no Python environment at {}", scope.exes[0].display()),
+        n => bail!(
+            "{} leads to {n} environments ({}); name one prefix",
+            scope.exes[0].display(),
+            inv.environments
+                .iter()
+                .map(|e| display_path(&e.prefix))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let site = own_site(&inv.environments[idx])?;

@@ -121,7 +121,7 @@ def _validate():
     import subprocess
     try:
         p = subprocess.run(ARGV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=120)
+                           stderr=subprocess.PIPE, timeout=30)
     except Exception as e:
         return None, "cannot run %s: %s" % (ARGV[0], e)
     out = p.stdout.decode("utf-8", "replace")
