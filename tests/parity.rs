@@ -163,6 +163,24 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
         "--bound",
         bound.to_str().unwrap(),
     ]));
+    // inspect attributes the hook's .pth to fetter, not flagged.
+    let report = json(
+        &run_ok(fetter(&home).args(["--exe", prefix, "inspect", "--format", "json"])).into_bytes(),
+    );
+    let hook = report["environments"][0]["startup_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| {
+            h["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("_fetter_site_hook.pth")
+        })
+        .unwrap_or_else(|| panic!("{report}"))
+        .clone();
+    assert_eq!(hook["owner"]["kind"], "fetter-site-hook", "{hook}");
+    assert_eq!(hook["flagged"], false);
     let py_env = |c: &mut Command| {
         c.env("HOME", &home)
             .env("XDG_CACHE_HOME", home.join(".cache"))

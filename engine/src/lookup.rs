@@ -270,7 +270,6 @@ mod tests {
                 events,
             }],
             versions: versions.iter().map(|v| v.to_string()).collect(),
-            ..Default::default()
         }
     }
 
