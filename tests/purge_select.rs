@@ -125,3 +125,104 @@ fn purge_by_bound_and_by_audit_then_restore() {
     assert_eq!(venv.pip_list(), before);
     venv.run_py("import drop_me, vuln_pkg, keep_me");
 }
+
+/// The first-party plugins through the real CLI on a real venv: a package
+/// named like a typosquat and a deprecated name are reported by validate,
+/// purged by `purge --policy`, and restored.
+#[test]
+fn policy_plugins_report_purge_and_restore() {
+    let Some(py) = python() else { return };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let venv = Venv::create(&py, &s.path.join("work/venv"));
+    for (name, version) in [
+        ("reqeusts", "1.0"),
+        ("sklearn", "0.0.post1"),
+        ("fine-local-tool", "1.0"),
+    ] {
+        let wheel = build_wheel(
+            &py,
+            &tiny_project(&s.path, name, version, None),
+            &s.path.join("wheels"),
+        );
+        venv.pip(&["install", wheel.to_str().unwrap()]);
+    }
+    let before = venv.pip_list();
+    let prefix = venv.prefix.to_str().unwrap();
+    let policies = ["--policy", "typosquat", "--policy", "deprecated-names"];
+
+    let out = run(fetter(&home)
+        .args(["--exe", prefix, "validate", "--format", "json"])
+        .args(policies));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out.stdout);
+    let mut denied: Vec<(String, String)> = report["environments"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["action"] == "deny")
+        .map(|d| {
+            (
+                d["distribution"]["name"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    denied.sort();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert_eq!(denied[0].0, "reqeusts");
+    assert!(denied[0].1.starts_with("typosquat/"), "{denied:?}");
+    assert_eq!(
+        denied[1],
+        (
+            "sklearn".to_string(),
+            "deprecated-names/renamed".to_string()
+        )
+    );
+
+    let out = run(fetter(&home)
+        .args(["--exe", prefix, "purge", "--yes"])
+        .args(policies));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = names(&venv.pip_list());
+    assert!(
+        !after.contains("reqeusts")
+            && !after.contains("sklearn")
+            && after.contains("fine-local-tool"),
+        "{after:?}"
+    );
+    let out = run(fetter(&home)
+        .args(["--exe", prefix, "validate"])
+        .args(policies));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    run_ok(fetter(&home).arg("restore"));
+    assert_eq!(venv.pip_list(), before);
+
+    // A plugin that cannot run stops the purge: nothing is removed.
+    let out = run(fetter(&home).args([
+        "--exe",
+        prefix,
+        "purge",
+        "--yes",
+        "--policy",
+        "no-such-plugin",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(venv.pip_list(), before);
+}

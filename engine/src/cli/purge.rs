@@ -58,7 +58,7 @@ pub struct PurgeArgs {
     /// Remove the distribution with this name (PEP 503 normalised, so
     /// `PyYAML` and `pyyaml` are one; repeatable). Naming pip here is what
     /// allows removing it.
-    #[arg(long = "name", short = 'n', value_name = "NAME", required_unless_present_any = ["bounds", "audit"])]
+    #[arg(long = "name", short = 'n', value_name = "NAME", required_unless_present_any = ["bounds", "audit", "policies"])]
     pub names: Vec<String>,
     #[command(flatten)]
     pub select: super::purge_select::SelectArgs,
@@ -81,7 +81,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         .map(|d| d.metadata_path.clone())
         .collect();
     if args.select.any() {
-        match super::purge_select::targets(&inv, &args.select) {
+        match super::purge_select::targets(&inv, &args.select, scope.quiet) {
             Ok(t) => targets.extend(t),
             Err(errors) => {
                 for e in errors {

@@ -39,17 +39,24 @@ pub struct SelectArgs {
     /// With --audit: refuse a database older than this (`7d`, `24h`).
     #[arg(long, value_name = "DURATION", value_parser = db::parse_duration, requires = "audit")]
     pub max_age: Option<Duration>,
+    /// Remove what policy plugins deny (`--policy typosquat`, FILE.wasm, FILE.toml).
+    #[command(flatten)]
+    pub policy: super::plugin::PolicyArgs,
 }
 
 impl SelectArgs {
     /// True when any selection besides names was given.
     pub fn any(&self) -> bool {
-        !self.bounds.is_empty() || self.audit
+        !self.bounds.is_empty() || self.audit || !self.policy.policies.is_empty()
     }
 }
 
 /// The metadata directories the selections pick, or the reasons they could not run.
-pub fn targets(inv: &Inventory, args: &SelectArgs) -> Result<Vec<PathBuf>, Vec<String>> {
+pub fn targets(
+    inv: &Inventory,
+    args: &SelectArgs,
+    quiet: bool,
+) -> Result<Vec<PathBuf>, Vec<String>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     if !args.bounds.is_empty() {
@@ -92,6 +99,28 @@ pub fn targets(inv: &Inventory, args: &SelectArgs) -> Result<Vec<PathBuf>, Vec<S
                 }
             }
             Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if !args.policy.policies.is_empty() {
+        let sink = fetter::diag::Sink::new();
+        args.policy.run(inv, &sink, quiet);
+        let (diags, failures) = sink.finish();
+        if failures.is_empty() {
+            for d in diags
+                .iter()
+                .filter(|d| d.action == fetter::diag::Action::Deny)
+            {
+                if let Some(x) = &d.distribution {
+                    eprintln!("{} {}: {} ({})", x.name, x.version, d.message, d.code);
+                }
+            }
+            out.extend(fetter::plugins::denied(&diags));
+        } else {
+            errors.extend(
+                failures
+                    .into_iter()
+                    .map(|f| format!("{} ({}): {}", f.check, f.source, f.message)),
+            );
         }
     }
     if errors.is_empty() {
