@@ -1,9 +1,14 @@
 //! Command-line interface: one file per subcommand.
 
 mod audit;
+mod config;
 mod count;
 mod derive;
+mod generate;
+#[cfg(test)]
+mod help_tests;
 mod output;
+mod progress;
 mod purge;
 mod purge_pattern;
 mod purge_select;
@@ -12,11 +17,12 @@ mod restore;
 mod scan;
 mod search;
 mod validate;
+mod version;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Exit code: the command failed at run time (unreadable input, I/O error).
 pub const EXIT_ERROR: u8 = 1;
@@ -58,7 +64,7 @@ pub struct ScopeArgs {
     /// Search every home under /home and /root, not only $HOME.
     #[arg(long, global = true)]
     all_users: bool,
-    /// Print no warnings on stderr.
+    /// Print no warnings and no progress on stderr.
     #[arg(long, short = 'q', global = true)]
     quiet: bool,
 }
@@ -130,6 +136,21 @@ enum Command {
         after_help = "Examples:\n  fetter quarantine list --format json\n  fetter quarantine resume ID\n  fetter quarantine drop ID"
     )]
     Quarantine(quarantine::QuarantineArgs),
+    /// Show the effective config file (defaults for bounds, policies, formats).
+    #[command(
+        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it."
+    )]
+    Config(config::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  fetter completions bash > ~/.local/share/bash-completion/completions/fetter\n  fetter completions zsh > \"${fpath[1]}/_fetter\"\n  fetter completions fish > ~/.config/fish/completions/fetter.fish"
+    )]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command.
+    #[command(
+        after_help = "Examples:\n  fetter man | man -l -\n  fetter man --dir /usr/local/share/man/man1"
+    )]
+    Man(generate::ManArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -146,7 +167,13 @@ pub enum Format {
 
 /// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // The long version names the plugin ABI; clap wants it on the command.
+    let long: &'static str = Box::leak(version::long().into_boxed_str());
+    let matches = Cli::command().version(long).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
@@ -158,6 +185,9 @@ pub fn run() -> ExitCode {
         Command::PurgePattern(a) => purge_pattern::run(&cli.scope, a),
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
+        Command::Config(a) => config::run(a),
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     };
     match result {
         Ok(code) => code,
@@ -170,7 +200,9 @@ pub fn run() -> ExitCode {
 
 /// Scan the scope and report warnings on stderr (unless `--quiet`).
 fn scan_scope(scope: &ScopeArgs) -> fetter::Inventory {
+    let spinner = progress::Spinner::start("scanning Python environments", scope.quiet);
     let inv = fetter::scan::scan(&scope.scope());
+    spinner.finish();
     if !scope.quiet {
         output::print_warnings(&inv);
     }

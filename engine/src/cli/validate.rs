@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{output, ScopeArgs};
+use super::{config, output, ScopeArgs};
 use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
 use fetter::diag::{CheckFailure, Severity, Sink};
+use fetter::report::sarif;
 use fetter::report::validate::{self as render, Input};
 
 /// Report formats of `fetter validate`.
@@ -18,6 +19,8 @@ pub enum ReportFormat {
     Table,
     /// The `fetter.validate/1` JSON document.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning): one result per diagnostic.
+    Sarif,
 }
 
 /// Arguments of `fetter validate`.
@@ -25,13 +28,8 @@ pub enum ReportFormat {
 pub struct ValidateArgs {
     /// The bound: a requirements file (any name), pyproject.toml, pylock.toml,
     /// uv.lock, poetry.lock, an http(s):// URL, or - for stdin. Repeatable:
-    /// several bounds combine as one.
-    #[arg(
-        long = "bound",
-        short = 'b',
-        value_name = "PATH|URL|-",
-        required = true
-    )]
+    /// several bounds combine as one. Default: the config file's `bounds`.
+    #[arg(long = "bound", short = 'b', value_name = "PATH|URL|-")]
     bounds: Vec<String>,
     /// The bound may list more than is installed: do not report missing requirements.
     #[arg(long)]
@@ -49,9 +47,9 @@ pub struct ValidateArgs {
     /// Include this dependency group (PEP 735) of a pyproject.toml or lock file (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t)]
-    format: ReportFormat,
+    /// Report format [default: table, or the config file's].
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -59,9 +57,43 @@ pub struct ValidateArgs {
 
 /// Run `fetter validate`: exit 0 valid, 3 violations, 1 error.
 pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    // Flags override the config file, list by list.
+    let file = config::load()?;
+    let defaults = &file.config.validate;
+    let format = match args.format {
+        Some(f) => f,
+        None => file.format(defaults.format.as_deref())?.unwrap_or_default(),
+    };
+    let bound_args = if args.bounds.is_empty() {
+        &defaults.bounds
+    } else {
+        &args.bounds
+    };
+    if bound_args.is_empty() {
+        anyhow::bail!(
+            "nothing to validate against: pass --bound FILE (requirements, pyproject.toml, a lock file) \
+             or set `bounds` under [validate] in fetter.toml (`fetter config show`)"
+        );
+    }
+    if !defaults.policies.is_empty() {
+        // Fail closed: a configured policy that cannot run must not pass.
+        anyhow::bail!(
+            "{}: `policies` needs policy plugin support, which this build lacks",
+            file.path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    let ignore = match (&args.ignore, &defaults.ignore) {
+        (cli, _) if !cli.is_empty() => cli.clone(),
+        // `ignore = []` in the file checks everything, like `--ignore=`.
+        (_, Some(from_file)) if from_file.is_empty() => vec![String::new()],
+        (_, Some(from_file)) => from_file.clone(),
+        (cli, None) => cli.clone(),
+    };
     let cfg = BoundsConfig {
-        sources: args
-            .bounds
+        sources: bound_args
             .iter()
             .map(|b| BoundSource::from_arg(b))
             .collect(),
@@ -71,7 +103,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         subset: args.subset,
         superset: args.superset,
-        ignore: args.ignore.clone(),
+        ignore,
     };
     let inv = super::scan_scope(scope);
     let sink = Sink::new();
@@ -94,15 +126,20 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             source: s.to_string(),
         })
         .collect();
+    // SARIF is built from the diagnostics themselves, as for `fetter audit`.
+    let sarif_doc = (format == ReportFormat::Sarif).then(|| sarif::document(&diags, &failures));
     let report = render::build(&inv, inputs, diags, failures, Severity::Info);
     let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
-        ReportFormat::Table => render::write_table(&report, &mut out),
-        ReportFormat::Json => render::write_json(&report, &mut out),
+    let result = match (format, sarif_doc) {
+        (ReportFormat::Sarif, Some(doc)) => serde_json::to_writer_pretty(&mut out, &doc)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out)),
+        (ReportFormat::Json, _) => render::write_json(&report, &mut out),
+        _ => render::write_table(&report, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;
-    if args.output.is_some() || args.format == ReportFormat::Json {
+    if args.output.is_some() || format != ReportFormat::Table {
         // The verdict is also on stderr when stdout is not the table.
         if report.exit_code != 0 && !scope.quiet {
             eprintln!(
