@@ -24,13 +24,13 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// `fetter scan` defaults.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "FormatOnly::is_empty")]
     pub scan: FormatOnly,
     /// `fetter count` defaults.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "FormatOnly::is_empty")]
     pub count: FormatOnly,
     /// `fetter search` defaults.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "FormatOnly::is_empty")]
     pub search: FormatOnly,
     /// `fetter validate` defaults.
     #[serde(default)]
@@ -38,12 +38,18 @@ pub struct Config {
 }
 
 /// A section holding only a default format.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormatOnly {
     /// Default `--format` of this command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+}
+
+impl FormatOnly {
+    fn is_empty(&self) -> bool {
+        self.format.is_none()
+    }
 }
 
 /// `[validate]`: what to check against when the command line names nothing.
@@ -162,7 +168,7 @@ pub fn load() -> anyhow::Result<Loaded> {
         })?;
         let mut config: Config = toml::from_str(&text).with_context(|| {
             format!(
-                "invalid config file {}; `fetter config show` documents the keys",
+                "invalid config file {}; `fetter config --help` lists the keys",
                 path.display()
             )
         })?;

@@ -138,7 +138,7 @@ enum Command {
     Quarantine(quarantine::QuarantineArgs),
     /// Show the effective config file (defaults for bounds, policies, formats).
     #[command(
-        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it."
+        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it.\n\nKeys (relative paths are relative to the file):\n  format = \"json\"                 default --format of every command that has it\n  [scan] / [count] / [search]     format = ...\n  [validate]                      bounds = [\"uv.lock\"], policies = [\"typosquat\"],\n                                  ignore = [\"pip\"], format = \"sarif\""
     )]
     Config(config::ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
