@@ -11,6 +11,7 @@ pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;
+pub mod http;
 pub mod inventory;
 pub mod names;
 pub mod paths;
