@@ -154,7 +154,7 @@ fn bad_config_files_are_errors_naming_the_file() {
     // No bound anywhere: validate says what to do.
     fs::remove_file(&file).unwrap();
     let (code, _, err) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate"]));
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a usage error, as without config support");
     assert!(
         err.contains("--bound") && err.contains("fetter.toml"),
         "{err}"

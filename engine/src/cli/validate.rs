@@ -70,10 +70,12 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         &args.bounds
     };
     if bound_args.is_empty() {
-        anyhow::bail!(
-            "nothing to validate against: pass --bound FILE (requirements, pyproject.toml, a lock file) \
-             or set `bounds` under [validate] in fetter.toml (`fetter config show`)"
+        // A usage error (exit 2), as when clap required --bound.
+        eprintln!(
+            "error: nothing to validate against: pass --bound FILE (requirements, pyproject.toml, \
+             a lock file) or set `bounds` under [validate] in fetter.toml (`fetter config --help`)"
         );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
     }
     if !defaults.policies.is_empty() {
         // Fail closed: a configured policy that cannot run must not pass.
