@@ -100,6 +100,36 @@ fn config_file_precedence_and_overrides() {
         stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate", "-b", "other.txt"]));
     assert_eq!(code, 3);
 
+    // Policies from the file run too (the embedded example plugin).
+    fs::write(
+        w.dir.join("fetter.toml"),
+        "[validate]\nbounds = [\"req.txt\"]\npolicies = [\"example-custom\"]\n",
+    )
+    .unwrap();
+    let (code, out, err) =
+        stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate", "--format", "json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let checks: Vec<String> = json(out.as_bytes())["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(checks, ["bounds", "plugin:example-custom"]);
+    // A policy the file names but fetter cannot load fails closed (exit 1).
+    fs::write(
+        w.dir.join("fetter.toml"),
+        "[validate]\nbounds = [\"req.txt\"]\npolicies = [\"no-such-plugin\"]\n",
+    )
+    .unwrap();
+    let (code, _, _) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate"]));
+    assert_eq!(code, 1);
+    fs::write(
+        w.dir.join("fetter.toml"),
+        "format = \"csv\"\n[scan]\nformat = \"json\"\n[validate]\nbounds = [\"req.txt\"]\n",
+    )
+    .unwrap();
+
     // `config show` says which file and prints the resolved values.
     let (code, out, _) = stdout_of(fetter_in(&w).args(["config", "show"]));
     assert_eq!(code, 0);

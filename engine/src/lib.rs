@@ -15,6 +15,7 @@ pub mod http;
 pub mod inventory;
 pub mod names;
 pub mod paths;
+pub mod plugins;
 pub mod purge;
 pub mod report;
 pub mod scan;

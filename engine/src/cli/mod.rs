@@ -8,6 +8,7 @@ mod generate;
 #[cfg(test)]
 mod help_tests;
 mod output;
+mod plugin;
 mod progress;
 mod purge;
 mod purge_pattern;
@@ -151,6 +152,11 @@ enum Command {
         after_help = "Examples:\n  fetter man | man -l -\n  fetter man --dir /usr/local/share/man/man1"
     )]
     Man(generate::ManArgs),
+    /// Inspect and check policy plugins (sandboxed WebAssembly components).
+    #[command(
+        after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
+    )]
+    Plugin(plugin::PluginArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -188,6 +194,7 @@ pub fn run() -> ExitCode {
         Command::Config(a) => config::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
+        Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
     };
     match result {
         Ok(code) => code,

@@ -47,6 +47,8 @@ pub struct ValidateArgs {
     /// Include this dependency group (PEP 735) of a pyproject.toml or lock file (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
+    #[command(flatten)]
+    policy: super::plugin::PolicyArgs,
     /// Report format [default: table, or the config file's].
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
@@ -69,23 +71,18 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         &args.bounds
     };
-    if bound_args.is_empty() {
+    if bound_args.is_empty() && args.policy.policies.is_empty() && defaults.policies.is_empty() {
         // A usage error (exit 2), as when clap required --bound.
         eprintln!(
             "error: nothing to validate against: pass --bound FILE (requirements, pyproject.toml, \
-             a lock file) or set `bounds` under [validate] in fetter.toml (`fetter config --help`)"
+             a lock file) or --policy NAME, or set `bounds`/`policies` under [validate] in fetter.toml (`fetter config --help`)"
         );
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
-    if !defaults.policies.is_empty() {
-        // Fail closed: a configured policy that cannot run must not pass.
-        anyhow::bail!(
-            "{}: `policies` needs policy plugin support, which this build lacks",
-            file.path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        );
+    // --policy replaces the file's policies, as --bound replaces its bounds.
+    let mut policy = args.policy.clone();
+    if policy.policies.is_empty() {
+        policy.policies = defaults.policies.clone();
     }
     let ignore = match (&args.ignore, &defaults.ignore) {
         (cli, _) if !cli.is_empty() => cli.clone(),
@@ -109,6 +106,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let inv = super::scan_scope(scope);
     let sink = Sink::new();
+    let mut plugin_inputs = Vec::new();
     if inv.environments.is_empty() {
         // Validating nothing is almost always a wrong --exe/--root: fail closed.
         sink.fail(CheckFailure {
@@ -117,7 +115,11 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             message: "no Python environment found in scope; check --exe/--root".into(),
         });
     } else {
-        bounds::run(&inv, &cfg, &sink);
+        if !cfg.sources.is_empty() {
+            bounds::run(&inv, &cfg, &sink);
+        }
+        // Policy plugins judge the same inventory into the same sink.
+        plugin_inputs = policy.run(&inv, &sink, scope.quiet);
     }
     let (diags, failures) = sink.finish();
     let inputs = cfg
@@ -127,6 +129,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             check: bounds::diags::CHECK.into(),
             source: s.to_string(),
         })
+        .chain(plugin_inputs)
         .collect();
     // SARIF is built from the diagnostics themselves, as for `fetter audit`.
     let sarif_doc = (format == ReportFormat::Sarif).then(|| sarif::document(&diags, &failures));

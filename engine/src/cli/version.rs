@@ -1,11 +1,8 @@
 //! What `fetter --version` prints: the version and the plugin ABI, so a
 //! plugin author can tell at a glance whether a plugin will load.
 
-/// The policy-plugin ABI this fetter hosts.
-///
-/// Placeholder until the plugin host is merged: then this must be the
-/// host's own constant (`fetter::plugins::abi::HOST_ABI`), not a copy.
-pub const PLUGIN_ABI: &str = "1.0.0";
+/// The policy-plugin ABI this fetter hosts: the plugin host's own constant.
+pub use fetter::plugins::abi::HOST_ABI as PLUGIN_ABI;
 
 /// `0.1.0 (plugin ABI 1.0.0)`.
 pub fn long() -> String {

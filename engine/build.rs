@@ -1,0 +1,41 @@
+//! Embed every first-party plugin: each `plugins/<name>.wasm` at the
+//! workspace root (built by `cargo run -p fetter-plugin-build` and
+//! committed) becomes an entry of `plugins::embedded::EMBEDDED`, so adding a
+//! plugin needs no code change.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
+    let plugins = Path::new(&manifest_dir).join("../plugins");
+    println!("cargo:rerun-if-changed={}", plugins.display());
+    let mut names: Vec<String> = std::fs::read_dir(&plugins)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let stem = name.strip_suffix(".wasm")?.to_string();
+                    e.file_type().ok()?.is_file().then_some(stem)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut table = String::from("&[\n");
+    for name in &names {
+        let path = plugins.join(format!("{name}.wasm"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        let path = path.canonicalize().expect("plugin file exists");
+        writeln!(
+            table,
+            "    Embedded {{ name: {name:?}, bytes: include_bytes!({:?}) }},",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    table.push(']');
+    let out =
+        Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("embedded_plugins.rs");
+    std::fs::write(out, table).expect("write the embedded plugin table");
+}

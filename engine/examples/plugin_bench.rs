@@ -1,0 +1,265 @@
+//! Benchmark: policy plugins over a synthetic inventory of 30,000
+//! distributions (30 environments of 1,000), cold (empty compile cache)
+//! then warm, against two references measured in the same run:
+//! - `baseline`: a plugin that returns nothing (the cost of the sandbox and
+//!   of passing 30,000 records in);
+//! - `native`: example-custom's rule called as plain Rust, next to the
+//!   same rule run as a sandboxed plugin.
+//!
+//! ```text
+//! cargo run --release -p fetter --example plugin_bench [-- POLICY...]
+//! ```
+//!
+//! POLICY is anything `--policy` takes; by default every first-party plugin
+//! built into fetter (allow-list gets an allow list of 50 globs).
+
+use std::time::{Duration, Instant};
+
+use fetter::diag::Sink;
+use fetter::inventory::*;
+use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
+
+const ENVIRONMENTS: usize = 30;
+const PER_ENVIRONMENT: usize = 1000;
+const WARM_RUNS: usize = 15;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let inventory = synthetic_inventory();
+    let specs: Vec<PolicySpec> = if args.is_empty() {
+        plugins::embedded::EMBEDDED
+            .iter()
+            .filter(|e| e.name != "example-custom")
+            .map(|e| PolicySpec::embedded(e.name).with_settings(settings_for(e.name)))
+            .collect()
+    } else {
+        args.iter()
+            .flat_map(|a| plugins::parse_policy_arg(a).unwrap_or_else(|e| panic!("{e}")))
+            .map(|s| {
+                let name = s.provisional_name();
+                if s.settings == "{}" {
+                    s.with_settings(settings_for(&name))
+                } else {
+                    s
+                }
+            })
+            .collect()
+    };
+    let names: Vec<String> = specs.iter().map(|s| s.provisional_name()).collect();
+    println!(
+        "inventory: {} distributions in {} environments; plugins: {}",
+        inventory.distributions.len(),
+        inventory.environments.len(),
+        names.join(", ")
+    );
+    let cache_dir = tempdir();
+    let options = Options {
+        cache: Cache::at(&cache_dir),
+        log: LogMode::Quiet,
+        ..Options::default()
+    };
+
+    let (cold, _) = timed_run(&inventory, &specs, &options);
+    let mut warm = Vec::new();
+    let mut last = None;
+    for _ in 0..WARM_RUNS {
+        let (t, reports) = timed_run(&inventory, &specs, &options);
+        warm.push(t);
+        last = Some(reports);
+    }
+    warm.sort();
+    println!("| what | time |\n|---|---|");
+    println!("| cold: compile + run, all plugins | {} |", ms(cold));
+    println!(
+        "| warm (cache hit): all plugins, median of {WARM_RUNS} | {} |",
+        ms(warm[WARM_RUNS / 2])
+    );
+    println!("| warm: all plugins, best | {} |", ms(warm[0]));
+    for r in last.unwrap_or_default() {
+        println!(
+            "| warm: {} alone (in the parallel run), {} verdicts | {} |",
+            r.name,
+            r.verdicts,
+            ms(r.elapsed)
+        );
+    }
+
+    let hostile = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/plugins/hostile.wasm");
+    let baseline = [PolicySpec::file(hostile).with_settings(r#"{"mode":"nothing"}"#)];
+    timed_run(&inventory, &baseline, &options);
+    let base = median(|| timed_run(&inventory, &baseline, &options).0);
+    println!(
+        "| reference: baseline plugin returning nothing (sandbox + 30,000 records in) | {} |",
+        ms(base)
+    );
+
+    let example = [PolicySpec::embedded("example-custom")];
+    timed_run(&inventory, &example, &options);
+    let sandboxed = median(|| timed_run(&inventory, &example, &options).0);
+    let sdk_inventory = sdk_inventory(&inventory);
+    let native = median(|| {
+        let t = Instant::now();
+        std::hint::black_box(example_custom::evaluate(std::hint::black_box(
+            &sdk_inventory,
+        )));
+        t.elapsed()
+    });
+    println!(
+        "| reference: example-custom rule as native Rust | {} |",
+        ms(native)
+    );
+    println!(
+        "| reference: example-custom rule as a sandboxed plugin | {} |",
+        ms(sandboxed)
+    );
+    let _ = std::fs::remove_dir_all(cache_dir);
+}
+
+fn timed_run(
+    inv: &Inventory,
+    specs: &[PolicySpec],
+    options: &Options,
+) -> (Duration, Vec<plugins::PluginReport>) {
+    let sink = Sink::new();
+    let t = Instant::now();
+    let reports = plugins::evaluate(inv, specs, options, &sink);
+    let elapsed = t.elapsed();
+    let (_, failures) = sink.finish();
+    assert!(failures.is_empty(), "a plugin failed: {failures:#?}");
+    (elapsed, reports)
+}
+
+fn median(mut f: impl FnMut() -> Duration) -> Duration {
+    let mut v: Vec<Duration> = (0..WARM_RUNS).map(|_| f()).collect();
+    v.sort();
+    v[WARM_RUNS / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn settings_for(name: &str) -> String {
+    match name {
+        n if n.ends_with("allow-list") => {
+            let globs: Vec<String> = SYLLABLES
+                .iter()
+                .take(50)
+                .map(|s| format!("\"{s}*\""))
+                .collect();
+            format!("{{\"allow\": [{}]}}", globs.join(", "))
+        }
+        _ => "{}".into(),
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "py", "data", "flask", "net", "cloud", "json", "http", "auth", "log", "yaml", "test", "async",
+    "web", "sql", "graph", "tensor", "num", "plot", "crypto", "file", "task", "queue", "cache",
+    "image", "text", "time", "config", "schema", "model", "stream", "socket", "parse", "build",
+    "deploy", "metric", "trace", "search", "index", "mail", "shell", "form", "path", "proto",
+    "rpc", "token", "vault", "storage", "event", "signal", "vector", "learn", "core",
+];
+
+/// 30 venvs of 1,000 distributions, names made of common syllables with
+/// every separator style, a few installed from git; deterministic.
+fn synthetic_inventory() -> Inventory {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut inv = Inventory {
+        schema: INVENTORY_SCHEMA.into(),
+        ..Default::default()
+    };
+    for e in 0..ENVIRONMENTS {
+        let prefix = std::path::PathBuf::from(format!("/srv/app{e}/.venv"));
+        let site = prefix.join("lib/python3.12/site-packages");
+        inv.environments.push(Environment {
+            prefix: prefix.clone(),
+            kind: EnvironmentKind::Venv,
+            python_version: Some("3.12.4".into()),
+            interpreters: vec![prefix.join("bin/python")],
+            sites: vec![SiteRef {
+                path: site.clone(),
+                scope: SiteScope::Own,
+            }],
+            externally_managed: false,
+            base_prefix: None,
+            base_missing: false,
+        });
+        for d in 0..PER_ENVIRONMENT {
+            let parts = 1 + (next() % 3) as usize;
+            let sep = ["-", "_", ".", ""][(next() % 4) as usize];
+            let mut name: Vec<&str> = (0..parts)
+                .map(|_| SYLLABLES[(next() as usize) % SYLLABLES.len()])
+                .collect();
+            name.dedup();
+            let name = format!(
+                "{}{}",
+                name.join(sep),
+                if d % 7 == 0 {
+                    format!("{}", d % 10)
+                } else {
+                    String::new()
+                }
+            );
+            let version = format!("{}.{}.{}", next() % 5, next() % 30, next() % 10);
+            let git = next() % 100 == 0;
+            inv.distributions.push(Distribution {
+                normalized_name: fetter::names::normalize(&name),
+                metadata_path: site.join(format!("{name}-{version}.dist-info")),
+                name,
+                version,
+                version_valid: true,
+                site: site.clone(),
+                metadata_kind: MetadataKind::DistInfo,
+                installer: Some("pip".into()),
+                requested: next() % 3 == 0,
+                direct_url: git.then(|| DirectUrl {
+                    url: "https://git.example.invalid/x.git".into(),
+                    vcs: Some("git".into()),
+                    commit_id: Some("0123456789abcdef".into()),
+                    ..Default::default()
+                }),
+            });
+        }
+    }
+    inv
+}
+
+/// The same inventory as the SDK's types, for the native reference.
+fn sdk_inventory(inv: &Inventory) -> fetter_plugin_sdk::Inventory {
+    use fetter_plugin_sdk as sdk;
+    sdk::Inventory {
+        environments: vec![],
+        distributions: inv
+            .distributions
+            .iter()
+            .map(|d| sdk::Distribution {
+                name: d.name.clone(),
+                normalized_name: d.normalized_name.clone(),
+                version: d.version.clone(),
+                environments: vec![0],
+                site: d.site.display().to_string(),
+                installer: d.installer.clone(),
+                requested: d.requested,
+                direct_url: d.direct_url.as_ref().map(|u| sdk::DirectUrl {
+                    url: u.url.clone(),
+                    vcs: u.vcs.clone(),
+                    commit_id: u.commit_id.clone(),
+                    editable: u.editable,
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("fetter-plugin-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,286 @@
+//! `fetter plugin info|check`, and the `--policy` arguments shared with
+//! `validate`.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use fetter::diag::Sink;
+use fetter::plugins::{self, abi, Cache, LogMode, Options, PolicySpec};
+use fetter::report::validate::Input;
+
+/// Policy plugins to run, and their limits (used by `validate`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct PolicyArgs {
+    /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml) or the name
+    /// of a first-party plugin built into fetter. Repeatable.
+    #[arg(long = "policy", value_name = "FILE.wasm|FILE.toml|NAME")]
+    pub policies: Vec<String>,
+    /// Memory limit per plugin, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub plugin_memory: u64,
+    /// Time limit per plugin, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = plugins::DEFAULT_TIMEOUT_SECS,
+          value_parser = parse_seconds)]
+    pub plugin_timeout: f64,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+impl PolicyArgs {
+    /// How plugins run under these arguments.
+    pub fn options(&self, quiet: bool) -> Options {
+        Options {
+            memory_bytes: (self.plugin_memory * 1024 * 1024) as usize,
+            timeout: Duration::from_secs_f64(self.plugin_timeout),
+            cache: Cache::from_env(),
+            log: if quiet {
+                LogMode::Quiet
+            } else {
+                LogMode::Normal
+            },
+        }
+    }
+
+    /// Run every `--policy` over `inv`, reporting into `sink`; returns the
+    /// report's inputs (one per plugin).
+    pub fn run(&self, inv: &fetter::Inventory, sink: &Sink, quiet: bool) -> Vec<Input> {
+        let specs = plugins::resolve_policy_args(&self.policies, sink);
+        plugins::evaluate(inv, &specs, &self.options(quiet), sink)
+            .into_iter()
+            .map(|r| Input {
+                check: plugins::diags::check_name(&r.name),
+                source: r.source,
+            })
+            .collect()
+    }
+}
+
+/// Arguments of `fetter plugin`.
+#[derive(Debug, Args)]
+pub struct PluginArgs {
+    #[command(subcommand)]
+    command: PluginCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Describe a plugin without running it: name, version, ABI, sha256,
+    /// description, settings help.
+    #[command(
+        after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin info typosquat --json"
+    )]
+    Info(InfoArgs),
+    /// Load a plugin in the sandbox and check that it accepts its settings.
+    #[command(
+        after_help = "Examples:\n  fetter plugin check my.wasm --settings '{\"allow\": [\"requests\"]}'\n  fetter plugin check policies/default.toml\n\nExit codes: 0 the plugin loads and accepts its settings, 1 it does not."
+    )]
+    Check(CheckArgs),
+}
+
+/// Arguments of `fetter plugin info`.
+#[derive(Debug, Args)]
+struct InfoArgs {
+    /// The plugin: FILE.wasm or the name of a first-party plugin.
+    #[arg(value_name = "FILE.wasm|NAME")]
+    plugin: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `fetter plugin check`.
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The plugin (FILE.wasm or first-party NAME), or a manifest (FILE.toml)
+    /// whose every plugin is checked with its settings.
+    #[arg(value_name = "FILE.wasm|FILE.toml|NAME")]
+    plugin: String,
+    /// Settings to pass to `configure` (JSON).
+    #[arg(long, value_name = "JSON")]
+    settings: Option<String>,
+    #[command(flatten)]
+    limits: PolicyArgs,
+}
+
+/// Run `fetter plugin …`.
+pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        PluginCommand::Info(a) => info(a),
+        PluginCommand::Check(a) => check(quiet, a),
+    }
+}
+
+#[derive(Serialize)]
+struct InfoReport {
+    source: String,
+    sha256: String,
+    size: usize,
+    abi: Option<String>,
+    abi_compatible: bool,
+    host_abi: &'static str,
+    imports: Vec<String>,
+    /// The plugin's `fetter-plugin` metadata section, if any.
+    metadata: Option<abi::PluginMeta>,
+    problem: Option<String>,
+}
+
+fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
+    let spec = one_plugin(&args.plugin)?;
+    let bytes = spec
+        .read()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", spec.label()))?;
+    let declared = abi::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", spec.label()))?;
+    let problem = abi::inspect(&bytes).err().map(|e| e.to_string());
+    let report = InfoReport {
+        source: spec.label(),
+        sha256: plugins::sha256_hex(&bytes),
+        size: bytes.len(),
+        abi: Some(declared.abi.to_string()),
+        abi_compatible: abi::check_abi(&declared.abi).is_ok(),
+        host_abi: abi::HOST_ABI,
+        imports: declared.imports.clone(),
+        metadata: declared.meta.clone(),
+        problem,
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        let meta = report.metadata.clone().unwrap_or_default();
+        let or_none = |s: &str| {
+            if s.is_empty() {
+                "-".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let mut t = fetter::report::table::Table::new(["", ""]);
+        if report.metadata.is_none() {
+            t.row([
+                "name",
+                "(no fetter-plugin metadata section: not built with fetter-plugin-sdk?)",
+            ]);
+        } else {
+            t.row(["name".to_string(), or_none(&meta.name)]);
+            t.row(["version".to_string(), or_none(&meta.version)]);
+        }
+        let compat = if report.abi_compatible {
+            "compatible"
+        } else {
+            "INCOMPATIBLE"
+        };
+        t.row([
+            "abi".to_string(),
+            format!(
+                "{} ({compat}: this fetter runs {})",
+                declared.abi,
+                abi::HOST_ABI
+            ),
+        ]);
+        t.row(["sha256".to_string(), report.sha256.clone()]);
+        t.row(["size".to_string(), format!("{} bytes", report.size)]);
+        t.row(["imports".to_string(), or_none(&report.imports.join(", "))]);
+        t.row(["description".to_string(), or_none(&meta.description)]);
+        t.row(["settings".to_string(), or_none(&meta.settings_help)]);
+        if let Some(p) = &report.problem {
+            t.row(["problem".to_string(), p.clone()]);
+        }
+        // The header row is blank: skip it.
+        let mut buf = Vec::new();
+        t.write(&mut buf)?;
+        let text = String::from_utf8_lossy(&buf);
+        out.write_all(
+            text.split_once('\n')
+                .map(|x| x.1)
+                .unwrap_or(&text)
+                .as_bytes(),
+        )?;
+    }
+    Ok(if report.problem.is_some() {
+        ExitCode::from(super::EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check(quiet: bool, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let specs = if args.plugin.ends_with(".toml") {
+        if args.settings.is_some() {
+            bail!("--settings cannot be combined with a manifest: its [plugin.settings] are used");
+        }
+        plugins::parse_policy_arg(&args.plugin).map_err(anyhow::Error::msg)?
+    } else {
+        let spec = one_plugin(&args.plugin)?;
+        vec![match &args.settings {
+            Some(s) => spec.with_settings(s.clone()),
+            None => spec,
+        }]
+    };
+    let options = args.limits.options(quiet);
+    let engine = plugins::host::engine()?;
+    let ticker = plugins::EpochTicker::start(&engine);
+    if !ticker.running() {
+        bail!("cannot start the timer thread; refusing to run plugins without a time limit");
+    }
+    let mut failed = false;
+    for spec in &specs {
+        let limits = plugins::host::Limits {
+            memory_bytes: options.memory_bytes,
+            timeout: options.timeout,
+        };
+        let result =
+            plugins::load(&engine, spec, &options.cache).and_then(
+                |loaded| match plugins::host::run(
+                    &engine,
+                    &loaded.component,
+                    &loaded.name,
+                    &spec.settings,
+                    None,
+                    limits,
+                    options.log,
+                ) {
+                    Ok(out) => Ok((loaded, out)),
+                    Err(e) => Err((loaded.name.clone(), e)),
+                },
+            );
+        match result {
+            Ok((loaded, out)) => println!(
+                "ok  {} {} (ABI {}, sha256 {}): loaded ({}), settings accepted",
+                out.info.name, out.info.version, loaded.declared.abi, loaded.sha256, loaded.cache
+            ),
+            Err((name, e)) => {
+                failed = true;
+                let f = plugins::diags::failure(&name, &spec.label(), &e);
+                eprintln!("error  {}: {}: {}", f.check, f.source, f.message);
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(super::EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A single plugin (not a manifest) named on the command line.
+fn one_plugin(arg: &str) -> anyhow::Result<PolicySpec> {
+    if arg.ends_with(".toml") {
+        bail!("{arg}: a policy manifest, not a plugin; give a .wasm file or a first-party plugin name");
+    }
+    let mut specs = plugins::parse_policy_arg(arg).map_err(anyhow::Error::msg)?;
+    Ok(specs.remove(0))
+}

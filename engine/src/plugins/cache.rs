@@ -1,0 +1,339 @@
+//! The compiled-component cache: `Engine::precompile_component` output kept
+//! under the user's cache directory, so a plugin is compiled once (tens of
+//! milliseconds) and then only deserialized (well under a millisecond).
+//!
+//! Deserializing compiled code is trusting it to be what wasmtime wrote, so
+//! an entry is never trusted blindly:
+//! - the key is the plugin's sha256 and the engine's compatibility hash
+//!   (wasmtime version and every code-generation setting), so a stale entry
+//!   is simply not found;
+//! - each entry carries the sha256 of its contents; a corrupt or truncated
+//!   entry is recompiled and replaced;
+//! - the directory and entry must be owned by the current user and not
+//!   writable by anyone else (as ssh does for its keys), otherwise the cache
+//!   is not used at all.
+
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+use wasmtime::Engine;
+
+use super::diags::PluginError;
+
+/// Environment variable overriding the cache directory (tests, CI).
+pub const CACHE_DIR_ENV: &str = "FETTER_CACHE_DIR";
+
+/// First bytes of every cache entry (format version 1).
+const MAGIC: &[u8; 16] = b"fetter-cwasm-v1\0";
+
+/// Where compiled plugins are kept, if anywhere.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: Option<PathBuf>,
+}
+
+/// How a component was obtained, for `fetter plugin check` and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Deserialized from a verified cache entry.
+    Hit,
+    /// Not in the cache: compiled and stored.
+    Compiled,
+    /// The entry was unusable (the reason): compiled and replaced.
+    Recompiled(String),
+    /// Compiled without caching (the reason).
+    Uncached(String),
+}
+
+impl std::fmt::Display for CacheStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CacheStatus::Hit => write!(f, "loaded from the compile cache"),
+            CacheStatus::Compiled => write!(f, "compiled and cached"),
+            CacheStatus::Recompiled(why) => write!(f, "recompiled: {why}"),
+            CacheStatus::Uncached(why) => write!(f, "compiled, not cached: {why}"),
+        }
+    }
+}
+
+impl Cache {
+    /// The cache under `$FETTER_CACHE_DIR`, else `$XDG_CACHE_HOME/fetter`,
+    /// else `~/.cache/fetter` (each with a `plugins/` folder).
+    pub fn from_env() -> Cache {
+        let base = std::env::var_os(CACHE_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("XDG_CACHE_HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|d| PathBuf::from(d).join("fetter"))
+            })
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|v| !v.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache/fetter"))
+            });
+        Cache {
+            dir: base.map(|b| b.join("plugins")),
+        }
+    }
+
+    /// A cache at `dir` (the entries go directly in it).
+    pub fn at(dir: impl Into<PathBuf>) -> Cache {
+        Cache {
+            dir: Some(dir.into()),
+        }
+    }
+
+    /// No caching: always compile.
+    pub fn disabled() -> Cache {
+        Cache { dir: None }
+    }
+
+    /// The directory entries go in, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The component for `bytes` (whose sha256 is `sha256`, lowercase hex),
+    /// from the cache when a verified entry exists, else compiled (and
+    /// cached when the directory is safe to use).
+    pub fn load(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<(Component, CacheStatus), PluginError> {
+        let Some(dir) = &self.dir else {
+            return Ok((
+                compile(engine, bytes)?.0,
+                CacheStatus::Uncached("caching disabled".into()),
+            ));
+        };
+        if let Err(why) = ensure_private_dir(dir) {
+            return Ok((compile(engine, bytes)?.0, CacheStatus::Uncached(why)));
+        }
+        let path = dir.join(format!("{sha256}-{:016x}.cwasm", compatibility(engine)));
+        let reason = match read_entry(&path) {
+            Ok(None) => None,
+            Ok(Some(artifact)) => {
+                // SAFETY: wasmtime requires that these bytes come from
+                // `precompile_component` of a compatible engine. The entry
+                // is keyed by the engine's compatibility hash, its checksum
+                // was verified by `read_entry`, and it lives in a directory
+                // only this user can write (`ensure_private_dir`).
+                match unsafe { Component::deserialize(engine, &artifact) } {
+                    Ok(component) => return Ok((component, CacheStatus::Hit)),
+                    Err(e) => Some(format!("the cache entry was rejected by wasmtime ({e})")),
+                }
+            }
+            Err(why) => Some(why),
+        };
+        let (component, artifact) = compile(engine, bytes)?;
+        let status = match write_entry(&path, &artifact) {
+            Ok(()) => {
+                remove_stale(dir, sha256, &path);
+                match reason {
+                    Some(why) => CacheStatus::Recompiled(why),
+                    None => CacheStatus::Compiled,
+                }
+            }
+            Err(e) => CacheStatus::Uncached(format!("cannot write {}: {e}", path.display())),
+        };
+        Ok((component, status))
+    }
+}
+
+/// Compile, returning the component and its serialized form.
+fn compile(engine: &Engine, bytes: &[u8]) -> Result<(Component, Vec<u8>), PluginError> {
+    let artifact = engine
+        .precompile_component(bytes)
+        .map_err(|e| PluginError::Load(format!("{e:#}")))?;
+    // SAFETY: `artifact` was just produced by `precompile_component` on this engine.
+    let component = unsafe { Component::deserialize(engine, &artifact) }
+        .map_err(|e| PluginError::Load(format!("{e:#}")))?;
+    Ok((component, artifact))
+}
+
+/// The engine's compatibility hash as a number for file names.
+fn compatibility(engine: &Engine) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    h.finish()
+}
+
+/// `Ok(None)` when there is no entry; `Err(reason)` when it is unusable.
+fn read_entry(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let data = match fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the cache entry ({e})")),
+    };
+    check_private(path, false)?;
+    if data.len() < MAGIC.len() + 32 || &data[..MAGIC.len()] != MAGIC {
+        return Err("the cache entry is truncated or not a fetter cache entry".into());
+    }
+    let (sum, artifact) = data[MAGIC.len()..].split_at(32);
+    if Sha256::digest(artifact).as_slice() != sum {
+        return Err("the cache entry is corrupt (checksum mismatch)".into());
+    }
+    Ok(Some(artifact.to_vec()))
+}
+
+/// Write atomically (temporary file + rename), readable by the owner only.
+fn write_entry(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().expect("entry has a directory");
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(".tmp-{}-{nonce}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&Sha256::digest(artifact))?;
+        f.write_all(artifact)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Entries of the same plugin for other engines are dead weight.
+fn remove_stale(dir: &Path, sha256: &str, keep: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let p = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if p != keep && name.starts_with(sha256) && name.ends_with(".cwasm") {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+/// Create `dir` (mode 0700) if needed and check it is private.
+fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+    if !dir.exists() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    }
+    check_private(dir, true)
+}
+
+/// Owned by the current user and not writable by group or others.
+fn check_private(path: &Path, is_dir: bool) -> Result<(), String> {
+    let md = fs::symlink_metadata(path)
+        .map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+    if md.is_dir() != is_dir || md.file_type().is_symlink() {
+        return Err(format!(
+            "{} is not a plain {}",
+            path.display(),
+            if is_dir { "directory" } else { "file" }
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if md.uid() != me {
+        return Err(format!(
+            "{} is owned by uid {}, not by this user (uid {me})",
+            path.display(),
+            md.uid()
+        ));
+    }
+    if md.mode() & 0o022 != 0 {
+        return Err(format!(
+            "{} is writable by other users (mode {:o})",
+            path.display(),
+            md.mode() & 0o777
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> &'static [u8] {
+        super::super::embedded::find("example-custom")
+            .unwrap()
+            .bytes
+    }
+
+    fn sha(b: &[u8]) -> String {
+        super::super::sha256_hex(b)
+    }
+
+    #[test]
+    fn miss_then_hit_then_corrupt_entry_is_recompiled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::at(tmp.path().join("plugins"));
+        let engine = super::super::host::engine().unwrap();
+        let (bytes, sum) = (example(), sha(example()));
+        assert_eq!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Compiled
+        );
+        assert_eq!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Hit
+        );
+
+        let entry = fs::read_dir(tmp.path().join("plugins"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .unwrap();
+        let mut data = fs::read(&entry).unwrap();
+        let mid = data.len() / 2;
+        data[mid] ^= 0xff;
+        fs::write(&entry, &data).unwrap();
+        match cache.load(&engine, bytes, &sum).unwrap().1 {
+            CacheStatus::Recompiled(why) => assert!(why.contains("corrupt"), "{why}"),
+            other => panic!("corrupt entry not recompiled: {other:?}"),
+        }
+        assert_eq!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Hit
+        );
+
+        fs::write(&entry, b"fetter-cwasm-v1\0short").unwrap();
+        assert!(matches!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Recompiled(_)
+        ));
+    }
+
+    #[test]
+    fn a_directory_others_can_write_is_not_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("plugins");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let engine = super::super::host::engine().unwrap();
+        let status = Cache::at(&dir)
+            .load(&engine, example(), &sha(example()))
+            .unwrap()
+            .1;
+        assert!(
+            matches!(&status, CacheStatus::Uncached(why) if why.contains("writable by other")),
+            "{status:?}"
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+    }
+}

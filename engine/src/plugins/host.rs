@@ -1,0 +1,241 @@
+//! The sandbox: one wasmtime engine, and per plugin a fresh store with a
+//! memory limit and a deadline, a linker that grants only `log`, and the
+//! calls `info` -> `configure` -> `evaluate`.
+
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use super::diags::{sanitize, PluginError};
+
+wasmtime::component::bindgen!({
+    path: "../plugin-sdk/wit/policy.wit",
+    world: "policy",
+});
+
+/// The contract's records, as the host sees them.
+pub mod wit {
+    pub use super::exports::fetter::policy::evaluator::{
+        Action, DirectUrl, Distribution, Environment, EnvironmentKind, Inventory, PluginInfo,
+        Severity, Verdict,
+    };
+}
+
+use fetter::policy::host::LogLevel;
+
+/// How often the epoch advances: the granularity of the time limit.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Most log lines kept from one plugin run; the rest are counted and dropped.
+const MAX_LOG_LINES: usize = 200;
+/// Longest log line kept, in characters.
+const MAX_LOG_CHARS: usize = 1000;
+
+/// The engine every plugin runs on: Cranelift, component model, epoch
+/// interruption for the time limit. Nothing else is configured in, so
+/// nothing else can be granted.
+pub fn engine() -> Result<Engine, PluginError> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.parallel_compilation(true);
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    Engine::new(&config)
+        .map_err(|e| PluginError::Load(format!("cannot start the WebAssembly engine: {e}")))
+}
+
+/// Limits for one plugin run.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Linear memory, in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock time for instantiate + info + configure + evaluate.
+    pub timeout: Duration,
+}
+
+/// Where a plugin's log lines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogMode {
+    /// Nowhere (errors are still used to explain crashes).
+    Quiet,
+    /// Info and above, on stderr.
+    Normal,
+    /// Everything, on stderr.
+    Verbose,
+}
+
+/// What a successful run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// What the plugin said about itself.
+    pub info: wit::PluginInfo,
+    /// Its verdicts (not yet checked against the inventory).
+    pub verdicts: Vec<wit::Verdict>,
+}
+
+/// Per-store state.
+struct StoreData {
+    plugin: String,
+    limiter: Limiter,
+    log_mode: LogMode,
+    log_lines: usize,
+    /// The last error-level line: the SDK logs panic messages there.
+    last_error: Option<String>,
+}
+
+/// `StoreLimits` plus a note of whether the memory limit was what stopped
+/// the plugin, so the error can say so.
+struct Limiter {
+    limits: StoreLimits,
+    exceeded: Option<usize>,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if !allowed {
+            self.exceeded = Some(desired);
+            // Trap rather than let `memory.grow` return -1: the plugin stops
+            // here with a precise error instead of aborting somewhere else.
+            wasmtime::bail!("memory limit exceeded");
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+}
+
+impl fetter::policy::host::Host for StoreData {
+    fn log(&mut self, level: LogLevel, message: String) {
+        let message = sanitize(&message, MAX_LOG_CHARS);
+        if level == LogLevel::Error {
+            self.last_error = Some(message.clone());
+        }
+        self.log_lines += 1;
+        let shown = match self.log_mode {
+            LogMode::Quiet => false,
+            LogMode::Normal => level != LogLevel::Debug,
+            LogMode::Verbose => true,
+        };
+        if !shown {
+            return;
+        }
+        if self.log_lines <= MAX_LOG_LINES {
+            let level = match level {
+                LogLevel::Debug => "debug",
+                LogLevel::Info => "info",
+                LogLevel::Warn => "warning",
+                LogLevel::Error => "error",
+            };
+            eprintln!("plugin {}: {level}: {message}", self.plugin);
+        } else if self.log_lines == MAX_LOG_LINES + 1 {
+            eprintln!("plugin {}: further log lines suppressed", self.plugin);
+        }
+    }
+}
+
+/// Instantiate `component` in a fresh sandbox and run it: `info`, then
+/// `configure(settings)`, then (when `inventory` is given) `evaluate`.
+pub fn run(
+    engine: &Engine,
+    component: &Component,
+    plugin: &str,
+    settings: &str,
+    inventory: Option<&wit::Inventory>,
+    limits: Limits,
+    log_mode: LogMode,
+) -> Result<RunOutput, PluginError> {
+    let data = StoreData {
+        plugin: plugin.to_string(),
+        limiter: Limiter {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(16)
+                .memories(4)
+                .tables(16)
+                .table_elements(1_000_000)
+                .build(),
+            exceeded: None,
+        },
+        log_mode,
+        log_lines: 0,
+        last_error: None,
+    };
+    let mut store = Store::new(engine, data);
+    store.limiter(|d| &mut d.limiter);
+    let ticks = (limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+    store.set_epoch_deadline(ticks);
+    store.epoch_deadline_trap();
+
+    let mut linker = Linker::new(engine);
+    Policy::add_to_linker::<_, HasSelf<_>>(&mut linker, |d| d)
+        .map_err(|e| PluginError::Load(format!("cannot set up the sandbox: {e}")))?;
+    let instance = match Policy::instantiate(&mut store, component, &linker) {
+        Ok(i) => i,
+        Err(e) => return Err(classify(e, &store, limits, "instantiation")),
+    };
+    let evaluator = instance.fetter_policy_evaluator();
+    let info = evaluator
+        .call_info(&mut store)
+        .map_err(|e| classify(e, &store, limits, "info"))?;
+    evaluator
+        .call_configure(&mut store, settings)
+        .map_err(|e| classify(e, &store, limits, "configure"))?
+        .map_err(|msg| PluginError::SettingsRejected(sanitize(&msg, 2000)))?;
+    let verdicts = match inventory {
+        None => Vec::new(),
+        Some(inv) => evaluator
+            .call_evaluate(&mut store, inv)
+            .map_err(|e| classify(e, &store, limits, "evaluate"))?
+            .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?,
+    };
+    Ok(RunOutput { info, verdicts })
+}
+
+/// Turn a wasmtime error into the reason people need: out of time, out of
+/// memory, or a crash (with the panic message the SDK logged, if any).
+fn classify(
+    error: wasmtime::Error,
+    store: &Store<StoreData>,
+    limits: Limits,
+    during: &'static str,
+) -> PluginError {
+    let data = store.data();
+    const MIB: u64 = 1024 * 1024;
+    if let Some(requested) = data.limiter.exceeded {
+        return PluginError::MemoryLimit {
+            limit_mib: limits.memory_bytes as u64 / MIB,
+            requested_mib: (requested as u64).div_ceil(MIB),
+            during,
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PluginError::Timeout {
+            seconds: limits.timeout.as_secs_f64(),
+            during,
+        },
+        Some(trap) => PluginError::Trap {
+            during,
+            trap: trap.to_string(),
+            panic: data.last_error.clone(),
+        },
+        None => PluginError::Trap {
+            during,
+            trap: sanitize(&format!("{error:#}"), 1000),
+            panic: data.last_error.clone(),
+        },
+    }
+}

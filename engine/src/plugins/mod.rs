@@ -1,0 +1,282 @@
+//! Policy plugins: sandboxed WebAssembly components that judge the
+//! inventory.
+//!
+//! A plugin is a component exporting `fetter:policy/evaluator` (see
+//! `plugin-sdk/wit/policy.wit`, the contract). The host grants it nothing
+//! but a `log` function, gives each plugin its own store with a memory
+//! limit and a deadline, runs plugins in parallel, and turns their verdicts
+//! into [`Diagnostic`](crate::diag::Diagnostic)s (code = rule id, check =
+//! `plugin:<name>`). Any way a plugin can fail to run becomes a
+//! [`CheckFailure`](crate::diag::CheckFailure) naming the plugin and the
+//! reason, so a policy that could not run never passes.
+//!
+//! One module per concern: [`cfg`] (policy manifests), [`diags`] (errors
+//! and diagnostics), [`abi`] (what a component declares), [`cache`]
+//! (compiled components), [`host`] (the sandbox), [`embedded`]
+//! (first-party plugins in the binary).
+
+pub mod abi;
+pub mod cache;
+pub mod cfg;
+mod convert;
+pub mod diags;
+pub mod embedded;
+pub mod host;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::{CheckFailure, Severity, Sink};
+
+pub use cache::{Cache, CacheStatus};
+pub use diags::PluginError;
+pub use host::LogMode;
+pub use run::{evaluate, load, EpochTicker, Loaded, PluginReport};
+
+/// Default memory limit per plugin (`--plugin-memory`), in MiB.
+pub const DEFAULT_MEMORY_MIB: u64 = 256;
+/// Default time limit per plugin (`--plugin-timeout`), in seconds.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+
+/// Where a plugin's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginSource {
+    /// A `.wasm` file.
+    File(PathBuf),
+    /// A first-party plugin built into fetter ([`embedded`]).
+    Embedded(String),
+}
+
+/// One plugin to run, with how to run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// Where the component is.
+    pub source: PluginSource,
+    /// The sha256 the file must have (lowercase hex), from a manifest.
+    pub sha256: Option<String>,
+    /// Settings for `configure`, a JSON document.
+    pub settings: String,
+    /// Deny verdicts below this severity are reported as warnings (a
+    /// manifest's `fail-on`).
+    pub fail_on: Option<Severity>,
+    /// The manifest this came from, if any.
+    pub manifest: Option<PathBuf>,
+}
+
+impl PolicySpec {
+    /// A plugin file, no settings.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self::from_source(PluginSource::File(path.into()))
+    }
+
+    /// A first-party plugin, no settings.
+    pub fn embedded(name: impl Into<String>) -> Self {
+        Self::from_source(PluginSource::Embedded(name.into()))
+    }
+
+    fn from_source(source: PluginSource) -> Self {
+        PolicySpec {
+            source,
+            sha256: None,
+            settings: "{}".into(),
+            fail_on: None,
+            manifest: None,
+        }
+    }
+
+    /// The same plugin with these settings (JSON).
+    pub fn with_settings(mut self, settings: impl Into<String>) -> Self {
+        self.settings = settings.into();
+        self
+    }
+
+    /// How messages refer to where the plugin came from: its path, or
+    /// `builtin:<name>`; with the manifest when there is one.
+    pub fn label(&self) -> String {
+        let what = match &self.source {
+            PluginSource::File(p) => p.display().to_string(),
+            PluginSource::Embedded(n) => format!("builtin:{n}"),
+        };
+        match &self.manifest {
+            Some(m) => format!("{what} (from {})", m.display()),
+            None => what,
+        }
+    }
+
+    /// The plugin's name as far as it is known without reading it.
+    pub fn provisional_name(&self) -> String {
+        match &self.source {
+            PluginSource::Embedded(n) => n.clone(),
+            PluginSource::File(p) => p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string()),
+        }
+    }
+
+    /// The component's bytes.
+    pub fn read(&self) -> Result<std::borrow::Cow<'static, [u8]>, PluginError> {
+        match &self.source {
+            PluginSource::Embedded(n) => embedded::find(n)
+                .map(|e| std::borrow::Cow::Borrowed(e.bytes))
+                .ok_or_else(|| PluginError::Load(format!("no first-party plugin named {n:?}"))),
+            PluginSource::File(p) => {
+                std::fs::read(p)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|source| PluginError::Read {
+                        path: p.clone(),
+                        source,
+                    })
+            }
+        }
+    }
+}
+
+/// How plugins run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Memory limit per plugin, in bytes.
+    pub memory_bytes: usize,
+    /// Time limit per plugin.
+    pub timeout: Duration,
+    /// The compiled-component cache.
+    pub cache: Cache,
+    /// Where plugin log lines go.
+    pub log: LogMode,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            memory_bytes: (DEFAULT_MEMORY_MIB * 1024 * 1024) as usize,
+            timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
+            cache: Cache::from_env(),
+            log: LogMode::Normal,
+        }
+    }
+}
+
+/// What one `--policy` argument means: a manifest (`*.toml`), a plugin
+/// file (`*.wasm`, or any path that exists), or the name of a first-party
+/// plugin.
+pub fn parse_policy_arg(arg: &str) -> Result<Vec<PolicySpec>, String> {
+    let path = Path::new(arg);
+    if arg.ends_with(".toml") {
+        return cfg::load(path)
+            .map(|m| m.plugins)
+            .map_err(|e| e.to_string());
+    }
+    if arg.ends_with(".wasm") || path.exists() || arg.contains('/') {
+        return Ok(vec![PolicySpec::file(path)]);
+    }
+    if embedded::find(arg).is_some() {
+        return Ok(vec![PolicySpec::embedded(arg)]);
+    }
+    Err(format!(
+        "--policy {arg:?}: not a file, and not a first-party plugin (built in: {}); give a .wasm plugin or a .toml policy manifest",
+        embedded::names().join(", ")
+    ))
+}
+
+/// Every `--policy` argument resolved; the ones that cannot be used are
+/// recorded in `sink` as failures (check `policy`), so the run fails closed
+/// while the others still report.
+pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
+    let mut specs = Vec::new();
+    for arg in args {
+        match parse_policy_arg(arg) {
+            Ok(s) => specs.extend(s),
+            Err(message) => sink.fail(CheckFailure {
+                check: "policy".into(),
+                source: arg.clone(),
+                message,
+            }),
+        }
+    }
+    specs
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The metadata directories of the distributions that plugins denied, for
+/// `purge --policy` (each once, in report order). Only `deny` diagnostics
+/// of `plugin:*` checks count; a manifest's `fail-on` has already turned
+/// lesser denials into warnings.
+pub fn denied(diagnostics: &[crate::diag::Diagnostic]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for d in diagnostics {
+        if d.action == crate::diag::Action::Deny && d.check.starts_with("plugin:") {
+            if let Some(dist) = &d.distribution {
+                if !out.contains(&dist.metadata_path) {
+                    out.push(dist.metadata_path.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Action, Diagnostic, DistRef};
+
+    fn diag(check: &str, action: Action, meta: &str) -> Diagnostic {
+        Diagnostic {
+            code: "x/y".into(),
+            check: check.into(),
+            severity: Severity::High,
+            action,
+            environment: "/e".into(),
+            distribution: Some(DistRef {
+                name: "n".into(),
+                version: "1".into(),
+                site: "/s".into(),
+                metadata_path: meta.into(),
+            }),
+            requirement: None,
+            message: String::new(),
+            suggestion: None,
+        }
+    }
+
+    #[test]
+    fn denied_takes_plugin_denials_once() {
+        let d = [
+            diag("plugin:a", Action::Deny, "/s/a.dist-info"),
+            diag("plugin:b", Action::Deny, "/s/a.dist-info"),
+            diag("plugin:a", Action::Warn, "/s/w.dist-info"),
+            diag("bounds", Action::Deny, "/s/b.dist-info"),
+        ];
+        assert_eq!(denied(&d), vec![PathBuf::from("/s/a.dist-info")]);
+    }
+
+    #[test]
+    fn policy_args_resolve_to_files_names_and_errors() {
+        assert_eq!(
+            parse_policy_arg("x/my.wasm").unwrap(),
+            vec![PolicySpec::file("x/my.wasm")]
+        );
+        assert_eq!(
+            parse_policy_arg("example-custom").unwrap(),
+            vec![PolicySpec::embedded("example-custom")]
+        );
+        let e = parse_policy_arg("nope").unwrap_err();
+        assert!(
+            e.contains("not a first-party plugin") && e.contains("example-custom"),
+            "{e}"
+        );
+        assert!(parse_policy_arg("/no/such/manifest.toml")
+            .unwrap_err()
+            .contains("cannot read"));
+    }
+}
