@@ -46,7 +46,10 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 enum DbCommand {
     /// Manage the local OSV database.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit db info"
+    )]
     Db(DbAction),
 }
 
@@ -61,6 +64,7 @@ enum DbAction {
         from: String,
     },
     /// Show where the local copy is, how old it is and how many records it holds.
+    #[command(after_help = "Example:\n  fetter audit db info")]
     Info,
 }
 

@@ -5,16 +5,16 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{output, Format, ScopeArgs};
+use super::{config, output, Format, ScopeArgs};
 use fetter::report::inventory as render;
 use fetter::report::table::Table;
 
 /// Arguments of `fetter count`.
 #[derive(Debug, Args)]
 pub struct CountArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    /// Output format [default: table, or the config file's].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -22,6 +22,7 @@ pub struct CountArgs {
 
 /// Run `fetter count`.
 pub fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
+    let format = config::format_or(args.format, |c| c.count.format.clone())?;
     let inv = super::scan_scope(scope);
     let c = render::counts(&inv);
     let mut out = output::open(args.output.as_ref())?;
@@ -33,7 +34,7 @@ pub fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
         ("findings", c.findings),
         ("warnings", c.warnings),
     ];
-    let result = match args.format {
+    let result = match format {
         Format::Table => {
             let mut t = Table::new(["What", "Count"]);
             for (k, v) in rows {

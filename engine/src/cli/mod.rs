@@ -1,12 +1,17 @@
 //! Command-line interface: one file per subcommand.
 
 mod audit;
+mod config;
 mod count;
 mod derive;
+mod generate;
+#[cfg(test)]
+mod help_tests;
 mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod progress;
 mod purge;
 mod purge_pattern;
 mod purge_select;
@@ -17,11 +22,12 @@ mod search;
 mod site_hook;
 mod unpack;
 mod validate;
+mod version;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Exit code: the command failed at run time (unreadable input, I/O error).
 pub const EXIT_ERROR: u8 = 1;
@@ -63,7 +69,7 @@ pub struct ScopeArgs {
     /// Search every home under /home and /root, not only $HOME.
     #[arg(long, global = true)]
     all_users: bool,
-    /// Print no warnings on stderr.
+    /// Print no warnings and no progress on stderr.
     #[arg(long, short = 'q', global = true)]
     quiet: bool,
 }
@@ -135,6 +141,21 @@ enum Command {
         after_help = "Examples:\n  fetter quarantine list --format json\n  fetter quarantine resume ID\n  fetter quarantine drop ID"
     )]
     Quarantine(quarantine::QuarantineArgs),
+    /// Show the effective config file (defaults for bounds, policies, formats).
+    #[command(
+        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it.\n\nKeys (relative paths are relative to the file):\n  format = \"json\"                 default --format of every command that has it\n  [scan] / [count] / [search]     format = ...\n  [validate]                      bounds = [\"uv.lock\"], policies = [\"typosquat\"],\n                                  ignore = [\"pip\"], format = \"sarif\""
+    )]
+    Config(config::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  fetter completions bash > ~/.local/share/bash-completion/completions/fetter\n  fetter completions zsh > \"${fpath[1]}/_fetter\"\n  fetter completions fish > ~/.config/fish/completions/fetter.fish"
+    )]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command.
+    #[command(
+        after_help = "Examples:\n  fetter man | man -l -\n  fetter man --dir /usr/local/share/man/man1"
+    )]
+    Man(generate::ManArgs),
     /// Inspect and check policy plugins (sandboxed WebAssembly components).
     #[command(
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
@@ -197,7 +218,13 @@ pub enum Format {
 
 /// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // The long version names the plugin ABI; clap wants it on the command.
+    let long: &'static str = Box::leak(version::long().into_boxed_str());
+    let matches = Cli::command().version(long).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
@@ -217,6 +244,9 @@ pub fn run() -> ExitCode {
         Command::LookupBound(a) => lookup::run_bound(a),
         Command::SiteInstall(a) => site_hook::run_install(&cli.scope, a),
         Command::SiteUninstall(a) => site_hook::run_uninstall(&cli.scope, a),
+        Command::Config(a) => config::run(a),
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     };
     match result {
         Ok(code) => code,
@@ -229,7 +259,9 @@ pub fn run() -> ExitCode {
 
 /// Scan the scope and report warnings on stderr (unless `--quiet`).
 fn scan_scope(scope: &ScopeArgs) -> fetter::Inventory {
+    let spinner = progress::Spinner::start("scanning Python environments", scope.quiet);
     let inv = fetter::scan::scan(&scope.scope());
+    spinner.finish();
     if !scope.quiet {
         output::print_warnings(&inv);
     }

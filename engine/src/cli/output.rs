@@ -1,7 +1,7 @@
 //! Where and how command output is written.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -12,8 +12,15 @@ use fetter::Inventory;
 /// How many warnings are printed before the rest is summarised.
 const MAX_WARNINGS_SHOWN: usize = 20;
 
-/// Open `-o FILE`, or stdout.
+/// True when output to stdout may be styled: a terminal, and `NO_COLOR`
+/// (no-color.org) unset or empty.
+pub fn color_stdout() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Open `-o FILE`, or stdout; tables are styled only on a terminal.
 pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+    fetter::report::table::set_color(path.is_none() && color_stdout());
     Ok(match path {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot write {}", p.display()))?,

@@ -20,12 +20,14 @@ pub struct QuarantineArgs {
 #[derive(Debug, Subcommand)]
 enum QuarantineCommand {
     /// List quarantines, oldest first.
+    #[command(after_help = "Example:\n  fetter quarantine list --format json")]
     List {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: ListFormat,
     },
     /// Finish a purge that was interrupted (state `incomplete`).
+    #[command(after_help = "Example:\n  fetter quarantine resume 20261125T134740Z-0123abcd")]
     Resume {
         /// The quarantine id.
         id: String,
@@ -34,6 +36,7 @@ enum QuarantineCommand {
         lock_wait: Duration,
     },
     /// Delete a quarantine and the files it keeps, for good.
+    #[command(after_help = "Example:\n  fetter quarantine drop 20261125T134740Z-0123abcd")]
     Drop {
         /// The quarantine id.
         id: String,

@@ -3,17 +3,31 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use super::{output, Format, ScopeArgs};
+use super::{config, output, ScopeArgs};
 use fetter::report::inventory as render;
+
+/// Output formats of `fetter scan`.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// Aligned text for people.
+    #[default]
+    Table,
+    /// The `fetter.inventory/1` JSON document.
+    Json,
+    /// One row per distribution.
+    Csv,
+    /// A CycloneDX 1.6 JSON SBOM, one component per distribution.
+    Cyclonedx,
+}
 
 /// Arguments of `fetter scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    /// Output format [default: table, or the config file's].
+    #[arg(long, value_enum)]
+    format: Option<ScanFormat>,
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -21,15 +35,17 @@ pub struct ScanArgs {
 
 /// Run `fetter scan`.
 pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let format = config::format_or(args.format, |c| c.scan.format.clone())?;
     let inv = super::scan_scope(scope);
     let mut out = output::open(args.output.as_ref())?;
     let dists: Vec<_> = inv.distributions.iter().collect();
-    let result = match args.format {
-        Format::Table => render::write_table(&inv, &dists, &mut out),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &inv)
+    let result = match format {
+        ScanFormat::Table => render::write_table(&inv, &dists, &mut out),
+        ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &inv)
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),
-        Format::Csv => render::write_csv(&dists, &mut out),
+        ScanFormat::Csv => render::write_csv(&dists, &mut out),
+        ScanFormat::Cyclonedx => fetter::report::cyclonedx::write(&inv, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;

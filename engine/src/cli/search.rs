@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use super::{output, Format, ScopeArgs};
+use super::{config, output, Format, ScopeArgs};
 use fetter::report::inventory as render;
 
 /// Arguments of `fetter search`.
@@ -18,9 +18,9 @@ pub struct SearchArgs {
     /// Match case exactly (default: case-insensitive).
     #[arg(long)]
     case_sensitive: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    /// Output format [default: table, or the config file's].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -34,12 +34,13 @@ pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         .build()
         .with_context(|| format!("invalid pattern {:?}", args.pattern))?
         .compile_matcher();
+    let format = config::format_or(args.format, |c| c.search.format.clone())?;
     let mut inv = super::scan_scope(scope);
     inv.distributions
         .retain(|d| glob.is_match(&d.name) || glob.is_match(&d.normalized_name));
     let dists: Vec<_> = inv.distributions.iter().collect();
     let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
+    let result = match format {
         Format::Table => render::write_table(&inv, &dists, &mut out),
         Format::Json => serde_json::to_writer_pretty(&mut out, &inv)
             .map_err(std::io::Error::from)

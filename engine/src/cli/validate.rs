@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{output, ScopeArgs};
+use super::{config, output, ScopeArgs};
 use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
 use fetter::diag::{CheckFailure, Severity, Sink};
+use fetter::report::sarif;
 use fetter::report::validate::{self as render, Input};
 
 /// Report formats of `fetter validate`.
@@ -18,6 +19,8 @@ pub enum ReportFormat {
     Table,
     /// The `fetter.validate/1` JSON document.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning): one result per diagnostic.
+    Sarif,
 }
 
 /// Arguments of `fetter validate`.
@@ -25,13 +28,8 @@ pub enum ReportFormat {
 pub struct ValidateArgs {
     /// The bound: a requirements file (any name), pyproject.toml, pylock.toml,
     /// uv.lock, poetry.lock, an http(s):// URL, or - for stdin. Repeatable:
-    /// several bounds combine as one.
-    #[arg(
-        long = "bound",
-        short = 'b',
-        value_name = "PATH|URL|-",
-        required_unless_present = "policies"
-    )]
+    /// several bounds combine as one. Default: the config file's `bounds`.
+    #[arg(long = "bound", short = 'b', value_name = "PATH|URL|-")]
     bounds: Vec<String>,
     /// The bound may list more than is installed: do not report missing requirements.
     #[arg(long)]
@@ -51,9 +49,9 @@ pub struct ValidateArgs {
     groups: Vec<String>,
     #[command(flatten)]
     policy: super::plugin::PolicyArgs,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t)]
-    format: ReportFormat,
+    /// Report format [default: table, or the config file's].
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -61,9 +59,40 @@ pub struct ValidateArgs {
 
 /// Run `fetter validate`: exit 0 valid, 3 violations, 1 error.
 pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    // Flags override the config file, list by list.
+    let file = config::load()?;
+    let defaults = &file.config.validate;
+    let format = match args.format {
+        Some(f) => f,
+        None => file.format(defaults.format.as_deref())?.unwrap_or_default(),
+    };
+    let bound_args = if args.bounds.is_empty() {
+        &defaults.bounds
+    } else {
+        &args.bounds
+    };
+    if bound_args.is_empty() && args.policy.policies.is_empty() && defaults.policies.is_empty() {
+        // A usage error (exit 2), as when clap required --bound.
+        eprintln!(
+            "error: nothing to validate against: pass --bound FILE (requirements, pyproject.toml, \
+             a lock file) or --policy NAME, or set `bounds`/`policies` under [validate] in fetter.toml (`fetter config --help`)"
+        );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    }
+    // --policy replaces the file's policies, as --bound replaces its bounds.
+    let mut policy = args.policy.clone();
+    if policy.policies.is_empty() {
+        policy.policies = defaults.policies.clone();
+    }
+    let ignore = match (&args.ignore, &defaults.ignore) {
+        (cli, _) if !cli.is_empty() => cli.clone(),
+        // `ignore = []` in the file checks everything, like `--ignore=`.
+        (_, Some(from_file)) if from_file.is_empty() => vec![String::new()],
+        (_, Some(from_file)) => from_file.clone(),
+        (cli, None) => cli.clone(),
+    };
     let cfg = BoundsConfig {
-        sources: args
-            .bounds
+        sources: bound_args
             .iter()
             .map(|b| BoundSource::from_arg(b))
             .collect(),
@@ -73,7 +102,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         subset: args.subset,
         superset: args.superset,
-        ignore: args.ignore.clone(),
+        ignore,
     };
     let inv = super::scan_scope(scope);
     let sink = Sink::new();
@@ -90,7 +119,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             bounds::run(&inv, &cfg, &sink);
         }
         // Policy plugins judge the same inventory into the same sink.
-        plugin_inputs = args.policy.run(&inv, &sink, scope.quiet);
+        plugin_inputs = policy.run(&inv, &sink, scope.quiet);
     }
     let (diags, failures) = sink.finish();
     let inputs = cfg
@@ -102,15 +131,20 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         })
         .chain(plugin_inputs)
         .collect();
+    // SARIF is built from the diagnostics themselves, as for `fetter audit`.
+    let sarif_doc = (format == ReportFormat::Sarif).then(|| sarif::document(&diags, &failures));
     let report = render::build(&inv, inputs, diags, failures, Severity::Info);
     let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
-        ReportFormat::Table => render::write_table(&report, &mut out),
-        ReportFormat::Json => render::write_json(&report, &mut out),
+    let result = match (format, sarif_doc) {
+        (ReportFormat::Sarif, Some(doc)) => serde_json::to_writer_pretty(&mut out, &doc)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out)),
+        (ReportFormat::Json, _) => render::write_json(&report, &mut out),
+        _ => render::write_table(&report, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;
-    if args.output.is_some() || args.format == ReportFormat::Json {
+    if args.output.is_some() || format != ReportFormat::Table {
         // The verdict is also on stderr when stdout is not the table.
         if report.exit_code != 0 && !scope.quiet {
             eprintln!(

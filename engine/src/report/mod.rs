@@ -1,6 +1,7 @@
 //! Rendering results for people (tables) and for tools (JSON, CSV).
 
 pub mod audit;
+pub mod cyclonedx;
 pub mod inventory;
 pub mod purge;
 pub mod sarif;
