@@ -89,6 +89,8 @@ impl BoundRequirement {
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
         check_nesting(text).map_err(|m| BoundError::new(origin.clone(), m))?;
         let (pep508_text, arbitrary) = extract_arbitrary(text);
+        crate::bounds::marker_guard::check_requirement(&pep508_text)
+            .map_err(|m| BoundError::new(origin.clone(), m))?;
         let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
             BoundError::new(
                 origin.clone(),
@@ -242,6 +244,21 @@ mod tests {
             ")".repeat(10)
         );
         assert!(BoundRequirement::parse(&ok, Origin::file("x")).is_ok());
+    }
+
+    /// Regression: pep508_rs panicked (and poisoned its interner) on a
+    /// quoted string `~=` a string variable; found by tests/differential.rs.
+    #[test]
+    fn inverted_string_tilde_is_an_error_not_a_panic() {
+        for text in [
+            "x ; 'linux' ~= sys_platform",
+            "x ; python_version > '3' and \"cpython\"~=implementation_name",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 1)).unwrap_err();
+            assert!(e.to_string().contains("`~=` cannot compare"), "{e}");
+        }
+        assert!(BoundRequirement::parse("x ; '3.8' ~= python_version", Origin::file("x")).is_ok());
+        assert!(BoundRequirement::parse("x ; sys_platform == 'a~=b'", Origin::file("x")).is_ok());
     }
 
     #[test]
