@@ -88,6 +88,7 @@ impl BoundRequirement {
     /// Parse a PEP 508 requirement string.
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
         check_nesting(text).map_err(|m| BoundError::new(origin.clone(), m))?;
+        check_name_end(text).map_err(|m| BoundError::new(origin.clone(), m))?;
         let (pep508_text, arbitrary) = extract_arbitrary(text);
         crate::bounds::marker_guard::check_requirement(&pep508_text)
             .map_err(|m| BoundError::new(origin.clone(), m))?;
@@ -169,6 +170,24 @@ pub fn check_nesting(text: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Refuse a leading name that ends in `.`, `-` or `_` before another
+/// character (`foo_>=1`, `A- `): pep508_rs 0.9.2 panics on it
+/// (`expect` on `PackageName::new`, lib.rs:477) instead of returning an
+/// error. Found by tests/properties.rs.
+fn check_name_end(text: &str) -> Result<(), String> {
+    let t = text.trim_start();
+    let end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(t.len());
+    match t[..end].chars().last() {
+        Some(c @ ('.' | '-' | '_')) if end < t.len() => Err(format!(
+            "package name {:?} must end with a letter or digit, not {c:?}",
+            shorten(&t[..end])
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The first line of a multi-line parser message (pep508_rs underlines the
@@ -257,8 +276,28 @@ mod tests {
             let e = BoundRequirement::parse(text, Origin::at("t.txt", 1)).unwrap_err();
             assert!(e.to_string().contains("`~=` cannot compare"), "{e}");
         }
-        assert!(BoundRequirement::parse("x ; '3.8' ~= python_version", Origin::file("x")).is_ok());
+        assert!(BoundRequirement::parse("x ; python_version ~= '3.8'", Origin::file("x")).is_ok());
         assert!(BoundRequirement::parse("x ; sys_platform == 'a~=b'", Origin::file("x")).is_ok());
+    }
+
+    /// Regression: pep508_rs panicked on a name ending in a separator
+    /// followed by more text; found by tests/properties.rs.
+    #[test]
+    fn name_ending_in_a_separator_is_an_error_not_a_panic() {
+        for text in [
+            "A- ",
+            "foo_>=1",
+            "a.[x]",
+            "b- ; python_version > '3'",
+            "c-{",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 2)).unwrap_err();
+            assert!(
+                e.to_string().contains("must end with a letter or digit"),
+                "{e}"
+            );
+        }
+        assert!(BoundRequirement::parse("a-b.c_d>=1", Origin::file("x")).is_ok());
     }
 
     #[test]
