@@ -10,7 +10,7 @@ import sys
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
-from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -30,14 +30,20 @@ def versions(case):
 
 
 def specifiers(case):
+    """[packaging's answer, pip's vendored packaging's answer] per case: the
+    two PyPA implementations disagree on a few edges (`<1.0.post1` and
+    1.0rc1), and pip's is the one installs are checked with."""
+    from pip._vendor.packaging import specifiers as pip_specifiers
+
     out = []
     for spec, version in case:
-        try:
-            s = SpecifierSet(spec)
-        except InvalidSpecifier:
-            out.append(None)
-            continue
-        out.append(s.contains(version, prereleases=True))
+        row = []
+        for impl in (SpecifierSet, pip_specifiers.SpecifierSet):
+            try:
+                row.append(impl(spec).contains(version, prereleases=True))
+            except Exception:  # InvalidSpecifier, from either module
+                row.append(None)
+        out.append(row)
     return out
 
 
