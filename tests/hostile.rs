@@ -200,6 +200,9 @@ fn hostile_tree_terminates_with_bounded_memory() {
     let zero = site.join("zero-1.0.dist-info");
     fs::create_dir_all(&zero).unwrap();
     std::os::unix::fs::symlink("/dev/zero", zero.join("METADATA")).unwrap();
+    // pip's uninstall stash, caught while still empty (regression: it was
+    // reported as a distribution named "~tash-pkg").
+    fs::create_dir_all(site.join("~tash_pkg-1.0.dist-info")).unwrap();
     std::os::unix::fs::symlink("/", site.join("root-link")).unwrap();
     std::os::unix::fs::symlink("/", root.join("root-link")).unwrap();
     std::os::unix::fs::symlink("loop-b", root.join("loop-a")).unwrap();
@@ -233,11 +236,13 @@ fn hostile_tree_terminates_with_bounded_memory() {
     let inv = json(&stdout);
     let got = visible_set(&inv, &root.join("env"));
     assert!(got.contains(&("good".into(), "1.0".into())), "{got:?}");
+    assert!(!got.iter().any(|(n, _)| n.starts_with('~')), "{got:?}");
     let w = warnings(&inv);
     for needle in [
         "huge-1.0.dist-info",
         "fifo-1.0.dist-info",
         "zero-1.0.dist-info",
+        "~tash_pkg-1.0.dist-info",
     ] {
         assert!(w.iter().any(|m| m.contains(needle)), "{needle}: {w:#?}");
     }
