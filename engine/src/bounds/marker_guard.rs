@@ -144,6 +144,16 @@ fn check_operators(text: &str) -> Result<(), String> {
             "<" | "<=" | ">" | ">=" => any(STRING_MARKERS, left, right).map(|v| {
                 format!("marker compares {v} by string order ({op}), which Python packaging tools answer differently; use ==, != or in")
             }),
+            // A list of versions (`python_version in "2.7 3.4"`, used by real
+            // packages) means the same to both; one version
+            // (`python_version in '3.12.1'`) does not.
+            "in" if [left_in, right_in]
+                .into_iter()
+                .flatten()
+                .any(|t| t.starts_with(['\'', '"']) && t.contains([' ', ','])) =>
+            {
+                None
+            }
             "in" => any(VERSION_MARKERS, left_in, right_in).map(|v| {
                 format!("`in` on the version variable {v} means a version match to some tools and a substring to others; use == or a version range")
             }),
@@ -180,6 +190,7 @@ mod tests {
             "x ; sys_platform == 'linux' and python_version < '3.10'",
             "x ; platform_machine != 'ARM64' or 'linux' in sys_platform",
             "x ; extra == 'test'",
+            "x ; python_version in \"2.6 2.7 3.2 3.3\"",
             "x ; sys_platform == 'a<b' and python_version < '3'",
             "x",
         ] {
