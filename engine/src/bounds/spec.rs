@@ -181,13 +181,30 @@ fn check_name_end(text: &str) -> Result<(), String> {
     let end = t
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .unwrap_or(t.len());
-    match t[..end].chars().last() {
-        Some(c @ ('.' | '-' | '_')) if end < t.len() => Err(format!(
-            "package name {:?} must end with a letter or digit, not {c:?}",
-            shorten(&t[..end])
-        )),
-        _ => Ok(()),
+    if let Some(c @ ('.' | '-' | '_')) = t[..end].chars().last() {
+        if end < t.len() {
+            return Err(format!(
+                "package name {:?} must end with a letter or digit, not {c:?}",
+                shorten(&t[..end])
+            ));
+        }
     }
+    // Extras too: `x[crt5.]` panicked the same way (`expect` on
+    // `ExtraName::new`, lib.rs:658). Found by the `requirement` fuzz target.
+    if let Some(inner) = t[end..].trim_start().strip_prefix('[') {
+        let inner = inner.split(']').next().unwrap_or_default();
+        if let Some(bad) = inner
+            .split(',')
+            .map(str::trim)
+            .find(|e| e.ends_with(['.', '-', '_']))
+        {
+            return Err(format!(
+                "extra {:?} must end with a letter or digit",
+                shorten(bad)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The first line of a multi-line parser message (pep508_rs underlines the
@@ -298,6 +315,19 @@ mod tests {
             );
         }
         assert!(BoundRequirement::parse("a-b.c_d>=1", Origin::file("x")).is_ok());
+        // The fuzz input, and other extras ending in a separator.
+        for text in [
+            "certi023.botocore[crt5.] (<2.0apypy0,>=1.21.0) ; extra ==.\u{2} 'crt'",
+            "x[a, b-]",
+            "x [ok,c_ ]>=1",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 2)).unwrap_err();
+            assert!(
+                e.to_string().contains("must end with a letter or digit"),
+                "{e}"
+            );
+        }
+        assert!(BoundRequirement::parse("x[a-b, c.d]>=1", Origin::file("x")).is_ok());
     }
 
     #[test]
