@@ -194,8 +194,7 @@ fn check_name_end(text: &str) -> Result<(), String> {
     if let Some(inner) = t[end..].trim_start().strip_prefix('[') {
         let inner = inner.split(']').next().unwrap_or_default();
         if let Some(bad) = inner
-            .split(',')
-            .map(str::trim)
+            .split(|c: char| c == ',' || c.is_whitespace())
             .find(|e| e.ends_with(['.', '-', '_']))
         {
             return Err(format!(
@@ -320,6 +319,7 @@ mod tests {
             "certi023.botocore[crt5.] (<2.0apypy0,>=1.21.0) ; extra ==.\u{2} 'crt'",
             "x[a, b-]",
             "x [ok,c_ ]>=1",
+            "x [    i_ oEgg [ dev\"",
         ] {
             let e = BoundRequirement::parse(text, Origin::at("t.txt", 2)).unwrap_err();
             assert!(
