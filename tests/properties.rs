@@ -184,6 +184,8 @@ fn regressions_stay_fixed() {
         // fuzz/artifacts/requirement/crash-a6673a67…: an extra ending in '.'.
         "certi023.botocore[crt5.] (<2.0apypy0,>=1.21.0) ; extra ==.\u{2} 'crt'\n",
         "A- ",
+        // crash (fuzz): non-ASCII after a marker expression, a char-boundary panic.
+        "cffi (>=1.14) ; os_name == \"nt\u{f6dd} implemcffi (>=1.14) ; os_name == \"nt\u{f6dd} implemententation_name != \"pypy\"",
         // crash-6bcc1eb1…: an extra ending in '_' before whitespace.
         "botsrrloEggverelssotsrrloEggverless [    i_ oEggverless [      dev\"\n\u{8}",
     ] {

@@ -13,6 +13,8 @@ pub fn check_requirement(text: &str) -> Result<(), String> {
     if !text.contains(';') {
         return Ok(());
     }
+    // Only the marker part (URLs may hold other characters).
+    check_ascii(text.split_once(';').map_or("", |(_, m)| m))?;
     check_operators(text)?;
     let mut warnings = Vec::new();
     let mut collect = |_kind, w: String| warnings.push(w);
@@ -25,11 +27,33 @@ pub fn check_requirement(text: &str) -> Result<(), String> {
 
 /// Check a bare marker expression (lock files).
 pub fn check_marker(text: &str) -> Result<(), String> {
+    check_ascii(text)?;
     check_operators(text)?;
     let mut warnings = Vec::new();
     let mut collect = |_kind, w: String| warnings.push(w);
     drop(MarkerTree::parse_reporter(text, &mut collect));
     refuse_warnings(warnings)
+}
+
+/// Refuse non-ASCII characters outside quoted strings in a marker:
+/// pep508_rs 0.9.2 slices its input by a character count as if it were a
+/// byte count after an expression (`os_name == "nt" nté`) and panics off a
+/// char boundary. Found by the `requirement` fuzz target.
+fn check_ascii(marker: &str) -> Result<(), String> {
+    let mut quote = None;
+    for c in marker.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, c) if !c.is_ascii() => {
+                return Err(format!(
+                    "unexpected character {c:?} in a marker (outside a quoted string)"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// pep508_rs warns and drops an expression it cannot evaluate (`~=` on a
@@ -183,6 +207,8 @@ mod tests {
             "x ; '3.8' in python_full_version",
             "x ; 'linux' ~= sys_platform",
             "x ; '3.8' ~= python_version",
+            "cffi (>=1.14) ; os_name == \"nt\u{f6dd} implemcffi (>=1.14) ; os_name == \"nt\u{f6dd} implemententation_name != \"pypy\"",
+            "x ; os_name == 'nt' é",
         ] {
             assert!(check_requirement(bad).is_err(), "{bad}");
         }
@@ -192,6 +218,7 @@ mod tests {
             "x ; extra == 'test'",
             "x ; python_version in \"2.6 2.7 3.2 3.3\"",
             "x ; sys_platform == 'a<b' and python_version < '3'",
+            "x ; sys_platform == 'é'",
             "x",
         ] {
             assert_eq!(check_requirement(good), Ok(()), "{good}");
