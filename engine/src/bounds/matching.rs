@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use pep440_rs::{Operator, Version};
+use pep440_rs::{Operator, Version, VersionSpecifier};
 use pep508_rs::VersionOrUrl;
 
 use crate::bounds::spec::BoundRequirement;
@@ -47,10 +47,22 @@ pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), 
     let version = Version::from_str(installed).map_err(|_| {
         format!("installed version {installed:?} is not a valid PEP 440 version, so it cannot satisfy {specifiers}")
     })?;
-    match checked.iter().find(|s| !s.contains(&version)) {
+    match checked.iter().find(|s| !contains(s, &version)) {
         None => Ok(()),
         Some(s) => Err(format!("version {installed} does not satisfy {s}")),
     }
+}
+
+/// PEP 440 membership of one specifier. pep440_rs 0.7.3 makes `<V` refuse
+/// every pre-release of V's release even when V is itself a pre-release
+/// (`<2.0rc1` refused `2.0b1`, `<2.0a0` refused `2.0a0.dev0`); PEP 440 and
+/// `packaging` exclude them only when V is not a pre-release. Found by
+/// tests/differential.rs; for a pre-release V, `<V` is plain ordering.
+fn contains(spec: &VersionSpecifier, version: &Version) -> bool {
+    if *spec.operator() == Operator::LessThan && spec.version().any_prerelease() {
+        return version < spec.version();
+    }
+    spec.contains(version)
 }
 
 #[cfg(test)]

@@ -159,3 +159,16 @@ fn direct_url_requirements() {
     )
     .is_err());
 }
+
+/// Regression (tests/differential.rs against `packaging`): `<V` with a
+/// pre-release V admits earlier pre-releases of the same release.
+#[test]
+fn less_than_a_pre_release_admits_earlier_pre_releases() {
+    assert!(version_satisfies(&req("x<2.0rc1"), "2.0b1").is_ok());
+    assert!(version_satisfies(&req("x<2.0a0,>=1.21.0"), "2.0a0.dev0").is_ok());
+    assert!(version_satisfies(&req("x<2.0rc1"), "2.0rc1").is_err());
+    assert!(version_satisfies(&req("x<2.0rc1"), "2.0").is_err());
+    // Unchanged for a final V: its pre-releases stay excluded.
+    assert!(version_satisfies(&req("x<2.0"), "2.0b1").is_err());
+    assert!(version_satisfies(&req("x<2.0"), "1.9").is_ok());
+}

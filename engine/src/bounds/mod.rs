@@ -14,6 +14,7 @@ pub mod diags;
 pub mod fetch;
 pub mod load;
 pub mod lock;
+pub mod marker_guard;
 pub mod markers;
 pub mod matching;
 pub mod pyproject;

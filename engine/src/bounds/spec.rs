@@ -88,7 +88,10 @@ impl BoundRequirement {
     /// Parse a PEP 508 requirement string.
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
         check_nesting(text).map_err(|m| BoundError::new(origin.clone(), m))?;
+        check_name_end(text).map_err(|m| BoundError::new(origin.clone(), m))?;
         let (pep508_text, arbitrary) = extract_arbitrary(text);
+        crate::bounds::marker_guard::check_requirement(&pep508_text)
+            .map_err(|m| BoundError::new(origin.clone(), m))?;
         let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
             BoundError::new(
                 origin.clone(),
@@ -169,6 +172,40 @@ pub fn check_nesting(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuse a leading name that ends in `.`, `-` or `_` before another
+/// character (`foo_>=1`, `A- `): pep508_rs 0.9.2 panics on it
+/// (`expect` on `PackageName::new`, lib.rs:477) instead of returning an
+/// error. Found by tests/properties.rs.
+fn check_name_end(text: &str) -> Result<(), String> {
+    let t = text.trim_start();
+    let end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(t.len());
+    if let Some(c @ ('.' | '-' | '_')) = t[..end].chars().last() {
+        if end < t.len() {
+            return Err(format!(
+                "package name {:?} must end with a letter or digit, not {c:?}",
+                shorten(&t[..end])
+            ));
+        }
+    }
+    // Extras too: `x[crt5.]` panicked the same way (`expect` on
+    // `ExtraName::new`, lib.rs:658). Found by the `requirement` fuzz target.
+    if let Some(inner) = t[end..].trim_start().strip_prefix('[') {
+        let inner = inner.split(']').next().unwrap_or_default();
+        if let Some(bad) = inner
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .find(|e| e.ends_with(['.', '-', '_']))
+        {
+            return Err(format!(
+                "extra {:?} must end with a letter or digit",
+                shorten(bad)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The first line of a multi-line parser message (pep508_rs underlines the
 /// error position on following lines).
 fn first_line(s: &str) -> &str {
@@ -242,6 +279,55 @@ mod tests {
             ")".repeat(10)
         );
         assert!(BoundRequirement::parse(&ok, Origin::file("x")).is_ok());
+    }
+
+    /// Regression: pep508_rs panicked (and poisoned its interner) on a
+    /// quoted string `~=` a string variable; found by tests/differential.rs.
+    #[test]
+    fn inverted_string_tilde_is_an_error_not_a_panic() {
+        for text in [
+            "x ; 'linux' ~= sys_platform",
+            "x ; python_version > '3' and \"cpython\"~=implementation_name",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 1)).unwrap_err();
+            assert!(e.to_string().contains("`~=` cannot compare"), "{e}");
+        }
+        assert!(BoundRequirement::parse("x ; python_version ~= '3.8'", Origin::file("x")).is_ok());
+        assert!(BoundRequirement::parse("x ; sys_platform == 'a~=b'", Origin::file("x")).is_ok());
+    }
+
+    /// Regression: pep508_rs panicked on a name ending in a separator
+    /// followed by more text; found by tests/properties.rs.
+    #[test]
+    fn name_ending_in_a_separator_is_an_error_not_a_panic() {
+        for text in [
+            "A- ",
+            "foo_>=1",
+            "a.[x]",
+            "b- ; python_version > '3'",
+            "c-{",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 2)).unwrap_err();
+            assert!(
+                e.to_string().contains("must end with a letter or digit"),
+                "{e}"
+            );
+        }
+        assert!(BoundRequirement::parse("a-b.c_d>=1", Origin::file("x")).is_ok());
+        // The fuzz input, and other extras ending in a separator.
+        for text in [
+            "certi023.botocore[crt5.] (<2.0apypy0,>=1.21.0) ; extra ==.\u{2} 'crt'",
+            "x[a, b-]",
+            "x [ok,c_ ]>=1",
+            "x [    i_ oEgg [ dev\"",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("t.txt", 2)).unwrap_err();
+            assert!(
+                e.to_string().contains("must end with a letter or digit"),
+                "{e}"
+            );
+        }
+        assert!(BoundRequirement::parse("x[a-b, c.d]>=1", Origin::file("x")).is_ok());
     }
 
     #[test]

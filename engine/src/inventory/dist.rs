@@ -52,6 +52,20 @@ pub fn read_distribution(
     let name = match headers.name.filter(|n| !n.is_empty()) {
         Some(n) => n,
         None => {
+            // pip's uninstall stash (`~ackage-1.0.dist-info`, briefly empty)
+            // and other debris: not a name pip or importlib.metadata would
+            // list (pip: "Ignoring invalid distribution"). Found by
+            // tests/hostile.rs scanning while pip uninstalls.
+            if !crate::names::is_valid(&stem.name) {
+                warnings.push(Warning::new(
+                    path,
+                    format!(
+                        "no Name in the metadata and {:?} is not a valid project name (pip's temporary stash during an uninstall looks like this); skipped",
+                        stem.name
+                    ),
+                ));
+                return None;
+            }
             if !stem.name.is_empty() {
                 warnings.push(Warning::new(
                     &headers_path,

@@ -23,7 +23,13 @@ pub struct Headers {
 /// still usable.
 pub fn read_headers(path: &Path) -> Result<(Headers, Option<String>), String> {
     let file = fsutil::open_regular(path).map_err(|e| e.to_string())?;
-    let mut reader = BufReader::with_capacity(8 * 1024, file.take(METADATA_CAP));
+    parse_headers(file)
+}
+
+/// [`read_headers`] on any reader (split out so fuzz and property tests
+/// can drive the parser with bytes; the cap applies here too).
+pub fn parse_headers(input: impl Read) -> Result<(Headers, Option<String>), String> {
+    let mut reader = BufReader::with_capacity(8 * 1024, input.take(METADATA_CAP));
     let mut headers = Headers::default();
     let mut problem = None;
     let mut line = Vec::new();

@@ -1,0 +1,202 @@
+//! Property tests over every parser fetter applies to untrusted files,
+//! run by the normal `cargo test`: arbitrary bytes, and inputs shaped like
+//! each format so the parsers get past their first line. The same entry
+//! points are the cargo-fuzz targets (fuzz/), for longer runs.
+//! `PROPTEST_CASES` raises the number of cases (default below).
+
+#[path = "parsers/harness.rs"]
+mod harness;
+
+use proptest::prelude::*;
+use std::str::FromStr;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(512),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// A version-ish string: digits, separators, PEP 440 words, junk.
+fn version() -> impl Strategy<Value = String> {
+    "(v|V)?([0-9]{1,3}!)?[0-9]{1,4}(\\.[0-9]{1,4}){0,3}([._-]?(a|b|rc|c|pre|alpha)[0-9]{0,2})?([._-]?post[0-9]{0,2})?([._-]?dev[0-9]{0,2})?(\\+[a-z0-9]{1,4}([._-][a-z0-9]{1,3}){0,2})?[ *!+.]{0,1}"
+}
+
+/// A PEP 508 requirement with specifiers and a marker.
+fn requirement() -> impl Strategy<Value = String> {
+    let op = "(==|!=|<=|>=|<|>|~=|===)";
+    let var = "(python_version|python_full_version|sys_platform|os_name|platform_machine|extra|implementation_name|platform_release)";
+    let mop = "(==|!=|<|<=|>|>=|~=|in|not in)";
+    let atom = format!("({var} {mop} '[a-z0-9.*]{{0,6}}'|'[a-z0-9.]{{0,5}}' {mop} {var})");
+    (
+        "[A-Za-z][A-Za-z0-9._-]{0,8}(\\[[a-z,]{0,8}\\])?",
+        proptest::collection::vec((op, version()), 0..3),
+        proptest::option::of(proptest::collection::vec(
+            proptest::string::string_regex(&atom).unwrap(),
+            1..4,
+        )),
+        prop::sample::select(vec![" and ", " or ", ") or (", " and ("]),
+    )
+        .prop_map(|(name, specs, marker, join)| {
+            let specs: Vec<String> = specs.into_iter().map(|(o, v)| format!("{o}{v}")).collect();
+            let mut s = format!("{name} {}", specs.join(","));
+            if let Some(m) = marker {
+                s.push_str(" ; ");
+                s.push_str(&m.join(join));
+            }
+            s
+        })
+}
+
+/// TOML-looking text: tables, arrays of tables, keys lock files use.
+fn tomlish() -> impl Strategy<Value = String> {
+    let line = prop::sample::select(vec![
+        "[[package]]",
+        "[[packages]]",
+        "[project]",
+        "[dependency-groups]",
+        "[project.optional-dependencies]",
+        "[package.dependencies]",
+        "[package.optional-dependencies]",
+        "[metadata]",
+        "version = 1",
+        "lock-version = \"1.0\"",
+        "name = \"a\"",
+        "name = \"B.c\"",
+        "version = \"1.0\"",
+        "version = \"not a version\"",
+        "marker = \"sys_platform == 'win32'\"",
+        "marker = \"'x' ~= sys_platform\"",
+        "markers = \"python_version < '3.9'\"",
+        "source = { registry = \"https://pypi.org/simple\" }",
+        "source = { editable = \".\" }",
+        "source = { virtual = \".\" }",
+        "source = { git = \"https://g/x.git?rev=1#abc\" }",
+        "dependencies = [\"a>=1\", \"b ; extra == 'test'\"]",
+        "dependencies = [{ name = \"a\" }, { name = \"b\", marker = \"os_name == 'nt'\" }]",
+        "dev = [\"pytest\", { include-group = \"g\" }]",
+        "g = [{ include-group = \"dev\" }]",
+        "test = [\"c<2\"]",
+        "a = \"^1.0\"",
+        "a = { version = \">=1\", optional = true }",
+        "optional = true",
+        "directory = { path = \"../x\" }",
+        "archive = { url = \"file:///x.whl\" }",
+        "requires-dist = [\"a\"]",
+        "x = [",
+        "\"",
+    ]);
+    proptest::collection::vec(line, 0..24).prop_map(|v| v.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_parser_survives_arbitrary_bytes(data in proptest::collection::vec(any::<u8>(), 0..1024)) {
+        for (_, target) in harness::TARGETS {
+            target(&data);
+        }
+    }
+
+    #[test]
+    fn requirement_lines_and_files(lines in proptest::collection::vec(requirement(), 1..6)) {
+        for l in &lines {
+            harness::requirement(l.as_bytes());
+        }
+        let file = lines.join(" \\\n  ");
+        harness::requirements_txt(file.as_bytes());
+        let toml = format!("[project]\nname='p'\ndependencies = {:?}\n", lines);
+        harness::pyproject_toml(toml.as_bytes());
+    }
+
+    #[test]
+    fn lock_and_pyproject_shapes(doc in tomlish()) {
+        for t in [harness::uv_lock, harness::poetry_lock, harness::pylock_toml, harness::pyproject_toml] {
+            t(doc.as_bytes());
+        }
+    }
+
+    #[test]
+    fn metadata_record_and_direct_url_shapes(
+        name in "[A-Za-z0-9._ -]{0,12}",
+        version in version(),
+        path in "(\\.\\./){0,3}[a-z/._-]{0,16}",
+        hash in "(sha256=[A-Za-z0-9_-]{0,8})?",
+    ) {
+        let meta = format!("Metadata-Version: 2.1\r\nName: {name}\nVersion: {version}\n  continued\n\nbody");
+        harness::metadata(meta.as_bytes());
+        let record = format!("{path},{hash},12\n\"{path}\",,\n{name}-{version}.dist-info/RECORD,,\n");
+        harness::record(record.as_bytes());
+        let du = format!(r#"{{"url": "file:///{path}", "dir_info": {{"editable": true}}, "vcs_info": {{"vcs": "git", "commit_id": "{hash}"}}}}"#);
+        harness::direct_url(du.as_bytes());
+        harness::pyvenv(format!("home = /{path}\nversion = {version}\ninclude-system-site-packages = {name}\n").as_bytes());
+    }
+
+    /// Version parsing is stable: the normalized form parses to itself.
+    #[test]
+    fn versions_round_trip(v in version()) {
+        if let Ok(parsed) = pep440_rs::Version::from_str(&v) {
+            let again = pep440_rs::Version::from_str(&parsed.to_string()).unwrap();
+            prop_assert_eq!(&again, &parsed);
+            prop_assert_eq!(again.to_string(), parsed.to_string());
+        }
+    }
+
+    /// Name normalization is idempotent and separator-insensitive.
+    #[test]
+    fn names_normalize_idempotently(n in "[A-Za-z0-9][A-Za-z0-9._-]{0,20}") {
+        let once = fetter::names::normalize(&n);
+        prop_assert_eq!(fetter::names::normalize(&once), once.clone());
+        prop_assert_eq!(fetter::names::normalize(&n.replace('_', ".")), once);
+    }
+
+    /// OSV records shaped like the real database.
+    #[test]
+    fn osv_shapes(
+        events in proptest::collection::vec((prop::sample::select(vec!["introduced", "fixed", "last_affected", "limit"]), version()), 0..6),
+        kind in prop::sample::select(vec!["ECOSYSTEM", "SEMVER", "GIT"]),
+        versions in proptest::collection::vec(version(), 0..4),
+    ) {
+        let events: Vec<serde_json::Value> = events.iter().map(|(k, v)| serde_json::json!({ *k: v })).collect();
+        let rec = serde_json::json!({
+            "id": "PYSEC-0", "modified": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "A_b"},
+                          "ranges": [{"type": kind, "events": events}], "versions": versions}],
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        });
+        harness::osv(&serde_json::to_vec(&rec).unwrap());
+    }
+}
+
+/// Regression inputs found by fuzzing and the differential tests, kept
+/// replayed on every run.
+#[test]
+fn regressions_stay_fixed() {
+    for input in [
+        "x ; 'linux' ~= sys_platform",
+        "x ; 'cpython' ~= implementation_name or python_version > '3'",
+        "x<2.0rc1 ; '3.8' ~= python_version",
+        // fuzz/artifacts/requirement/crash-a6673a67…: an extra ending in '.'.
+        "certi023.botocore[crt5.] (<2.0apypy0,>=1.21.0) ; extra ==.\u{2} 'crt'\n",
+        "A- ",
+        // crash (fuzz): non-ASCII after a marker expression, a char-boundary panic.
+        "cffi (>=1.14) ; os_name == \"nt\u{f6dd} implemcffi (>=1.14) ; os_name == \"nt\u{f6dd} implemententation_name != \"pypy\"",
+        // crash-6bcc1eb1…: an extra ending in '_' before whitespace.
+        "botsrrloEggverelssotsrrloEggverless [    i_ oEggverless [      dev\"\n\u{8}",
+    ] {
+        harness::requirement(input.as_bytes());
+        harness::requirements_txt(input.as_bytes());
+    }
+    // After the inputs above, markers still parse (pep508_rs's interner
+    // was poisoned by the panic before the fix).
+    assert!(fetter::bounds::BoundRequirement::parse(
+        "y ; python_version >= '3.8'",
+        fetter::bounds::Origin::file("x")
+    )
+    .is_ok());
+}
