@@ -316,3 +316,55 @@ fn audit_that_cannot_run_never_passes() {
         "not an OSV zip, directory or fetter database",
     );
 }
+
+/// `--online` against an OSV API stand-in on 127.0.0.1 finds what the
+/// offline database finds; an unreachable server is an error, never clean.
+#[test]
+fn audit_online_and_unreachable() {
+    let Some(s) = setup() else { return };
+    let py = python().unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/osv_server.py");
+    let mut server = Command::new(&py)
+        .arg(&script)
+        .arg(&s.db_dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", port.trim());
+    let online = audit(&s, &["--online", "--osv-url", &url, "--format", "json"]);
+    let offline = audit(
+        &s,
+        &["--osv-db", s.db_dir.to_str().unwrap(), "--format", "json"],
+    );
+    let _ = server.kill();
+    assert_eq!(
+        online.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&online.stderr)
+    );
+    let ids = |o: &std::process::Output| -> Vec<String> {
+        json(&o.stdout)["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&online), ids(&offline));
+    assert_eq!(ids(&online).len(), 3);
+
+    // The server is gone now: exit 1 in every format, with the reason.
+    for format in ["table", "json", "sarif"] {
+        let out = audit(&s, &["--online", "--osv-url", &url, "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the server"));
+    }
+}

@@ -11,10 +11,12 @@ pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod fsutil;
+pub mod http;
 pub mod inventory;
 pub mod names;
 pub mod paths;
 pub mod plugins;
+pub mod purge;
 pub mod report;
 pub mod scan;
 

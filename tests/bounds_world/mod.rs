@@ -15,7 +15,9 @@ use crate::common::*;
 /// dir-pkg 0.1 (from its source directory: PEP 610 `dir_info`); `b` holds
 /// tiny-pkg 2.0.
 pub struct World {
-    pub _scratch: Scratch,
+    /// `target/tmp/bounds-world-<test binary>`: a static is never dropped,
+    /// so instead of a temporary directory the world lives at a fixed path
+    /// that the next run of the same test binary clears first.
     pub root: PathBuf,
     pub home: PathBuf,
     pub a: Venv,
@@ -28,8 +30,14 @@ pub fn world() -> Option<&'static World> {
     WORLD
         .get_or_init(|| {
             let py = python()?;
-            let s = scratch();
-            let root = s.path.clone();
+            let exe = std::env::current_exe().unwrap();
+            let binary = exe.file_stem().unwrap().to_string_lossy();
+            let binary = binary.split('-').next().unwrap_or("bounds");
+            let root =
+                PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bounds-world-{binary}"));
+            let _ = fs::remove_dir_all(&root);
+            fs::create_dir_all(&root).unwrap();
+            let root = root.canonicalize().unwrap();
             let home = root.join("home");
             fs::create_dir_all(&home).unwrap();
             let wheels = root.join("wheels");
@@ -66,7 +74,6 @@ pub fn world() -> Option<&'static World> {
             let b = Venv::create(&py, &root.join("envs/b"));
             b.pip(&["install", "--find-links", links, "tiny-pkg==2.0"]);
             Some(World {
-                _scratch: s,
                 root,
                 home,
                 a,

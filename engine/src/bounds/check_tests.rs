@@ -163,3 +163,31 @@ fn unknown_python_version_fails_closed_only_when_markers_need_it() {
         "{failures:?}"
     );
 }
+
+#[test]
+fn purge_targets_fail_closed() {
+    let inv = inventory(Some("3.11.4"));
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("allowed.in");
+    std::fs::write(&good, "PyYAML==6.0\njaraco.classes==9\n").unwrap();
+    let cfg = |p: &std::path::Path| BoundsConfig {
+        sources: vec![crate::bounds::BoundSource::Path(p.to_path_buf())],
+        ..Default::default()
+    };
+    let targets = crate::bounds::purge_targets(&inv, &cfg(&good)).unwrap();
+    assert_eq!(
+        targets,
+        vec![
+            std::path::PathBuf::from("/e/site/jaraco.classes-3.2.1.dist-info"),
+            "/e/site/stray-1.0.dist-info".into()
+        ],
+        "pip is never a target by default"
+    );
+    let bad = dir.path().join("broken.txt");
+    std::fs::write(&bad, "PyYAML==6.0\nnot a requirement !!\n").unwrap();
+    let failures = crate::bounds::purge_targets(&inv, &cfg(&bad)).unwrap_err();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].source.ends_with("broken.txt:2"), "{failures:?}");
+    let missing = dir.path().join("missing.txt");
+    assert!(crate::bounds::purge_targets(&inv, &cfg(&missing)).is_err());
+}

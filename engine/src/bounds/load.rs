@@ -68,7 +68,7 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
         BoundSource::Stdin => Location::Stdin,
     };
     let name = location.display();
-    let text = match location.read() {
+    let text = match location.read_named() {
         Ok(t) => t,
         Err(e) => {
             let hint = match source {

@@ -29,7 +29,7 @@ use std::path::PathBuf;
 pub use cfg::{BoundSource, BoundsConfig, Selection};
 pub use spec::{BoundError, BoundRequirement, Origin};
 
-use crate::diag::{Action, Diagnostic, Sink};
+use crate::diag::{Action, CheckFailure, Diagnostic, Sink};
 use crate::inventory::Inventory;
 
 /// Read every bound of `cfg`, combined in order. Errors do not stop the
@@ -72,4 +72,22 @@ pub fn violators(diags: &[Diagnostic]) -> Vec<PathBuf> {
         .filter_map(|d| d.distribution.as_ref().map(|x| x.metadata_path.clone()))
         .collect();
     set.into_iter().collect()
+}
+
+/// What `fetter purge --bound` removes: run the check and return
+/// [`violators`]. `Err` with the failures when the check could not run
+/// completely (a bound unreadable, markers not evaluable): never purge on
+/// the strength of part of a bound.
+pub fn purge_targets(
+    inv: &Inventory,
+    cfg: &BoundsConfig,
+) -> Result<Vec<PathBuf>, Vec<CheckFailure>> {
+    let sink = Sink::new();
+    run(inv, cfg, &sink);
+    let (diags, failures) = sink.finish();
+    if failures.is_empty() {
+        Ok(violators(&diags))
+    } else {
+        Err(failures)
+    }
 }

@@ -106,6 +106,7 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let mut i = 0;
+        let mut saw_editable = false;
         while i < tokens.len() {
             let (opt, inline) = split_option(&tokens[i]);
             let mut value = || -> Result<String, BoundError> {
@@ -128,6 +129,7 @@ impl<'a> Parser<'a> {
                     self.include(&v, origin, location, true, out)
                 }
                 "-e" | "--editable" => {
+                    saw_editable = true;
                     let v = value()?;
                     let mut req = unnamed::editable(&v, origin, location)?;
                     if constraint {
@@ -139,6 +141,10 @@ impl<'a> Parser<'a> {
                     value()?;
                 }
                 o if IGNORED_FLAGS.contains(&o) => {}
+                // `-e path --config-settings k=v`: options of the editable.
+                o if PER_REQUIREMENT.contains(&o) && saw_editable => {
+                    value()?;
+                }
                 o if PER_REQUIREMENT.contains(&o) => {
                     return Err(err(format!(
                         "option {o} must follow a requirement on the same line"

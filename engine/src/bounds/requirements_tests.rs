@@ -186,4 +186,7 @@ fn per_requirement_options_must_be_known() {
     );
     assert_eq!(names(&p), ["a"]);
     assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
+    let p = parse_text("-e git+https://h/r.git@v1#egg=r --config-settings editable_mode=compat\n");
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(names(&p), ["r"]);
 }

@@ -72,9 +72,21 @@ impl Location {
         }
     }
 
-    /// Read the document's text.
+    /// Read the document's text. Included files must be regular files (a
+    /// FIFO named by an include would block); see [`Location::read_named`].
     pub fn read(&self) -> Result<String, String> {
+        self.read_inner(false)
+    }
+
+    /// Read a bound the user named on the command line: a pipe is allowed
+    /// too (`--bound <(curl …)`), since the user chose it.
+    pub fn read_named(&self) -> Result<String, String> {
+        self.read_inner(true)
+    }
+
+    fn read_inner(&self, allow_pipe: bool) -> Result<String, String> {
         let bytes = match self {
+            Location::Path(p) if allow_pipe => read_any(p)?,
             Location::Path(p) => fsutil::read_capped(p, BOUND_CAP).map_err(|e| e.to_string())?,
             Location::Url(u) => fetch::get(u, BOUND_CAP)?,
             Location::Stdin => {
@@ -92,6 +104,22 @@ impl Location {
         };
         decode(&bytes)
     }
+}
+
+/// Read a file or pipe (not a directory), at most [`BOUND_CAP`] bytes.
+fn read_any(p: &Path) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
+    if file.metadata().map_err(|e| e.to_string())?.is_dir() {
+        return Err("is a directory".into());
+    }
+    let mut buf = Vec::new();
+    file.take(BOUND_CAP + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > BOUND_CAP {
+        return Err(format!("larger than the {BOUND_CAP}-byte limit"));
+    }
+    Ok(buf)
 }
 
 /// Canonical path when it exists, else the path as given.

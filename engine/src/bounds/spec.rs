@@ -87,12 +87,14 @@ pub struct BoundRequirement {
 impl BoundRequirement {
     /// Parse a PEP 508 requirement string.
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
+        check_nesting(text).map_err(|m| BoundError::new(origin.clone(), m))?;
         let (pep508_text, arbitrary) = extract_arbitrary(text);
         let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
             BoundError::new(
                 origin.clone(),
                 format!(
-                    "invalid requirement {text:?}: {}",
+                    "invalid requirement {:?}: {}",
+                    shorten(text),
                     first_line(&e.to_string())
                 ),
             )
@@ -131,6 +133,40 @@ impl BoundRequirement {
         self.required = false;
         self
     }
+}
+
+/// `text`, cut to 120 characters for messages (a bad line may be huge).
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 120;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// Deepest parenthesis nesting accepted in a requirement or marker.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuse markers nested deeper than [`MAX_NESTING`]: the marker parser
+/// recurses once per level, and a hostile bound could overflow the stack
+/// (an abort, not an error).
+pub fn check_nesting(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(format!(
+                        "parentheses nested deeper than {MAX_NESTING} levels; simplify the marker"
+                    ));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The first line of a multi-line parser message (pep508_rs underlines the
@@ -189,6 +225,23 @@ mod tests {
             e.to_string().starts_with("req.txt:3: invalid requirement"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!(
+            "a ; {}python_version > '3'{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let e = BoundRequirement::parse(&deep, Origin::at("deep.txt", 1)).unwrap_err();
+        assert!(e.to_string().contains("nested deeper than 64"), "{e}");
+        let ok = format!(
+            "a ; {}python_version > '3'{}",
+            "(".repeat(10),
+            ")".repeat(10)
+        );
+        assert!(BoundRequirement::parse(&ok, Origin::file("x")).is_ok());
     }
 
     #[test]

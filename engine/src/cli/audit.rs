@@ -21,8 +21,14 @@ pub struct AuditArgs {
     db: Option<DbCommand>,
     /// OSV data to use: PyPI's `all.zip`, a directory of OSV JSON files, or a
     /// fetter database file (default: the local copy made by `audit db update`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "online")]
     osv_db: Option<PathBuf>,
+    /// Ask the OSV API instead of a local database (needs network).
+    #[arg(long)]
+    online: bool,
+    /// Base URL of the OSV API for --online (or `$FETTER_OSV_URL`).
+    #[arg(long, value_name = "URL", env = "FETTER_OSV_URL", default_value = fetter::audit::online::DEFAULT_URL, requires = "online")]
+    osv_url: String,
     /// Fail (exit 1) when the database is older than this (`7d`, `24h`, `90m`).
     #[arg(long, value_name = "DURATION", value_parser = db::parse_duration)]
     max_age: Option<std::time::Duration>,
@@ -49,9 +55,10 @@ enum DbAction {
     /// Import or refresh the local copy from PyPI's `all.zip` or a directory of OSV JSON.
     #[command(after_help = "Example:\n  fetter audit db update --from ~/Downloads/PyPI-all.zip")]
     Update {
-        /// The zip OSV publishes for PyPI, or a directory of OSV JSON files.
-        #[arg(long, value_name = "PATH")]
-        from: PathBuf,
+        /// The zip OSV publishes for PyPI (a path or an http(s):// URL), or a
+        /// directory of OSV JSON files.
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
     },
     /// Show where the local copy is, how old it is and how many records it holds.
     Info,
@@ -74,24 +81,34 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(DbCommand::Db(action)) = &args.db {
         return run_db(action);
     }
-    let path = args.osv_db.clone().unwrap_or_else(db::local_path);
-    let (database, failures) =
-        match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
-            Ok(d) => (d, Vec::new()),
+    let (database, vulns, failures) = if args.online {
+        // Online needs the inventory first: it is what is asked about.
+        let inv = super::scan_scope(scope);
+        match audit::online::query(&args.osv_url, &inv) {
+            Ok(d) => {
+                let v = audit::audit(&inv, &d);
+                (d, v, Vec::new())
+            }
             Err(e) => (
                 Database::default(),
-                vec![CheckFailure {
-                    check: "audit".into(),
-                    source: path.display().to_string(),
-                    message: e.to_string(),
-                }],
+                Vec::new(),
+                vec![failure(&args.osv_url, e)],
             ),
-        };
-    // No database, no scan: there is nothing to compare against.
-    let vulns = if failures.is_empty() {
-        audit::audit(&super::scan_scope(scope), &database)
+        }
     } else {
-        Vec::new()
+        let path = args.osv_db.clone().unwrap_or_else(db::local_path);
+        match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
+            // No database, no scan: there is nothing to compare against.
+            Ok(d) => {
+                let v = audit::audit(&super::scan_scope(scope), &d);
+                (d, v, Vec::new())
+            }
+            Err(e) => (
+                Database::default(),
+                Vec::new(),
+                vec![failure(&path.display().to_string(), e)],
+            ),
+        }
     };
     let sink = Sink::new();
     audit::check::to_diagnostics(&vulns, &sink);
@@ -133,22 +150,44 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     ))
 }
 
+/// Download OSV's zip to a temporary file beside the local copy and load it.
+fn download(url: &str) -> anyhow::Result<Database> {
+    let bytes = fetter::http::get(url, 4 << 30).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+    let dir = fetter::paths::data_dir().join("osv");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = dir.join(format!(".download.{}.zip", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let loaded = db::load(&tmp).with_context(|| format!("cannot import {url}"));
+    let _ = std::fs::remove_file(&tmp);
+    loaded
+}
+
+fn failure(source: &str, e: db::DbError) -> CheckFailure {
+    CheckFailure {
+        check: "audit".into(),
+        source: source.into(),
+        message: e.to_string(),
+    }
+}
+
 fn run_db(action: &DbAction) -> anyhow::Result<ExitCode> {
     match action {
         DbAction::Update { from } => {
-            let database =
-                db::load(from).with_context(|| format!("cannot import {}", from.display()))?;
+            let database = if from.starts_with("http://") || from.starts_with("https://") {
+                download(from)?
+            } else {
+                db::load(std::path::Path::new(from))
+                    .with_context(|| format!("cannot import {from}"))?
+            };
             let n = database.records.len();
-            let written = db::save_local(database.records, &from.display().to_string())
-                .with_context(|| {
-                    format!(
-                        "cannot write the local copy under {}",
-                        fetter::paths::data_dir().display()
-                    )
-                })?;
+            let written = db::save_local(database.records, from).with_context(|| {
+                format!(
+                    "cannot write the local copy under {}",
+                    fetter::paths::data_dir().display()
+                )
+            })?;
             println!(
-                "imported {n} PyPI records from {} into {}",
-                from.display(),
+                "imported {n} PyPI records from {from} into {}",
                 written.display()
             );
         }

@@ -5,6 +5,11 @@ mod count;
 mod derive;
 mod output;
 mod plugin;
+mod purge;
+mod purge_pattern;
+mod purge_select;
+mod quarantine;
+mod restore;
 mod scan;
 mod search;
 mod validate;
@@ -16,6 +21,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code: the command failed at run time (unreadable input, I/O error).
 pub const EXIT_ERROR: u8 = 1;
+/// Exit code: the command line was wrong (clap uses it too).
+pub const EXIT_USAGE: u8 = 2;
 
 /// Audit every Python package installed on a machine.
 ///
@@ -82,11 +89,6 @@ enum Command {
         after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
     )]
     Search(search::SearchArgs),
-    /// Check installed distributions against OSV's known vulnerabilities and malware.
-    #[command(
-        after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
-    )]
-    Audit(audit::AuditArgs),
     /// Check every environment against a bound (requirements, pyproject or lock file).
     ///
     /// Each installed distribution is ok, unrequired (not in the bound) or
@@ -103,6 +105,32 @@ enum Command {
         after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
     )]
     Derive(derive::DeriveArgs),
+    /// Check installed distributions against OSV's known vulnerabilities and malware.
+    #[command(
+        after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
+    )]
+    Audit(audit::AuditArgs),
+    /// Remove the named distributions (quarantined, restorable).
+    #[command(
+        after_help = "Examples:\n  fetter --exe .venv purge --name requests --dry-run\n  fetter purge -n pip --yes\n\nExit codes: 0 removed (or nothing to remove), 1 refused, not confirmed or failed, 2 usage."
+    )]
+    Purge(purge::PurgeArgs),
+    /// Remove every distribution whose normalised name matches a glob.
+    #[command(
+        name = "purge-pattern",
+        after_help = "Files are moved into a quarantine (restore with `fetter restore`) unless --no-quarantine.\npip is kept unless named outright (`-p pip`). Sites that are EXTERNALLY-MANAGED or owned by\nthe OS package manager are refused.\n\nExamples:\n  fetter --exe .venv purge-pattern -p 'django-*' --dry-run\n  fetter purge-pattern -p 'types-*' --yes\n\nExit codes: 0 removed (or nothing matched), 1 refused, not confirmed or failed, 2 usage."
+    )]
+    PurgePattern(purge_pattern::PurgePatternArgs),
+    /// Put a purge back: every file byte-identical, with its mode.
+    #[command(
+        after_help = "Examples:\n  fetter restore\n  fetter restore 20261125T134740Z-0123abcd --force\n\nExit codes: 0 restored, 1 refused (conflicts, tampering) or failed."
+    )]
+    Restore(restore::RestoreArgs),
+    /// List quarantined purges, finish an interrupted one, or drop one.
+    #[command(
+        after_help = "Examples:\n  fetter quarantine list --format json\n  fetter quarantine resume ID\n  fetter quarantine drop ID"
+    )]
+    Quarantine(quarantine::QuarantineArgs),
     /// Inspect and check policy plugins (sandboxed WebAssembly components).
     #[command(
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
@@ -129,9 +157,13 @@ pub fn run() -> ExitCode {
         Command::Scan(a) => scan::run(&cli.scope, a),
         Command::Count(a) => count::run(&cli.scope, a),
         Command::Search(a) => search::run(&cli.scope, a),
-        Command::Audit(a) => audit::run(&cli.scope, a),
         Command::Validate(a) => validate::run(&cli.scope, a),
         Command::Derive(a) => derive::run(&cli.scope, a),
+        Command::Audit(a) => audit::run(&cli.scope, a),
+        Command::Purge(a) => purge::run(&cli.scope, a),
+        Command::PurgePattern(a) => purge_pattern::run(&cli.scope, a),
+        Command::Restore(a) => restore::run(a),
+        Command::Quarantine(a) => quarantine::run(a),
         Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
     };
     match result {

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod inventory;
+pub mod purge;
 pub mod sarif;
 pub mod table;
 pub mod validate;

@@ -52,6 +52,7 @@ pub fn requirement(
 
 /// Parse a marker string from a lock file.
 pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
+    crate::bounds::spec::check_nesting(s).map_err(|m| BoundError::new(origin.clone(), m))?;
     MarkerTree::parse_str::<pep508_rs::VerbatimUrl>(s).map_err(|e| {
         BoundError::new(
             origin.clone(),

@@ -117,8 +117,10 @@ fn with_subdirectory(url: String, table: &toml::Value) -> String {
 /// Replace `'x' in extras`, `'x' not in dependency_groups` (either quote)
 /// with an always-true or always-false comparison.
 pub fn decide_pep751_sets(marker: &str, extras: &[String], groups: &[String]) -> String {
-    const TRUE: &str = "python_full_version >= '0'";
-    const FALSE: &str = "python_full_version < '0'";
+    // Contradiction and tautology on one variable: the marker algebra
+    // reduces them to false/true, so no environment value is needed.
+    const TRUE: &str = "(extra == 'fetter-decided' or extra != 'fetter-decided')";
+    const FALSE: &str = "(extra == 'fetter-decided' and extra != 'fetter-decided')";
     let mut out = String::new();
     let mut rest = marker;
     while let Some(q) = rest.find(['\'', '"']) {
@@ -174,9 +176,18 @@ mod tests {
         );
         assert_eq!(
             m,
-            "python_full_version >= '0' and sys_platform == \"linux\""
+            "(extra == 'fetter-decided' or extra != 'fetter-decided') and sys_platform == \"linux\""
         );
         let m = decide_pep751_sets("\"dev\" not in dependency_groups", &[], &["dev".into()]);
-        assert_eq!(m, "python_full_version < '0'");
+        assert_eq!(
+            m,
+            "(extra == 'fetter-decided' and extra != 'fetter-decided')"
+        );
+        // The replacements simplify away, so no Python version is needed to evaluate them.
+        let origin = Origin::file("t");
+        let t = decide_pep751_sets("'a' in extras", &["a".into()], &[]);
+        assert!(lock::marker(&t, &origin).unwrap().is_true());
+        let f = decide_pep751_sets("'a' in extras", &[], &[]);
+        assert!(lock::marker(&f, &origin).unwrap().is_false());
     }
 }

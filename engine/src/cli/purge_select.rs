@@ -1,0 +1,104 @@
+//! What `fetter purge` removes besides `--name`: distributions a bound
+//! rejects (`--bound`) or OSV flags (`--audit`).
+//!
+//! Every selection fails closed: a bound that cannot be read or a database
+//! that cannot be used selects nothing and stops the purge with an error,
+//! rather than purging on a partial answer.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use fetter::audit::{self, db};
+use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
+use fetter::Inventory;
+
+/// Selections of `fetter purge` beyond names.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Remove what this bound rejects (unrequired or misdefined; repeatable;
+    /// same formats as `fetter validate --bound`).
+    #[arg(long = "bound", short = 'b', value_name = "PATH|URL|-")]
+    pub bounds: Vec<String>,
+    /// With --bound: do not remove this package (repeatable; default: pip).
+    #[arg(long = "ignore", value_name = "NAME", requires = "bounds")]
+    pub ignore: Vec<String>,
+    /// With --bound: include this extra of a pyproject or lock file.
+    #[arg(long = "extra", value_name = "NAME", requires = "bounds")]
+    pub extras: Vec<String>,
+    /// With --bound: include this dependency group.
+    #[arg(long = "group", value_name = "NAME", requires = "bounds")]
+    pub groups: Vec<String>,
+    /// Remove distributions with known vulnerabilities or malware (OSV).
+    #[arg(long)]
+    pub audit: bool,
+    /// With --audit: the OSV data (default: the local copy).
+    #[arg(long, value_name = "PATH", requires = "audit")]
+    pub osv_db: Option<PathBuf>,
+    /// With --audit: refuse a database older than this (`7d`, `24h`).
+    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration, requires = "audit")]
+    pub max_age: Option<Duration>,
+}
+
+impl SelectArgs {
+    /// True when any selection besides names was given.
+    pub fn any(&self) -> bool {
+        !self.bounds.is_empty() || self.audit
+    }
+}
+
+/// The metadata directories the selections pick, or the reasons they could not run.
+pub fn targets(inv: &Inventory, args: &SelectArgs) -> Result<Vec<PathBuf>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    if !args.bounds.is_empty() {
+        let cfg = BoundsConfig {
+            sources: args
+                .bounds
+                .iter()
+                .map(|b| BoundSource::from_arg(b))
+                .collect(),
+            selection: Selection {
+                extras: args.extras.clone(),
+                groups: args.groups.clone(),
+            },
+            subset: true,
+            superset: false,
+            ignore: args.ignore.clone(),
+        };
+        match bounds::purge_targets(inv, &cfg) {
+            Ok(t) => out.extend(t),
+            Err(failures) => errors.extend(
+                failures
+                    .into_iter()
+                    .map(|f| format!("{}: {}", f.source, f.message)),
+            ),
+        }
+    }
+    if args.audit {
+        let path = args.osv_db.clone().unwrap_or_else(db::local_path);
+        match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
+            Ok(database) => {
+                for v in audit::audit(inv, &database) {
+                    let hint = audit::check::fixed_suggestion(&v.distribution.version, &v.fixed)
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "{} {}: {}{hint}",
+                        v.distribution.name, v.distribution.version, v.id
+                    );
+                    out.push(v.distribution.metadata_path);
+                }
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        out.sort();
+        out.dedup();
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

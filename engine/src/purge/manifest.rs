@@ -1,0 +1,342 @@
+//! The quarantine manifest: what a purge moved, from where, with which
+//! mode, owner and hash — written durably *before* anything moves.
+//!
+//! The manifest is the recovery record after a crash, so it is never
+//! half-written: it goes to a temporary file, is fsynced, renamed over the
+//! old one, and the directory is fsynced. Per-entry progress is not
+//! journalled: each entry is either at its original path or in the
+//! quarantine (a rename is atomic; a cross-device copy lands under a
+//! temporary name first), so the filesystem itself is the progress record
+//! and cannot lag behind it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil;
+
+/// The schema tag of a manifest.
+pub const MANIFEST_SCHEMA: &str = "fetter.quarantine/1";
+
+/// The manifest's file name inside a quarantine directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Largest manifest read back (a purge of ~200k files).
+const MANIFEST_CAP: u64 = 256 * 1024 * 1024;
+
+/// Where a quarantine stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Files are being moved (or the purge was interrupted while they were):
+    /// `fetter restore` or `fetter quarantine resume` finishes the job.
+    Moving,
+    /// Every file is in the quarantine.
+    Complete,
+    /// Files are being put back (or that was interrupted: run restore again).
+    Restoring,
+    /// Every file is back where it was.
+    Restored,
+}
+
+impl State {
+    /// The lowercase name used in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Moving => "incomplete",
+            State::Complete => "complete",
+            State::Restoring => "restoring",
+            State::Restored => "restored",
+        }
+    }
+}
+
+/// What kind of filesystem entry was quarantined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link (moved as a link, never followed).
+    Symlink,
+}
+
+/// One quarantined file or symlink.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Where it was.
+    pub original: PathBuf,
+    /// Where it is kept, relative to the quarantine directory.
+    pub stored: PathBuf,
+    /// File or symlink.
+    pub kind: EntryKind,
+    /// Permission bits (`st_mode & 0o7777`).
+    pub mode: u32,
+    /// Owner user id.
+    pub uid: u32,
+    /// Owner group id.
+    pub gid: u32,
+    /// Modification time, seconds and nanoseconds since the epoch.
+    pub mtime: (i64, i64),
+    /// Size in bytes (the link text's length for a symlink).
+    pub size: u64,
+    /// Hex SHA-256 of the contents (files only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The link's target as written (symlinks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<PathBuf>,
+    /// Index of the owning distribution in [`Manifest::distributions`].
+    pub distribution: usize,
+}
+
+/// A directory that a purge may remove once empty; recorded with its mode
+/// so a restore recreates it as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirEntry {
+    /// The directory.
+    pub path: PathBuf,
+    /// Permission bits.
+    pub mode: u32,
+}
+
+/// A distribution in a quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedDistribution {
+    /// Name as the metadata spells it.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The environment root its files stay inside.
+    pub environment: PathBuf,
+    /// Its site directory.
+    pub site: PathBuf,
+    /// Its `.dist-info` directory.
+    pub metadata_path: PathBuf,
+}
+
+/// Everything one purge moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`MANIFEST_SCHEMA`].
+    pub schema: String,
+    /// The quarantine id (sortable by creation time).
+    pub id: String,
+    /// Creation time, RFC 3339 UTC.
+    pub created: String,
+    /// Where it stands.
+    pub state: State,
+    /// The environment roots concerned, sorted (locked in this order).
+    pub environments: Vec<PathBuf>,
+    /// The distributions removed.
+    pub distributions: Vec<QuarantinedDistribution>,
+    /// Every file and symlink, in the order they are moved.
+    pub entries: Vec<Entry>,
+    /// Directories that may be removed once emptied, deepest first.
+    pub dirs: Vec<DirEntry>,
+}
+
+impl Manifest {
+    /// Read the manifest in quarantine directory `dir`.
+    pub fn load(dir: &Path) -> Result<Manifest, String> {
+        let path = dir.join(MANIFEST_FILE);
+        let bytes = fsutil::read_capped(&path, MANIFEST_CAP)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let m: Manifest = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is not a valid manifest: {e}", path.display()))?;
+        if m.schema != MANIFEST_SCHEMA {
+            return Err(format!(
+                "{}: unknown schema {:?} (this fetter reads {MANIFEST_SCHEMA})",
+                path.display(),
+                m.schema
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Durably replace the manifest in `dir` (write-then-rename, fsync).
+    pub fn save(&self, dir: &Path) -> io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        write_atomic(&dir.join(MANIFEST_FILE), &bytes)
+    }
+}
+
+/// Write `bytes` to `path` so that a crash leaves either the old file or the
+/// new one, never a mix: temporary file, fsync, rename, fsync directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    fs::rename(&tmp, path)?;
+    sync_dir(dir)
+}
+
+/// fsync a directory, so renames and creations in it survive a power loss.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// A new quarantine id: UTC time then 8 hex digits of entropy, so ids sort
+/// by creation time and two purges in one second do not collide.
+pub fn new_id() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let (y, mo, d, h, mi, s) = civil(now.as_secs() as i64);
+    let salt = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(now.as_nanos().to_le_bytes());
+        h.update(std::process::id().to_le_bytes());
+        h.update(format!("{:p}", &now).as_bytes());
+        let out = h.finalize();
+        format!("{:02x}{:02x}{:02x}{:02x}", out[0], out[1], out[2], out[3])
+    };
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{salt}")
+}
+
+/// The current time as RFC 3339 UTC (`2026-11-25T13:47:40Z`).
+pub fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// Seconds since the epoch to UTC (year, month, day, hour, minute, second),
+/// by Howard Hinnant's days-from-civil inverse.
+fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        ((rem % 3600) / 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            schema: MANIFEST_SCHEMA.into(),
+            id: new_id(),
+            created: now_rfc3339(),
+            state: State::Moving,
+            environments: vec!["/v".into()],
+            distributions: vec![QuarantinedDistribution {
+                name: "PyYAML".into(),
+                version: "6.0".into(),
+                environment: "/v".into(),
+                site: "/v/lib/python3.11/site-packages".into(),
+                metadata_path: "/v/lib/python3.11/site-packages/PyYAML-6.0.dist-info".into(),
+            }],
+            entries: vec![
+                Entry {
+                    original: "/v/lib/python3.11/site-packages/yaml/__init__.py".into(),
+                    stored: "files/0".into(),
+                    kind: EntryKind::File,
+                    mode: 0o644,
+                    uid: 1000,
+                    gid: 1000,
+                    mtime: (1_700_000_000, 5),
+                    size: 12,
+                    sha256: Some("ab".repeat(32)),
+                    link_target: None,
+                    distribution: 0,
+                },
+                Entry {
+                    original: "/v/bin/yaml-tool".into(),
+                    stored: "files/1".into(),
+                    kind: EntryKind::Symlink,
+                    mode: 0o777,
+                    uid: 0,
+                    gid: 0,
+                    mtime: (0, 0),
+                    size: 4,
+                    sha256: None,
+                    link_target: Some("../x".into()),
+                    distribution: 0,
+                },
+            ],
+            dirs: vec![DirEntry {
+                path: "/v/lib/python3.11/site-packages/yaml".into(),
+                mode: 0o755,
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_replaces_atomically() {
+        let d = tempfile::tempdir().unwrap();
+        let mut m = sample();
+        m.save(d.path()).unwrap();
+        assert_eq!(Manifest::load(d.path()).unwrap(), m);
+        m.state = State::Complete;
+        m.save(d.path()).unwrap();
+        assert_eq!(Manifest::load(d.path()).unwrap().state, State::Complete);
+        // No temporary file is left behind.
+        let names: Vec<_> = fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(MANIFEST_FILE)]);
+    }
+
+    #[test]
+    fn rejects_garbage_and_unknown_schema() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join(MANIFEST_FILE), "{\"schema\":").unwrap();
+        assert!(Manifest::load(d.path())
+            .unwrap_err()
+            .contains("not a valid manifest"));
+        let mut m = sample();
+        m.schema = "fetter.quarantine/99".into();
+        m.save(d.path()).unwrap();
+        assert!(Manifest::load(d.path())
+            .unwrap_err()
+            .contains("unknown schema"));
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
+        assert_eq!(civil(1_795_614_460), (2026, 11, 25, 13, 47, 40));
+        let id = new_id();
+        assert_eq!(id.len(), "20261125T134740Z-0123abcd".len(), "{id}");
+    }
+}

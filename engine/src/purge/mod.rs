@@ -1,0 +1,50 @@
+//! Purge: remove installed distributions safely, and undo it.
+//!
+//! Every consumer (`purge-pattern`, `purge --bound`, `purge --policy`)
+//! selects target distributions by [`Distribution::metadata_path`] and
+//! calls [`plan`] then [`execute`] (or [`run`] for both). The rules hold
+//! whoever selected the targets:
+//!
+//! - only files the distribution's own RECORD lists (plus its metadata
+//!   directory and the `__pycache__` entries of its modules) are removed,
+//!   and only inside its own environment ([`containment`]);
+//! - nothing in an externally-managed or OS-owned site ([`ownership`]);
+//! - pip is kept unless named explicitly ([`PlanOptions::allow_pip`]);
+//! - files go to a quarantine with a durable manifest written before the
+//!   first move ([`manifest`], [`quarantine`]), restorable byte-identically
+//!   ([`restore()`]), one purge per environment at a time ([`lock`]).
+//!
+//! [`Distribution::metadata_path`]: crate::inventory::Distribution::metadata_path
+
+pub mod containment;
+pub mod execute;
+pub mod fileops;
+pub mod lock;
+pub mod manifest;
+pub mod ownership;
+pub mod plan;
+pub mod quarantine;
+pub mod restore;
+
+use std::path::PathBuf;
+
+pub use execute::{execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome};
+pub use plan::{plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal};
+pub use quarantine::{data_dir, Store};
+pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome};
+
+use crate::Inventory;
+
+/// Plan and carry out the removal of `targets` (metadata directories) in
+/// one step, for callers that have already confirmed with the user.
+/// Returns the plan (for its refusals) and what was done.
+pub fn run(
+    inv: &Inventory,
+    targets: &[PathBuf],
+    plan_opts: &PlanOptions,
+    exec_opts: &ExecuteOptions,
+) -> (Plan, Result<PurgeOutcome, PurgeError>) {
+    let p = plan(inv, targets, plan_opts);
+    let outcome = execute(&p, exec_opts);
+    (p, outcome)
+}

@@ -1,0 +1,174 @@
+//! Who owns a distribution's files: a Python installer fetter may undo, or
+//! an OS package manager (or conda) whose own database would be left lying.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::inventory::{Distribution, Environment, EnvironmentKind, Site};
+
+/// Installer names written to `INSTALLER` by system package managers.
+const OS_INSTALLERS: &[&str] = &[
+    "dpkg", "apt", "debian", "rpm", "dnf", "yum", "zypper", "pacman", "apk", "portage", "emerge",
+    "brew", "homebrew", "nix", "spack",
+];
+
+/// Directories whose contents belong to the distribution's package manager
+/// (Debian, Fedora, Arch, Alpine all install Python packages below these).
+const OS_SITE_PREFIXES: &[&str] = &["/usr/lib/", "/usr/lib64/", "/usr/share/"];
+
+/// Why this distribution must be removed by another tool, or `None` when
+/// fetter may purge it.
+pub fn foreign_owner(
+    dist: &Distribution,
+    site: Option<&Site>,
+    env: Option<&Environment>,
+) -> Option<String> {
+    let tool_hint = "remove it with the OS package manager (apt, dnf, pacman, brew) instead";
+    if let Some(marker) = externally_managed_marker(site, env) {
+        return Some(format!(
+            "{} is in an externally managed environment ({} exists, PEP 668): {tool_hint}",
+            dist.site.display(),
+            marker.display()
+        ));
+    }
+    if let Some(installer) = dist.installer.as_deref() {
+        let lower = installer.to_ascii_lowercase();
+        if OS_INSTALLERS.contains(&lower.as_str()) {
+            return Some(format!(
+                "{} was installed by {installer} (its INSTALLER file): {tool_hint}",
+                dist.metadata_path.display()
+            ));
+        }
+        if lower == "conda" || lower == "mamba" {
+            return Some(format!(
+                "{} was installed by {installer}: remove it with `conda remove`, which also updates conda-meta",
+                dist.metadata_path.display()
+            ));
+        }
+    }
+    let site_text = dist.site.to_string_lossy();
+    if OS_SITE_PREFIXES.iter().any(|p| site_text.starts_with(p)) {
+        return Some(format!(
+            "{} is below {}, which the OS package manager owns: {tool_hint}",
+            dist.site.display(),
+            OS_SITE_PREFIXES
+                .iter()
+                .find(|p| site_text.starts_with(**p))
+                .copied()
+                .unwrap_or_default()
+        ));
+    }
+    if env.is_some_and(|e| e.kind == EnvironmentKind::Conda) && dist.installer.is_none() {
+        return Some(format!(
+            "{} has no INSTALLER file in a conda environment, so conda owns it: use `conda remove`",
+            dist.metadata_path.display()
+        ));
+    }
+    None
+}
+
+/// The `EXTERNALLY-MANAGED` marker governing `site`, if any. The scan's flag
+/// is trusted, and the disk is checked again because a purge acts on it.
+fn externally_managed_marker(site: Option<&Site>, env: Option<&Environment>) -> Option<PathBuf> {
+    let site = site?;
+    let prefix = site.environment.as_deref();
+    let on_disk =
+        prefix.and_then(|p| find_marker(p, env.and_then(|e| e.python_version.as_deref())));
+    match (on_disk, site.externally_managed) {
+        (Some(m), _) => Some(m),
+        (None, true) => Some(
+            prefix
+                .map(|p| p.join("lib/pythonX.Y/EXTERNALLY-MANAGED"))
+                .unwrap_or_else(|| site.path.join("EXTERNALLY-MANAGED")),
+        ),
+        (None, false) => None,
+    }
+}
+
+/// Look for `<prefix>/lib/python*/EXTERNALLY-MANAGED` (or `Lib/` on Windows).
+fn find_marker(prefix: &Path, version: Option<&str>) -> Option<PathBuf> {
+    if let Some(v) = version {
+        let xy: Vec<&str> = v.split('.').take(2).collect();
+        let p = prefix
+            .join("lib")
+            .join(format!("python{}", xy.join(".")))
+            .join("EXTERNALLY-MANAGED");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let lib = prefix.join("lib");
+    if let Ok(rd) = fs::read_dir(&lib) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with("python") {
+                let p = e.path().join("EXTERNALLY-MANAGED");
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    let win = prefix.join("Lib").join("EXTERNALLY-MANAGED");
+    win.is_file().then_some(win)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{MetadataKind, SiteScope};
+
+    fn dist(site: &Path, installer: Option<&str>) -> Distribution {
+        Distribution {
+            name: "x".into(),
+            normalized_name: "x".into(),
+            version: "1".into(),
+            version_valid: true,
+            site: site.to_path_buf(),
+            metadata_path: site.join("x-1.dist-info"),
+            metadata_kind: MetadataKind::DistInfo,
+            installer: installer.map(str::to_string),
+            requested: false,
+            direct_url: None,
+        }
+    }
+
+    #[test]
+    fn refuses_externally_managed_and_os_owned() {
+        let d = tempfile::tempdir().unwrap();
+        let prefix = d.path().to_path_buf();
+        let site_path = prefix.join("lib/python3.11/site-packages");
+        fs::create_dir_all(&site_path).unwrap();
+        let site = Site {
+            path: site_path.clone(),
+            scope: SiteScope::Own,
+            environment: Some(prefix.clone()),
+            externally_managed: false,
+        };
+        assert_eq!(
+            foreign_owner(&dist(&site_path, Some("pip")), Some(&site), None),
+            None
+        );
+        fs::write(
+            prefix.join("lib/python3.11/EXTERNALLY-MANAGED"),
+            "[externally-managed]\n",
+        )
+        .unwrap();
+        let why = foreign_owner(&dist(&site_path, Some("pip")), Some(&site), None).unwrap();
+        assert!(
+            why.contains("EXTERNALLY-MANAGED") && why.contains("OS package manager"),
+            "{why}"
+        );
+
+        let other = tempfile::tempdir().unwrap();
+        let site2 = Site {
+            environment: Some(other.path().to_path_buf()),
+            ..site
+        };
+        let why = foreign_owner(&dist(&site_path, Some("dpkg")), Some(&site2), None).unwrap();
+        assert!(why.contains("dpkg"), "{why}");
+        let why = foreign_owner(&dist(&site_path, Some("conda")), Some(&site2), None).unwrap();
+        assert!(why.contains("conda remove"), "{why}");
+        let deb = Path::new("/usr/lib/python3/dist-packages");
+        assert!(foreign_owner(&dist(deb, None), None, None).is_some());
+    }
+}

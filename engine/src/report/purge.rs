@@ -1,0 +1,150 @@
+//! Rendering purge plans, their outcomes and the quarantine list.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::purge::manifest::{Manifest, State};
+use crate::purge::{Plan, PurgeOutcome, Refusal};
+use crate::report::display_path;
+use crate::report::table::Table;
+
+/// Write `plan` for people: one row per distribution, then the refused and
+/// kept targets with their reasons; with `files`, every path too.
+pub fn write_plan(plan: &Plan, files: bool, out: &mut dyn Write) -> io::Result<()> {
+    if plan.distribution_count() > 0 {
+        let mut t = Table::new(["Package", "Version", "Files", "Environment"]);
+        for env in &plan.environments {
+            for d in &env.distributions {
+                t.row([
+                    d.name.clone(),
+                    d.version.clone(),
+                    d.files.len().to_string(),
+                    display_path(&env.root),
+                ]);
+            }
+        }
+        t.write(out)?;
+        if files {
+            for env in &plan.environments {
+                for d in &env.distributions {
+                    writeln!(out, "\n{} {}:", d.name, d.version)?;
+                    for f in &d.files {
+                        writeln!(out, "  {}", display_path(f))?;
+                    }
+                    for f in &d.missing {
+                        writeln!(out, "  {} (already gone)", display_path(f))?;
+                    }
+                }
+            }
+        }
+    }
+    write_refusals(out, "Refused", &plan.refused)?;
+    write_refusals(out, "Kept", &plan.kept)
+}
+
+fn write_refusals(out: &mut dyn Write, title: &str, list: &[Refusal]) -> io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{title}:")?;
+    for r in list {
+        writeln!(out, "  {} {}: {}", r.name, r.version, r.reason)?;
+    }
+    Ok(())
+}
+
+/// One line saying what a purge did and how to undo it.
+pub fn write_outcome(outcome: &PurgeOutcome, plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "Removed {} distribution(s): {} file(s), {} emptied director(y/ies).",
+        plan.distribution_count(),
+        outcome.files_removed,
+        outcome.dirs_removed.len()
+    )?;
+    match &outcome.quarantine_id {
+        Some(id) => writeln!(
+            out,
+            " Quarantined as {id}: `fetter restore {id}` puts everything back."
+        ),
+        None => writeln!(out, " Deleted outright (--no-quarantine)."),
+    }
+}
+
+/// A quarantine as listed by `fetter quarantine list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantineSummary {
+    /// The id to pass to `fetter restore`.
+    pub id: String,
+    /// When it was made (RFC 3339 UTC).
+    pub created: String,
+    /// `incomplete`, `complete`, `restoring` or `restored`.
+    pub state: &'static str,
+    /// Environment roots concerned.
+    pub environments: Vec<PathBuf>,
+    /// `name version` of each distribution.
+    pub distributions: Vec<String>,
+    /// Number of files and symlinks.
+    pub files: usize,
+    /// Total bytes.
+    pub bytes: u64,
+}
+
+impl QuarantineSummary {
+    /// Summarise a manifest.
+    pub fn of(m: &Manifest) -> Self {
+        QuarantineSummary {
+            id: m.id.clone(),
+            created: m.created.clone(),
+            state: m.state.as_str(),
+            environments: m.environments.clone(),
+            distributions: m
+                .distributions
+                .iter()
+                .map(|d| format!("{} {}", d.name, d.version))
+                .collect(),
+            files: m.entries.len(),
+            bytes: m.entries.iter().map(|e| e.size).sum(),
+        }
+    }
+}
+
+/// The quarantine list as a table, newest last.
+pub fn write_quarantine_table(list: &[QuarantineSummary], out: &mut dyn Write) -> io::Result<()> {
+    if list.is_empty() {
+        return writeln!(out, "No quarantines.");
+    }
+    let mut t = Table::new([
+        "Id",
+        "Created",
+        "State",
+        "Files",
+        "Distributions",
+        "Environments",
+    ]);
+    for q in list {
+        t.row([
+            q.id.clone(),
+            q.created.clone(),
+            q.state.to_string(),
+            q.files.to_string(),
+            q.distributions.join(", "),
+            q.environments
+                .iter()
+                .map(|e| display_path(e))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    t.write(out)?;
+    if list.iter().any(|q| q.state == State::Moving.as_str()) {
+        writeln!(
+            out,
+            "\nAn incomplete quarantine is a purge that was interrupted: \
+             `fetter restore ID` undoes it, `fetter quarantine resume ID` finishes it."
+        )?;
+    }
+    Ok(())
+}
