@@ -13,12 +13,16 @@ pub mod discover;
 pub mod fsutil;
 pub mod http;
 pub mod inventory;
+pub mod lookup;
 pub mod names;
 pub mod paths;
 pub mod plugins;
 pub mod purge;
 pub mod report;
 pub mod scan;
+pub mod site_hook;
+pub mod startup;
+pub mod unpack;
 
 pub use discover::Scope;
 pub use inventory::Inventory;

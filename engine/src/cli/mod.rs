@@ -3,15 +3,19 @@
 mod audit;
 mod count;
 mod derive;
+mod inspect;
+mod lookup;
 mod output;
-mod plugin;
 mod purge;
 mod purge_pattern;
 mod purge_select;
 mod quarantine;
 mod restore;
+mod plugin;
 mod scan;
 mod search;
+mod site_hook;
+mod unpack;
 mod validate;
 
 use std::path::PathBuf;
@@ -136,6 +140,47 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
+    /// Count the files each distribution installed (from its RECORD).
+    #[command(
+        name = "unpack-count",
+        after_help = "Examples:\n  fetter --exe .venv unpack-count\n  fetter unpack-count -p 'pyyaml' --format json"
+    )]
+    UnpackCount(unpack::UnpackArgs),
+    /// List the files each distribution installed (from its RECORD).
+    #[command(
+        name = "unpack-files",
+        after_help = "Examples:\n  fetter --exe .venv unpack-files -p requests\n  fetter unpack-files --format csv -o files.csv"
+    )]
+    UnpackFiles(unpack::UnpackArgs),
+    /// Show what runs at interpreter start-up: .pth import lines, sitecustomize, usercustomize.
+    #[command(
+        after_help = "Files that run code and that no distribution's RECORD lists are flagged UNOWNED.\n\nExamples:\n  fetter inspect\n  fetter --exe .venv inspect --format json\n\nExit codes: 0 done (3 with --fail-unowned when something is flagged), 1 error."
+    )]
+    Inspect(inspect::InspectArgs),
+    /// What the local OSV database knows about a package name.
+    #[command(
+        name = "lookup-name",
+        after_help = "Examples:\n  fetter lookup-name PyYAML\n  fetter lookup-name requests --osv-db osv/ --format json\n\nExit codes: 0 no live record, 3 records found, 1 database missing or unreadable."
+    )]
+    LookupName(lookup::LookupNameArgs),
+    /// Which known-affected versions each requirement of a bound admits.
+    #[command(
+        name = "lookup-bound",
+        after_help = "Examples:\n  fetter lookup-bound requirements.txt\n  fetter lookup-bound uv.lock --format json\n\nExit codes: 0 nothing admitted, 3 a requirement admits an affected version, 1 bound or database unusable."
+    )]
+    LookupBound(lookup::LookupBoundArgs),
+    /// Install a start-up hook that checks the environment against a bound at each start.
+    #[command(
+        name = "site-install",
+        after_help = "Examples:\n  fetter --exe .venv site-install --bound requirements.txt\n  fetter --exe .venv site-install --bound uv.lock --strict\n\nExit codes: 0 installed, 1 refused (externally managed, already installed, bad bound), 2 usage."
+    )]
+    SiteInstall(site_hook::SiteInstallArgs),
+    /// Remove the start-up hook, every byte of it.
+    #[command(
+        name = "site-uninstall",
+        after_help = "Example:\n  fetter --exe .venv site-uninstall\n\nExit codes: 0 removed, 1 nothing installed or refused."
+    )]
+    SiteUninstall(site_hook::SiteUninstallArgs),
 }
 
 /// Output formats shared by the inventory commands.
@@ -165,6 +210,13 @@ pub fn run() -> ExitCode {
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
         Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
+        Command::UnpackCount(a) => unpack::run(&cli.scope, a, false),
+        Command::UnpackFiles(a) => unpack::run(&cli.scope, a, true),
+        Command::Inspect(a) => inspect::run(&cli.scope, a),
+        Command::LookupName(a) => lookup::run_name(a),
+        Command::LookupBound(a) => lookup::run_bound(a),
+        Command::SiteInstall(a) => site_hook::run_install(&cli.scope, a),
+        Command::SiteUninstall(a) => site_hook::run_uninstall(&cli.scope, a),
     };
     match result {
         Ok(code) => code,

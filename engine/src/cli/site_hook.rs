@@ -1,0 +1,163 @@
+//! `fetter site-install` / `fetter site-uninstall`: a start-up hook that
+//! checks an environment against its bound at each interpreter start.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use super::ScopeArgs;
+use fetter::bounds::{self, BoundSource, BoundsConfig};
+use fetter::discover::layout;
+use fetter::inventory::{Environment, Inventory, SiteScope};
+use fetter::report::display_path;
+use fetter::site_hook::{self, HookConfig};
+
+/// Arguments of `fetter site-install`.
+#[derive(Debug, Args)]
+pub struct SiteInstallArgs {
+    /// The bound the environment must keep satisfying (a file; repeatable).
+    #[arg(long = "bound", short = 'b', value_name = "FILE", required = true)]
+    bounds: Vec<PathBuf>,
+    /// Exit the interpreter (status 3) on violations instead of warning.
+    #[arg(long)]
+    strict: bool,
+    /// The fetter binary the hook runs (default: this one).
+    #[arg(long, value_name = "PATH")]
+    fetter: Option<PathBuf>,
+}
+
+/// Arguments of `fetter site-uninstall`.
+#[derive(Debug, Args)]
+pub struct SiteUninstallArgs {
+    /// Remove hook files even when changed since install, or when fetter has
+    /// no record of installing them (only files carrying the hook's marker).
+    #[arg(long)]
+    force: bool,
+}
+
+/// The one environment named by `--exe` and the site the hook goes into.
+fn target(scope: &ScopeArgs) -> anyhow::Result<(Inventory, usize, PathBuf)> {
+    if scope.exes.len() != 1 || !scope.roots.is_empty() {
+        bail!("name exactly one environment with --exe PATH (and no --root)");
+    }
+    let inv = super::scan_scope(scope);
+    // `--exe` names one interpreter or prefix; anything else is ambiguous.
+    let idx = match inv.environments.len() {
+        1 => 0,
+        0 => bail!("no Python environment at {}", scope.exes[0].display()),
+        n => bail!(
+            "{} leads to {n} environments ({}); name one prefix",
+            scope.exes[0].display(),
+            inv.environments
+                .iter()
+                .map(|e| display_path(&e.prefix))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let site = own_site(&inv.environments[idx])?;
+    Ok((inv, idx, site))
+}
+
+fn own_site(env: &Environment) -> anyhow::Result<PathBuf> {
+    env.sites
+        .iter()
+        .find(|s| s.scope == SiteScope::Own)
+        .map(|s| s.path.clone())
+        .with_context(|| format!("{} has no site-packages directory", env.prefix.display()))
+}
+
+/// Run `fetter site-install`.
+pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<ExitCode> {
+    let (inv, idx, site) = target(scope)?;
+    let env = &inv.environments[idx];
+    let site_entry = inv.sites.iter().find(|s| s.path == site);
+    // The scan's flags, and the disk again (a marker in the prefix's own
+    // lib/pythonX.Y, as purge does): never write where the OS owns the files.
+    if env.externally_managed
+        || site_entry.is_some_and(|s| s.externally_managed)
+        || layout::is_externally_managed(&env.prefix, env.python_version.as_deref())
+    {
+        bail!(
+            "{} is externally managed (PEP 668): fetter does not write into it; use a virtual environment",
+            display_path(&site)
+        );
+    }
+    let mut bound_paths = Vec::new();
+    for b in &args.bounds {
+        let abs = b
+            .canonicalize()
+            .with_context(|| format!("cannot read the bound {}", b.display()))?;
+        if !abs.is_file() {
+            bail!("the bound {} is not a regular file", b.display());
+        }
+        bound_paths.push(abs);
+    }
+    // The bound must be usable now: a hook that can never check is useless.
+    let (reqs, errors) = bounds::load_all(&BoundsConfig {
+        sources: bound_paths.iter().cloned().map(BoundSource::Path).collect(),
+        ..Default::default()
+    });
+    if !errors.is_empty() {
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        bail!("cannot use the bound: {}", text.join("; "));
+    }
+    let fetter_bin = match &args.fetter {
+        Some(p) => std::path::absolute(p)?,
+        None => std::env::current_exe().context("cannot locate the fetter binary")?,
+    };
+    let mut watch: Vec<PathBuf> = env.sites.iter().map(|s| s.path.clone()).collect();
+    watch.extend(bound_paths.iter().cloned());
+    // Files the bounds include (`-r`, `-c`) change the verdict too.
+    for r in &reqs {
+        let p = PathBuf::from(&r.origin.source);
+        if p.is_absolute() && p.is_file() && !watch.contains(&p) {
+            watch.push(p);
+        }
+    }
+    watch.push(fetter_bin.clone());
+    let mut cfg = HookConfig {
+        fetter: fetter_bin,
+        prefix: env.prefix.clone(),
+        bounds: bound_paths,
+        policies: Vec::new(),
+        strict: args.strict,
+        watch,
+        cache_key: String::new(),
+    };
+    cfg.cache_key = site_hook::cache_key(&site, &cfg.validate_argv(), &cfg.watch, cfg.strict);
+    let m = site_hook::install(&site, &cfg).map_err(anyhow::Error::msg)?;
+    for f in &m.files {
+        println!("wrote {}", display_path(&f.path));
+    }
+    println!(
+        "every start of {} now checks it against {} ({}); remove with `fetter --exe {} site-uninstall`",
+        display_path(&env.prefix),
+        cfg.bounds
+            .iter()
+            .map(|b| display_path(b))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if cfg.strict { "strict: violations exit 3" } else { "violations warn on stderr" },
+        display_path(&env.prefix)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run `fetter site-uninstall`.
+pub fn run_uninstall(scope: &ScopeArgs, args: &SiteUninstallArgs) -> anyhow::Result<ExitCode> {
+    let (_, _, site) = target(scope)?;
+    let removed = site_hook::uninstall(&site, args.force).map_err(anyhow::Error::msg)?;
+    for p in &removed.modified {
+        eprintln!(
+            "warning: {} had changed since site-install (removed: --force)",
+            display_path(p)
+        );
+    }
+    for p in &removed.files {
+        println!("removed {}", display_path(p));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,105 @@
+//! The record of one installed hook, kept in fetter's data directory (not
+//! in the site, so the hook adds nothing there beyond its two files): which
+//! files it wrote with their hashes, and whether it created `__pycache__`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Schema tag of a hook manifest.
+pub const MANIFEST_SCHEMA: &str = "fetter.site-hook/1";
+
+/// What `site-install` wrote into one site.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`MANIFEST_SCHEMA`].
+    pub schema: String,
+    /// The site directory (canonical).
+    pub site: PathBuf,
+    /// The environment's prefix.
+    pub prefix: PathBuf,
+    /// Each file written, with the hex SHA-256 of what was written.
+    pub files: Vec<WrittenFile>,
+    /// True when the site had no `__pycache__` before: uninstall removes it
+    /// again if only the hook's bytecode is in it.
+    pub pycache_created: bool,
+    /// Name of the verdict file in each user's cache directory.
+    pub cache_key: String,
+    /// The command the hook runs.
+    pub argv: Vec<String>,
+    /// Exit on violations.
+    pub strict: bool,
+}
+
+/// One file the hook wrote.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Hex SHA-256 of the bytes written.
+    pub sha256: String,
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Where the manifest of the hook in `site` lives.
+pub fn manifest_path(site: &Path) -> PathBuf {
+    let key = &sha256_hex(site.as_os_str().as_encoded_bytes())[..32];
+    crate::paths::data_dir()
+        .join("site-hooks")
+        .join(format!("{key}.json"))
+}
+
+/// Read the manifest of the hook in `site`; `Ok(None)` when there is none.
+pub fn read(site: &Path) -> Result<Option<Manifest>, String> {
+    let path = manifest_path(site);
+    let bytes = match crate::fsutil::read_capped(&path, crate::fsutil::SMALL_FILE_CAP) {
+        Ok(b) => b,
+        Err(crate::fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let m: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    if m.schema != MANIFEST_SCHEMA {
+        return Err(format!(
+            "{}: unknown schema {:?} (expected {MANIFEST_SCHEMA})",
+            path.display(),
+            m.schema
+        ));
+    }
+    Ok(Some(m))
+}
+
+/// Write the manifest (write then rename: never half a manifest).
+pub fn write(m: &Manifest) -> Result<PathBuf, String> {
+    let path = manifest_path(&m.site);
+    let dir = path.parent().expect("manifest path has a parent");
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_vec_pretty(m).expect("manifest serialises");
+    fs::write(&tmp, text)
+        .and_then(|_| fs::rename(&tmp, &path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Remove the manifest of the hook in `site` (absent is fine).
+pub fn remove(site: &Path) -> Result<(), String> {
+    let path = manifest_path(site);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("{}: {e}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,119 @@
+//! What each installed distribution unpacked: its files as its installer
+//! recorded them (`RECORD` for a `.dist-info`, `installed-files.txt` for a
+//! legacy `.egg-info` directory).
+//!
+//! RECORD is parsed as CSV by [`crate::inventory::record`], so quoted paths
+//! holding commas are one file, not two.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::fsutil;
+use crate::inventory::record::{self, lexical_normalize};
+use crate::inventory::{Distribution, MetadataKind};
+
+/// The files of one distribution, or why they are not known.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unpacked {
+    /// The name as the metadata spells it.
+    pub name: String,
+    /// The PEP 503 normalized name.
+    pub normalized_name: String,
+    /// The installed version.
+    pub version: String,
+    /// The site holding the metadata.
+    pub site: PathBuf,
+    /// The metadata directory or file.
+    pub metadata_path: PathBuf,
+    /// Number of files listed (`None` when no list could be read).
+    pub count: Option<usize>,
+    /// Each listed file as written, and resolved against the site.
+    pub files: Vec<UnpackedFile>,
+    /// Why the list is missing, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One file a distribution installed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnpackedFile {
+    /// The path as the list writes it (relative to the site, or absolute).
+    pub recorded: String,
+    /// The path it names (lexically resolved; the file may be gone).
+    pub path: PathBuf,
+}
+
+/// Read the file list of `dist`.
+pub fn unpack(dist: &Distribution) -> Unpacked {
+    let (files, error) = match list_files(dist) {
+        Ok(f) => (f, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    Unpacked {
+        name: dist.name.clone(),
+        normalized_name: dist.normalized_name.clone(),
+        version: dist.version.clone(),
+        site: dist.site.clone(),
+        metadata_path: dist.metadata_path.clone(),
+        count: error.is_none().then_some(files.len()),
+        files,
+        error,
+    }
+}
+
+/// The recorded files of `dist`, resolved against its site.
+pub fn list_files(dist: &Distribution) -> Result<Vec<UnpackedFile>, String> {
+    match dist.metadata_kind {
+        MetadataKind::DistInfo => Ok(record::read_record(&dist.metadata_path)?
+            .into_iter()
+            .map(|e| UnpackedFile {
+                path: e.resolve(&dist.site),
+                recorded: e.path,
+            })
+            .collect()),
+        MetadataKind::EggInfo => egg_installed_files(&dist.metadata_path),
+        MetadataKind::EggInfoFile => {
+            Err("a single-file .egg-info lists no installed files".to_string())
+        }
+    }
+}
+
+/// `installed-files.txt` of an `.egg-info` directory: one path per line,
+/// relative to the `.egg-info` directory itself.
+fn egg_installed_files(egg_info: &Path) -> Result<Vec<UnpackedFile>, String> {
+    let path = egg_info.join("installed-files.txt");
+    let bytes = fsutil::read_capped(&path, fsutil::RECORD_CAP)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .map(|l| UnpackedFile {
+            recorded: l.to_string(),
+            path: lexical_normalize(&egg_info.join(l)),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn egg_info_paths_are_relative_to_the_egg_info() {
+        let d = tempfile::tempdir().unwrap();
+        let egg = d.path().join("x-1.egg-info");
+        std::fs::create_dir(&egg).unwrap();
+        std::fs::write(
+            egg.join("installed-files.txt"),
+            "../x/__init__.py\nPKG-INFO\n\n",
+        )
+        .unwrap();
+        let files = egg_installed_files(&egg).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].path, d.path().join("x/__init__.py"));
+        assert_eq!(files[1].path, egg.join("PKG-INFO"));
+    }
+}

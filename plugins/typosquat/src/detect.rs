@@ -1,0 +1,319 @@
+//! The detector: indexes the protected names once, then judges one
+//! candidate name at a time.
+
+use crate::corpus::Protected;
+use crate::edit::{
+    distance_within, is_at_edge, is_plausible_misspelling, single_edit, Edit, Substitution,
+};
+use crate::evidence::{combosquat_remainders, is_enough, Strength};
+use crate::forms::{
+    lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
+};
+use crate::index::{Index, MIN_TWO_TYPO_LEN};
+use crate::rules::Rule;
+
+/// A candidate that imitates a protected name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How it imitates it.
+    pub rule: Rule,
+    /// The imitated name, as the index spells it.
+    pub target: String,
+    /// The imitated name's PyPI download rank (`None`: protected by settings).
+    pub rank: Option<u32>,
+}
+
+impl Finding {
+    /// A sentence naming the imitated package and its popularity.
+    pub fn message(&self, candidate: &str) -> String {
+        let popularity = match self.rank {
+            Some(rank) => format!("PyPI download rank #{rank}"),
+            None => "protected by this policy's settings".to_string(),
+        };
+        format!(
+            "`{candidate}` looks like a typosquat of `{}` ({popularity}): {}",
+            self.target,
+            self.rule.explanation()
+        )
+    }
+
+    /// Advice for people: the name they probably meant.
+    pub fn suggestion(&self) -> String {
+        format!("did you mean `{}`?", self.target)
+    }
+}
+
+/// Protected names and the indexes that find imitations of them.
+#[derive(Debug, Default)]
+pub struct Detector {
+    index: Index,
+}
+
+impl Detector {
+    /// Index `protected` (the earlier a name, the more it is preferred when
+    /// several match: pass the most popular first). Names in `exempt` are
+    /// never flagged.
+    pub fn new(protected: Vec<Protected>, exempt: &[String]) -> Self {
+        Detector {
+            index: Index::build(protected, exempt),
+        }
+    }
+
+    /// Number of protected names.
+    pub fn len(&self) -> usize {
+        self.index.protected.len()
+    }
+
+    /// True when nothing is protected.
+    pub fn is_empty(&self) -> bool {
+        self.index.protected.is_empty()
+    }
+
+    /// Judge one installed name: the most specific imitation of the most
+    /// popular protected name, or `None` for a name that is itself
+    /// protected, exempt, or not close enough to any.
+    pub fn check(&self, name: &str) -> Option<Finding> {
+        let normalized = normalize(name);
+        if normalized.is_empty() || self.index.trusted.contains(&normalized) {
+            return None;
+        }
+        self.judge(&normalized, false)
+    }
+
+    /// Judge a protected name as if it were not protected, against all the
+    /// *other* protected names: the leave-one-out measurement of how often
+    /// legitimate popular names would be accused.
+    pub fn check_against_others(&self, name: &str) -> Option<Finding> {
+        let normalized = normalize(name);
+        if normalized.is_empty() {
+            return None;
+        }
+        self.judge(&normalized, true)
+    }
+
+    fn judge(&self, normalized: &str, leave_self_out: bool) -> Option<Finding> {
+        use Strength::{Faint, Strong, Weak};
+        let x = &self.index;
+        let skel = skeleton(normalized);
+        let mut best: Option<(Rule, u32)> = None;
+        let mut consider = |rule: Rule, strength: Strength, id: u32| {
+            let p = &x.protected[id as usize];
+            let differs = x.skeletons[id as usize] != skel || rule == Rule::Separator;
+            let is_self = leave_self_out && p.normalized == normalized;
+            if differs
+                && !is_self
+                && best.is_none_or(|b| (rule, id) < b)
+                && is_enough(rule, strength, &x.differing_part(normalized, id), p.rank)
+            {
+                best = Some((rule, id));
+            }
+        };
+
+        for &id in Index::lookup(&x.by_skeleton, &skel) {
+            consider(Rule::Separator, Strong, id);
+        }
+        for &id in Index::lookup(&x.by_lookalike, &lookalike_key(&skel)) {
+            consider(Rule::LookAlike, Strong, id);
+        }
+        let digitless = without_version_digits(&skel);
+        let mut queries = vec![(skel.as_str(), false)];
+        queries.extend(digitless.map(|d| (d, true)));
+        for &(query, query_derived) in &queries {
+            for form_id in x.one_edit().candidates(query) {
+                let form = &x.forms[form_id as usize];
+                if (query_derived || form.derived) && form.text.len() < MIN_DERIVED_LEN {
+                    continue; // `lint` (from `pylint`) is too short to typo against
+                }
+                let Some(edit) = single_edit(query.as_bytes(), form.text.as_bytes()) else {
+                    continue;
+                };
+                if strip_digits(query) == strip_digits(&form.text) {
+                    continue; // only version digits differ: the version-digit rule below
+                }
+                let unrelated = matches!(
+                    edit,
+                    Edit::Substituted(Substitution::Other | Substitution::Digit)
+                );
+                let weak = query_derived
+                    || form.derived
+                    || is_at_edge(query.as_bytes(), form.text.as_bytes());
+                let strength = match (unrelated, weak) {
+                    (true, _) => Faint,
+                    (false, true) => Weak,
+                    (false, false) => Strong,
+                };
+                consider(rule_for(edit), strength, form.id);
+            }
+        }
+        if skel.len() >= MIN_TWO_TYPO_LEN {
+            for &(query, _) in &queries {
+                for form_id in x.two_edits().candidates(query) {
+                    let form = &x.forms[form_id as usize];
+                    let (q, t) = (query.as_bytes(), form.text.as_bytes());
+                    if is_plausible_misspelling(q, t) && distance_within(q, t, 2) == Some(2) {
+                        consider(Rule::TwoTypos, Weak, form.id);
+                    }
+                }
+            }
+        }
+        if let Some(words) = sorted_words(normalized) {
+            for &id in Index::lookup(&x.by_words, &words) {
+                consider(Rule::ReorderedWords, Strong, id);
+            }
+        }
+        // A `py` affix swapped for another (`python-mongo` for `pymongo`) is
+        // strong; one merely added or dropped (`pika` and `pypika` are
+        // unrelated projects) is weak.
+        for core in py_cores(normalized) {
+            for &id in Index::lookup(&x.by_core, &core) {
+                consider(Rule::PyAffix, Strong, id);
+            }
+            for &id in Index::lookup(&x.by_skeleton, &core) {
+                consider(Rule::PyAffix, Weak, id);
+            }
+        }
+        for &id in Index::lookup(&x.by_core, &skel) {
+            consider(Rule::PyAffix, Weak, id);
+        }
+        for &id in Index::lookup(&x.by_digitless, digitless.unwrap_or(&skel)) {
+            consider(Rule::VersionDigit, Weak, id);
+        }
+        for remainder in combosquat_remainders(normalized) {
+            let digitless = without_version_digits(&remainder).unwrap_or(&remainder);
+            for &id in Index::lookup(&x.by_skeleton, &remainder)
+                .iter()
+                .chain(Index::lookup(&x.by_digitless, digitless))
+            {
+                consider(Rule::Combosquat, Weak, id);
+            }
+        }
+
+        best.map(|(rule, id)| {
+            let p = &x.protected[id as usize];
+            Finding {
+                rule,
+                target: p.name.clone(),
+                rank: p.rank,
+            }
+        })
+    }
+}
+
+/// Shortest derived form (a name without its version digits or `py`
+/// affix) a typo may be measured against.
+const MIN_DERIVED_LEN: usize = 6;
+
+fn strip_digits(skeleton: &str) -> &str {
+    without_version_digits(skeleton).unwrap_or(skeleton)
+}
+
+/// The rule a single typing mistake falls under.
+fn rule_for(edit: Edit) -> Rule {
+    match edit {
+        Edit::Omitted => Rule::OmittedChar,
+        Edit::Repeated => Rule::RepeatedChar,
+        Edit::Added => Rule::AddedChar,
+        Edit::Swapped => Rule::SwappedChars,
+        Edit::Substituted(Substitution::LookAlike) => Rule::LookAlike,
+        Edit::Substituted(Substitution::Digit) => Rule::VersionDigit,
+        Edit::Substituted(_) => Rule::SubstitutedChar,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{extra, top_pypi};
+    use std::sync::OnceLock;
+
+    fn top() -> &'static Detector {
+        static TOP: OnceLock<Detector> = OnceLock::new();
+        TOP.get_or_init(|| Detector::new(top_pypi(), &[]))
+    }
+
+    fn rule_of(name: &str) -> Option<(&'static str, String)> {
+        top()
+            .check(name)
+            .map(|f| (f.rule.id(), normalize(&f.target)))
+    }
+
+    #[test]
+    fn each_rule_on_a_known_example() {
+        for (name, rule, target) in [
+            ("setup-tools", "typosquat/separator", "setuptools"),
+            ("jeIlyfish", "typosquat/look-alike", "jellyfish"),
+            ("rnatplotlib", "typosquat/look-alike", "matplotlib"),
+            ("reqeusts", "typosquat/swapped-chars", "requests"),
+            ("reequests", "typosquat/repeated-char", "requests"),
+            ("urlib3", "typosquat/omitted-char", "urllib3"),
+            ("djanga", "typosquat/substituted-char", "django"),
+            ("colourama", "typosquat/added-char", "colorama"),
+            ("matplootib", "typosquat/two-typos", "matplotlib"),
+            (
+                "dateutil-python",
+                "typosquat/reordered-words",
+                "python-dateutil",
+            ),
+            ("python3-dateutil", "typosquat/py-affix", "python-dateutil"),
+            ("urllib", "typosquat/version-digit", "urllib3"),
+            ("requests-dev", "typosquat/combosquat", "requests"),
+            ("colorama-fix", "typosquat/combosquat", "colorama"),
+        ] {
+            assert_eq!(rule_of(name), Some((rule, target.to_string())), "{name}");
+        }
+    }
+
+    #[test]
+    fn popular_names_and_unrelated_names_pass() {
+        for name in [
+            "requests",
+            "Django",
+            "jaraco.classes",
+            "pip",
+            "hello-world",
+            "foo",
+            "bar",
+        ] {
+            assert_eq!(top().check(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn short_names_are_not_accused_of_small_slips() {
+        // `six`/`sx`, `attrs`/`attr`: one edit from a short name is too
+        // little evidence.
+        for name in ["sx", "sxi", "atr", "idan"] {
+            assert_eq!(top().check(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn message_names_target_and_rank() {
+        let f = top().check("reqeusts").unwrap();
+        let msg = f.message("reqeusts");
+        assert!(
+            msg.contains("`requests`") && msg.contains("rank #6"),
+            "{msg}"
+        );
+        assert_eq!(f.suggestion(), "did you mean `requests`?");
+    }
+
+    #[test]
+    fn settings_protect_and_exempt_names() {
+        let mut protected = vec![extra("acme-billing")];
+        protected.extend(top_pypi());
+        let d = Detector::new(protected, &["reqeusts".to_string()]);
+        let f = d.check("acme-bililng").unwrap();
+        assert_eq!((f.target.as_str(), f.rank), ("acme-billing", None));
+        assert!(f.message("acme-bililng").contains("settings"));
+        assert_eq!(d.check("acme-billing-dev").unwrap().rule, Rule::Combosquat);
+        assert_eq!(d.check("reqeusts"), None, "exempt");
+        assert_eq!(d.check("Reqeusts"), None, "exempt after normalisation");
+    }
+
+    #[test]
+    fn leave_one_out_ignores_only_the_name_itself() {
+        assert_eq!(top().check_against_others("requests"), None);
+        assert!(top().check_against_others("python3-nmap").is_some());
+    }
+}

@@ -1,0 +1,158 @@
+//! How much evidence each rule needs before it accuses a name.
+//!
+//! Short names sit close to many others (`six`, `sax`, `six2` are all real),
+//! so the shorter the protected name, the more specific the imitation must
+//! be. The thresholds were tuned on the leave-one-out measurement of
+//! `tests/quality.rs` (popular names checked against each other), which
+//! fails if they get too loose.
+
+use crate::forms::skeleton;
+use crate::rules::Rule;
+
+/// How telling a match is on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// A slip people make and legitimate projects rarely choose: swapped,
+    /// repeated or look-alike characters, a neighbouring key, a letter left
+    /// out inside the name, a separator moved.
+    Strong,
+    /// A difference legitimate projects also use to name forks and variants
+    /// (`c`/`a` prefixes, `2`/`3` suffixes, a different first letter, `py`
+    /// prefixes): flagged only against very popular names.
+    Weak,
+    /// Weak, and the changed letters are unrelated (neither neighbouring
+    /// keys, look-alikes nor sound-alikes): also needs a longer name.
+    Faint,
+}
+
+/// Weak evidence only flags imitations of names at least this popular.
+pub const WEAK_EVIDENCE_MAX_RANK: u32 = 1000;
+
+/// True when a `strength` match of `rule` against a protected name is
+/// enough to flag. `target` is the part of the protected skeleton the
+/// candidate differs in (the whole name, or the member name after a shared
+/// family prefix such as `mypy-boto3-`); `rank` its download rank (`None`
+/// for names the settings protect, which count as very popular).
+pub fn is_enough(rule: Rule, strength: Strength, target: &str, rank: Option<u32>) -> bool {
+    if strength != Strength::Strong && rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK) {
+        return false;
+    }
+    let len = target.len() - usize::from(strength == Strength::Faint);
+    match rule {
+        Rule::Separator | Rule::LookAlike | Rule::VersionDigit => len >= 4,
+        Rule::SwappedChars | Rule::RepeatedChar | Rule::SubstitutedChar => len >= 5,
+        Rule::OmittedChar | Rule::AddedChar => len >= 6,
+        Rule::TwoTypos => len >= crate::index::MIN_TWO_TYPO_LEN,
+        // Cores and remainders are length-checked where they are made.
+        Rule::PyAffix | Rule::ReorderedWords | Rule::Combosquat => true,
+    }
+}
+
+/// Words attackers bolt onto a popular name to make a plausible sibling
+/// (`requests-dev`, `colorama-fix`, `secure-urllib3`). Words that legitimate
+/// plugin ecosystems use all the time (`-utils`, `-core`, `-client`,
+/// `-tools`) are left out: they would accuse half of `pytest-*`.
+const AFFIXES: &[&str] = &[
+    "dev",
+    "devel",
+    "lib",
+    "libs",
+    "env",
+    "conf",
+    "config",
+    "fix",
+    "fixed",
+    "patch",
+    "patched",
+    "update",
+    "updated",
+    "latest",
+    "new",
+    "official",
+    "secure",
+    "safe",
+    "free",
+    "installer",
+    "setup",
+    "hack",
+    "crack",
+    "pkg",
+    "pkgs",
+    "package",
+    "packages",
+];
+
+/// Shortest remainder a combosquat may be built on.
+const MIN_REMAINDER: usize = 4;
+
+/// The skeletons left when one affix word is removed from the start or end
+/// of `normalized` (`requests-dev` -> `requests`), or an affix glued to the
+/// end without a separator (`requestsdev`, remainders of at least five
+/// characters only, since glued short words are often just words).
+pub fn combosquat_remainders(normalized: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = normalized.split('-').collect();
+    // A year or build number bolted on (`2022-requests`) reads as an affix too.
+    let is_affix =
+        |w: &str| AFFIXES.contains(&w) || (w.len() >= 4 && w.bytes().all(|b| b.is_ascii_digit()));
+    if words.len() >= 2 {
+        if is_affix(words[words.len() - 1]) {
+            out.push(skeleton(&words[..words.len() - 1].join("-")));
+        }
+        if is_affix(words[0]) {
+            out.push(skeleton(&words[1..].join("-")));
+        }
+    }
+    let skel = skeleton(normalized);
+    for affix in AFFIXES.iter().filter(|a| a.len() >= 3) {
+        if let Some(rest) = skel.strip_suffix(affix) {
+            if rest.len() >= 5 {
+                out.push(rest.to_string());
+            }
+        }
+    }
+    out.retain(|r| r.len() >= MIN_REMAINDER);
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_need_more_evidence() {
+        use Strength::*;
+        let top = Some(10);
+        assert!(!is_enough(Rule::SwappedChars, Strong, "six", top));
+        assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top));
+        assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top));
+        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top));
+        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top));
+        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top));
+        assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top));
+    }
+
+    #[test]
+    fn weak_evidence_needs_a_very_popular_target() {
+        use Strength::*;
+        assert!(is_enough(Rule::Combosquat, Weak, "requests", Some(6)));
+        assert!(!is_enough(Rule::Combosquat, Weak, "pysher", Some(3481)));
+        assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481)));
+        assert!(is_enough(Rule::Combosquat, Weak, "internal", None));
+    }
+
+    #[test]
+    fn remainders_strip_one_affix() {
+        assert_eq!(combosquat_remainders("requests-dev"), vec!["requests"]);
+        assert_eq!(combosquat_remainders("secure-urllib3"), vec!["urllib3"]);
+        assert_eq!(combosquat_remainders("colorama-fix"), vec!["colorama"]);
+        assert!(combosquat_remainders("requestsdev").contains(&"requests".to_string()));
+        assert!(combosquat_remainders("pytest-xdist").is_empty());
+        assert!(
+            combosquat_remainders("os-dev").is_empty(),
+            "remainder too short"
+        );
+    }
+}
