@@ -22,7 +22,7 @@ pub mod wit {
     };
 }
 
-use fetter::policy::host::LogLevel;
+use self::fetter::policy::host::LogLevel;
 
 /// How often the epoch advances: the granularity of the time limit.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -118,7 +118,7 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-impl fetter::policy::host::Host for StoreData {
+impl self::fetter::policy::host::Host for StoreData {
     fn log(&mut self, level: LogLevel, message: String) {
         self.log_lines += 1;
         if level == LogLevel::Error {
