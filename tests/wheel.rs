@@ -25,42 +25,7 @@ fn repo() -> PathBuf {
 /// maturin: `$FETTER_TEST_MATURIN`, on PATH, or installed from PyPI into
 /// `target/test-tools/maturin-venv` once.
 fn maturin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("FETTER_TEST_MATURIN")
-        .map(PathBuf::from)
-        .filter(|p| p.is_file())
-    {
-        return Some(p);
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(p) = std::env::split_paths(&path)
-            .map(|d| d.join("maturin"))
-            .find(|p| p.is_file())
-        {
-            return Some(p);
-        }
-    }
-    let tools = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../test-tools/maturin-venv");
-    let bin = tools.join("bin/maturin");
-    if bin.is_file() {
-        return Some(bin);
-    }
-    let py = python()?;
-    let ok = Command::new(&py)
-        .args(["-m", "venv"])
-        .arg(&tools)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(tools.join("bin/python"))
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .arg("maturin>=1.5,<2")
-            .status()
-            .is_ok_and(|s| s.success());
-    if ok && bin.is_file() {
-        Some(bin)
-    } else {
-        eprintln!("SKIP: maturin is not on PATH and could not be installed from PyPI");
-        None
-    }
+    tool("maturin", "FETTER_TEST_MATURIN", "maturin>=1.5,<2")
 }
 
 /// The target directory the test binaries (and `fetter`) were built in.

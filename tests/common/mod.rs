@@ -343,51 +343,57 @@ pub fn visible_set(inv: &serde_json::Value, prefix: &Path) -> BTreeSet<(String, 
 /// printed) where none can be had.
 pub fn uv() -> Option<PathBuf> {
     static UV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    UV.get_or_init(|| {
-        if let Some(p) = std::env::var_os("FETTER_TEST_UV")
-            .map(PathBuf::from)
-            .filter(|p| p.is_file())
+    UV.get_or_init(|| tool("uv", "FETTER_TEST_UV", "uv"))
+        .clone()
+}
+
+/// A command-line tool for the tests: `$ENV_VAR`, `binary` on PATH, or the
+/// PyPI `requirement` installed once into `target/test-tools/<binary>-venv`.
+/// `None` (with the reason printed) where none can be had.
+pub fn tool(binary: &str, env_var: &str, requirement: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env_var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+    {
+        return Some(p);
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        if let Some(p) = std::env::split_paths(&path)
+            .map(|d| d.join(binary))
+            .find(|p| p.is_file())
         {
             return Some(p);
         }
-        if let Some(path) = std::env::var_os("PATH") {
-            if let Some(p) = std::env::split_paths(&path)
-                .map(|d| d.join("uv"))
-                .find(|p| p.is_file())
-            {
-                return Some(p);
-            }
-        }
-        let tools = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../test-tools/uv-venv");
-        let uv = tools.join("bin/uv");
-        if uv.is_file() {
-            return Some(uv);
-        }
-        let py = python()?;
-        let ok = Command::new(&py)
-            .args(["-m", "venv"])
-            .arg(&tools)
+    }
+    let tools =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("../test-tools/{binary}-venv"));
+    let bin = tools.join("bin").join(binary);
+    if bin.is_file() {
+        return Some(bin);
+    }
+    let py = python()?;
+    let ok = Command::new(&py)
+        .args(["-m", "venv"])
+        .arg(&tools)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(tools.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                requirement,
+            ])
             .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(tools.join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    "uv",
-                ])
-                .status()
-                .is_ok_and(|s| s.success());
-        if ok && uv.is_file() {
-            Some(uv)
-        } else {
-            eprintln!("SKIP: uv is not on PATH and could not be installed from PyPI");
-            None
-        }
-    })
-    .clone()
+            .is_ok_and(|s| s.success());
+    if ok && bin.is_file() {
+        Some(bin)
+    } else {
+        eprintln!("SKIP: {binary} is not on PATH and could not be installed from PyPI");
+        None
+    }
 }
 
 /// What `importlib.metadata` sees from an interpreter, as (normalized name,
