@@ -214,6 +214,25 @@ fn policy_plugins_report_purge_and_restore() {
     run_ok(fetter(&home).arg("restore"));
     assert_eq!(venv.pip_list(), before);
 
+    // The start-up hook enforces policies too: after restore the deprecated
+    // name is back, and every interpreter start says so.
+    run_ok(fetter(&home).args([
+        "--exe",
+        prefix,
+        "site-install",
+        "--policy",
+        "deprecated-names",
+    ]));
+    let out = run(std::process::Command::new(venv.python())
+        .args(["-c", "import sys"])
+        .env("HOME", &home));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.contains("deprecated-names/renamed") && err.contains("sklearn"),
+        "{err}"
+    );
+    run_ok(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
+
     // A plugin that cannot run stops the purge: nothing is removed.
     let out = run(fetter(&home).args([
         "--exe",

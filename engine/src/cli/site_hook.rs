@@ -18,8 +18,17 @@ use fetter::site_hook::{self, HookConfig};
 #[derive(Debug, Args)]
 pub struct SiteInstallArgs {
     /// The bound the environment must keep satisfying (a file; repeatable).
-    #[arg(long = "bound", short = 'b', value_name = "FILE", required = true)]
+    #[arg(
+        long = "bound",
+        short = 'b',
+        value_name = "FILE",
+        required_unless_present = "policies"
+    )]
     bounds: Vec<PathBuf>,
+    /// A policy the environment must keep satisfying: a plugin or manifest
+    /// file, or the name of a first-party plugin (repeatable).
+    #[arg(long = "policy", value_name = "FILE|NAME")]
+    policies: Vec<String>,
     /// Exit the interpreter (status 3) on violations instead of warning.
     #[arg(long)]
     strict: bool,
@@ -118,11 +127,31 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
         }
     }
     watch.push(fetter_bin.clone());
+    // Policy files are recorded by absolute path and watched like bounds;
+    // first-party names live in the binary, which is watched already.
+    let mut policies = Vec::new();
+    for p in &args.policies {
+        let path = PathBuf::from(p);
+        if path.is_file() {
+            let abs = path
+                .canonicalize()
+                .with_context(|| format!("cannot read the policy {p}"))?;
+            watch.push(abs.clone());
+            policies.push(abs);
+        } else if fetter::plugins::embedded::find(p).is_some() {
+            policies.push(path);
+        } else {
+            bail!(
+                "the policy {p:?} is neither a file nor a first-party plugin ({})",
+                fetter::plugins::embedded::names().join(", ")
+            );
+        }
+    }
     let mut cfg = HookConfig {
         fetter: fetter_bin,
         prefix: env.prefix.clone(),
         bounds: bound_paths,
-        policies: Vec::new(),
+        policies,
         strict: args.strict,
         watch,
         cache_key: String::new(),
@@ -138,6 +167,7 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
         cfg.bounds
             .iter()
             .map(|b| display_path(b))
+            .chain(cfg.policies.iter().map(|p| format!("policy {}", display_path(p))))
             .collect::<Vec<_>>()
             .join(", "),
         if cfg.strict { "strict: violations exit 3" } else { "violations warn on stderr" },
