@@ -22,6 +22,7 @@ pub mod report;
 pub mod scan;
 pub mod site_hook;
 pub mod startup;
+pub mod timefmt;
 pub mod unpack;
 
 pub use discover::Scope;

@@ -10,7 +10,6 @@
 
 use std::io::{self, Read, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
@@ -102,7 +101,7 @@ pub fn document(inv: &Inventory) -> Value {
         "specVersion": SPEC_VERSION,
         "version": 1,
         "metadata": {
-            "timestamp": rfc3339_now(),
+            "timestamp": crate::timefmt::utc_now(),
             "tools": {"components": [{
                 "type": "application",
                 "name": "fetter",
@@ -147,46 +146,9 @@ fn random_uuid() -> Option<String> {
     ))
 }
 
-/// The current UTC time as RFC 3339 (`2026-11-25T14:40:00Z`).
-fn rfc3339_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339(secs)
-}
-
-/// Seconds since the epoch as RFC 3339 UTC (Howard Hinnant's civil_from_days).
-fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_known_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_795_962_896), "2026-11-29T14:34:56Z");
-    }
 
     #[test]
     fn purl_normalizes_and_encodes() {
