@@ -59,6 +59,16 @@ impl Detector {
         }
     }
 
+    /// The detector the plugin runs: the names in `protect` (from settings;
+    /// preferred when several match), then the embedded top-PyPI list,
+    /// whose tables were built at compile time ([`crate::prebuilt`]).
+    /// Answers exactly as [`Detector::new`] over the same names would.
+    pub fn with_top_pypi(protect: Vec<Protected>, exempt: &[String]) -> Self {
+        Detector {
+            index: crate::prebuilt::index(protect, exempt),
+        }
+    }
+
     /// Number of protected names.
     pub fn len(&self) -> usize {
         self.index.protected.len()
@@ -74,7 +84,7 @@ impl Detector {
     /// protected, exempt, or not close enough to any.
     pub fn check(&self, name: &str) -> Option<Finding> {
         let normalized = normalize(name);
-        if normalized.is_empty() || self.index.trusted.contains(&normalized) {
+        if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
             return None;
         }
         self.judge(&normalized, false)
@@ -109,17 +119,22 @@ impl Detector {
             }
         };
 
-        for &id in Index::lookup(&x.by_skeleton, &skel) {
+        for id in x.tables.by_skeleton.values(&skel) {
             consider(Rule::Separator, Strong, id);
         }
-        for &id in Index::lookup(&x.by_lookalike, &lookalike_key(&skel)) {
+        for id in x.tables.by_lookalike.values(&lookalike_key(&skel)) {
             consider(Rule::LookAlike, Strong, id);
         }
         let digitless = without_version_digits(&skel);
         let mut queries = vec![(skel.as_str(), false)];
         queries.extend(digitless.map(|d| (d, true)));
+        // Reused by every lookup of this name: no allocation per variant.
+        let (mut scratch, mut ids) = (Vec::new(), Vec::new());
         for &(query, query_derived) in &queries {
-            for form_id in x.one_edit().candidates(query) {
+            x.tables
+                .one_edit
+                .candidates_into(query, &mut scratch, &mut ids);
+            for &form_id in &ids {
                 let form = &x.forms[form_id as usize];
                 if (query_derived || form.derived) && form.text.len() < MIN_DERIVED_LEN {
                     continue; // `lint` (from `pylint`) is too short to typo against
@@ -147,7 +162,10 @@ impl Detector {
         }
         if skel.len() >= MIN_TWO_TYPO_LEN {
             for &(query, _) in &queries {
-                for form_id in x.two_edits().candidates(query) {
+                x.tables
+                    .two_edits
+                    .candidates_into(query, &mut scratch, &mut ids);
+                for &form_id in &ids {
                     let form = &x.forms[form_id as usize];
                     let (q, t) = (query.as_bytes(), form.text.as_bytes());
                     if is_plausible_misspelling(q, t) && distance_within(q, t, 2) == Some(2) {
@@ -157,7 +175,7 @@ impl Detector {
             }
         }
         if let Some(words) = sorted_words(normalized) {
-            for &id in Index::lookup(&x.by_words, &words) {
+            for id in x.tables.by_words.values(&words) {
                 consider(Rule::ReorderedWords, Strong, id);
             }
         }
@@ -165,24 +183,26 @@ impl Detector {
         // strong; one merely added or dropped (`pika` and `pypika` are
         // unrelated projects) is weak.
         for core in py_cores(normalized) {
-            for &id in Index::lookup(&x.by_core, &core) {
+            for id in x.tables.by_core.values(&core) {
                 consider(Rule::PyAffix, Strong, id);
             }
-            for &id in Index::lookup(&x.by_skeleton, &core) {
+            for id in x.tables.by_skeleton.values(&core) {
                 consider(Rule::PyAffix, Weak, id);
             }
         }
-        for &id in Index::lookup(&x.by_core, &skel) {
+        for id in x.tables.by_core.values(&skel) {
             consider(Rule::PyAffix, Weak, id);
         }
-        for &id in Index::lookup(&x.by_digitless, digitless.unwrap_or(&skel)) {
+        for id in x.tables.by_digitless.values(digitless.unwrap_or(&skel)) {
             consider(Rule::VersionDigit, Weak, id);
         }
         for remainder in combosquat_remainders(normalized) {
             let digitless = without_version_digits(&remainder).unwrap_or(&remainder);
-            for &id in Index::lookup(&x.by_skeleton, &remainder)
-                .iter()
-                .chain(Index::lookup(&x.by_digitless, digitless))
+            for id in x
+                .tables
+                .by_skeleton
+                .values(&remainder)
+                .chain(x.tables.by_digitless.values(digitless))
             {
                 consider(Rule::Combosquat, Weak, id);
             }

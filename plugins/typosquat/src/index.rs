@@ -1,9 +1,7 @@
-//! The precomputed lookups over the protected names, built once per
-//! detector so each query costs a few hash lookups and binary searches
-//! instead of 15,000 comparisons.
-
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+//! The precomputed lookups over the protected names, so each query costs a
+//! few table lookups instead of 15,000 comparisons. The tables over the
+//! top-PyPI names are built at compile time (`build.rs`, [`crate::prebuilt`]);
+//! only names added by settings are indexed at run time.
 
 use crate::corpus::Protected;
 use crate::evidence::WEAK_EVIDENCE_MAX_RANK;
@@ -11,13 +9,11 @@ use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
 };
 use crate::neighbourhood::DeletionIndex;
-
-/// Map from a derived key to the ids of the protected names that have it.
-pub type KeyMap = HashMap<String, Vec<u32>>;
+use crate::table::{key, Table};
 
 /// A string typos are measured against: a protected name's skeleton, or a
 /// form derived from it (without version digits, without a `py` affix).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     /// The protected name it comes from.
     pub id: u32,
@@ -33,135 +29,238 @@ pub struct Form {
 pub const MIN_TWO_TYPO_LEN: usize = 8;
 
 /// A word prefix shared by this many protected names is a family.
-pub const MIN_FAMILY: u32 = 3;
+pub const MIN_FAMILY: usize = 3;
 
-/// Every lookup the detector uses.
+/// Every lookup table over the protected names. Values are protected-name
+/// ids, except in the deletion indexes, whose values are form ids.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tables {
+    /// Normalized protected and exempt names: never flagged.
+    pub trusted: Table,
+    /// Skeleton -> ids.
+    pub by_skeleton: Table,
+    /// Look-alike key -> ids.
+    pub by_lookalike: Table,
+    /// `py`-stripped core -> ids.
+    pub by_core: Table,
+    /// Sorted words -> ids.
+    pub by_words: Table,
+    /// Skeleton without trailing digits -> ids.
+    pub by_digitless: Table,
+    /// Word prefix (`azure-`, `azure-mgmt-`, separator included) -> the
+    /// ids of the protected names that start with it.
+    pub families: Table,
+    /// Forms within one edit, by form id.
+    pub one_edit: DeletionIndex,
+    /// Long forms of very popular names within two edits, by form id.
+    pub two_edits: DeletionIndex,
+}
+
+impl Tables {
+    /// The tables of `self` (ids `0..names`, forms `0..forms`) joined with
+    /// `other`'s, whose ids and form ids are shifted past them.
+    pub fn merged(&self, other: Tables, names: u32, forms: u32) -> Tables {
+        let depth = |d: &DeletionIndex, o: DeletionIndex| {
+            let depth = o.depth();
+            DeletionIndex::from_table(d.table().merged(o.into_table(), forms), depth)
+        };
+        Tables {
+            trusted: self.trusted.merged(other.trusted, names),
+            by_skeleton: self.by_skeleton.merged(other.by_skeleton, names),
+            by_lookalike: self.by_lookalike.merged(other.by_lookalike, names),
+            by_core: self.by_core.merged(other.by_core, names),
+            by_words: self.by_words.merged(other.by_words, names),
+            by_digitless: self.by_digitless.merged(other.by_digitless, names),
+            families: self.families.merged(other.families, names),
+            one_edit: depth(&self.one_edit, other.one_edit),
+            two_edits: depth(&self.two_edits, other.two_edits),
+        }
+    }
+
+    /// The tables in the order [`Tables::encode`] writes them.
+    fn all(&self) -> [&Table; 9] {
+        [
+            &self.trusted,
+            &self.by_skeleton,
+            &self.by_lookalike,
+            &self.by_core,
+            &self.by_words,
+            &self.by_digitless,
+            &self.families,
+            self.one_edit.table(),
+            self.two_edits.table(),
+        ]
+    }
+
+    /// Serialise every table (see [`Table::encode`]).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        for t in self.all() {
+            t.encode(out);
+        }
+    }
+
+    /// Read tables written by [`Tables::encode`]; `None` if damaged.
+    pub fn decode(mut bytes: &[u8]) -> Option<Tables> {
+        let mut next = || {
+            let (t, rest) = Table::decode(bytes)?;
+            bytes = rest;
+            Some(t)
+        };
+        let tables = Tables {
+            trusted: next()?,
+            by_skeleton: next()?,
+            by_lookalike: next()?,
+            by_core: next()?,
+            by_words: next()?,
+            by_digitless: next()?,
+            families: next()?,
+            one_edit: DeletionIndex::from_table(next()?, 1),
+            two_edits: DeletionIndex::from_table(next()?, 2),
+        };
+        bytes.is_empty().then_some(tables)
+    }
+}
+
+/// The protected names, their derived strings and every lookup.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// The protected names, most popular first.
+    /// The protected names, most preferred first.
     pub protected: Vec<Protected>,
     /// Their skeletons, by id.
     pub skeletons: Vec<String>,
-    /// Normalized protected and exempt names: never flagged.
-    pub trusted: HashSet<String>,
-    /// Skeleton -> ids.
-    pub by_skeleton: KeyMap,
-    /// Look-alike key -> ids.
-    pub by_lookalike: KeyMap,
-    /// `py`-stripped core -> ids.
-    pub by_core: KeyMap,
-    /// Sorted words -> ids.
-    pub by_words: KeyMap,
-    /// Skeleton without trailing digits -> ids.
-    pub by_digitless: KeyMap,
     /// The forms typos are measured against.
     pub forms: Vec<Form>,
-    /// Forms within one edit, by form id; built on first use, so an
-    /// inventory of only protected names never pays for it.
-    one_edit: OnceLock<DeletionIndex>,
-    /// Long forms of very popular names within two edits, by form id;
-    /// built on first use.
-    two_edits: OnceLock<DeletionIndex>,
-    /// How many protected names start with each word prefix (`azure-`,
-    /// `azure-mgmt-`), separator included.
-    pub families: HashMap<String, u32>,
+    /// The lookups.
+    pub tables: Tables,
 }
 
-fn push(map: &mut KeyMap, key: String, id: u32) {
-    let ids = map.entry(key).or_default();
-    if ids.last() != Some(&id) {
-        ids.push(id);
+/// Is protected name `p` popular enough that weak evidence counts against
+/// it (names protected by settings always are)?
+fn is_popular(p: &Protected) -> bool {
+    p.rank.is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
+}
+
+/// The skeletons and forms of `protected`: cheap to derive, so computed at
+/// run time even when the tables are prebuilt.
+pub fn derive(protected: &[Protected]) -> (Vec<String>, Vec<Form>) {
+    let skeletons: Vec<String> = protected.iter().map(|p| skeleton(&p.normalized)).collect();
+    let mut forms = Vec::with_capacity(protected.len() + protected.len() / 8);
+    for (i, (p, skel)) in protected.iter().zip(&skeletons).enumerate() {
+        let id = i as u32;
+        forms.push(Form {
+            id,
+            text: skel.clone(),
+            derived: false,
+        });
+        // A typo of a derived form is weak evidence, which only counts
+        // against very popular names: index derived forms of those only.
+        if !is_popular(p) {
+            continue;
+        }
+        if let Some(d) = without_version_digits(skel) {
+            forms.push(Form {
+                id,
+                text: d.to_string(),
+                derived: true,
+            });
+        }
+        for core in py_cores(&p.normalized) {
+            forms.push(Form {
+                id,
+                text: core,
+                derived: true,
+            });
+        }
     }
+    (skeletons, forms)
 }
 
 impl Index {
-    /// Build every lookup over `protected` (most popular first) and the
+    /// Build every lookup over `protected` (most preferred first) and the
     /// `exempt` names.
     pub fn build(protected: Vec<Protected>, exempt: &[String]) -> Self {
-        let mut x = Index {
-            skeletons: protected.iter().map(|p| skeleton(&p.normalized)).collect(),
-            ..Index::default()
-        };
-        x.trusted = protected.iter().map(|p| p.normalized.clone()).collect();
-        x.trusted.extend(exempt.iter().map(|e| normalize(e)));
-        for (i, p) in protected.iter().enumerate() {
+        let (skeletons, forms) = derive(&protected);
+        let tables = Self::tables(&protected, &skeletons, &forms, exempt);
+        Index {
+            protected,
+            skeletons,
+            forms,
+            tables,
+        }
+    }
+
+    /// The same index as [`Index::build`] over `first` followed by `rest`,
+    /// where `rest_tables` are `rest`'s tables prebuilt (with no exempt
+    /// names): only `first` (names from settings, usually few) is indexed
+    /// now.
+    pub fn join(
+        first: Vec<Protected>,
+        exempt: &[String],
+        rest: Vec<Protected>,
+        rest_tables: Tables,
+    ) -> Self {
+        let head = Index::build(first, exempt);
+        let (rest_skeletons, rest_forms) = derive(&rest);
+        let (names, forms) = (head.protected.len() as u32, head.forms.len() as u32);
+        let tables = head.tables.merged(rest_tables, names, forms);
+        let mut index = head;
+        index.protected.extend(rest);
+        index.skeletons.extend(rest_skeletons);
+        index.forms.extend(rest_forms.into_iter().map(|f| Form {
+            id: f.id + names,
+            ..f
+        }));
+        index.tables = tables;
+        index
+    }
+
+    fn tables(
+        protected: &[Protected],
+        skeletons: &[String],
+        forms: &[Form],
+        exempt: &[String],
+    ) -> Tables {
+        let mut pairs: [Vec<(u64, u32)>; 7] = Default::default();
+        let [trusted, by_skeleton, by_lookalike, by_core, by_words, by_digitless, families] =
+            &mut pairs;
+        for (i, (p, skel)) in protected.iter().zip(skeletons).enumerate() {
             let id = i as u32;
-            let skel = x.skeletons[i].clone();
-            push(&mut x.by_skeleton, skel.clone(), id);
-            push(&mut x.by_lookalike, lookalike_key(&skel), id);
+            trusted.push((key(&p.normalized), id));
+            by_skeleton.push((key(skel), id));
+            by_lookalike.push((key(&lookalike_key(skel)), id));
             if let Some(words) = sorted_words(&p.normalized) {
-                push(&mut x.by_words, words, id);
+                by_words.push((key(&words), id));
             }
             let words: Vec<&str> = p.normalized.split('-').collect();
             for n in 1..words.len() {
-                *x.families
-                    .entry(format!("{}-", words[..n].join("-")))
-                    .or_default() += 1;
+                families.push((key(&format!("{}-", words[..n].join("-"))), id));
             }
-            let digitless = without_version_digits(&skel).map(str::to_string);
-            push(
-                &mut x.by_digitless,
-                digitless.clone().unwrap_or_else(|| skel.clone()),
-                id,
-            );
-            x.forms.push(Form {
-                id,
-                text: skel,
-                derived: false,
-            });
-            // A typo of a derived form is weak evidence, which only counts
-            // against very popular names: index derived forms of those only.
-            let popular = p.rank.is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK);
-            if let Some(d) = digitless.filter(|_| popular) {
-                x.forms.push(Form {
-                    id,
-                    text: d,
-                    derived: true,
-                });
-            }
+            by_digitless.push((key(without_version_digits(skel).unwrap_or(skel)), id));
             for core in py_cores(&p.normalized) {
-                push(&mut x.by_core, core.clone(), id);
-                if popular {
-                    x.forms.push(Form {
-                        id,
-                        text: core,
-                        derived: true,
-                    });
-                }
+                by_core.push((key(&core), id));
             }
         }
-        x.protected = protected;
-        x
-    }
-
-    /// The forms within one edit of a query (see [`DeletionIndex`]).
-    pub fn one_edit(&self) -> &DeletionIndex {
-        self.one_edit
-            .get_or_init(|| DeletionIndex::build(self.forms.iter().map(|f| f.text.as_str())))
-    }
-
-    /// The long forms of very popular names within two edits of a query.
-    pub fn two_edits(&self) -> &DeletionIndex {
-        self.two_edits.get_or_init(|| {
-            let popular = |f: &Form| {
-                self.protected[f.id as usize]
-                    .rank
-                    .is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
-            };
-            DeletionIndex::build_with_ids(
-                self.forms
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.text.len() >= MIN_TWO_TYPO_LEN && popular(f))
-                    .map(|(i, f)| (i as u32, f.text.as_str())),
-                2,
-            )
-        })
-    }
-
-    /// The ids stored under `key` in `map`.
-    pub fn lookup<'a>(map: &'a KeyMap, key: &str) -> &'a [u32] {
-        map.get(key).map_or(&[], Vec::as_slice)
+        trusted.extend(exempt.iter().map(|e| (key(&normalize(e)), 0)));
+        let popular_long: Vec<(u32, &str)> = forms
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.text.len() >= MIN_TWO_TYPO_LEN && is_popular(&protected[f.id as usize])
+            })
+            .map(|(i, f)| (i as u32, f.text.as_str()))
+            .collect();
+        let [trusted, by_skeleton, by_lookalike, by_core, by_words, by_digitless, families] = pairs;
+        Tables {
+            trusted: Table::new(trusted),
+            by_skeleton: Table::new(by_skeleton),
+            by_lookalike: Table::new(by_lookalike),
+            by_core: Table::new(by_core),
+            by_words: Table::new(by_words),
+            by_digitless: Table::new(by_digitless),
+            families: Table::new(families),
+            one_edit: DeletionIndex::build(forms.iter().map(|f| f.text.as_str())),
+            two_edits: DeletionIndex::build_with_ids(popular_long, 2),
+        }
     }
 
     /// The skeleton of the part of protected name `id` that `normalized`
@@ -178,13 +277,7 @@ impl Index {
             if a != b || prefix_len >= target.len() {
                 break;
             }
-            if self
-                .families
-                .get(&target[..prefix_len])
-                .copied()
-                .unwrap_or(0)
-                >= MIN_FAMILY
-            {
+            if self.tables.families.values(&target[..prefix_len]).count() >= MIN_FAMILY {
                 shared = prefix_len;
             }
         }

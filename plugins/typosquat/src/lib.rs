@@ -13,10 +13,12 @@ pub mod evidence;
 pub mod forms;
 pub mod index;
 pub mod neighbourhood;
+pub mod prebuilt;
 pub mod rules;
 pub mod settings;
+pub mod table;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use fetter_plugin_sdk::{Action, Inventory, Policy, Severity, Verdict};
 
@@ -35,10 +37,9 @@ pub struct Typosquat {
 impl Policy for Typosquat {
     fn configure(json: &str) -> Result<Self, String> {
         let settings = Settings::parse(json)?;
-        let mut protected: Vec<_> = settings.protect.iter().map(|n| corpus::extra(n)).collect();
-        protected.extend(corpus::top_pypi());
+        let protect = settings.protect.iter().map(|n| corpus::extra(n)).collect();
         Ok(Typosquat {
-            detector: Detector::new(protected, &settings.exempt),
+            detector: Detector::with_top_pypi(protect, &settings.exempt),
             action: match settings.action {
                 settings::Action::Deny => Action::Deny,
                 settings::Action::Warn => Action::Warn,
@@ -49,7 +50,7 @@ impl Policy for Typosquat {
 
     fn evaluate(&self, inventory: &Inventory) -> Result<Vec<Verdict>, String> {
         // The same name often appears in many environments: judge it once.
-        let mut seen: HashMap<&str, Option<Finding>> = HashMap::new();
+        let mut seen: HashMap<&str, Option<Finding>> = HashMap::default();
         let mut verdicts = Vec::new();
         for (index, dist) in inventory.iter() {
             let finding = seen

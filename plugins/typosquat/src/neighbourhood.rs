@@ -5,23 +5,23 @@
 //! string obtained by deleting up to `depth` of its characters. Two strings
 //! `depth` omissions, insertions, substitutions or adjacent swaps apart
 //! always share one of those keys, so a query only hashes its own variants
-//! (`len + 1` at depth 1, about `len²/2` at depth 2) and binary-searches
-//! each. Hash collisions only add candidates: callers verify every
+//! (`len + 1` at depth 1, about `len²/2` at depth 2) and looks each up
+//! in a [`Table`]. Hash collisions only add candidates: callers verify every
 //! candidate (see [`crate::edit`]).
 
-/// Sorted `(hash of a deletion variant, id)` pairs.
-#[derive(Debug, Default)]
+use crate::table::{mix, Table, BASE};
+
+/// The `(hash of a deletion variant, id)` pairs of the indexed strings.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DeletionIndex {
-    entries: Vec<(u64, u32)>,
+    table: Table,
     depth: usize,
 }
 
-/// Polynomial hash base (odd, so multiplication is invertible mod 2^64).
-const BASE: u64 = 0x100_0000_01b3;
-
-/// The polynomial hashes (mod 2^64) of `s` and of its deletions of up to
-/// `depth` (1 or 2) characters, sorted and deduplicated (deleting either
-/// letter of a double gives the same variant).
+/// The hashes of `s` and of its deletions of up to `depth` (1 or 2)
+/// characters, sorted and deduplicated (deleting either letter of a double
+/// gives the same variant).
+#[cfg(test)]
 fn variant_hashes(s: &[u8], depth: usize) -> Vec<u64> {
     let mut hashes = Vec::new();
     each_variant_hash(s, depth, &mut Vec::new(), &mut |h| hashes.push(h));
@@ -33,7 +33,8 @@ fn variant_hashes(s: &[u8], depth: usize) -> Vec<u64> {
 /// Call `emit` with the hash of `s` and of each of its deletions of up to
 /// `depth` characters (duplicates included). Prefix hashes and powers, kept
 /// in `scratch` between calls, make each variant O(1), so a name costs
-/// O(len²) at depth 2 rather than O(len³).
+/// O(len²) at depth 2 rather than O(len³). Each hash is [`mix`]ed, so it
+/// equals [`crate::table::key`] of the variant.
 fn each_variant_hash(s: &[u8], depth: usize, scratch: &mut Vec<u64>, emit: &mut impl FnMut(u64)) {
     let n = s.len();
     // scratch[..=n] = prefix hashes (hash of s[..k]); scratch[n+1..] = BASE^k.
@@ -49,12 +50,12 @@ fn each_variant_hash(s: &[u8], depth: usize, scratch: &mut Vec<u64>, emit: &mut 
     let span = |a: usize, b: usize| prefix[b].wrapping_sub(prefix[a].wrapping_mul(pow[b - a]));
     // h(x ++ s[a..b]) = h(x)·B^(b-a) + h(s[a..b]).
     let join = |h: u64, (a, b): (usize, usize)| h.wrapping_mul(pow[b - a]).wrapping_add(span(a, b));
-    emit(prefix[n]);
+    emit(mix(prefix[n]));
     for i in 0..n {
-        emit(join(prefix[i], (i + 1, n)));
+        emit(mix(join(prefix[i], (i + 1, n))));
         if depth >= 2 {
             for j in i + 1..n {
-                emit(join(join(prefix[i], (i + 1, j)), (j + 1, n)));
+                emit(mix(join(join(prefix[i], (i + 1, j)), (j + 1, n))));
             }
         }
     }
@@ -81,39 +82,62 @@ impl DeletionIndex {
                 entries.push((h, id))
             });
         }
-        // Sorting once and dropping duplicate pairs is cheaper than
-        // deduplicating each name's variants on its own.
-        entries.sort_unstable();
-        entries.dedup();
-        DeletionIndex { entries, depth }
+        DeletionIndex {
+            table: Table::new(entries),
+            depth,
+        }
+    }
+
+    /// An index over a prebuilt table of variant hashes.
+    pub fn from_table(table: Table, depth: usize) -> Self {
+        DeletionIndex { table, depth }
+    }
+
+    /// The variant-hash table (to serialise or merge a prebuilt index).
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// The variant-hash table, by value.
+    pub fn into_table(self) -> Table {
+        self.table
+    }
+
+    /// How many deletions each stored string was indexed with.
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     /// Ids of strings that may be within `depth` edits of `query` (sorted,
     /// deduplicated, unverified).
     pub fn candidates(&self, query: &str) -> Vec<u32> {
         let mut ids = Vec::new();
-        for h in variant_hashes(query.as_bytes(), self.depth) {
-            let start = self.entries.partition_point(|(k, _)| *k < h);
-            ids.extend(
-                self.entries[start..]
-                    .iter()
-                    .take_while(|(k, _)| *k == h)
-                    .map(|(_, id)| *id),
-            );
+        self.candidates_into(query, &mut Vec::new(), &mut ids);
+        ids
+    }
+
+    /// [`DeletionIndex::candidates`] into `ids` (cleared first), reusing
+    /// `scratch` between calls: no allocation per query once warm.
+    pub fn candidates_into(&self, query: &str, scratch: &mut Vec<u64>, ids: &mut Vec<u32>) {
+        ids.clear();
+        if self.table.is_empty() {
+            return;
         }
+        each_variant_hash(query.as_bytes(), self.depth, scratch, &mut |h| {
+            ids.extend(self.table.get(h).iter().map(|(_, id)| *id));
+        });
         ids.sort_unstable();
         ids.dedup();
-        ids
     }
 
     /// Number of stored keys (for sizing and tests).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.table.len()
     }
 
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.table.is_empty()
     }
 }
 
@@ -155,11 +179,7 @@ mod tests {
 
     #[test]
     fn variant_hashes_match_hashes_of_built_strings() {
-        let whole = |s: &str| {
-            s.bytes().fold(0u64, |h, c| {
-                h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)
-            })
-        };
+        let whole = crate::table::key;
         let got = variant_hashes(b"abcd", 2);
         for variant in [
             "abcd", "bcd", "acd", "abd", "abc", "cd", "bd", "bc", "ad", "ac", "ab",

@@ -1,0 +1,33 @@
+//! Build the lookup tables over the embedded top-PyPI list once, here,
+//! with the crate's own index code, so the plugin loads them instead of
+//! building them in the sandbox on every run (see `src/prebuilt.rs`).
+
+#![allow(dead_code)]
+
+#[path = "src/corpus.rs"]
+mod corpus;
+#[path = "src/evidence.rs"]
+mod evidence;
+#[path = "src/forms.rs"]
+mod forms;
+#[path = "src/index.rs"]
+mod index;
+#[path = "src/neighbourhood.rs"]
+mod neighbourhood;
+#[path = "src/rules.rs"]
+mod rules;
+#[path = "src/table.rs"]
+mod table;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=data");
+    let top = corpus::top_pypi();
+    let index = index::Index::build(top, &[]);
+    let mut out = b"FTSQTB01".to_vec();
+    out.extend_from_slice(&(index.protected.len() as u32).to_le_bytes());
+    index.tables.encode(&mut out);
+    let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("top-pypi-tables.bin");
+    std::fs::write(&path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
