@@ -186,6 +186,22 @@ fn policy_plugins_report_purge_and_restore() {
         )
     );
 
+    // The table for people carries severity, rule and the suggestion too.
+    let out = run(fetter(&home)
+        .args(["--exe", prefix, "validate"])
+        .args(policies));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.contains("reqeusts"))
+        .unwrap_or_else(|| panic!("no reqeusts row:\n{table}"));
+    assert!(
+        row.starts_with("deny") && row.contains(" high ") && row.contains("typosquat/"),
+        "{row}"
+    );
+    assert!(row.ends_with("did you mean `requests`?"), "{row}");
+    assert!(table.contains("Severity"), "{table}");
+
     let out = run(fetter(&home)
         .args(["--exe", prefix, "purge", "--yes"])
         .args(policies));

@@ -183,7 +183,9 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "      site {}", display_path(&s.path))?;
         }
         if !env.diagnostics.is_empty() {
-            let mut t = Table::new(["Action", "Code", "Package", "Version", "Message"]);
+            let mut t = Table::new([
+                "Action", "Severity", "Code", "Package", "Version", "Message",
+            ]);
             for d in &env.diagnostics {
                 let (name, version) = match &d.distribution {
                     Some(x) => (x.name.clone(), x.version.clone()),
@@ -193,12 +195,19 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
                     Action::Deny => "deny",
                     Action::Warn => "warn",
                 };
+                // The suggestion is often the fix ("did you mean `requests`?"):
+                // people should not need --format json to see it.
+                let message = match &d.suggestion {
+                    Some(s) => format!("{}; {s}", d.message),
+                    None => d.message.clone(),
+                };
                 t.row([
                     action.to_string(),
+                    d.severity.as_str().to_string(),
                     d.code.clone(),
                     name,
                     version,
-                    d.message.clone(),
+                    message,
                 ]);
             }
             t.write(out)?;
