@@ -413,3 +413,41 @@ pub fn importlib_set(python: &Path, home: &Path) -> BTreeSet<(String, String)> {
         })
         .collect()
 }
+
+/// The environment with `prefix` in a scan report (panics naming the prefix).
+pub fn find_env<'a>(inv: &'a serde_json::Value, prefix: &Path) -> &'a serde_json::Value {
+    inv["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| Path::new(e["prefix"].as_str().unwrap()) == prefix)
+        .unwrap_or_else(|| {
+            panic!(
+                "no environment {} in {:#}",
+                prefix.display(),
+                inv["environments"]
+            )
+        })
+}
+
+/// Write a minimal `dir` (`*.dist-info` or `*.egg-info`) into `site` with `metadata`.
+pub fn write_dist(site: &Path, dir: &str, metadata: &str) {
+    write_dist_bytes(site, dir, metadata.as_bytes());
+}
+
+/// [`write_dist`] with raw bytes (non-UTF-8 metadata).
+pub fn write_dist_bytes(site: &Path, dir: &str, metadata: &[u8]) {
+    let name = if dir.ends_with(".egg-info") {
+        "PKG-INFO"
+    } else {
+        "METADATA"
+    };
+    fs::create_dir_all(site.join(dir)).unwrap();
+    fs::write(site.join(dir).join(name), metadata).unwrap();
+}
+
+/// chmod 755.
+pub fn make_executable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
+}
