@@ -307,18 +307,7 @@ pub fn scan_json(home: &Path, args: &[&OsStr]) -> serde_json::Value {
 /// environment with this prefix, as Python sees them: sites in `sys.path`
 /// order, the first distribution of a name shadowing later ones.
 pub fn visible_set(inv: &serde_json::Value, prefix: &Path) -> BTreeSet<(String, String)> {
-    let env = inv["environments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| Path::new(e["prefix"].as_str().unwrap()) == prefix)
-        .unwrap_or_else(|| {
-            panic!(
-                "no environment {} in {}",
-                prefix.display(),
-                inv["environments"]
-            )
-        });
+    let env = find_env(inv, prefix);
     let mut seen = BTreeSet::new();
     let mut out = BTreeSet::new();
     for site in env["sites"].as_array().unwrap() {
