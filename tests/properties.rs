@@ -7,6 +7,8 @@
 #[path = "parsers/harness.rs"]
 mod harness;
 
+use fetter::diag::{Action, Severity};
+use fetter::plugins::verdicts::RawVerdict;
 use proptest::prelude::*;
 use std::str::FromStr;
 
@@ -170,6 +172,63 @@ proptest! {
             "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
         });
         harness::osv(&serde_json::to_vec(&rec).unwrap());
+    }
+}
+
+/// A plugin's verdicts, mostly well-formed (so they get past the checks)
+/// with hostile text: ANSI escapes, C1 controls, newlines, text around the
+/// length cap; sometimes an index out of `n` distributions or a bad rule.
+fn raw_verdict(n: u8) -> impl Strategy<Value = RawVerdict> {
+    let text = prop_oneof![
+        "[a-z \\x1b\\x9b\\n\\r\\t\\x00\\x7f\\[0-9;m\\u{202e}é]{0,40}",
+        "[ab\\n]{1995,2005}",
+    ];
+    (
+        prop_oneof![16 => 0..u32::from(n.max(1)), 1 => 0..10u32, 1 => any::<u32>()],
+        prop_oneof![
+            16 => "[a-z0-9][a-z0-9._/-]{0,30}",
+            1 => "[A-Za-z _\\x1b/-]{0,8}",
+            1 => "[a-z]{199,201}",
+        ],
+        0..5usize,
+        any::<bool>(),
+        text.clone(),
+        proptest::option::of(text),
+    )
+        .prop_map(
+            |(distribution, rule, severity, deny, message, suggestion)| RawVerdict {
+                distribution,
+                rule,
+                severity: [
+                    Severity::Info,
+                    Severity::Low,
+                    Severity::Medium,
+                    Severity::High,
+                    Severity::Critical,
+                ][severity],
+                action: if deny { Action::Deny } else { Action::Warn },
+                message,
+                suggestion,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The plugin-verdict checks (the `verdicts` fuzz target's oracle) over
+    /// answers shaped like real ones, and ones just past the verdict limit.
+    #[test]
+    fn plugin_verdicts(
+        (n, verdicts) in (0..8u8).prop_flat_map(|n| (Just(n), proptest::collection::vec(raw_verdict(n), 0..12))),
+        fail_on in 0..8u8,
+        pad in prop_oneof![4 => Just(0u8), 1 => 248..=255u8],
+    ) {
+        let bytes = harness::encode_verdicts(n, fail_on, pad, &verdicts);
+        let (dn, _, decoded) = harness::decode_verdicts(&bytes);
+        prop_assert_eq!(dn, usize::from(n));
+        prop_assert_eq!(&decoded[..verdicts.len()], &verdicts[..]);
+        harness::verdicts(&bytes);
     }
 }
 
