@@ -247,6 +247,10 @@ fn regressions_stay_fixed() {
         "cffi (>=1.14) ; os_name == \"nt\u{f6dd} implemcffi (>=1.14) ; os_name == \"nt\u{f6dd} implemententation_name != \"pypy\"",
         // crash-6bcc1eb1…: an extra ending in '_' before whitespace.
         "botsrrloEggverelssotsrrloEggverless [    i_ oEggverless [      dev\"\n\u{8}",
+        // crash-c59c4eab… (stable + RUSTC_BOOTSTRAP build, first CI-path
+        // run): non-ASCII after an extra; pep508_rs's error Display panics.
+        "boto3-stubs[appcnjsojschemasc\t\u{1769e}m\0\0\0fig,s4r2de`\"`",
+        "x[a é]",
     ] {
         harness::requirement(input.as_bytes());
         harness::requirements_txt(input.as_bytes());
