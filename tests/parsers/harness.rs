@@ -16,7 +16,9 @@ use fetter::bounds::requirements::Parser;
 use fetter::bounds::source::{decode, Location};
 use fetter::bounds::{pyproject, BoundRequirement, Origin, Selection};
 use fetter::diag::{Action, Severity};
-use fetter::inventory::{Distribution, Environment, Inventory, MetadataKind};
+use fetter::inventory::{
+    Distribution, Environment, EnvironmentKind, Inventory, MetadataKind, SiteRef, SiteScope,
+};
 use fetter::plugins::diags::{self, MAX_TEXT};
 use fetter::plugins::verdicts::{to_diagnostics, verdict_limit, RawVerdict};
 
@@ -266,16 +268,30 @@ fn verdict_environments(i: usize) -> &'static [&'static str] {
     }
 }
 
+/// `n` distributions over the sites of [`verdict_environments`].
 fn verdict_inventory(n: usize) -> Inventory {
-    let mut e0 = environment("3.12.1");
-    e0.prefix = "/e0".into();
-    e0.sites = serde_json::from_str(r#"[{"path": "/s0", "scope": "own"}]"#).unwrap();
-    let mut e1 = environment("3.11");
-    e1.prefix = "/e1".into();
-    e1.sites = serde_json::from_str(
-        r#"[{"path": "/s1", "scope": "own"}, {"path": "/s0", "scope": "inherited"}]"#,
-    )
-    .unwrap();
+    let site = |path: &str, scope| SiteRef {
+        path: path.into(),
+        scope,
+    };
+    let env = |prefix: &str, sites| Environment {
+        prefix: prefix.into(),
+        kind: EnvironmentKind::Venv,
+        python_version: None,
+        interpreters: Vec::new(),
+        sites,
+        externally_managed: false,
+        base_prefix: None,
+        base_missing: false,
+    };
+    let e0 = env("/e0", vec![site("/s0", SiteScope::Own)]);
+    let e1 = env(
+        "/e1",
+        vec![
+            site("/s1", SiteScope::Own),
+            site("/s0", SiteScope::Inherited),
+        ],
+    );
     let distributions = (0..n)
         .map(|i| Distribution {
             name: format!("Dist{i}"),
