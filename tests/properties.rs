@@ -7,6 +7,8 @@
 #[path = "parsers/harness.rs"]
 mod harness;
 
+use fetter::diag::{Action, Severity};
+use fetter::plugins::verdicts::RawVerdict;
 use proptest::prelude::*;
 use std::str::FromStr;
 
@@ -173,6 +175,63 @@ proptest! {
     }
 }
 
+/// A plugin's verdicts, mostly well-formed (so they get past the checks)
+/// with hostile text: ANSI escapes, C1 controls, newlines, text around the
+/// length cap; sometimes an index out of `n` distributions or a bad rule.
+fn raw_verdict(n: u8) -> impl Strategy<Value = RawVerdict> {
+    let text = prop_oneof![
+        "[a-z \\x1b\\x9b\\n\\r\\t\\x00\\x7f\\[0-9;m\\u{202e}é]{0,40}",
+        "[ab\\n]{1995,2005}",
+    ];
+    (
+        prop_oneof![16 => 0..u32::from(n.max(1)), 1 => 0..10u32, 1 => any::<u32>()],
+        prop_oneof![
+            16 => "[a-z0-9][a-z0-9._/-]{0,30}",
+            1 => "[A-Za-z _\\x1b/-]{0,8}",
+            1 => "[a-z]{199,201}",
+        ],
+        0..5usize,
+        any::<bool>(),
+        text.clone(),
+        proptest::option::of(text),
+    )
+        .prop_map(
+            |(distribution, rule, severity, deny, message, suggestion)| RawVerdict {
+                distribution,
+                rule,
+                severity: [
+                    Severity::Info,
+                    Severity::Low,
+                    Severity::Medium,
+                    Severity::High,
+                    Severity::Critical,
+                ][severity],
+                action: if deny { Action::Deny } else { Action::Warn },
+                message,
+                suggestion,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The plugin-verdict checks (the `verdicts` fuzz target's oracle) over
+    /// answers shaped like real ones, and ones just past the verdict limit.
+    #[test]
+    fn plugin_verdicts(
+        (n, verdicts) in (0..8u8).prop_flat_map(|n| (Just(n), proptest::collection::vec(raw_verdict(n), 0..12))),
+        fail_on in 0..8u8,
+        pad in prop_oneof![4 => Just(0u8), 1 => 248..=255u8],
+    ) {
+        let bytes = harness::encode_verdicts(n, fail_on, pad, &verdicts);
+        let (dn, _, decoded) = harness::decode_verdicts(&bytes);
+        prop_assert_eq!(dn, usize::from(n));
+        prop_assert_eq!(&decoded[..verdicts.len()], &verdicts[..]);
+        harness::verdicts(&bytes);
+    }
+}
+
 /// Regression inputs found by fuzzing and the differential tests, kept
 /// replayed on every run.
 #[test]
@@ -188,6 +247,13 @@ fn regressions_stay_fixed() {
         "cffi (>=1.14) ; os_name == \"nt\u{f6dd} implemcffi (>=1.14) ; os_name == \"nt\u{f6dd} implemententation_name != \"pypy\"",
         // crash-6bcc1eb1…: an extra ending in '_' before whitespace.
         "botsrrloEggverelssotsrrloEggverless [    i_ oEggverless [      dev\"\n\u{8}",
+        // crash-c59c4eab… (stable + RUSTC_BOOTSTRAP build, first CI-path
+        // run): non-ASCII after an extra; pep508_rs's error Display panics.
+        "boto3-stubs[appcnjsojschemasc\t\u{1769e}m\0\0\0fig,s4r2de`\"`",
+        "x[a é]",
+        // requirements_txt crash-a72ed664…: a quote the marker parser does
+        // not take as one, then non-ASCII in its look-ahead after `'test'`.
+        "tomli; python_full_version < '3.11.0a7a == 'test'\u{fffd}",
     ] {
         harness::requirement(input.as_bytes());
         harness::requirements_txt(input.as_bytes());

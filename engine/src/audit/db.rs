@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -243,7 +243,19 @@ fn collect_json(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), 
     Ok(())
 }
 
+/// Built without zip support (feature `osv-zip`): refuse, never an empty
+/// database.
+#[cfg(not(feature = "osv-zip"))]
+fn load_zip(path: &Path, _bytes: Vec<u8>) -> Result<Vec<Record>, DbError> {
+    Err(corrupt(
+        path,
+        "this fetter was built without the `osv-zip` feature; use a directory of OSV JSON",
+    ))
+}
+
+#[cfg(feature = "osv-zip")]
 fn load_zip(path: &Path, bytes: Vec<u8>) -> Result<Vec<Record>, DbError> {
+    use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| corrupt(path, format!("not a readable zip: {e}")))?;
     let mut raw: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod db;
+#[cfg(feature = "online")]
 pub mod online;
 pub mod osv;
 pub mod ranges;

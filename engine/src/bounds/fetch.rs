@@ -5,6 +5,16 @@
 //! bound, which would pass or purge everything.
 
 /// GET `url` and return its body, at most `cap` bytes.
+#[cfg(feature = "online")]
 pub fn get(url: &str, cap: u64) -> Result<Vec<u8>, String> {
     crate::http::get(url, cap)
+}
+
+/// Built without HTTP (feature `online`): every fetch fails, so a URL bound
+/// is an error rather than an empty bound.
+#[cfg(not(feature = "online"))]
+pub fn get(url: &str, _cap: u64) -> Result<Vec<u8>, String> {
+    Err(format!(
+        "cannot fetch {url}: this fetter was built without the `online` feature"
+    ))
 }

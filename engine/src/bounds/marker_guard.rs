@@ -8,6 +8,8 @@
 
 use pep508_rs::{MarkerTree, Requirement, VerbatimUrl};
 
+use super::marker_walk::check_lookahead;
+
 /// Check a PEP 508 requirement string's marker (if any).
 pub fn check_requirement(text: &str) -> Result<(), String> {
     if !text.contains(';') {
@@ -15,6 +17,10 @@ pub fn check_requirement(text: &str) -> Result<(), String> {
     }
     // Only the marker part (URLs may hold other characters).
     check_ascii(text.split_once(';').map_or("", |(_, m)| m))?;
+    // The marker starts after one of the `;` (a URL may hold some).
+    for (at, _) in text.match_indices(';') {
+        check_lookahead(&text[at + 1..])?;
+    }
     check_operators(text)?;
     let mut warnings = Vec::new();
     let mut collect = |_kind, w: String| warnings.push(w);
@@ -28,6 +34,7 @@ pub fn check_requirement(text: &str) -> Result<(), String> {
 /// Check a bare marker expression (lock files).
 pub fn check_marker(text: &str) -> Result<(), String> {
     check_ascii(text)?;
+    check_lookahead(text)?;
     check_operators(text)?;
     let mut warnings = Vec::new();
     let mut collect = |_kind, w: String| warnings.push(w);

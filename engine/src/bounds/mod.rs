@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod load;
 pub mod lock;
 pub mod marker_guard;
+mod marker_walk;
 pub mod markers;
 pub mod matching;
 pub mod pyproject;

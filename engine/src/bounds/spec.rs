@@ -98,7 +98,7 @@ impl BoundRequirement {
                 format!(
                     "invalid requirement {:?}: {}",
                     shorten(text),
-                    first_line(&e.to_string())
+                    pep508_message(&e)
                 ),
             )
         })?;
@@ -212,6 +212,15 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
+/// The first line of a pep508_rs error's message, without the input
+/// excerpt its `Display` underlines: pep508_rs 0.9.2 cuts that excerpt at
+/// character counts used as byte offsets, and panics when they fall inside
+/// a multi-byte character (`x[a é]`). Found by the `requirement` fuzz
+/// target. The excerpt was never shown (only the first line was kept).
+pub(crate) fn pep508_message(e: &pep508_rs::Pep508Error<VerbatimUrl>) -> String {
+    first_line(&e.message.to_string()).to_string()
+}
+
 /// Replace each `=== OPERAND` with `===0` so `pep508_rs` accepts operands
 /// that are not PEP 440 versions, and return the operands as written.
 fn extract_arbitrary(text: &str) -> (String, Vec<String>) {
@@ -253,6 +262,19 @@ mod tests {
         let r =
             BoundRequirement::parse("foo === 1.0 ; python_version>'3'", Origin::file("x")).unwrap();
         assert_eq!(r.arbitrary, vec!["1.0".to_string()]);
+    }
+
+    #[test]
+    fn non_ascii_after_extras_is_an_error_not_a_panic() {
+        // fuzz/artifacts/requirement/crash-c59c4eab…, and its shortest form.
+        for text in [
+            "x[a é]",
+            "x[a\té]",
+            "boto3-stubs[appcnjsojschemasc\t\u{1769e}m\0\0\0fig,s4r2de`\"`",
+        ] {
+            let e = BoundRequirement::parse(text, Origin::at("r.txt", 1)).unwrap_err();
+            assert!(e.to_string().contains("invalid requirement"), "{e}");
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The inventory as the plugin contract's records, and the environments a
-//! verdict's distribution belongs to.
+//! Between the plugin contract's records and fetter's own types: the
+//! inventory as `evaluate` takes it, and the verdicts it returns as
+//! [`RawVerdict`]s for [`verdicts`](super::verdicts) to check.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::host::wit;
+use super::verdicts::{environments_by_site, RawVerdict};
+use crate::diag::{Action, Severity};
 use crate::inventory::{EnvironmentKind, Inventory};
 
 /// The inventory in the form `evaluate` takes. Built once and shared by
@@ -55,33 +57,25 @@ pub fn to_wit(inv: &Inventory) -> wit::Inventory {
     }
 }
 
-/// Site path -> indices of the environments that have it on `sys.path`.
-pub fn environments_by_site(inv: &Inventory) -> HashMap<&Path, Vec<usize>> {
-    let mut map: HashMap<&Path, Vec<usize>> = HashMap::new();
-    for (i, env) in inv.environments.iter().enumerate() {
-        for site in &env.sites {
-            let v = map.entry(site.path.as_path()).or_default();
-            if !v.contains(&i) {
-                v.push(i);
-            }
-        }
-    }
-    map
-}
-
-/// The prefixes a diagnostic about a distribution in `site` is reported
-/// under: each environment that sees it, else the site itself.
-pub fn report_environments(
-    inv: &Inventory,
-    by_site: &HashMap<&Path, Vec<usize>>,
-    site: &Path,
-) -> Vec<PathBuf> {
-    match by_site.get(site) {
-        Some(envs) if !envs.is_empty() => envs
-            .iter()
-            .map(|&i| inv.environments[i].prefix.clone())
-            .collect(),
-        _ => vec![site.to_path_buf()],
+/// A verdict as plain data. The enums map one to one; nothing is checked
+/// here (that is [`super::verdicts::check`]).
+pub fn raw_verdict(v: wit::Verdict) -> RawVerdict {
+    RawVerdict {
+        distribution: v.distribution,
+        rule: v.rule,
+        severity: match v.severity {
+            wit::Severity::Info => Severity::Info,
+            wit::Severity::Low => Severity::Low,
+            wit::Severity::Medium => Severity::Medium,
+            wit::Severity::High => Severity::High,
+            wit::Severity::Critical => Severity::Critical,
+        },
+        action: match v.action {
+            wit::Action::Warn => Action::Warn,
+            wit::Action::Deny => Action::Deny,
+        },
+        message: v.message,
+        suggestion: v.suggestion,
     }
 }
 

@@ -11,30 +11,43 @@
 //! reason, so a policy that could not run never passes.
 //!
 //! One module per concern: [`cfg`] (policy manifests), [`diags`] (errors
-//! and diagnostics), [`abi`] (what a component declares), [`cache`]
-//! (compiled components), [`host`] (the sandbox), [`embedded`]
-//! (first-party plugins in the binary).
+//! and diagnostics), [`verdicts`] (checking what a plugin returned),
+//! `abi` (what a component declares), `cache` (compiled components), `host`
+//! (the sandbox), [`embedded`] (first-party plugins in the binary).
+//!
+//! The sandbox needs wasmtime: `abi`, `cache`, `host` and running plugins
+//! exist only with the `plugins` feature (on by default). Manifests,
+//! diagnostics and the verdict checks are always built, so they can be
+//! fuzzed without it.
 
+#[cfg(feature = "plugins")]
 pub mod abi;
+#[cfg(feature = "plugins")]
 pub mod cache;
 pub mod cfg;
+#[cfg(feature = "plugins")]
 mod convert;
 pub mod diags;
 pub mod embedded;
+#[cfg(feature = "plugins")]
 pub mod host;
+#[cfg(feature = "plugins")]
 mod run;
+pub mod verdicts;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use crate::diag::{CheckFailure, Severity, Sink};
 
-pub use cache::{Cache, CacheStatus};
 pub use diags::PluginError;
-pub use host::LogMode;
-pub use run::{evaluate, load, EpochTicker, Loaded, PluginReport};
+#[cfg(feature = "plugins")]
+pub use {
+    cache::{Cache, CacheStatus},
+    host::LogMode,
+    run::{evaluate, load, EpochTicker, Loaded, Options, PluginReport},
+};
 
 /// Default memory limit per plugin (`--plugin-memory`), in MiB.
 pub const DEFAULT_MEMORY_MIB: u64 = 256;
@@ -131,30 +144,6 @@ impl PolicySpec {
                         source,
                     })
             }
-        }
-    }
-}
-
-/// How plugins run.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Memory limit per plugin, in bytes.
-    pub memory_bytes: usize,
-    /// Time limit per plugin.
-    pub timeout: Duration,
-    /// The compiled-component cache.
-    pub cache: Cache,
-    /// Where plugin log lines go.
-    pub log: LogMode,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            memory_bytes: (DEFAULT_MEMORY_MIB * 1024 * 1024) as usize,
-            timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
-            cache: Cache::from_env(),
-            log: LogMode::Normal,
         }
     }
 }

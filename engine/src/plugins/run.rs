@@ -1,6 +1,7 @@
 //! Running a set of plugins over an inventory: load (read, pin check, ABI
 //! and import check, compile or cache hit), run each in its own sandbox in
-//! parallel, check the verdicts, report into the shared sink.
+//! parallel, check the verdicts ([`super::verdicts`]), report into the
+//! shared sink.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -13,10 +14,35 @@ use super::abi::{self, Declared};
 use super::cache::{Cache, CacheStatus};
 use super::convert;
 use super::diags::{self, PluginError};
-use super::host::{self, wit, Limits};
-use super::{sha256_hex, Options, PolicySpec};
-use crate::diag::{Action, Severity, Sink};
+use super::host::{self, wit, Limits, LogMode};
+use super::verdicts;
+use super::{sha256_hex, PolicySpec, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_SECS};
+use crate::diag::Sink;
 use crate::inventory::Inventory;
+
+/// How plugins run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Memory limit per plugin, in bytes.
+    pub memory_bytes: usize,
+    /// Time limit per plugin.
+    pub timeout: Duration,
+    /// The compiled-component cache.
+    pub cache: Cache,
+    /// Where plugin log lines go.
+    pub log: LogMode,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            memory_bytes: (DEFAULT_MEMORY_MIB * 1024 * 1024) as usize,
+            timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
+            cache: Cache::from_env(),
+            log: LogMode::Normal,
+        }
+    }
+}
 
 /// A plugin ready to run.
 pub struct Loaded {
@@ -187,76 +213,12 @@ fn run_one(
         limits,
         options.log,
     )?;
-    check_verdicts(&out.verdicts, inventory.distributions.len())?;
-    let by_site = convert::environments_by_site(inventory);
-    for v in &out.verdicts {
-        let dist = &inventory.distributions[v.distribution as usize];
-        let severity = severity(v.severity);
-        let mut action = match v.action {
-            wit::Action::Warn => Action::Warn,
-            wit::Action::Deny => Action::Deny,
-        };
-        // A manifest's `fail-on`: denials below it only warn.
-        if spec.fail_on.is_some_and(|t| severity < t) {
-            action = Action::Warn;
-        }
-        for env in convert::report_environments(inventory, &by_site, &dist.site) {
-            sink.push(diags::diagnostic(
-                &loaded.name,
-                &v.rule,
-                severity,
-                action,
-                &v.message,
-                v.suggestion.as_deref(),
-                env,
-                dist,
-            ));
-        }
+    let raw: Vec<_> = out.verdicts.into_iter().map(convert::raw_verdict).collect();
+    let diagnostics = verdicts::to_diagnostics(&loaded.name, &raw, inventory, spec.fail_on)?;
+    for d in diagnostics {
+        sink.push(d);
     }
-    Ok(out.verdicts.len())
-}
-
-/// The most verdicts accepted from one plugin: ten per distribution, and
-/// at least 1,000. Past that the plugin is broken or hostile.
-pub fn verdict_limit(distributions: usize) -> usize {
-    distributions.saturating_mul(10).max(1000)
-}
-
-/// Refuse the whole answer if any verdict is unusable: a plugin that names
-/// distributions that do not exist cannot be trusted about the others.
-fn check_verdicts(verdicts: &[wit::Verdict], distributions: usize) -> Result<(), PluginError> {
-    let limit = verdict_limit(distributions);
-    if verdicts.len() > limit {
-        return Err(PluginError::TooManyVerdicts {
-            count: verdicts.len(),
-            distributions,
-            limit,
-        });
-    }
-    for v in verdicts {
-        if v.distribution as usize >= distributions {
-            return Err(PluginError::BadDistribution {
-                index: v.distribution,
-                count: distributions,
-            });
-        }
-        if !diags::valid_rule(&v.rule) {
-            return Err(PluginError::BadRule {
-                rule: diags::sanitize(&v.rule, 100),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn severity(s: wit::Severity) -> Severity {
-    match s {
-        wit::Severity::Info => Severity::Info,
-        wit::Severity::Low => Severity::Low,
-        wit::Severity::Medium => Severity::Medium,
-        wit::Severity::High => Severity::High,
-        wit::Severity::Critical => Severity::Critical,
-    }
+    Ok(raw.len())
 }
 
 /// Advances the engine's epoch every [`host::EPOCH_TICK`] while plugins

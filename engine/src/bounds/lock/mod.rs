@@ -59,7 +59,7 @@ pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
             origin.clone(),
             format!(
                 "invalid marker {s:?}: {}",
-                e.to_string().lines().next().unwrap_or("")
+                crate::bounds::spec::pep508_message(&e)
             ),
         )
     })
