@@ -46,7 +46,13 @@ fn packaging_python() -> Option<PathBuf> {
         let py = venv.join("bin/python");
         let has = |py: &Path| {
             Command::new(py)
-                .args(["-c", "import packaging.markers, pip"])
+                // pip's requirements-file parser is the oracle; it knows
+                // `--config-settings` from 23.1 (Debian 12 ships 23.0.1).
+                .args([
+                    "-c",
+                    "import packaging.markers, pip, sys; \
+                     sys.exit(tuple(map(int, pip.__version__.split('.')[:2])) < (23, 1))",
+                ])
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
@@ -68,6 +74,7 @@ fn packaging_python() -> Option<PathBuf> {
                     "-q",
                     "--disable-pip-version-check",
                     "packaging>=24",
+                    "pip>=23.1",
                 ])
                 .status()
                 .is_ok_and(|s| s.success());
