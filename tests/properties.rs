@@ -180,7 +180,7 @@ proptest! {
 /// length cap; sometimes an index out of `n` distributions or a bad rule.
 fn raw_verdict(n: u8) -> impl Strategy<Value = RawVerdict> {
     let text = prop_oneof![
-        "[a-z \\x1b\\x9b\\n\\r\\t\\x00\\x7f\\[0-9;m\\u{202e}é]{0,40}",
+        "[a-z \\x1b\\x9b\\n\\r\\t\\x00\\x7f\\[0-9;m\\u{202e}\\u{2067}\\u{200f}é]{0,40}",
         "[ab\\n]{1995,2005}",
     ];
     (

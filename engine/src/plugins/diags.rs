@@ -168,13 +168,21 @@ pub const MAX_TEXT: usize = 2000;
 pub fn sanitize(text: &str, max_chars: usize) -> String {
     let mut out: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_unsafe_for_terminal(c) { ' ' } else { c })
         .take(max_chars)
         .collect();
     if text.chars().count() > max_chars {
         out.push('…');
     }
     out
+}
+
+/// Control characters (ANSI escapes, forged newlines) and the Unicode
+/// bidirectional controls, which make a line display in another order
+/// than it reads ("Trojan Source": a message could hide what it says).
+pub fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A rule id fit to be a diagnostic code: non-empty, at most 200 bytes of
@@ -195,6 +203,7 @@ mod tests {
     fn sanitizes_terminal_escapes() {
         assert_eq!(sanitize("a\x1b[31mb\nc", 100), "a [31mb c");
         assert_eq!(sanitize("abcdef", 3), "abc…");
+        assert_eq!(sanitize("ok\u{202e}txt.exe\u{2066}", 100), "ok txt.exe ");
     }
 
     #[test]
