@@ -5,51 +5,8 @@
 //! (separator change, look-alike glyphs, `py` affixes, reordered words,
 //! version digits) becomes an equality test on precomputed keys.
 
-/// PEP 503 normalisation: runs of `-`, `_`, `.` become one `-`, lowercase.
-///
-/// Duplicated from the engine (`engine/src/names.rs`) because plugins are
-/// built for `wasm32-unknown-unknown` and must not depend on the engine.
-pub fn normalize(name: &str) -> String {
-    let name = name.trim();
-    if name.is_ascii() {
-        // Nearly every real name: bytes, no Unicode case tables (this runs
-        // for each of the 15,000 protected names at every start-up and for
-        // every installed name).
-        let mut out = Vec::with_capacity(name.len());
-        let mut in_sep = false;
-        for b in name.bytes() {
-            if matches!(b, b'-' | b'_' | b'.') {
-                if !in_sep {
-                    out.push(b'-');
-                }
-                in_sep = true;
-            } else {
-                out.push(b.to_ascii_lowercase());
-                in_sep = false;
-            }
-        }
-        return String::from_utf8(out).expect("ASCII in, ASCII out");
-    }
-    normalize_chars(name)
-}
-
-/// [`normalize`] for any Unicode text.
-fn normalize_chars(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_sep = false;
-        }
-    }
-    out
-}
+/// PEP 503 normalisation: the plugin SDK's, the same as the host's.
+pub use fetter_plugin_sdk::normalize;
 
 /// The name with every separator removed (`python-dateutil` ->
 /// `pythondateutil`): two names with the same skeleton differ only in where
@@ -143,23 +100,6 @@ pub fn without_version_digits(skeleton: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ascii_fast_path_equals_the_unicode_path() {
-        for name in [
-            "Foo_Bar",
-            "a..b",
-            " X-y ",
-            "--a",
-            "ZOPE.Interface",
-            "a_-_b",
-            "",
-            "Q",
-        ] {
-            assert_eq!(normalize(name), normalize_chars(name), "{name:?}");
-        }
-        assert_eq!(normalize("Ünï_Code"), "ünï-code");
-    }
 
     #[test]
     fn normalizes_like_pep_503() {
