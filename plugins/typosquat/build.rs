@@ -24,8 +24,10 @@ fn main() {
     println!("cargo:rerun-if-changed=data");
     let top = corpus::top_pypi();
     let index = index::Index::build(top, &[]);
-    let mut out = b"FTSQTB01".to_vec();
-    out.extend_from_slice(&(index.protected.len() as u32).to_le_bytes());
+    // Magic, then the name count as a u64 so the tables start 8-byte
+    // aligned: the plugin reads them in place (see src/table.rs).
+    let mut out = b"FTSQTB02".to_vec();
+    out.extend_from_slice(&(index.protected.len() as u64).to_le_bytes());
     index.tables.encode(&mut out);
     let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("top-pypi-tables.bin");

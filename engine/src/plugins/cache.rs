@@ -7,8 +7,12 @@
 //! - the key is the plugin's sha256 and the engine's compatibility hash
 //!   (wasmtime version and every code-generation setting), so a stale entry
 //!   is simply not found;
-//! - each entry carries the sha256 of its contents; a corrupt or truncated
-//!   entry is recompiled and replaced;
+//! - each entry carries its length and the CRC-32 of its contents; a
+//!   corrupt or truncated entry is recompiled and replaced. CRC-32 rather
+//!   than a cryptographic hash because it guards against accidents (disk
+//!   errors, a copy cut short), not attackers, whom the directory's
+//!   ownership rules keep out; over a 5 MB entry it is ~10x faster than
+//!   sha256, which was half the cost of a cache hit;
 //! - the directory and entry must be owned by the current user and not
 //!   writable by anyone else (as ssh does for its keys), otherwise the cache
 //!   is not used at all.
@@ -19,7 +23,6 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
@@ -28,8 +31,9 @@ use super::diags::PluginError;
 /// Environment variable overriding the cache directory (tests, CI).
 pub const CACHE_DIR_ENV: &str = "FETTER_CACHE_DIR";
 
-/// First bytes of every cache entry (format version 1).
-const MAGIC: &[u8; 16] = b"fetter-cwasm-v1\0";
+/// First bytes of every cache entry (format version 2: CRC-32 and length;
+/// version 1 entries, with a sha256, are not recognised and get rewritten).
+const MAGIC: &[u8; 16] = b"fetter-cwasm-v2\0";
 
 /// Where compiled plugins are kept, if anywhere.
 #[derive(Debug, Clone)]
@@ -121,13 +125,14 @@ impl Cache {
         let path = dir.join(format!("{sha256}-{:016x}.cwasm", compatibility(engine)));
         let reason = match read_entry(&path) {
             Ok(None) => None,
-            Ok(Some(artifact)) => {
+            Ok(Some(entry)) => {
+                let artifact = &entry[HEADER_LEN..];
                 // SAFETY: wasmtime requires that these bytes come from
                 // `precompile_component` of a compatible engine. The entry
                 // is keyed by the engine's compatibility hash, its checksum
                 // was verified by `read_entry`, and it lives in a directory
                 // only this user can write (`ensure_private_dir`).
-                match unsafe { Component::deserialize(engine, &artifact) } {
+                match unsafe { Component::deserialize(engine, artifact) } {
                     Ok(component) => return Ok((component, CacheStatus::Hit)),
                     Err(e) => Some(format!("the cache entry was rejected by wasmtime ({e})")),
                 }
@@ -168,6 +173,12 @@ fn compatibility(engine: &Engine) -> u64 {
 }
 
 /// `Ok(None)` when there is no entry; `Err(reason)` when it is unusable.
+/// Bytes before the artifact in a cache entry: the magic, the CRC-32 and
+/// the artifact's length (both little-endian).
+const HEADER_LEN: usize = MAGIC.len() + 4 + 8;
+
+/// The whole entry, checked: the artifact is `entry[HEADER_LEN..]` (not
+/// copied out: it is megabytes for a plugin with embedded tables).
 fn read_entry(path: &Path) -> Result<Option<Vec<u8>>, String> {
     let data = match fs::read(path) {
         Ok(d) => d,
@@ -175,14 +186,19 @@ fn read_entry(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Err(e) => return Err(format!("cannot read the cache entry ({e})")),
     };
     check_private(path, false)?;
-    if data.len() < MAGIC.len() + 32 || &data[..MAGIC.len()] != MAGIC {
+    if data.len() < HEADER_LEN || &data[..MAGIC.len()] != MAGIC {
         return Err("the cache entry is truncated or not a fetter cache entry".into());
     }
-    let (sum, artifact) = data[MAGIC.len()..].split_at(32);
-    if Sha256::digest(artifact).as_slice() != sum {
+    let (head, artifact) = data.split_at(HEADER_LEN);
+    let crc = u32::from_le_bytes(head[16..20].try_into().expect("4 bytes"));
+    let len = u64::from_le_bytes(head[20..28].try_into().expect("8 bytes"));
+    if len != artifact.len() as u64 {
+        return Err("the cache entry is truncated (length mismatch)".into());
+    }
+    if crc32fast::hash(artifact) != crc {
         return Err("the cache entry is corrupt (checksum mismatch)".into());
     }
-    Ok(Some(artifact.to_vec()))
+    Ok(Some(data))
 }
 
 /// Write atomically (temporary file + rename), readable by the owner only.
@@ -200,7 +216,8 @@ fn write_entry(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
             .mode(0o600)
             .open(&tmp)?;
         f.write_all(MAGIC)?;
-        f.write_all(&Sha256::digest(artifact))?;
+        f.write_all(&crc32fast::hash(artifact).to_le_bytes())?;
+        f.write_all(&(artifact.len() as u64).to_le_bytes())?;
         f.write_all(artifact)?;
         f.sync_all()?;
         fs::rename(&tmp, path)

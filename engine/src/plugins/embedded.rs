@@ -13,6 +13,8 @@ pub struct Embedded {
     pub name: &'static str,
     /// The component.
     pub bytes: &'static [u8],
+    /// Lowercase hex sha256 of `bytes`, computed at build time.
+    pub sha256: &'static str,
 }
 
 /// Every first-party plugin, by name.
@@ -47,6 +49,7 @@ mod tests {
         for name in &on_disk {
             let e = super::find(name).unwrap_or_else(|| panic!("{name} not embedded"));
             assert!(e.bytes.starts_with(b"\0asm"));
+            assert_eq!(e.sha256, crate::plugins::sha256_hex(e.bytes), "{name}");
         }
     }
 }

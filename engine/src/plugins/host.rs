@@ -158,6 +158,33 @@ pub fn run(
     limits: Limits,
     log_mode: LogMode,
 ) -> Result<RunOutput, PluginError> {
+    match inventory {
+        Some(inv) => run_lazy(
+            engine,
+            component,
+            plugin,
+            settings,
+            Some(&move || inv),
+            limits,
+            log_mode,
+        ),
+        None => run_lazy(engine, component, plugin, settings, None, limits, log_mode),
+    }
+}
+
+/// [`run`], asking for the inventory only once the plugin is configured
+/// and about to evaluate: plugins running in parallel share one
+/// inventory, built by whichever gets there first, while the others are
+/// still loading, instead of before any of them starts.
+pub fn run_lazy<'i>(
+    engine: &Engine,
+    component: &Component,
+    plugin: &str,
+    settings: &str,
+    inventory: Option<&dyn Fn() -> &'i wit::Inventory>,
+    limits: Limits,
+    log_mode: LogMode,
+) -> Result<RunOutput, PluginError> {
     let data = StoreData {
         plugin: plugin.to_string(),
         limiter: Limiter {
@@ -198,7 +225,7 @@ pub fn run(
     let verdicts = match inventory {
         None => Vec::new(),
         Some(inv) => evaluator
-            .call_evaluate(&mut store, inv)
+            .call_evaluate(&mut store, inv())
             .map_err(|e| classify(e, &store, limits, "evaluate"))?
             .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?,
     };

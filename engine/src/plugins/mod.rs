@@ -130,6 +130,28 @@ impl PolicySpec {
         }
     }
 
+    /// The component's size in bytes, if known without reading it (0
+    /// otherwise): the cost estimate that schedules big plugins first.
+    pub fn size_hint(&self) -> u64 {
+        match &self.source {
+            PluginSource::Embedded(n) => embedded::find(n).map_or(0, |e| e.bytes.len() as u64),
+            PluginSource::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        }
+    }
+
+    /// The component's bytes and their lowercase hex sha256 (known in
+    /// advance for first-party plugins).
+    pub fn read_hashed(&self) -> Result<(std::borrow::Cow<'static, [u8]>, String), PluginError> {
+        if let PluginSource::Embedded(n) = &self.source {
+            if let Some(e) = embedded::find(n) {
+                return Ok((std::borrow::Cow::Borrowed(e.bytes), e.sha256.to_string()));
+            }
+        }
+        let bytes = self.read()?;
+        let sha256 = sha256_hex(&bytes);
+        Ok((bytes, sha256))
+    }
+
     /// The component's bytes.
     pub fn read(&self) -> Result<std::borrow::Cow<'static, [u8]>, PluginError> {
         match &self.source {

@@ -3,7 +3,7 @@
 //! parallel, check the verdicts ([`super::verdicts`]), report into the
 //! shared sink.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use super::convert;
 use super::diags::{self, PluginError};
 use super::host::{self, wit, Limits, LogMode};
 use super::verdicts;
-use super::{sha256_hex, PolicySpec, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_SECS};
+use super::{PolicySpec, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::diag::Sink;
 use crate::inventory::Inventory;
 
@@ -84,8 +84,7 @@ pub fn load(
     cache: &Cache,
 ) -> Result<Loaded, (String, PluginError)> {
     let fallback = spec.provisional_name();
-    let bytes = spec.read().map_err(|e| (fallback.clone(), e))?;
-    let sha256 = sha256_hex(&bytes);
+    let (bytes, sha256) = spec.read_hashed().map_err(|e| (fallback.clone(), e))?;
     if let Some(expected) = &spec.sha256 {
         if *expected != sha256 {
             return Err((
@@ -149,10 +148,18 @@ pub fn evaluate(
         }
         return Vec::new();
     }
-    let wit_inventory = convert::to_wit(inventory);
-    specs
+    let wit_inventory = OnceLock::new();
+    // Longest first, so the slowest plugin is not left to start after the
+    // others on a machine with fewer cores than plugins; the component's
+    // size is the cost estimate (plugins with big embedded tables, like
+    // typosquat, do the most work). Reports keep the order of `specs`.
+    let mut order: Vec<usize> = (0..specs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(specs[i].size_hint()));
+    let mut reports: Vec<(usize, PluginReport)> = order
         .par_iter()
-        .map(|spec| {
+        .with_max_len(1)
+        .map(|&i| (i, &specs[i]))
+        .map(|(i, spec)| {
             let started = Instant::now();
             let mut report = PluginReport {
                 name: spec.provisional_name(),
@@ -165,6 +172,7 @@ pub fn evaluate(
             let result = load(&engine, spec, &options.cache).and_then(|loaded| {
                 report.name = loaded.name.clone();
                 report.cache = Some(loaded.cache.clone());
+                let wit_inventory = || wit_inventory.get_or_init(|| convert::to_wit(inventory));
                 run_one(
                     &engine,
                     &loaded,
@@ -185,18 +193,20 @@ pub fn evaluate(
                 }
             }
             report.elapsed = started.elapsed();
-            report
+            (i, report)
         })
-        .collect()
+        .collect();
+    reports.sort_by_key(|(i, _)| *i);
+    reports.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Run one loaded plugin and report its verdicts; returns how many.
-fn run_one(
+fn run_one<'i>(
     engine: &Engine,
     loaded: &Loaded,
     spec: &PolicySpec,
     inventory: &Inventory,
-    wit_inventory: &wit::Inventory,
+    wit_inventory: &dyn Fn() -> &'i wit::Inventory,
     options: &Options,
     sink: &Sink,
 ) -> Result<usize, PluginError> {
@@ -204,7 +214,7 @@ fn run_one(
         memory_bytes: options.memory_bytes,
         timeout: options.timeout,
     };
-    let out = host::run(
+    let out = host::run_lazy(
         engine,
         &loaded.component,
         &loaded.name,

@@ -99,10 +99,11 @@ impl Tables {
         }
     }
 
-    /// Read tables written by [`Tables::encode`]; `None` if damaged.
-    pub fn decode(mut bytes: &[u8]) -> Option<Tables> {
+    /// Read tables written by [`Tables::encode`] in place (see
+    /// [`Table::read_in_place`]); `None` if damaged.
+    pub fn read_in_place(mut bytes: &'static [u8]) -> Option<Tables> {
         let mut next = || {
-            let (t, rest) = Table::decode(bytes)?;
+            let (t, rest) = Table::read_in_place(bytes)?;
             bytes = rest;
             Some(t)
         };

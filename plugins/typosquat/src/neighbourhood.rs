@@ -124,7 +124,7 @@ impl DeletionIndex {
             return;
         }
         each_variant_hash(query.as_bytes(), self.depth, scratch, &mut |h| {
-            ids.extend(self.table.get(h).iter().map(|(_, id)| *id));
+            ids.extend_from_slice(self.table.get(h));
         });
         ids.sort_unstable();
         ids.dedup();
