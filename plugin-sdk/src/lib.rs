@@ -34,6 +34,7 @@
 extern crate self as fetter_plugin_sdk;
 
 pub mod bindings;
+mod bump;
 mod export;
 mod helpers;
 mod log;
@@ -45,6 +46,7 @@ pub use bindings::exports::fetter::policy::evaluator::{
     Action, DirectUrl, Distribution, Environment, EnvironmentKind, Inventory, PluginInfo, Severity,
     Verdict,
 };
+pub use bump::BumpAllocator;
 pub use helpers::DistIndex;
 pub use log::{debug, error, info, log, warn, LogLevel};
 pub use names::normalize;

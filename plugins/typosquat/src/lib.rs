@@ -69,6 +69,13 @@ impl Policy for Typosquat {
     }
 }
 
+// Each name checked allocates a few short-lived strings: a bump allocator
+// makes them nearly free (see the SDK's `BumpAllocator`). The peak is a
+// few tens of MiB for 30,000 distributions, within the default limit.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: fetter_plugin_sdk::BumpAllocator = fetter_plugin_sdk::BumpAllocator::new();
+
 fetter_plugin_sdk::export_plugin! {
     name: "typosquat",
     description: "Deny installed packages whose names imitate one of the 15,000 most downloaded PyPI projects",
