@@ -29,7 +29,29 @@ fn main() {
     let mut out = b"FTSQTB02".to_vec();
     out.extend_from_slice(&(index.protected.len() as u64).to_le_bytes());
     index.tables.encode(&mut out);
-    let path = std::path::Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("top-pypi-tables.bin");
-    std::fs::write(&path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    };
+    write("top-pypi-tables.bin", &out);
+    // The names with their derived strings, one record per line, so the
+    // plugin borrows them instead of normalising 15,000 names per run.
+    let mut corpus = String::new();
+    for (p, skel) in index.protected.iter().zip(&index.skeletons) {
+        let rank = p.rank.expect("top-PyPI names are ranked");
+        // Most names are their own normalized form and skeleton: an empty
+        // field means "same as the previous one".
+        let normalized = if p.normalized == p.name {
+            ""
+        } else {
+            &p.normalized
+        };
+        let skel = if **skel == *p.normalized { "" } else { skel };
+        corpus += &format!("P\t{rank}\t{}\t{normalized}\t{skel}\n", p.name);
+    }
+    for f in &index.forms {
+        corpus += &format!("F\t{}\t{}\t{}\n", f.id, u8::from(f.derived), f.text);
+    }
+    write("top-pypi-corpus.txt", corpus.as_bytes());
 }

@@ -19,13 +19,13 @@ fn main() {
     let build = started.elapsed();
     // What the plugin does: load the tables build.rs made.
     let started = Instant::now();
-    let detector = Detector::with_top_pypi(vec![], &[]);
+    let detector = Detector::with_top_pypi(vec![], &[]).expect("embedded index");
     let load = started.elapsed();
 
     // Queries: every popular name checked against the others (the costly
     // case: many near neighbours), plus the same names reversed (unknown
     // names with no neighbours).
-    let mut queries: Vec<String> = top.iter().map(|p| p.name.clone()).collect();
+    let mut queries: Vec<String> = top.iter().map(|p| p.name.to_string()).collect();
     queries.extend(top.iter().map(|p| p.name.chars().rev().collect::<String>()));
 
     let started = Instant::now();

@@ -60,7 +60,7 @@ fn main() {
         timeout: Duration::from_secs(60),
     };
     let top = top_pypi();
-    let mut names: Vec<String> = top.iter().map(|p| p.name.clone()).collect();
+    let mut names: Vec<String> = top.iter().map(|p| p.name.to_string()).collect();
     names.extend(top.iter().map(|p| p.name.chars().rev().collect::<String>()));
     let full = inventory(&names);
     let empty = inventory(&[]);
@@ -83,7 +83,7 @@ fn main() {
     // The same work natively: a fresh detector loading the prebuilt
     // tables, as the plugin does, then every name.
     let (native_total, native_flags) = best_of(3, || {
-        let detector = Detector::with_top_pypi(vec![], &[]);
+        let detector = Detector::with_top_pypi(vec![], &[]).expect("embedded index");
         names.iter().filter(|n| detector.check(n).is_some()).count()
     });
 

@@ -1,6 +1,8 @@
 //! The protected names: the embedded top-PyPI list plus names added by
 //! settings.
 
+use std::borrow::Cow;
+
 use crate::forms::normalize;
 
 /// The 15,000 most downloaded PyPI projects (`rank<TAB>name`), see
@@ -11,9 +13,9 @@ pub const TOP_PYPI_TSV: &str = include_str!("../data/top-pypi.tsv");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Protected {
     /// The name as the index (or the settings) spell it.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Its PEP 503 normalized form.
-    pub normalized: String,
+    pub normalized: Cow<'static, str>,
     /// Download rank on PyPI (1 = most downloaded); `None` for names the
     /// settings protect.
     pub rank: Option<u32>,
@@ -34,8 +36,8 @@ pub fn parse_ranked(tsv: &str) -> Result<Vec<Protected>, String> {
             .parse()
             .map_err(|_| format!("line {}: bad rank {rank:?}", n + 1))?;
         out.push(Protected {
-            name: name.to_string(),
-            normalized: normalize(name),
+            name: name.to_string().into(),
+            normalized: normalize(name).into(),
             rank: Some(rank),
         });
     }
@@ -52,8 +54,8 @@ pub fn top_pypi() -> Vec<Protected> {
 /// A name protected by the settings rather than by popularity.
 pub fn extra(name: &str) -> Protected {
     Protected {
-        name: name.to_string(),
-        normalized: normalize(name),
+        name: name.to_string().into(),
+        normalized: normalize(name).into(),
         rank: None,
     }
 }

@@ -63,10 +63,10 @@ impl Detector {
     /// preferred when several match), then the embedded top-PyPI list,
     /// whose tables were built at compile time ([`crate::prebuilt`]).
     /// Answers exactly as [`Detector::new`] over the same names would.
-    pub fn with_top_pypi(protect: Vec<Protected>, exempt: &[String]) -> Self {
-        Detector {
-            index: crate::prebuilt::index(protect, exempt),
-        }
+    pub fn with_top_pypi(protect: Vec<Protected>, exempt: &[String]) -> Result<Self, String> {
+        Ok(Detector {
+            index: crate::prebuilt::index(protect, exempt)?,
+        })
     }
 
     /// Number of protected names.
@@ -212,7 +212,7 @@ impl Detector {
             let p = &x.protected[id as usize];
             Finding {
                 rule,
-                target: p.name.clone(),
+                target: p.name.to_string(),
                 rank: p.rank,
             }
         })

@@ -3,6 +3,8 @@
 //! top-PyPI names are built at compile time (`build.rs`, [`crate::prebuilt`]);
 //! only names added by settings are indexed at run time.
 
+use std::borrow::Cow;
+
 use crate::corpus::Protected;
 use crate::evidence::WEAK_EVIDENCE_MAX_RANK;
 use crate::forms::{
@@ -18,7 +20,7 @@ pub struct Form {
     /// The protected name it comes from.
     pub id: u32,
     /// The form itself.
-    pub text: String,
+    pub text: Cow<'static, str>,
     /// True for derived forms: a typo of one is two differences from the
     /// real name, so weaker evidence.
     pub derived: bool,
@@ -128,7 +130,7 @@ pub struct Index {
     /// The protected names, most preferred first.
     pub protected: Vec<Protected>,
     /// Their skeletons, by id.
-    pub skeletons: Vec<String>,
+    pub skeletons: Vec<Cow<'static, str>>,
     /// The forms typos are measured against.
     pub forms: Vec<Form>,
     /// The lookups.
@@ -143,8 +145,11 @@ fn is_popular(p: &Protected) -> bool {
 
 /// The skeletons and forms of `protected`: cheap to derive, so computed at
 /// run time even when the tables are prebuilt.
-pub fn derive(protected: &[Protected]) -> (Vec<String>, Vec<Form>) {
-    let skeletons: Vec<String> = protected.iter().map(|p| skeleton(&p.normalized)).collect();
+pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+    let skeletons: Vec<Cow<'static, str>> = protected
+        .iter()
+        .map(|p| skeleton(&p.normalized).into())
+        .collect();
     let mut forms = Vec::with_capacity(protected.len() + protected.len() / 8);
     for (i, (p, skel)) in protected.iter().zip(&skeletons).enumerate() {
         let id = i as u32;
@@ -161,14 +166,14 @@ pub fn derive(protected: &[Protected]) -> (Vec<String>, Vec<Form>) {
         if let Some(d) = without_version_digits(skel) {
             forms.push(Form {
                 id,
-                text: d.to_string(),
+                text: d.to_string().into(),
                 derived: true,
             });
         }
         for core in py_cores(&p.normalized) {
             forms.push(Form {
                 id,
-                text: core,
+                text: core.into(),
                 derived: true,
             });
         }
@@ -190,18 +195,17 @@ impl Index {
         }
     }
 
-    /// The same index as [`Index::build`] over `first` followed by `rest`,
-    /// where `rest_tables` are `rest`'s tables prebuilt (with no exempt
-    /// names): only `first` (names from settings, usually few) is indexed
-    /// now.
-    pub fn join(
-        first: Vec<Protected>,
-        exempt: &[String],
-        rest: Vec<Protected>,
-        rest_tables: Tables,
-    ) -> Self {
+    /// The same index as [`Index::build`] over `first` followed by the
+    /// names of `rest`, a prebuilt index (with no exempt names): only
+    /// `first` (names from settings, usually few) is indexed now.
+    pub fn join(first: Vec<Protected>, exempt: &[String], rest: Index) -> Self {
         let head = Index::build(first, exempt);
-        let (rest_skeletons, rest_forms) = derive(&rest);
+        let Index {
+            protected: rest,
+            skeletons: rest_skeletons,
+            forms: rest_forms,
+            tables: rest_tables,
+        } = rest;
         let (names, forms) = (head.protected.len() as u32, head.forms.len() as u32);
         let tables = head.tables.merged(rest_tables, names, forms);
         let mut index = head;
@@ -217,7 +221,7 @@ impl Index {
 
     fn tables(
         protected: &[Protected],
-        skeletons: &[String],
+        skeletons: &[Cow<'static, str>],
         forms: &[Form],
         exempt: &[String],
     ) -> Tables {
@@ -248,7 +252,7 @@ impl Index {
             .filter(|(_, f)| {
                 f.text.len() >= MIN_TWO_TYPO_LEN && is_popular(&protected[f.id as usize])
             })
-            .map(|(i, f)| (i as u32, f.text.as_str()))
+            .map(|(i, f)| (i as u32, f.text.as_ref()))
             .collect();
         let [trusted, by_skeleton, by_lookalike, by_core, by_words, by_digitless, families] = pairs;
         Tables {
@@ -259,7 +263,7 @@ impl Index {
             by_words: Table::new(by_words),
             by_digitless: Table::new(by_digitless),
             families: Table::new(families),
-            one_edit: DeletionIndex::build(forms.iter().map(|f| f.text.as_str())),
+            one_edit: DeletionIndex::build(forms.iter().map(|f| f.text.as_ref())),
             two_edits: DeletionIndex::build_with_ids(popular_long, 2),
         }
     }
@@ -318,7 +322,7 @@ mod tests {
         let texts: Vec<(&str, bool)> = x
             .forms
             .iter()
-            .map(|f| (f.text.as_str(), f.derived))
+            .map(|f| (f.text.as_ref(), f.derived))
             .collect();
         assert!(texts.contains(&("opencvpython", false)));
         assert!(texts.contains(&("opencv", true)));

@@ -39,7 +39,7 @@ impl Policy for Typosquat {
         let settings = Settings::parse(json)?;
         let protect = settings.protect.iter().map(|n| corpus::extra(n)).collect();
         Ok(Typosquat {
-            detector: Detector::with_top_pypi(protect, &settings.exempt),
+            detector: Detector::with_top_pypi(protect, &settings.exempt)?,
             action: match settings.action {
                 settings::Action::Deny => Action::Deny,
                 settings::Action::Warn => Action::Warn,

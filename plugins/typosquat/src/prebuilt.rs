@@ -3,8 +3,10 @@
 //! inside the plugin. Building them in the sandbox took most of a run's
 //! time; decoding them still took ~15 ms; now they are read in place.
 
-use crate::corpus::{top_pypi, Protected};
-use crate::index::{Index, Tables};
+use std::borrow::Cow;
+
+use crate::corpus::Protected;
+use crate::index::{Form, Index, Tables};
 
 /// Bytes aligned for reading u64s in place.
 #[repr(C, align(8))]
@@ -19,19 +21,81 @@ static PREBUILT: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
 /// First bytes of the prebuilt file; bump with the format.
 pub const MAGIC: &[u8; 8] = b"FTSQTB02";
 
+/// The top-PyPI names with their skeletons and forms, as `build.rs`
+/// derived them (see [`corpus`]).
+static CORPUS: &str = include_str!(concat!(env!("OUT_DIR"), "/top-pypi-corpus.txt"));
+
 /// The index over `protect` (settings) followed by the top-PyPI names.
-/// Falls back to building everything if the embedded tables do not match
-/// the embedded list (which `build.rs` makes impossible; tests check it).
-pub fn index(protect: Vec<Protected>, exempt: &[String]) -> Index {
-    let top = top_pypi();
-    match decode(top.len()) {
-        Some(tables) => Index::join(protect, exempt, top, tables),
-        None => {
-            let mut all = protect;
-            all.extend(top);
-            Index::build(all, exempt)
+/// An error if the embedded data is damaged (which `build.rs` makes
+/// impossible; tests check it): the plugin then refuses to run rather than
+/// protect fewer names.
+pub fn index(protect: Vec<Protected>, exempt: &[String]) -> Result<Index, String> {
+    let top = top_index()
+        .ok_or("the embedded top-PyPI index is damaged; rebuild the typosquat plugin")?;
+    Ok(Index::join(protect, exempt, top))
+}
+
+/// The prebuilt index over the top-PyPI names, borrowing its strings and
+/// tables from the plugin's static data; `None` if damaged.
+pub fn top_index() -> Option<Index> {
+    let (protected, skeletons, forms) = corpus(CORPUS)?;
+    let tables = decode(protected.len())?;
+    Some(Index {
+        protected,
+        skeletons,
+        forms,
+        tables,
+    })
+}
+
+/// The names, skeletons and forms of a corpus written by `build.rs`:
+/// `P<TAB>rank<TAB>name<TAB>normalized<TAB>skeleton` lines (an empty
+/// field is the same as the one before it), then
+/// `F<TAB>id<TAB>derived<TAB>text` lines. `None` if malformed.
+pub fn corpus(text: &'static str) -> Option<(Vec<Protected>, Vec<Cow<'static, str>>, Vec<Form>)> {
+    let (mut protected, mut skeletons, mut forms) = (Vec::new(), Vec::new(), Vec::new());
+    for line in text.lines() {
+        let mut f = line.split('\t');
+        match f.next()? {
+            "P" if forms.is_empty() => {
+                let rank = f.next()?.parse().ok()?;
+                let name = f.next().filter(|n| !n.is_empty())?;
+                let or = |field: &'static str, previous: &'static str| match field {
+                    "" => previous,
+                    _ => field,
+                };
+                let normalized = or(f.next()?, name);
+                let skeleton = or(f.next()?, normalized);
+                protected.push(Protected {
+                    name: Cow::Borrowed(name),
+                    normalized: Cow::Borrowed(normalized),
+                    rank: Some(rank),
+                });
+                skeletons.push(Cow::Borrowed(skeleton));
+            }
+            "F" => {
+                let id: u32 = f.next()?.parse().ok()?;
+                let derived = match f.next()? {
+                    "0" => false,
+                    "1" => true,
+                    _ => return None,
+                };
+                if id as usize >= protected.len() {
+                    return None;
+                }
+                forms.push(Form {
+                    id,
+                    text: Cow::Borrowed(f.next()?),
+                    derived,
+                });
+            }
+            _ => return None,
+        }
+        if f.next().is_some() {
+            return None;
         }
     }
+    Some((protected, skeletons, forms))
 }
 
 /// The prebuilt tables, if they were built for a list of `names` names.
@@ -45,6 +109,7 @@ pub fn decode(names: usize) -> Option<Tables> {
 mod tests {
     use super::*;
     use crate::corpus::extra;
+    use crate::corpus::top_pypi;
     use crate::Detector;
 
     #[test]
@@ -57,13 +122,34 @@ mod tests {
             "read in place, not copied"
         );
         assert_eq!(prebuilt, built.tables);
+        let top = top_index().expect("prebuilt index");
+        assert!(matches!(top.protected[0].name, Cow::Borrowed(_)));
+        assert_eq!(top.protected, built.protected);
+        assert_eq!(top.skeletons, built.skeletons);
+        assert_eq!(top.forms, built.forms);
+    }
+
+    #[test]
+    fn malformed_corpus_is_refused() {
+        assert!(corpus("P\t1\trequests\trequests\trequests\n").is_some());
+        for bad in [
+            "P\t1\trequests\trequests\n",
+            "P\t1\t\t\t\n",
+            "P\tone\trequests\trequests\trequests\n",
+            "F\t0\t0\trequests\n",
+            "P\t1\ta\ta\ta\nF\t0\t2\ta\n",
+            "P\t1\ta\ta\ta\tb\n",
+            "X\n",
+        ] {
+            assert!(corpus(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]
     fn joined_index_answers_as_one_built_over_all_names() {
         let protect = vec![extra("acme-billing"), extra("internal-tools")];
         let exempt = vec!["reqeusts".to_string()];
-        let joined = Detector::with_top_pypi(protect.clone(), &exempt);
+        let joined = Detector::with_top_pypi(protect.clone(), &exempt).unwrap();
         let mut all = protect;
         all.extend(top_pypi());
         let built = Detector::new(all, &exempt);
@@ -71,7 +157,7 @@ mod tests {
             .into_iter()
             .step_by(7)
             .flat_map(|p| {
-                let n = p.normalized;
+                let n = p.normalized.into_owned();
                 let swapped: String = n.chars().rev().collect();
                 [
                     format!("{n}-dev"),
