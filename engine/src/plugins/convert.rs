@@ -1,60 +1,128 @@
 //! Between the plugin contract's records and fetter's own types: the
-//! inventory as `evaluate` takes it, and the verdicts it returns as
+//! inventory as `evaluate` takes it (borrowed), and the verdicts it returns as
 //! [`RawVerdict`]s for [`verdicts`](super::verdicts) to check.
 
+use std::collections::HashMap;
 use std::path::Path;
+
+use wasmtime::component::{ComponentType, Lower};
 
 use super::host::wit;
 use super::verdicts::{environments_by_site, RawVerdict};
 use crate::diag::{Action, Severity};
 use crate::inventory::{EnvironmentKind, Inventory};
 
-/// The inventory in the form `evaluate` takes. Built once and shared by
-/// every plugin of a run.
-pub fn to_wit(inv: &Inventory) -> wit::Inventory {
-    let by_site = environments_by_site(inv);
-    let environments = inv
-        .environments
-        .iter()
-        .map(|e| wit::Environment {
-            prefix: path_string(&e.prefix),
-            kind: match e.kind {
-                EnvironmentKind::System => wit::EnvironmentKind::System,
-                EnvironmentKind::Venv => wit::EnvironmentKind::Venv,
-                EnvironmentKind::Conda => wit::EnvironmentKind::Conda,
-                EnvironmentKind::Pyenv => wit::EnvironmentKind::Pyenv,
-                EnvironmentKind::Uv => wit::EnvironmentKind::Uv,
-            },
-            python_version: e.python_version.clone(),
-            externally_managed: e.externally_managed,
-        })
-        .collect();
-    let distributions = inv
-        .distributions
-        .iter()
-        .map(|d| wit::Distribution {
-            name: d.name.clone(),
-            normalized_name: d.normalized_name.clone(),
-            version: d.version.clone(),
-            environments: by_site
-                .get(d.site.as_path())
-                .map(|v| v.iter().map(|&i| i as u32).collect())
-                .unwrap_or_default(),
-            site: path_string(&d.site),
-            installer: d.installer.clone(),
-            requested: d.requested,
-            direct_url: d.direct_url.as_ref().map(|u| wit::DirectUrl {
-                url: u.url.clone(),
-                vcs: u.vcs.clone(),
-                commit_id: u.commit_id.clone(),
-                editable: u.editable,
-            }),
-        })
-        .collect();
-    wit::Inventory {
-        environments,
-        distributions,
+/// What the borrowed inventory needs that fetter's own types do not hold
+/// in the contract's form: the environments as records, and per site its
+/// path as a string and the environments that see it. Built once per run
+/// and shared by every plugin.
+pub struct Lowering<'a> {
+    environments: Vec<wit::Environment>,
+    sites: HashMap<&'a Path, (String, Vec<u32>)>,
+}
+
+impl<'a> Lowering<'a> {
+    /// Prepare `inv` for [`Lowering::view`].
+    pub fn new(inv: &'a Inventory) -> Self {
+        let environments = inv
+            .environments
+            .iter()
+            .map(|e| wit::Environment {
+                prefix: path_string(&e.prefix),
+                kind: match e.kind {
+                    EnvironmentKind::System => wit::EnvironmentKind::System,
+                    EnvironmentKind::Venv => wit::EnvironmentKind::Venv,
+                    EnvironmentKind::Conda => wit::EnvironmentKind::Conda,
+                    EnvironmentKind::Pyenv => wit::EnvironmentKind::Pyenv,
+                    EnvironmentKind::Uv => wit::EnvironmentKind::Uv,
+                },
+                python_version: e.python_version.clone(),
+                externally_managed: e.externally_managed,
+            })
+            .collect();
+        let by_site = environments_by_site(inv);
+        let mut sites = HashMap::new();
+        for d in &inv.distributions {
+            sites.entry(d.site.as_path()).or_insert_with(|| {
+                let envs = by_site
+                    .get(d.site.as_path())
+                    .map(|v| v.iter().map(|&i| i as u32).collect())
+                    .unwrap_or_default();
+                (path_string(&d.site), envs)
+            });
+        }
+        Lowering {
+            environments,
+            sites,
+        }
     }
+
+    /// The inventory as `evaluate` takes it, borrowing every string from
+    /// `inv`: lowered into each plugin's memory straight from fetter's own
+    /// records, with no owned copy of 30,000 records to build and free.
+    pub fn view(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
+        let distributions = inv
+            .distributions
+            .iter()
+            .map(|d| {
+                let (site, environments) = &self.sites[d.site.as_path()];
+                DistributionView {
+                    name: &d.name,
+                    normalized_name: &d.normalized_name,
+                    version: &d.version,
+                    environments,
+                    site,
+                    installer: d.installer.as_deref(),
+                    requested: d.requested,
+                    direct_url: d.direct_url.as_ref().map(|u| DirectUrlView {
+                        url: &u.url,
+                        vcs: u.vcs.as_deref(),
+                        commit_id: u.commit_id.as_deref(),
+                        editable: u.editable,
+                    }),
+                }
+            })
+            .collect();
+        InventoryView {
+            environments: &self.environments,
+            distributions,
+        }
+    }
+}
+
+/// `inventory` of the contract, borrowed (see [`Lowering::view`]).
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub struct InventoryView<'a> {
+    environments: &'a [wit::Environment],
+    distributions: Vec<DistributionView<'a>>,
+}
+
+/// `distribution` of the contract, borrowed.
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub struct DistributionView<'a> {
+    name: &'a str,
+    #[component(name = "normalized-name")]
+    normalized_name: &'a str,
+    version: &'a str,
+    environments: &'a [u32],
+    site: &'a str,
+    installer: Option<&'a str>,
+    requested: bool,
+    #[component(name = "direct-url")]
+    direct_url: Option<DirectUrlView<'a>>,
+}
+
+/// `direct-url` of the contract, borrowed.
+#[derive(ComponentType, Lower)]
+#[component(record)]
+pub struct DirectUrlView<'a> {
+    url: &'a str,
+    vcs: Option<&'a str>,
+    #[component(name = "commit-id")]
+    commit_id: Option<&'a str>,
+    editable: bool,
 }
 
 /// A verdict as plain data. The enums map one to one; nothing is checked

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Instance, Linker, Lower};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 use super::diags::{sanitize, PluginError};
@@ -168,7 +168,9 @@ pub fn run(
             limits,
             log_mode,
         ),
-        None => run_lazy(engine, component, plugin, settings, None, limits, log_mode),
+        None => {
+            run_lazy::<wit::Inventory>(engine, component, plugin, settings, None, limits, log_mode)
+        }
     }
 }
 
@@ -176,12 +178,17 @@ pub fn run(
 /// and about to evaluate: plugins running in parallel share one
 /// inventory, built by whichever gets there first, while the others are
 /// still loading, instead of before any of them starts.
-pub fn run_lazy<'i>(
+///
+/// The inventory is anything that lowers as the contract's `inventory`
+/// record: [`wit::Inventory`], or a borrowed view of fetter's own records
+/// ([`super::convert::InventoryView`]); wasmtime checks the type against
+/// the plugin's before the call.
+pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
     engine: &Engine,
     component: &Component,
     plugin: &str,
     settings: &str,
-    inventory: Option<&dyn Fn() -> &'i wit::Inventory>,
+    inventory: Option<&dyn Fn() -> &'i I>,
     limits: Limits,
     log_mode: LogMode,
 ) -> Result<RunOutput, PluginError> {
@@ -210,11 +217,13 @@ pub fn run_lazy<'i>(
     let mut linker = Linker::new(engine);
     Policy::add_to_linker::<_, HasSelf<_>>(&mut linker, |d| d)
         .map_err(|e| PluginError::Load(format!("cannot set up the sandbox: {e}")))?;
-    let instance = match Policy::instantiate(&mut store, component, &linker) {
+    let instance = match linker.instantiate(&mut store, component) {
         Ok(i) => i,
         Err(e) => return Err(classify(e, &store, limits, "instantiation")),
     };
-    let evaluator = instance.fetter_policy_evaluator();
+    let policy = Policy::new(&mut store, &instance)
+        .map_err(|e| classify(e, &store, limits, "instantiation"))?;
+    let evaluator = policy.fetter_policy_evaluator();
     let info = evaluator
         .call_info(&mut store)
         .map_err(|e| classify(e, &store, limits, "info"))?;
@@ -224,13 +233,34 @@ pub fn run_lazy<'i>(
         .map_err(|msg| PluginError::SettingsRejected(sanitize(&msg, 2000)))?;
     let verdicts = match inventory {
         None => Vec::new(),
-        Some(inv) => evaluator
-            .call_evaluate(&mut store, inv())
+        Some(inv) => evaluate(&mut store, &instance, inv())
             .map_err(|e| classify(e, &store, limits, "evaluate"))?
             .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?,
     };
     Ok(RunOutput { info, verdicts })
 }
+
+/// Call the plugin's `evaluate` with any lowerable form of the inventory
+/// (the generated `call_evaluate` takes only the owned record).
+fn evaluate<I: Lower + ?Sized>(
+    store: &mut Store<StoreData>,
+    instance: &Instance,
+    inventory: &I,
+) -> wasmtime::Result<Result<Vec<wit::Verdict>, String>> {
+    let interface = instance
+        .get_export_index(&mut *store, None, EVALUATOR_EXPORT)
+        .ok_or_else(|| wasmtime::format_err!("no export {EVALUATOR_EXPORT}"))?;
+    let func = instance
+        .get_export_index(&mut *store, Some(&interface), "evaluate")
+        .ok_or_else(|| wasmtime::format_err!("no function evaluate in {EVALUATOR_EXPORT}"))?;
+    let evaluate = instance
+        .get_typed_func::<(&I,), (Result<Vec<wit::Verdict>, String>,)>(&mut *store, &func)?;
+    Ok(evaluate.call(&mut *store, (inventory,))?.0)
+}
+
+/// The evaluator interface's export name (the ABI this host implements;
+/// wasmtime matches a semver-compatible plugin export).
+const EVALUATOR_EXPORT: &str = "fetter:policy/evaluator@1.0.0";
 
 /// Turn a wasmtime error into the reason people need: out of time, out of
 /// memory, or a crash (with the panic message the SDK logged, if any).

@@ -14,7 +14,7 @@ use super::abi::{self, Declared};
 use super::cache::{Cache, CacheStatus};
 use super::convert;
 use super::diags::{self, PluginError};
-use super::host::{self, wit, Limits, LogMode};
+use super::host::{self, Limits, LogMode};
 use super::verdicts;
 use super::{PolicySpec, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::diag::Sink;
@@ -148,7 +148,8 @@ pub fn evaluate(
         }
         return Vec::new();
     }
-    let wit_inventory = OnceLock::new();
+    let lowering = OnceLock::new();
+    let view = OnceLock::new();
     // Longest first, so the slowest plugin is not left to start after the
     // others on a machine with fewer cores than plugins; the component's
     // size is the cost estimate (plugins with big embedded tables, like
@@ -172,7 +173,10 @@ pub fn evaluate(
             let result = load(&engine, spec, &options.cache).and_then(|loaded| {
                 report.name = loaded.name.clone();
                 report.cache = Some(loaded.cache.clone());
-                let wit_inventory = || wit_inventory.get_or_init(|| convert::to_wit(inventory));
+                let wit_inventory = || {
+                    let lowering = lowering.get_or_init(|| convert::Lowering::new(inventory));
+                    view.get_or_init(|| lowering.view(inventory))
+                };
                 run_one(
                     &engine,
                     &loaded,
@@ -206,7 +210,7 @@ fn run_one<'i>(
     loaded: &Loaded,
     spec: &PolicySpec,
     inventory: &Inventory,
-    wit_inventory: &dyn Fn() -> &'i wit::Inventory,
+    wit_inventory: &dyn Fn() -> &'i convert::InventoryView<'i>,
     options: &Options,
     sink: &Sink,
 ) -> Result<usize, PluginError> {
