@@ -14,6 +14,8 @@ mod forms;
 mod index;
 #[path = "src/neighbourhood.rs"]
 mod neighbourhood;
+#[path = "src/packed.rs"]
+mod packed;
 #[path = "src/rules.rs"]
 mod rules;
 #[path = "src/table.rs"]
@@ -35,23 +37,9 @@ fn main() {
         std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     };
     write("top-pypi-tables.bin", &out);
-    // The names with their derived strings, one record per line, so the
-    // plugin borrows them instead of normalising 15,000 names per run.
-    let mut corpus = String::new();
-    for (p, skel) in index.protected.iter().zip(&index.skeletons) {
-        let rank = p.rank.expect("top-PyPI names are ranked");
-        // Most names are their own normalized form and skeleton: an empty
-        // field means "same as the previous one".
-        let normalized = if p.normalized == p.name {
-            ""
-        } else {
-            &p.normalized
-        };
-        let skel = if **skel == *p.normalized { "" } else { skel };
-        corpus += &format!("P\t{rank}\t{}\t{normalized}\t{skel}\n", p.name);
-    }
-    for f in &index.forms {
-        corpus += &format!("F\t{}\t{}\t{}\n", f.id, u8::from(f.derived), f.text);
-    }
-    write("top-pypi-corpus.txt", corpus.as_bytes());
+    // The names with their derived strings, packed, so the plugin
+    // borrows them instead of normalising 15,000 names per run.
+    let (records, text) = packed::encode(&index.protected, &index.skeletons, &index.forms);
+    write("top-pypi-corpus.bin", &records);
+    write("top-pypi-corpus.txt", text.as_bytes());
 }

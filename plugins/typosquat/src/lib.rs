@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod forms;
 pub mod index;
 pub mod neighbourhood;
+pub mod packed;
 pub mod prebuilt;
 pub mod rules;
 pub mod settings;

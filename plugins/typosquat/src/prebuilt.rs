@@ -3,10 +3,8 @@
 //! inside the plugin. Building them in the sandbox took most of a run's
 //! time; decoding them still took ~15 ms; now they are read in place.
 
-use std::borrow::Cow;
-
 use crate::corpus::Protected;
-use crate::index::{Form, Index, Tables};
+use crate::index::{Index, Tables};
 
 /// Bytes aligned for reading u64s in place.
 #[repr(C, align(8))]
@@ -22,8 +20,10 @@ static PREBUILT: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
 pub const MAGIC: &[u8; 8] = b"FTSQTB02";
 
 /// The top-PyPI names with their skeletons and forms, as `build.rs`
-/// derived them (see [`corpus`]).
-static CORPUS: &str = include_str!(concat!(env!("OUT_DIR"), "/top-pypi-corpus.txt"));
+/// derived and packed them (see [`crate::packed`]): the records, and the
+/// string they point into.
+static CORPUS_RECORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/top-pypi-corpus.bin"));
+static CORPUS_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/top-pypi-corpus.txt"));
 
 /// The index over `protect` (settings) followed by the top-PyPI names.
 /// An error if the embedded data is damaged (which `build.rs` makes
@@ -38,7 +38,7 @@ pub fn index(protect: Vec<Protected>, exempt: &[String]) -> Result<Index, String
 /// The prebuilt index over the top-PyPI names, borrowing its strings and
 /// tables from the plugin's static data; `None` if damaged.
 pub fn top_index() -> Option<Index> {
-    let (protected, skeletons, forms) = corpus(CORPUS)?;
+    let (protected, skeletons, forms) = crate::packed::decode(CORPUS_RECORDS, CORPUS_TEXT)?;
     let tables = decode(protected.len())?;
     Some(Index {
         protected,
@@ -46,56 +46,6 @@ pub fn top_index() -> Option<Index> {
         forms,
         tables,
     })
-}
-
-/// The names, skeletons and forms of a corpus written by `build.rs`:
-/// `P<TAB>rank<TAB>name<TAB>normalized<TAB>skeleton` lines (an empty
-/// field is the same as the one before it), then
-/// `F<TAB>id<TAB>derived<TAB>text` lines. `None` if malformed.
-pub fn corpus(text: &'static str) -> Option<(Vec<Protected>, Vec<Cow<'static, str>>, Vec<Form>)> {
-    let (mut protected, mut skeletons, mut forms) = (Vec::new(), Vec::new(), Vec::new());
-    for line in text.lines() {
-        let mut f = line.split('\t');
-        match f.next()? {
-            "P" if forms.is_empty() => {
-                let rank = f.next()?.parse().ok()?;
-                let name = f.next().filter(|n| !n.is_empty())?;
-                let or = |field: &'static str, previous: &'static str| match field {
-                    "" => previous,
-                    _ => field,
-                };
-                let normalized = or(f.next()?, name);
-                let skeleton = or(f.next()?, normalized);
-                protected.push(Protected {
-                    name: Cow::Borrowed(name),
-                    normalized: Cow::Borrowed(normalized),
-                    rank: Some(rank),
-                });
-                skeletons.push(Cow::Borrowed(skeleton));
-            }
-            "F" => {
-                let id: u32 = f.next()?.parse().ok()?;
-                let derived = match f.next()? {
-                    "0" => false,
-                    "1" => true,
-                    _ => return None,
-                };
-                if id as usize >= protected.len() {
-                    return None;
-                }
-                forms.push(Form {
-                    id,
-                    text: Cow::Borrowed(f.next()?),
-                    derived,
-                });
-            }
-            _ => return None,
-        }
-        if f.next().is_some() {
-            return None;
-        }
-    }
-    Some((protected, skeletons, forms))
 }
 
 /// The prebuilt tables, if they were built for a list of `names` names.
@@ -111,6 +61,7 @@ mod tests {
     use crate::corpus::extra;
     use crate::corpus::top_pypi;
     use crate::Detector;
+    use std::borrow::Cow;
 
     #[test]
     fn prebuilt_tables_equal_tables_built_now() {
@@ -127,22 +78,6 @@ mod tests {
         assert_eq!(top.protected, built.protected);
         assert_eq!(top.skeletons, built.skeletons);
         assert_eq!(top.forms, built.forms);
-    }
-
-    #[test]
-    fn malformed_corpus_is_refused() {
-        assert!(corpus("P\t1\trequests\trequests\trequests\n").is_some());
-        for bad in [
-            "P\t1\trequests\trequests\n",
-            "P\t1\t\t\t\n",
-            "P\tone\trequests\trequests\trequests\n",
-            "F\t0\t0\trequests\n",
-            "P\t1\ta\ta\ta\nF\t0\t2\ta\n",
-            "P\t1\ta\ta\ta\tb\n",
-            "X\n",
-        ] {
-            assert!(corpus(bad).is_none(), "{bad:?}");
-        }
     }
 
     #[test]
