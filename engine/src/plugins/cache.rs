@@ -7,8 +7,13 @@
 //! - the key is the plugin's sha256 and the engine's compatibility hash
 //!   (wasmtime version and every code-generation setting), so a stale entry
 //!   is simply not found;
-//! - each entry carries its length and the CRC-32 of its contents; a
-//!   corrupt or truncated entry is recompiled and replaced. CRC-32 rather
+//! - each entry has a sidecar file (`.sum`) with its length and the CRC-32
+//!   of its contents; a corrupt or truncated entry, or one without a
+//!   sidecar, is recompiled and replaced. The artifact itself is the file
+//!   wasmtime maps (`Component::deserialize_file`): its code and the
+//!   plugin's memory image are then mapped from the page cache instead of
+//!   being read, copied into fresh memory and copied again into an
+//!   in-memory file on every run (~4 ms for typosquat). CRC-32 rather
 //!   than a cryptographic hash because it guards against accidents (disk
 //!   errors, a copy cut short), not attackers, whom the directory's
 //!   ownership rules keep out; over a 5 MB entry it is ~10x faster than
@@ -31,9 +36,10 @@ use super::diags::PluginError;
 /// Environment variable overriding the cache directory (tests, CI).
 pub const CACHE_DIR_ENV: &str = "FETTER_CACHE_DIR";
 
-/// First bytes of every cache entry (format version 2: CRC-32 and length;
-/// version 1 entries, with a sha256, are not recognised and get rewritten).
-const MAGIC: &[u8; 16] = b"fetter-cwasm-v2\0";
+/// First bytes of every sidecar (format version 3: the CRC-32 and length
+/// of the artifact next to it). Entries of versions 1 and 2, whose header
+/// was inside the artifact's file, have no sidecar and get rewritten.
+const MAGIC: &[u8; 16] = b"fetter-cwasm-v3\0";
 
 /// Where compiled plugins are kept, if anywhere.
 #[derive(Debug, Clone)]
@@ -123,16 +129,17 @@ impl Cache {
             return Ok((compile(engine, bytes)?.0, CacheStatus::Uncached(why)));
         }
         let path = dir.join(format!("{sha256}-{:016x}.cwasm", compatibility(engine)));
-        let reason = match read_entry(&path) {
-            Ok(None) => None,
-            Ok(Some(entry)) => {
-                let artifact = &entry[HEADER_LEN..];
-                // SAFETY: wasmtime requires that these bytes come from
-                // `precompile_component` of a compatible engine. The entry
-                // is keyed by the engine's compatibility hash, its checksum
-                // was verified by `read_entry`, and it lives in a directory
-                // only this user can write (`ensure_private_dir`).
-                match unsafe { Component::deserialize(engine, artifact) } {
+        let reason = match check_entry(&path) {
+            Ok(false) => None,
+            Ok(true) => {
+                // SAFETY: wasmtime requires that the file comes from
+                // `precompile_component` of a compatible engine and is not
+                // changed while mapped. The entry is keyed by the engine's
+                // compatibility hash, its checksum was just verified by
+                // `check_entry`, and it lives in a directory only this user
+                // can write (`ensure_private_dir`), where entries are only
+                // ever replaced by rename, never rewritten in place.
+                match unsafe { Component::deserialize_file(engine, &path) } {
                     Ok(component) => return Ok((component, CacheStatus::Hit)),
                     Err(e) => Some(format!("the cache entry was rejected by wasmtime ({e})")),
                 }
@@ -172,37 +179,79 @@ fn compatibility(engine: &Engine) -> u64 {
     h.finish()
 }
 
-/// `Ok(None)` when there is no entry; `Err(reason)` when it is unusable.
-/// Bytes before the artifact in a cache entry: the magic, the CRC-32 and
-/// the artifact's length (both little-endian).
-const HEADER_LEN: usize = MAGIC.len() + 4 + 8;
+/// The sidecar of the artifact at `path`.
+fn sum_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".sum");
+    PathBuf::from(name)
+}
 
-/// The whole entry, checked: the artifact is `entry[HEADER_LEN..]` (not
-/// copied out: it is megabytes for a plugin with embedded tables).
-fn read_entry(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let data = match fs::read(path) {
+/// Bytes in a sidecar: the magic, the artifact's CRC-32 and its length
+/// (both little-endian).
+const SUM_LEN: usize = MAGIC.len() + 4 + 8;
+
+/// The sidecar for `artifact`.
+fn sum_of(artifact: &[u8]) -> Vec<u8> {
+    let mut sum = MAGIC.to_vec();
+    sum.extend_from_slice(&crc32fast::hash(artifact).to_le_bytes());
+    sum.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
+    sum
+}
+
+/// `Ok(true)` when the entry at `path` matches its sidecar, `Ok(false)`
+/// when there is no entry (or no sidecar: an entry of an older format),
+/// `Err(reason)` when it is unusable. The artifact is streamed through
+/// the checksum rather than read whole: wasmtime maps it afterwards.
+fn check_entry(path: &Path) -> Result<bool, String> {
+    use std::io::Read;
+    let sum = match fs::read(sum_path(path)) {
         Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(format!("cannot read the cache entry's checksum ({e})")),
+    };
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot read the cache entry ({e})")),
     };
     check_private(path, false)?;
-    if data.len() < HEADER_LEN || &data[..MAGIC.len()] != MAGIC {
-        return Err("the cache entry is truncated or not a fetter cache entry".into());
+    check_private(&sum_path(path), false)?;
+    if sum.len() != SUM_LEN || &sum[..MAGIC.len()] != MAGIC {
+        return Err("the cache entry's checksum file is damaged".into());
     }
-    let (head, artifact) = data.split_at(HEADER_LEN);
-    let crc = u32::from_le_bytes(head[16..20].try_into().expect("4 bytes"));
-    let len = u64::from_le_bytes(head[20..28].try_into().expect("8 bytes"));
-    if len != artifact.len() as u64 {
+    let crc = u32::from_le_bytes(sum[16..20].try_into().expect("4 bytes"));
+    let len = u64::from_le_bytes(sum[20..28].try_into().expect("8 bytes"));
+    let (mut hasher, mut seen) = (crc32fast::Hasher::new(), 0u64);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                seen += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read the cache entry ({e})")),
+        }
+    }
+    if seen != len {
         return Err("the cache entry is truncated (length mismatch)".into());
     }
-    if crc32fast::hash(artifact) != crc {
+    if hasher.finalize() != crc {
         return Err("the cache entry is corrupt (checksum mismatch)".into());
     }
-    Ok(Some(data))
+    Ok(true)
 }
 
-/// Write atomically (temporary file + rename), readable by the owner only.
+/// Write the artifact and then its sidecar, each atomically (temporary
+/// file + rename) and readable by the owner only. A crash in between
+/// leaves an artifact whose sidecar is missing or stale: recompiled.
 fn write_entry(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
+    write_atomically(path, artifact)?;
+    write_atomically(&sum_path(path), &sum_of(artifact))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("entry has a directory");
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -215,10 +264,7 @@ fn write_entry(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
-        f.write_all(MAGIC)?;
-        f.write_all(&crc32fast::hash(artifact).to_le_bytes())?;
-        f.write_all(&(artifact.len() as u64).to_le_bytes())?;
-        f.write_all(artifact)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();
@@ -237,7 +283,8 @@ fn remove_stale(dir: &Path, sha256: &str, keep: &Path) {
         let p = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if p != keep && name.starts_with(sha256) && name.ends_with(".cwasm") {
+        let ours = name.ends_with(".cwasm") || name.ends_with(".cwasm.sum");
+        if p != keep && p != sum_path(keep) && name.starts_with(sha256) && ours {
             let _ = fs::remove_file(p);
         }
     }
@@ -332,8 +379,32 @@ mod tests {
         fs::write(&entry, b"fetter-cwasm-v1\0short").unwrap();
         assert!(matches!(
             cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Recompiled(_)
+            CacheStatus::Recompiled(why) if why.contains("truncated")
         ));
+
+        // The sidecar: damaged -> recompiled; missing (an entry of an
+        // older format) -> compiled afresh.
+        fs::write(sum_path(&entry), b"fetter-cwasm-v3\0").unwrap();
+        assert!(matches!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Recompiled(why) if why.contains("checksum file")
+        ));
+        fs::remove_file(sum_path(&entry)).unwrap();
+        assert_eq!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Compiled
+        );
+        assert_eq!(
+            cache.load(&engine, bytes, &sum).unwrap().1,
+            CacheStatus::Hit
+        );
+        let mut names: Vec<String> = fs::read_dir(tmp.path().join("plugins"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "one artifact and its sidecar: {names:?}");
+        assert!(names[0].ends_with(".cwasm") && names[1] == format!("{}.sum", names[0]));
     }
 
     #[test]

@@ -313,6 +313,21 @@ mod tests {
     }
 
     #[test]
+    fn directory_finds_every_key_in_crowded_empty_and_edge_buckets() {
+        // Keys 0..100 all fall in bucket 0; u64::MAX in the last bucket;
+        // most buckets in between are empty.
+        let mut pairs: Vec<(u64, u32)> = (0..100).map(|k| (k, k as u32)).collect();
+        pairs.extend([(u64::MAX, 7), (u64::MAX, 8), (1 << 63, 9)]);
+        pairs.extend((0..500u64).map(|i| (mix(i), i as u32)));
+        let t = Table::new(pairs.clone());
+        for (k, v) in pairs {
+            assert!(t.get(k).contains(&v), "{k:x}");
+        }
+        assert_eq!(t.get(u64::MAX), [7, 8]);
+        assert!(t.get(100).is_empty() && t.get((1 << 63) + 1).is_empty());
+    }
+
+    #[test]
     fn empty_table_answers_nothing() {
         assert!(Table::default().get(5).is_empty());
         assert!(Table::new(vec![]).get(5).is_empty());
