@@ -3,6 +3,7 @@
 //! [`RawVerdict`]s for [`verdicts`](super::verdicts) to check.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::Path;
 
 use wasmtime::component::{ComponentType, Lower};
@@ -16,14 +17,17 @@ use crate::inventory::{EnvironmentKind, Inventory};
 /// in the contract's form: the environments as records, and per site its
 /// path as a string and the environments that see it. Built once per run
 /// and shared by every plugin.
-pub struct Lowering<'a> {
+pub struct Lowering {
     environments: Vec<wit::Environment>,
-    sites: HashMap<&'a Path, (String, Vec<u32>)>,
+    /// Each site's path as a string and the environments that see it.
+    sites: Vec<(String, Vec<u32>)>,
+    /// `sites[site_of[i]]` is distribution `i`'s site.
+    site_of: Vec<u32>,
 }
 
-impl<'a> Lowering<'a> {
+impl Lowering {
     /// Prepare `inv` for [`Lowering::view`].
-    pub fn new(inv: &'a Inventory) -> Self {
+    pub fn new(inv: &Inventory) -> Self {
         let environments = inv
             .environments
             .iter()
@@ -41,31 +45,47 @@ impl<'a> Lowering<'a> {
             })
             .collect();
         let by_site = environments_by_site(inv);
-        let mut sites = HashMap::new();
+        // Keyed by the path's bytes: hashing a `Path` walks its components,
+        // which cost more than the rest of this function. Distributions of
+        // one site are usually adjacent, so the previous one is tried first.
+        let mut index: HashMap<&OsStr, u32> = HashMap::new();
+        let mut sites: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut site_of = Vec::with_capacity(inv.distributions.len());
+        let mut previous: Option<(&OsStr, u32)> = None;
         for d in &inv.distributions {
-            sites.entry(d.site.as_path()).or_insert_with(|| {
-                let envs = by_site
-                    .get(d.site.as_path())
-                    .map(|v| v.iter().map(|&i| i as u32).collect())
-                    .unwrap_or_default();
-                (path_string(&d.site), envs)
-            });
+            let key = d.site.as_os_str();
+            let i = match previous {
+                Some((p, i)) if p == key => i,
+                _ => *index.entry(key).or_insert_with(|| {
+                    let envs = by_site
+                        .get(d.site.as_path())
+                        .map(|v| v.iter().map(|&i| i as u32).collect())
+                        .unwrap_or_default();
+                    sites.push((path_string(&d.site), envs));
+                    (sites.len() - 1) as u32
+                }),
+            };
+            previous = Some((key, i));
+            site_of.push(i);
         }
         Lowering {
             environments,
             sites,
+            site_of,
         }
     }
 
-    /// The inventory as `evaluate` takes it, borrowing every string from
-    /// `inv`: lowered into each plugin's memory straight from fetter's own
+    /// The inventory as `evaluate` takes it (`inv` is the inventory this
+    /// was prepared from), borrowing every string from `inv`: lowered into each plugin's memory straight from fetter's own
     /// records, with no owned copy of 30,000 records to build and free.
-    pub fn view(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
+    pub fn view<'a>(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
+        debug_assert_eq!(inv.distributions.len(), self.site_of.len(), "the inventory of new");
         let distributions = inv
             .distributions
             .iter()
-            .map(|d| {
-                let (site, environments) = &self.sites[d.site.as_path()];
+            .zip(&self.site_of)
+            .map(|(d, &site)| {
+                let (site, environments) = &self.sites[site as usize];
                 DistributionView {
                     name: &d.name,
                     normalized_name: &d.normalized_name,
