@@ -89,7 +89,8 @@ const MIN_REMAINDER: usize = 4;
 /// of `normalized` (`requests-dev` -> `requests`), or an affix glued to the
 /// end without a separator (`requestsdev`, remainders of at least five
 /// characters only, since glued short words are often just words).
-pub fn combosquat_remainders(normalized: &str) -> Vec<String> {
+/// `skel` is the [`skeleton`] of `normalized`, which callers already have.
+pub fn combosquat_remainders(normalized: &str, skel: &str) -> Vec<String> {
     let mut out = Vec::new();
     let words: Vec<&str> = normalized.split('-').collect();
     // A year or build number bolted on (`2022-requests`) reads as an affix too.
@@ -103,7 +104,7 @@ pub fn combosquat_remainders(normalized: &str) -> Vec<String> {
             out.push(skeleton(&words[1..].join("-")));
         }
     }
-    let skel = skeleton(normalized);
+    debug_assert_eq!(skel, skeleton(normalized));
     for affix in AFFIXES.iter().filter(|a| a.len() >= 3) {
         if let Some(rest) = skel.strip_suffix(affix) {
             if rest.len() >= 5 {
@@ -141,6 +142,10 @@ mod tests {
         assert!(!is_enough(Rule::Combosquat, Weak, "pysher", Some(3481)));
         assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481)));
         assert!(is_enough(Rule::Combosquat, Weak, "internal", None));
+    }
+
+    fn combosquat_remainders(normalized: &str) -> Vec<String> {
+        super::combosquat_remainders(normalized, &skeleton(normalized))
     }
 
     #[test]

@@ -52,11 +52,13 @@ impl Policy for Typosquat {
     fn evaluate(&self, inventory: &Inventory) -> Result<Vec<Verdict>, String> {
         // The same name often appears in many environments: judge it once.
         let mut seen: HashMap<&str, Option<Finding>> = HashMap::default();
+        seen.reserve(inventory.distributions.len());
+        let mut scratch = detect::Scratch::default();
         let mut verdicts = Vec::new();
         for (index, dist) in inventory.iter() {
             let finding = seen
                 .entry(dist.normalized_name.as_str())
-                .or_insert_with(|| self.detector.check(&dist.name));
+                .or_insert_with(|| self.detector.check_with(&dist.name, &mut scratch));
             if let Some(f) = finding {
                 verdicts.push(
                     Verdict::deny(index, f.rule.id(), f.message(&dist.name))

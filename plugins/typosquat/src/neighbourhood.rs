@@ -123,8 +123,9 @@ impl DeletionIndex {
         if self.table.is_empty() {
             return;
         }
+        let table = self.table.probe();
         each_variant_hash(query.as_bytes(), self.depth, scratch, &mut |h| {
-            ids.extend_from_slice(self.table.get(h));
+            ids.extend_from_slice(table.get(h));
         });
         ids.sort_unstable();
         ids.dedup();

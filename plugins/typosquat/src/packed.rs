@@ -15,6 +15,9 @@ use std::borrow::Cow;
 use crate::corpus::Protected;
 use crate::index::Form;
 
+/// The protected names, their skeletons (by name) and their forms.
+pub type Corpus = (Vec<Protected>, Vec<Cow<'static, str>>, Vec<Form>);
+
 /// `u32`s per name record.
 const NAME_FIELDS: usize = 7;
 /// `u32`s per form record.
@@ -66,11 +69,11 @@ pub fn encode(
 pub fn decode(
     records: &[u8],
     text: &'static str,
-) -> Option<(Vec<Protected>, Vec<Cow<'static, str>>, Vec<Form>)> {
+) -> Option<Corpus> {
     let mut words = records
         .chunks_exact(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
-    if records.len() % 4 != 0 {
+    if !records.len().is_multiple_of(4) {
         return None;
     }
     let (names, form_count) = (words.next()? as usize, words.next()? as usize);
