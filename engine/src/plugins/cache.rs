@@ -141,7 +141,14 @@ impl Cache {
                 // ever replaced by rename, never rewritten in place.
                 match unsafe { Component::deserialize_file(engine, &path) } {
                     Ok(component) => return Ok((component, CacheStatus::Hit)),
-                    Err(e) => Some(format!("the cache entry was rejected by wasmtime ({e})")),
+                    // A cache on a `noexec` mount cannot be mapped as code:
+                    // read it into memory instead (as fetter did before v3).
+                    Err(mapped) => match read_artifact(engine, &path) {
+                        Ok(component) => return Ok((component, CacheStatus::Hit)),
+                        Err(read) => Some(format!(
+                            "the cache entry was rejected by wasmtime ({mapped:#}; read into memory: {read})"
+                        )),
+                    },
                 }
             }
             Err(why) => Some(why),
@@ -159,6 +166,15 @@ impl Cache {
         };
         Ok((component, status))
     }
+}
+
+/// The component of the entry at `path`, read into memory rather than
+/// mapped.
+fn read_artifact(engine: &Engine, path: &Path) -> Result<Component, String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    // SAFETY: as for `deserialize_file` in `Cache::load`, whose caller
+    // verified this entry's checksum just before.
+    unsafe { Component::deserialize(engine, &bytes) }.map_err(|e| format!("{e:#}"))
 }
 
 /// Compile, returning the component and its serialized form.
