@@ -365,14 +365,9 @@ mod tests {
         let cache = Cache::at(tmp.path().join("plugins"));
         let engine = super::super::host::engine().unwrap();
         let (bytes, sum) = (example(), sha(example()));
-        assert_eq!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Compiled
-        );
-        assert_eq!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Hit
-        );
+        let load = || cache.load(&engine, bytes, &sum).unwrap().1;
+        assert_eq!(load(), CacheStatus::Compiled);
+        assert_eq!(load(), CacheStatus::Hit);
 
         let entry = fs::read_dir(tmp.path().join("plugins"))
             .unwrap()
@@ -383,18 +378,15 @@ mod tests {
         let mid = data.len() / 2;
         data[mid] ^= 0xff;
         fs::write(&entry, &data).unwrap();
-        match cache.load(&engine, bytes, &sum).unwrap().1 {
+        match load() {
             CacheStatus::Recompiled(why) => assert!(why.contains("corrupt"), "{why}"),
             other => panic!("corrupt entry not recompiled: {other:?}"),
         }
-        assert_eq!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Hit
-        );
+        assert_eq!(load(), CacheStatus::Hit);
 
         fs::write(&entry, b"fetter-cwasm-v1\0short").unwrap();
         assert!(matches!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
+            load(),
             CacheStatus::Recompiled(why) if why.contains("truncated")
         ));
 
@@ -402,18 +394,12 @@ mod tests {
         // older format) -> compiled afresh.
         fs::write(sum_path(&entry), b"fetter-cwasm-v3\0").unwrap();
         assert!(matches!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
+            load(),
             CacheStatus::Recompiled(why) if why.contains("checksum file")
         ));
         fs::remove_file(sum_path(&entry)).unwrap();
-        assert_eq!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Compiled
-        );
-        assert_eq!(
-            cache.load(&engine, bytes, &sum).unwrap().1,
-            CacheStatus::Hit
-        );
+        assert_eq!(load(), CacheStatus::Compiled);
+        assert_eq!(load(), CacheStatus::Hit);
         let mut names: Vec<String> = fs::read_dir(tmp.path().join("plugins"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

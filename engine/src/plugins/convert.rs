@@ -76,10 +76,15 @@ impl Lowering {
     }
 
     /// The inventory as `evaluate` takes it (`inv` is the inventory this
-    /// was prepared from), borrowing every string from `inv`: lowered into each plugin's memory straight from fetter's own
-    /// records, with no owned copy of 30,000 records to build and free.
+    /// was prepared from), borrowing every string from `inv`: lowered into
+    /// each plugin's memory straight from fetter's own records, with no
+    /// owned copy of 30,000 records to build and free.
     pub fn view<'a>(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
-        debug_assert_eq!(inv.distributions.len(), self.site_of.len(), "the inventory of new");
+        debug_assert_eq!(
+            inv.distributions.len(),
+            self.site_of.len(),
+            "the inventory of new"
+        );
         let distributions = inv
             .distributions
             .iter()

@@ -66,10 +66,7 @@ pub fn encode(
 /// borrowed from `text`. `None` if the records are truncated, have bytes
 /// left over, point outside `text` or between the bytes of a character,
 /// or name a form's owner that does not exist.
-pub fn decode(
-    records: &[u8],
-    text: &'static str,
-) -> Option<Corpus> {
+pub fn decode(records: &[u8], text: &'static str) -> Option<Corpus> {
     let mut words = records
         .chunks_exact(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
