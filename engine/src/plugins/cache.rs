@@ -13,7 +13,7 @@
 //!   wasmtime maps (`Component::deserialize_file`): its code and the
 //!   plugin's memory image are then mapped from the page cache instead of
 //!   being read, copied into fresh memory and copied again into an
-//!   in-memory file on every run (~4 ms for typosquat). CRC-32 rather
+//!   in-memory file on every run (~6 ms for typosquat). CRC-32 rather
 //!   than a cryptographic hash because it guards against accidents (disk
 //!   errors, a copy cut short), not attackers, whom the directory's
 //!   ownership rules keep out; over a 5 MB entry it is ~10x faster than
