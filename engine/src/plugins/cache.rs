@@ -223,17 +223,20 @@ fn check_entry(path: &Path) -> Result<bool, String> {
     let sum = match fs::read(sum_path(path)) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read the cache entry's checksum ({e})")),
+        Err(e) => return Err(format!("cannot read {} ({e})", sum_path(path).display())),
     };
     let mut file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read the cache entry ({e})")),
+        Err(e) => return Err(format!("cannot read {} ({e})", path.display())),
     };
     check_private(path, false)?;
     check_private(&sum_path(path), false)?;
     if sum.len() != SUM_LEN || &sum[..MAGIC.len()] != MAGIC {
-        return Err("the cache entry's checksum file is damaged".into());
+        return Err(format!(
+            "the cache entry's checksum file {} is damaged",
+            sum_path(path).display()
+        ));
     }
     let crc = u32::from_le_bytes(sum[16..20].try_into().expect("4 bytes"));
     let len = u64::from_le_bytes(sum[20..28].try_into().expect("8 bytes"));
@@ -247,14 +250,20 @@ fn check_entry(path: &Path) -> Result<bool, String> {
                 seen += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(format!("cannot read the cache entry ({e})")),
+            Err(e) => return Err(format!("cannot read {} ({e})", path.display())),
         }
     }
     if seen != len {
-        return Err("the cache entry is truncated (length mismatch)".into());
+        return Err(format!(
+            "the cache entry {} is truncated (length mismatch)",
+            path.display()
+        ));
     }
     if hasher.finalize() != crc {
-        return Err("the cache entry is corrupt (checksum mismatch)".into());
+        return Err(format!(
+            "the cache entry {} is corrupt (checksum mismatch)",
+            path.display()
+        ));
     }
     Ok(true)
 }
