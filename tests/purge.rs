@@ -3,6 +3,7 @@
 //! against `pip list` and a byte-level snapshot of the environment.
 
 mod common;
+mod purge_hostile;
 mod purge_support;
 
 use std::fs;
@@ -107,7 +108,7 @@ fn capitalised_names_pip_kept_and_star_needs_all() {
     let out = fx.fetter(&["purge-pattern", "-p", "pip", "--dry-run"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let plan = String::from_utf8_lossy(&out.stdout);
-    assert!(plan.contains("pip/__init__.py"), "{plan}");
+    assert!(plan.contains("site-packages/pip/ (all"), "{plan}");
     let out = fx.fetter(&["purge", "--name", "PIP", "--dry-run", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let report = json(&out.stdout);
@@ -211,7 +212,7 @@ fn confirmation_dry_run_and_no_quarantine() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(
-        plan.contains("beta_keep/__init__.py") && plan.contains("bin/beta"),
+        plan.contains("beta_keep/ (all") && plan.contains("bin/beta"),
         "{plan}"
     );
     assert_same(&before, &snapshot(&fx.venv.prefix));
@@ -388,7 +389,7 @@ fn data_dir_override_is_honoured() {
     };
     let list = json(&with_data(&["quarantine", "list", "--format", "json"]).stdout);
     let id = list[0]["id"].as_str().unwrap().to_string();
-    let out = with_data(&["quarantine", "drop", &id]);
+    let out = with_data(&["quarantine", "drop", &id, "--yes"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(files_in(&data.join("quarantine")), 0);
     let out = with_data(&["restore"]);

@@ -3,6 +3,23 @@
 /// Normalize a project name per PEP 503: runs of `-`, `_` and `.` become one
 /// `-`, and the result is lowercase (`Jaraco.Classes` -> `jaraco-classes`).
 pub fn normalize(name: &str) -> String {
+    fold(name, Case::Lower)
+}
+
+/// PEP 503 normalisation without the lowercasing (`Py_YAML` -> `Py-YAML`):
+/// what `--case-sensitive` compares, so separators still never matter.
+pub fn normalize_keep_case(name: &str) -> String {
+    fold(name, Case::Keep)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Lower,
+    Keep,
+}
+
+/// The one PEP 503 fold behind [`normalize`] and [`normalize_keep_case`].
+fn fold(name: &str, case: Case) -> String {
     let mut out = String::with_capacity(name.len());
     let mut in_sep = false;
     for c in name.trim().chars() {
@@ -12,11 +29,56 @@ pub fn normalize(name: &str) -> String {
             }
             in_sep = true;
         } else {
-            out.extend(c.to_lowercase());
+            match case {
+                Case::Lower => out.extend(c.to_lowercase()),
+                Case::Keep => out.push(c),
+            }
             in_sep = false;
         }
     }
     out
+}
+
+/// A glob (`*`, `?`, `[abc]`) over project names, with one rule for every
+/// command (`search`, `unpack-files -p`, `purge-pattern -p`): the pattern
+/// and the name are both PEP 503 normalised before matching, so
+/// `charset_normalizer`, `Charset.Normalizer` and `charset-normalizer` are
+/// one name. Case-sensitive matching keeps the case of both and still folds
+/// the separators.
+#[derive(Debug, Clone)]
+pub struct NamePattern {
+    matcher: globset::GlobMatcher,
+    case_sensitive: bool,
+}
+
+impl NamePattern {
+    /// Compile `pattern`; an invalid glob is an error naming it.
+    pub fn new(pattern: &str, case_sensitive: bool) -> Result<Self, String> {
+        let folded = if case_sensitive {
+            normalize_keep_case(pattern)
+        } else {
+            normalize(pattern)
+        };
+        let matcher = globset::GlobBuilder::new(&folded)
+            .case_insensitive(!case_sensitive)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("invalid pattern {pattern:?}: {}", e.kind()))?
+            .compile_matcher();
+        Ok(NamePattern {
+            matcher,
+            case_sensitive,
+        })
+    }
+
+    /// True when `name` (as the metadata spells it) matches.
+    pub fn is_match(&self, name: &str) -> bool {
+        if self.case_sensitive {
+            self.matcher.is_match(normalize_keep_case(name))
+        } else {
+            self.matcher.is_match(normalize(name))
+        }
+    }
 }
 
 /// True when `name` is a valid project name
@@ -48,6 +110,21 @@ mod tests {
         assert_eq!(normalize("PyYAML"), "pyyaml");
         assert_eq!(normalize("a-_.b"), "a-b");
         assert_eq!(normalize("zope.interface"), "zope-interface");
+    }
+
+    #[test]
+    fn patterns_normalise_both_sides() {
+        let p = NamePattern::new("charset_normalizer", false).unwrap();
+        assert!(p.is_match("charset-normalizer"));
+        assert!(p.is_match("Charset.Normalizer"));
+        assert!(!p.is_match("charset-normalizer2"));
+        let p = NamePattern::new("Jaraco.Class*", false).unwrap();
+        assert!(p.is_match("jaraco-classes") && p.is_match("JARACO_CLASSES"));
+        let p = NamePattern::new("Py_YAML", true).unwrap();
+        assert!(p.is_match("Py.YAML") && p.is_match("Py-YAML"));
+        assert!(!p.is_match("pyyaml") && !p.is_match("Py-Yaml"));
+        assert_eq!(normalize_keep_case("Py_.YAML"), "Py-YAML");
+        assert!(NamePattern::new("a[", false).unwrap_err().contains("a["));
     }
 
     #[test]

@@ -152,7 +152,7 @@ pub fn plan_confirm_execute(
                 plan.file_count()
             )?;
         }
-        render::write_plan(&plan, flags.dry_run, &mut stdout)?;
+        render::write_plan(&plan, &mut stdout)?;
     }
     let emit_json = |outcome: Option<&PurgeOutcome>, error: Option<String>| -> anyhow::Result<()> {
         if json {
@@ -234,7 +234,7 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// Ask a yes/no question on the terminal; anything but `y`/`yes` is no.
-fn ask(prompt: &str) -> anyhow::Result<bool> {
+pub(super) fn ask(prompt: &str) -> anyhow::Result<bool> {
     let mut err = io::stderr().lock();
     write!(err, "{prompt}")?;
     err.flush()?;

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 
 use super::purge::{plan_confirm_execute, PurgeFlags};
 use super::{ScopeArgs, EXIT_USAGE};
+use fetter::names::NamePattern;
 use fetter::purge::PlanOptions;
 
 /// Arguments of `fetter purge-pattern`.
@@ -18,7 +18,7 @@ pub struct PurgePatternArgs {
     /// (`jaraco.classes` is `jaraco-classes`); repeatable.
     #[arg(long = "pattern", short = 'p', value_name = "PATTERN", required = true)]
     pub patterns: Vec<String>,
-    /// Match case exactly (default: case-insensitive).
+    /// Match case exactly (separators `-`, `_`, `.` are still one).
     #[arg(long)]
     pub case_sensitive: bool,
     /// Required with a pattern that matches every name (`*`).
@@ -39,28 +39,17 @@ pub fn run(scope: &ScopeArgs, args: &PurgePatternArgs) -> anyhow::Result<ExitCod
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     }
-    let mut matchers = Vec::new();
-    for p in &args.patterns {
-        let glob = globset::GlobBuilder::new(&normalize_pattern(p, args.case_sensitive))
-            .case_insensitive(!args.case_sensitive)
-            .literal_separator(false)
-            .build()
-            .with_context(|| format!("invalid pattern {p:?}"))?
-            .compile_matcher();
-        matchers.push(glob);
-    }
+    let matchers = args
+        .patterns
+        .iter()
+        .map(|p| NamePattern::new(p, args.case_sensitive))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
     let inv = super::scan_scope(scope);
     let targets: Vec<PathBuf> = inv
         .distributions
         .iter()
-        .filter(|d| {
-            let name = if args.case_sensitive {
-                normalize_pattern(&d.name, true)
-            } else {
-                d.normalized_name.clone()
-            };
-            matchers.iter().any(|m| m.is_match(&name))
-        })
+        .filter(|d| matchers.iter().any(|m| m.is_match(&d.name)))
         .map(|d| d.metadata_path.clone())
         .collect();
     // pip goes only when named outright, not when a wildcard catches it.
@@ -77,37 +66,12 @@ fn matches_everything(pattern: &str) -> bool {
     !t.is_empty() && t.chars().all(|c| c == '*')
 }
 
-/// Fold runs of `-`, `_` and `.` into `-` (as PEP 503 does to names), and
-/// lowercase unless matching case-sensitively.
-fn normalize_pattern(pattern: &str, keep_case: bool) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut in_sep = false;
-    for c in pattern.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            if keep_case {
-                out.push(c);
-            } else {
-                out.extend(c.to_lowercase());
-            }
-            in_sep = false;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn patterns_are_normalised_like_names() {
-        assert_eq!(normalize_pattern("Jaraco.Class*", false), "jaraco-class*");
-        assert_eq!(normalize_pattern("Py_YAML", true), "Py-YAML");
+    fn only_stars_match_everything() {
         assert!(matches_everything("*"));
         assert!(matches_everything("**"));
         assert!(!matches_everything("a*"));

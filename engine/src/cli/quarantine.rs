@@ -1,6 +1,7 @@
 //! `fetter quarantine list|resume|drop`: what purges are kept, finishing an
 //! interrupted one, and deleting one for good.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -43,6 +44,9 @@ enum QuarantineCommand {
         /// Drop it even if the purge or restore it records was interrupted.
         #[arg(long)]
         force: bool,
+        /// Drop without asking (required when stdin is not a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 
@@ -80,23 +84,14 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::from(EXIT_ERROR)
             })
         }
-        QuarantineCommand::Drop { id, force } => match store.drop_quarantine(id, *force) {
-            Ok(m) => {
-                println!(
-                    "Dropped {id}: {} file(s) deleted for good.",
-                    if m.state == fetter::purge::manifest::State::Restored {
-                        0
-                    } else {
-                        m.entries.len()
-                    }
-                );
-                Ok(ExitCode::SUCCESS)
+        QuarantineCommand::Drop { id, force, yes } => {
+            if !*yes {
+                if let Some(code) = confirm_drop(&store, id)? {
+                    return Ok(code);
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                Ok(ExitCode::from(EXIT_ERROR))
-            }
-        },
+            drop_confirmed(&store, id, *force)
+        }
         QuarantineCommand::Resume { id, lock_wait } => {
             match purge::resume(&store, id, *lock_wait) {
                 Ok(done) => {
@@ -113,5 +108,58 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+    }
+}
+
+/// Delete quarantine `id` for good (the user has confirmed).
+fn drop_confirmed(store: &Store, id: &str, force: bool) -> anyhow::Result<ExitCode> {
+    match store.drop_quarantine(id, force) {
+        Ok(m) => {
+            println!(
+                "Dropped {id}: {} file(s) deleted for good.",
+                if m.state == fetter::purge::manifest::State::Restored {
+                    0
+                } else {
+                    m.entries.len()
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(EXIT_ERROR))
+        }
+    }
+}
+
+/// Ask before deleting the only copy of a purge: `None` to go on, or the
+/// exit code when the answer is no, nobody can be asked, or there is no
+/// such quarantine.
+fn confirm_drop(store: &Store, id: &str) -> anyhow::Result<Option<ExitCode>> {
+    let m = match store.find(Some(id)) {
+        Ok((_, m)) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Some(ExitCode::from(EXIT_ERROR)));
+        }
+    };
+    let files = if m.state == fetter::purge::manifest::State::Restored {
+        0
+    } else {
+        m.entries.len()
+    };
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: not dropping {id}: it holds {files} file(s) that cannot be restored \
+             afterwards, and stdin is not a terminal, so fetter cannot ask; pass --yes to confirm"
+        );
+        return Ok(Some(ExitCode::from(EXIT_ERROR)));
+    }
+    let prompt = format!("Delete quarantine {id} and its {files} file(s) for good? [y/N] ");
+    if super::purge::ask(&prompt)? {
+        Ok(None)
+    } else {
+        eprintln!("Nothing dropped.");
+        Ok(Some(ExitCode::from(EXIT_ERROR)))
     }
 }

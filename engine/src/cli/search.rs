@@ -3,19 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 
 use super::{config, output, Format, ScopeArgs};
+use fetter::names::NamePattern;
 use fetter::report::inventory as render;
 
 /// Arguments of `fetter search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// A glob over distribution names (`*`, `?`, `[abc]`); matched against
-    /// the name as written and its normalized form.
+    /// A glob over distribution names (`*`, `?`, `[abc]`); pattern and names
+    /// are PEP 503 normalised, so `charset_normalizer` finds
+    /// `charset-normalizer`.
     pattern: String,
-    /// Match case exactly (default: case-insensitive).
+    /// Match case exactly (separators `-`, `_`, `.` are still one).
     #[arg(long)]
     case_sensitive: bool,
     /// Output format [default: table, or the config file's].
@@ -28,16 +29,11 @@ pub struct SearchArgs {
 
 /// Run `fetter search`.
 pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let glob = globset::GlobBuilder::new(&args.pattern)
-        .case_insensitive(!args.case_sensitive)
-        .literal_separator(false)
-        .build()
-        .with_context(|| format!("invalid pattern {:?}", args.pattern))?
-        .compile_matcher();
+    let pattern =
+        NamePattern::new(&args.pattern, args.case_sensitive).map_err(anyhow::Error::msg)?;
     let format = config::format_or(args.format, |c| c.search.format.clone())?;
     let mut inv = super::scan_scope(scope);
-    inv.distributions
-        .retain(|d| glob.is_match(&d.name) || glob.is_match(&d.normalized_name));
+    inv.distributions.retain(|d| pattern.is_match(&d.name));
     let dists: Vec<_> = inv.distributions.iter().collect();
     let mut out = output::open(args.output.as_ref())?;
     let result = match format {

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 use rayon::prelude::*;
 
 use super::{output, Format, ScopeArgs};
+use fetter::names::NamePattern;
 use fetter::report::display_path;
 use fetter::report::table::Table;
 use fetter::unpack::{self, Unpacked};
@@ -16,8 +16,8 @@ use fetter::unpack::{self, Unpacked};
 /// Arguments of `fetter unpack-count` and `fetter unpack-files`.
 #[derive(Debug, Args)]
 pub struct UnpackArgs {
-    /// Only distributions whose name matches this glob (case-insensitive;
-    /// matched against the name as written and its normalized form).
+    /// Only distributions whose name matches this glob (pattern and names
+    /// PEP 503 normalised: `charset_normalizer` finds `charset-normalizer`).
     #[arg(long, short = 'p', value_name = "PATTERN")]
     pattern: Option<String>,
     /// Output format.
@@ -30,24 +30,15 @@ pub struct UnpackArgs {
 
 /// Run `unpack-count` (`files == false`) or `unpack-files`.
 pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<ExitCode> {
-    let glob = match &args.pattern {
-        Some(p) => Some(
-            globset::GlobBuilder::new(p)
-                .case_insensitive(true)
-                .build()
-                .with_context(|| format!("invalid pattern {p:?}"))?
-                .compile_matcher(),
-        ),
+    let pattern = match &args.pattern {
+        Some(p) => Some(NamePattern::new(p, false).map_err(anyhow::Error::msg)?),
         None => None,
     };
     let inv = super::scan_scope(scope);
     let mut unpacked: Vec<Unpacked> = inv
         .distributions
         .par_iter()
-        .filter(|d| {
-            glob.as_ref()
-                .is_none_or(|g| g.is_match(&d.name) || g.is_match(&d.normalized_name))
-        })
+        .filter(|d| pattern.as_ref().is_none_or(|p| p.is_match(&d.name)))
         .map(unpack::unpack)
         .collect();
     unpacked.sort_by(|a, b| (&a.normalized_name, &a.site).cmp(&(&b.normalized_name, &b.site)));

@@ -15,6 +15,8 @@ pub struct RecordEntry {
     pub hash: Option<String>,
     /// Size in bytes, when given.
     pub size: Option<u64>,
+    /// The 1-based line of RECORD the row starts on, for messages.
+    pub line: usize,
 }
 
 impl RecordEntry {
@@ -62,8 +64,24 @@ pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
         .flexible(true)
         .from_reader(bytes);
     let mut out = Vec::new();
+    // Line numbers for messages, counted here: the reader's own position
+    // stops before skipped blank lines and the `\n` of a `\r\n`.
+    let (mut counted_to, mut line) = (0usize, 1usize);
     for (i, row) in reader.records().enumerate() {
         let row = row.map_err(|e| format!("line {}: {e}", i + 1))?;
+        let mut start = row
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(counted_to)
+            .clamp(counted_to, bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        line += bytes[counted_to..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = start;
         let path = row.get(0).unwrap_or_default();
         if path.is_empty() {
             continue;
@@ -72,7 +90,7 @@ pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
         let size = match row.get(2).filter(|s| !s.is_empty()) {
             Some(s) => Some(
                 s.parse::<u64>()
-                    .map_err(|_| format!("line {}: size {s:?} is not a number", i + 1))?,
+                    .map_err(|_| format!("line {line}: size {s:?} is not a number"))?,
             ),
             None => None,
         };
@@ -80,6 +98,7 @@ pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
             path: path.to_string(),
             hash,
             size,
+            line,
         });
     }
     Ok(out)
@@ -98,8 +117,19 @@ mod tests {
         assert_eq!(rows[2].hash, None);
         assert_eq!(rows[2].size, None);
         assert_eq!(rows[3].size, Some(9));
+        assert_eq!(rows[3].line, 4);
         let site = Path::new("/v/lib/python3.11/site-packages");
         assert_eq!(rows[3].resolve(site), Path::new("/v/bin/tool"));
         assert!(parse_record(b"a,b,notanumber\n").is_err());
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_quoted_newlines_and_crlf() {
+        let lines = |text: &[u8]| -> Vec<usize> {
+            parse_record(text).unwrap().iter().map(|r| r.line).collect()
+        };
+        assert_eq!(lines(b"a.py,,\n\n\"b\nc.py\",,\nd.py,,\n"), [1, 3, 5]);
+        assert_eq!(lines(b"a.py,,\r\nb.py,,\r\n\r\nc.py,,\r\n"), [1, 2, 4]);
+        assert_eq!(lines(b",,\nb.py,,"), [2]);
     }
 }

@@ -202,6 +202,7 @@ mod tests {
             path: p.to_string(),
             hash: None,
             size: None,
+            line: 1,
         }
     }
 

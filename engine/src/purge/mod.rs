@@ -7,7 +7,8 @@
 //!
 //! - only files the distribution's own RECORD lists (plus its metadata
 //!   directory and the `__pycache__` entries of its modules) are removed,
-//!   and only inside its own environment ([`containment`]);
+//!   and only inside its own environment ([`containment`]), and never a
+//!   file another distribution or the environment itself owns ([`owners`]);
 //! - nothing in an externally-managed or OS-owned site ([`ownership`]);
 //! - pip is kept unless named explicitly ([`PlanOptions::allow_pip`]);
 //! - files go to a quarantine with a durable manifest written before the
@@ -19,8 +20,11 @@
 pub mod containment;
 pub mod execute;
 pub mod fileops;
+mod files;
+pub mod listing;
 pub mod lock;
 pub mod manifest;
+pub mod owners;
 pub mod ownership;
 pub mod plan;
 pub mod quarantine;
@@ -29,7 +33,7 @@ pub mod restore;
 use std::path::PathBuf;
 
 pub use execute::{execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome};
-pub use plan::{plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal};
+pub use plan::{plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal, SharedFile};
 pub use quarantine::{data_dir, Store};
 pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome};
 

@@ -3,16 +3,16 @@
 //! reads; nothing changes until [`super::execute`].
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::containment::{environment_root, Boundary};
+use super::files::{plan_files, PlannedFiles};
+use super::listing::{collapse, Listed};
+use super::owners::OwnerIndex;
 use super::ownership::foreign_owner;
-use crate::inventory::record::read_record;
-use crate::inventory::{Distribution, Inventory, MetadataKind};
+use crate::inventory::{Distribution, Inventory, MetadataKind, SiteScope};
 
 /// Choices that change what is planned.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +60,22 @@ pub struct DistributionPlan {
     pub files: Vec<PathBuf>,
     /// Paths RECORD lists that are already gone.
     pub missing: Vec<PathBuf>,
+    /// Files it lists that other installed distributions list identically
+    /// (a namespace package's `__init__.py`): kept while one of those stays.
+    pub shared: Vec<SharedFile>,
+    /// `files` as shown before asking: directories that go as a whole on
+    /// one line, every other file on its own.
+    #[serde(skip)]
+    pub listing: Vec<Listed>,
+}
+
+/// A file kept because other distributions that stay list it too.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// `name version` of each other distribution listing it.
+    pub owners: Vec<String>,
 }
 
 /// A target that will not be removed.
@@ -100,6 +116,8 @@ pub fn plan(inv: &Inventory, targets: &[PathBuf], opts: &PlanOptions) -> Plan {
     let mut out = Plan::default();
     let mut groups: BTreeMap<PathBuf, EnvironmentPlan> = BTreeMap::new();
     let mut seen = HashSet::new();
+    // First the checks that need no file list, to learn the environments.
+    let mut accepted: Vec<(&Distribution, PathBuf)> = Vec::new();
     for target in targets {
         if !seen.insert(target.clone()) {
             continue;
@@ -117,33 +135,105 @@ pub fn plan(inv: &Inventory, targets: &[PathBuf], opts: &PlanOptions) -> Plan {
             });
             continue;
         };
-        let refuse = |reason: String| Refusal {
-            name: dist.name.clone(),
-            version: dist.version.clone(),
-            metadata_path: dist.metadata_path.clone(),
-            reason,
-        };
         if dist.normalized_name == "pip" && !opts.allow_pip {
-            out.kept.push(refuse(
+            out.kept.push(refusal(
+                dist,
                 "pip is kept unless named explicitly (e.g. `fetter purge-pattern -p pip`)".into(),
             ));
             continue;
         }
-        match plan_distribution(inv, dist, &mut groups) {
-            Ok(()) => {}
-            Err(reason) => out.refused.push(refuse(reason)),
+        match environment_of(inv, dist, &mut groups) {
+            Ok(root) => accepted.push((dist, root)),
+            Err(reason) => out.refused.push(refusal(dist, reason)),
         }
     }
+    // One index of who lists what, for every environment concerned.
+    let boundaries: Vec<&Boundary> = groups.values().map(|g| &g.boundary).collect();
+    let index = OwnerIndex::build(inv, &boundaries);
+    let mut drafts: Vec<(&Distribution, PathBuf, PlannedFiles)> = Vec::new();
+    for (dist, root) in accepted {
+        match plan_files(dist, &groups[&root].boundary, &index) {
+            Ok(files) => drafts.push((dist, root, files)),
+            Err(reason) => out.refused.push(refusal(dist, reason)),
+        }
+    }
+    // A file another distribution lists differently goes only if that one
+    // goes too; refusing one target can undo that for another, so settle
+    // until nothing changes.
+    loop {
+        let planned: HashSet<&Path> = drafts
+            .iter()
+            .map(|(d, _, _)| d.metadata_path.as_path())
+            .collect();
+        let blocked = drafts.iter().enumerate().find_map(|(i, (_, _, f))| {
+            f.claimed
+                .iter()
+                .filter(|c| {
+                    c.others
+                        .iter()
+                        .any(|o| !planned.contains(o.metadata.as_path()))
+                })
+                .find_map(|c| c.conflict.clone())
+                .map(|reason| (i, reason))
+        });
+        let Some((i, reason)) = blocked else { break };
+        let (dist, _, _) = drafts.remove(i);
+        out.refused.push(refusal(dist, reason));
+    }
+    let planned: HashSet<PathBuf> = drafts
+        .iter()
+        .map(|(d, _, _)| d.metadata_path.clone())
+        .collect();
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    for (dist, root, planned_files) in drafts {
+        let group = groups.get_mut(&root).expect("grouped above");
+        let mut files = planned_files.files;
+        let mut shared = Vec::new();
+        for c in planned_files.claimed {
+            if c.others.iter().all(|o| planned.contains(&o.metadata)) {
+                files.push(c.path);
+            } else {
+                shared.push(SharedFile {
+                    path: c.path,
+                    owners: c.others.into_iter().map(|o| o.owner).collect(),
+                });
+            }
+        }
+        // A file claimed by an earlier target of this run is removed once.
+        files.retain(|f| taken.insert(f.clone()));
+        let listing = collapse(&files, &group.boundary);
+        group.distributions.push(DistributionPlan {
+            name: dist.name.clone(),
+            version: dist.version.clone(),
+            site: dist.site.clone(),
+            metadata_path: dist.metadata_path.clone(),
+            files,
+            missing: planned_files.missing,
+            shared,
+            listing,
+        });
+    }
+    groups.retain(|_, g| !g.distributions.is_empty());
     out.environments = groups.into_values().collect();
     out
 }
 
-/// Plan one distribution into its environment's group, or say why not.
-fn plan_distribution(
+fn refusal(dist: &Distribution, reason: String) -> Refusal {
+    Refusal {
+        name: dist.name.clone(),
+        version: dist.version.clone(),
+        metadata_path: dist.metadata_path.clone(),
+        reason,
+    }
+}
+
+/// The root of the environment `dist` would be removed from (its group
+/// created on first use), or why it may not be touched at all.
+fn environment_of(
     inv: &Inventory,
     dist: &Distribution,
     groups: &mut BTreeMap<PathBuf, EnvironmentPlan>,
-) -> Result<(), String> {
+) -> Result<PathBuf, String> {
     if dist.metadata_kind != MetadataKind::DistInfo {
         return Err(format!(
             "{} is a legacy egg-info installation with no RECORD, so its files are unknown: \
@@ -151,6 +241,9 @@ fn plan_distribution(
             dist.metadata_path.display(),
             dist.name
         ));
+    }
+    if let Some(why) = inherited_only(inv, dist) {
+        return Err(why);
     }
     let site = inv.sites.iter().find(|s| s.path == dist.site);
     let env = site
@@ -183,189 +276,52 @@ fn plan_distribution(
             },
         );
     }
-    let group = groups.get_mut(&root).expect("inserted above");
-    let planned = plan_files(dist, &group.boundary)?;
-    // A file claimed by an earlier target of this run is removed once.
-    let claimed: HashSet<&PathBuf> = group.distributions.iter().flat_map(|d| &d.files).collect();
-    let files: Vec<PathBuf> = planned
-        .files
-        .into_iter()
-        .filter(|f| !claimed.contains(f))
-        .collect();
-    group.distributions.push(DistributionPlan {
-        name: dist.name.clone(),
-        version: dist.version.clone(),
-        site: dist.site.clone(),
-        metadata_path: dist.metadata_path.clone(),
-        files,
-        missing: planned.missing,
-    });
-    Ok(())
+    Ok(root)
 }
 
-struct PlannedFiles {
-    files: Vec<PathBuf>,
-    missing: Vec<PathBuf>,
-}
-
-/// The files of one distribution, every one checked against `boundary`.
-fn plan_files(dist: &Distribution, boundary: &Boundary) -> Result<PlannedFiles, String> {
-    let meta = &dist.metadata_path;
-    if !meta.starts_with(&boundary.root) && !meta.starts_with(&boundary.real_root) {
-        return Err(format!(
-            "{} lies outside its environment {} (found through a .pth path entry): \
-             fetter only removes what is inside the environment",
-            meta.display(),
-            boundary.root.display()
-        ));
-    }
-    if let Err(via) = boundary.check_parents(&meta.join("RECORD")) {
-        return Err(format!(
-            "{} is reached through {}, which leads outside the environment",
-            meta.display(),
-            via.display()
-        ));
-    }
-    let record_path = meta.join("RECORD");
-    let entries = match read_record(meta) {
-        Ok(e) => e,
-        Err(_) if !record_path.exists() => {
-            return Err(format!(
-                "{} is missing: the packaging spec forbids uninstalling without it \
-                 (the files are unknown); reinstall with pip to rewrite it, then purge",
-                record_path.display()
-            ));
-        }
-        Err(e) => return Err(format!("cannot read RECORD: {e}")),
+/// Why `dist` is out of reach when its site is only seen through a venv
+/// that includes its base interpreter's site packages
+/// (`include-system-site-packages = true`) and the base itself is not in
+/// scope: removing it would change every environment built on that base.
+fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<String> {
+    let refs = || {
+        inv.environments
+            .iter()
+            .flat_map(|e| e.sites.iter().map(move |s| (e, s)))
+            .filter(|(_, s)| s.path == dist.site)
     };
-    // RECORD paths are relative to the directory holding the .dist-info.
-    let base = meta.parent().unwrap_or(&dist.site);
-    let mut files = Vec::new();
-    let mut missing = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let path = boundary.check_entry(base, entry, i + 1).map_err(|e| {
-            format!(
-                "{}: {e}; the whole distribution is refused",
-                record_path.display()
-            )
-        })?;
-        if !seen.insert(path.clone()) {
-            continue;
-        }
-        match classify(&path) {
-            Ok(Kind::Removable) => files.push(path),
-            Ok(Kind::Directory) => {}
-            Ok(Kind::Missing) => missing.push(path),
-            Ok(Kind::Special(what)) => {
-                return Err(format!(
-                    "{}: line {} names {}, which is {what}; refusing to touch it",
-                    record_path.display(),
-                    i + 1,
-                    path.display()
-                ))
-            }
-            Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
-        }
+    if refs().any(|(_, s)| s.scope != SiteScope::Inherited) {
+        return None;
     }
-    // Compiled files of removed modules, for every interpreter tag.
-    let modules: Vec<PathBuf> = files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .cloned()
-        .collect();
-    for module in modules {
-        for pyc in pycache_of(&module, boundary) {
-            if seen.insert(pyc.clone()) {
-                files.push(pyc);
-            }
-        }
-    }
-    // The metadata directory belongs wholly to the distribution, including
-    // files an installer added without listing them (pip's REQUESTED once).
-    for f in walk_files(meta) {
-        if boundary.check_parents(&f).is_ok() && seen.insert(f.clone()) {
-            files.push(f);
-        }
-    }
-    Ok(PlannedFiles { files, missing })
-}
-
-enum Kind {
-    Removable,
-    Directory,
-    Missing,
-    Special(&'static str),
-}
-
-/// What is at `path`, without following a final symlink.
-fn classify(path: &Path) -> io::Result<Kind> {
-    match fs::symlink_metadata(path) {
-        Ok(m) => {
-            let ft = m.file_type();
-            Ok(if ft.is_file() || ft.is_symlink() {
-                Kind::Removable
-            } else if ft.is_dir() {
-                Kind::Directory
-            } else {
-                Kind::Special("a FIFO, socket or device")
-            })
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Kind::Missing),
-        Err(e) => Err(e),
-    }
-}
-
-/// `<dir>/__pycache__/<stem>.*.pyc` for `module` = `<dir>/<stem>.py`.
-fn pycache_of(module: &Path, boundary: &Boundary) -> Vec<PathBuf> {
-    let (Some(dir), Some(stem)) = (module.parent(), module.file_stem()) else {
-        return Vec::new();
-    };
-    let cache = dir.join("__pycache__");
-    let is_real_dir = fs::symlink_metadata(&cache).is_ok_and(|m| m.is_dir());
-    if !is_real_dir || boundary.check_parents(&cache.join("x")).is_err() {
-        return Vec::new();
-    }
-    let prefix = format!("{}.", stem.to_string_lossy());
-    let Ok(rd) = fs::read_dir(&cache) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = rd
-        .flatten()
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(&prefix)
-                && n.ends_with(".pyc")
-                && e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
+    let (venv, _) = refs().next()?;
+    let base = venv
+        .base_prefix
+        .clone()
+        .or_else(|| {
+            inv.sites
+                .iter()
+                .find(|s| s.path == dist.site)
+                .and_then(|s| s.environment.clone())
         })
-        .map(|e| e.path())
-        .collect();
-    out.sort();
-    out
-}
-
-/// Every file and symlink below `dir` (never following symlinks), sorted.
-fn walk_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(t) if t.is_file() || t.is_symlink() => out.push(e.path()),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
+        .unwrap_or_else(|| dist.site.clone());
+    Some(format!(
+        "{} is the site of the base interpreter {}, which the venv {} only inherits \
+         (include-system-site-packages = true in its pyvenv.cfg); the base is not in scope, \
+         and removing from it would change every environment built on it: to purge it \
+         there, target the base itself, e.g. `fetter --exe {} purge --name {}`",
+        dist.site.display(),
+        base.display(),
+        venv.prefix.display(),
+        base.display(),
+        dist.normalized_name
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inventory::{Environment, EnvironmentKind, Site, SiteRef, SiteScope};
+    use std::fs;
 
     /// A venv-shaped tree with one distribution `demo` installed by pip.
     fn tree(record: &str) -> (tempfile::TempDir, Inventory, PathBuf) {

@@ -5,14 +5,18 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::purge::listing::Listed;
 use crate::purge::manifest::{Manifest, State};
-use crate::purge::{Plan, PurgeOutcome, Refusal};
+use crate::purge::{DistributionPlan, Plan, PurgeOutcome, Refusal};
 use crate::report::display_path;
 use crate::report::table::Table;
 
-/// Write `plan` for people: one row per distribution, then the refused and
-/// kept targets with their reasons; with `files`, every path too.
-pub fn write_plan(plan: &Plan, files: bool, out: &mut dyn Write) -> io::Result<()> {
+/// Write `plan` for people: one row per distribution, then what each would
+/// remove (its own directories collapsed to one line, as `pip uninstall`
+/// shows them, every other file on its own line, so nothing outside the
+/// distribution's directories goes unseen), then the refused and kept
+/// targets with their reasons. Shown before asking and by `--dry-run`.
+pub fn write_plan(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     if plan.distribution_count() > 0 {
         let mut t = Table::new(["Package", "Version", "Files", "Environment"]);
         for env in &plan.environments {
@@ -26,22 +30,39 @@ pub fn write_plan(plan: &Plan, files: bool, out: &mut dyn Write) -> io::Result<(
             }
         }
         t.write(out)?;
-        if files {
-            for env in &plan.environments {
-                for d in &env.distributions {
-                    writeln!(out, "\n{} {}:", d.name, d.version)?;
-                    for f in &d.files {
-                        writeln!(out, "  {}", display_path(f))?;
-                    }
-                    for f in &d.missing {
-                        writeln!(out, "  {} (already gone)", display_path(f))?;
-                    }
-                }
+        for env in &plan.environments {
+            for d in &env.distributions {
+                write_files(d, out)?;
             }
         }
     }
     write_refusals(out, "Refused", &plan.refused)?;
     write_refusals(out, "Kept", &plan.kept)
+}
+
+/// The files of one distribution as [`write_plan`] lists them.
+fn write_files(d: &DistributionPlan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n{} {} would remove:", d.name, d.version)?;
+    for l in &d.listing {
+        match l {
+            Listed::Directory { path, files } => {
+                writeln!(out, "  {}/ (all {files} file(s))", display_path(path))?
+            }
+            Listed::File { path } => writeln!(out, "  {}", display_path(path))?,
+        }
+    }
+    for f in &d.shared {
+        writeln!(
+            out,
+            "  kept, also listed by {}: {}",
+            f.owners.join(", "),
+            display_path(&f.path)
+        )?;
+    }
+    for f in &d.missing {
+        writeln!(out, "  {} (already gone)", display_path(f))?;
+    }
+    Ok(())
 }
 
 fn write_refusals(out: &mut dyn Write, title: &str, list: &[Refusal]) -> io::Result<()> {
