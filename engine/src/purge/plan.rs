@@ -150,36 +150,14 @@ pub fn plan(inv: &Inventory, targets: &[PathBuf], opts: &PlanOptions) -> Plan {
     // One index of who lists what, for every environment concerned.
     let boundaries: Vec<&Boundary> = groups.values().map(|g| &g.boundary).collect();
     let index = OwnerIndex::build(inv, &boundaries);
-    let mut drafts: Vec<(&Distribution, PathBuf, PlannedFiles)> = Vec::new();
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
     for (dist, root) in accepted {
         match plan_files(dist, &groups[&root].boundary, &index) {
             Ok(files) => drafts.push((dist, root, files)),
             Err(reason) => out.refused.push(refusal(dist, reason)),
         }
     }
-    // A file another distribution lists differently goes only if that one
-    // goes too; refusing one target can undo that for another, so settle
-    // until nothing changes.
-    loop {
-        let planned: HashSet<&Path> = drafts
-            .iter()
-            .map(|(d, _, _)| d.metadata_path.as_path())
-            .collect();
-        let blocked = drafts.iter().enumerate().find_map(|(i, (_, _, f))| {
-            f.claimed
-                .iter()
-                .filter(|c| {
-                    c.others
-                        .iter()
-                        .any(|o| !planned.contains(o.metadata.as_path()))
-                })
-                .find_map(|c| c.conflict.clone())
-                .map(|reason| (i, reason))
-        });
-        let Some((i, reason)) = blocked else { break };
-        let (dist, _, _) = drafts.remove(i);
-        out.refused.push(refusal(dist, reason));
-    }
+    settle_conflicts(&mut drafts, &mut out.refused);
     let planned: HashSet<PathBuf> = drafts
         .iter()
         .map(|(d, _, _)| d.metadata_path.clone())
@@ -216,6 +194,36 @@ pub fn plan(inv: &Inventory, targets: &[PathBuf], opts: &PlanOptions) -> Plan {
     groups.retain(|_, g| !g.distributions.is_empty());
     out.environments = groups.into_values().collect();
     out
+}
+
+/// One distribution's files, planned but not yet settled against the
+/// other targets.
+type Draft<'a> = (&'a Distribution, PathBuf, PlannedFiles);
+
+/// Refuse every draft listing a file another distribution lists
+/// differently, unless that one is purged too. Refusing one target can
+/// undo that for another, so repeat until nothing changes.
+fn settle_conflicts(drafts: &mut Vec<Draft<'_>>, refused: &mut Vec<Refusal>) {
+    loop {
+        let planned: HashSet<&Path> = drafts
+            .iter()
+            .map(|(d, _, _)| d.metadata_path.as_path())
+            .collect();
+        let blocked = drafts.iter().enumerate().find_map(|(i, (_, _, f))| {
+            f.claimed
+                .iter()
+                .filter(|c| {
+                    c.others
+                        .iter()
+                        .any(|o| !planned.contains(o.metadata.as_path()))
+                })
+                .find_map(|c| c.conflict.clone())
+                .map(|reason| (i, reason))
+        });
+        let Some((i, reason)) = blocked else { return };
+        let (dist, _, _) = drafts.remove(i);
+        refused.push(refusal(dist, reason));
+    }
 }
 
 fn refusal(dist: &Distribution, reason: String) -> Refusal {
@@ -456,5 +464,50 @@ mod tests {
             &PlanOptions { allow_pip: true },
         );
         assert_eq!(p.distribution_count(), 1);
+    }
+
+    /// A second distribution `other` in the same site, whose RECORD is `record`.
+    fn add_other(inv: &mut Inventory, info: &Path, record: &str) -> PathBuf {
+        let site = info.parent().unwrap();
+        let other = site.join("other-1.0.dist-info");
+        fs::create_dir_all(&other).unwrap();
+        fs::write(other.join("METADATA"), "Name: other\nVersion: 1.0\n").unwrap();
+        fs::write(other.join("RECORD"), record).unwrap();
+        let mut warnings = Vec::new();
+        let dist = crate::inventory::dist::read_distribution(
+            site,
+            &other,
+            MetadataKind::DistInfo,
+            &mut warnings,
+        )
+        .unwrap();
+        inv.distributions.push(dist);
+        other
+    }
+
+    #[test]
+    fn another_records_file_is_refused_unless_purged_together() {
+        let (_d, mut inv, info) = tree(RECORD);
+        let other = add_other(&mut inv, &info, "demo/__init__.py,,\nother.py,,\n");
+        fs::write(info.parent().unwrap().join("other.py"), "y").unwrap();
+        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        assert_eq!(p.distribution_count(), 0);
+        let why = &p.refused[0].reason;
+        assert!(
+            why.contains("RECORD line 1 names")
+                && why.contains("belongs to other 1.0")
+                && why.contains("other-1.0.dist-info/RECORD line 1"),
+            "{why}"
+        );
+        let both = [info.clone(), other];
+        let p = plan(&inv, &both, &PlanOptions::default());
+        assert!(p.refused.is_empty(), "{:?}", p.refused);
+        let files: Vec<&PathBuf> = p.environments[0]
+            .distributions
+            .iter()
+            .flat_map(|d| &d.files)
+            .collect();
+        let init = files.iter().filter(|f| f.ends_with("demo/__init__.py"));
+        assert_eq!(init.count(), 1, "removed once: {files:?}");
     }
 }
