@@ -513,6 +513,16 @@ fn sigkill_at_every_stage_is_restorable() {
 /// Run `purge-pattern -p PATTERN` on a pseudo-terminal (util-linux
 /// `script`) and type `answer`; `None` where `script` is missing.
 fn ask_on_tty(fx: &Fixture, pattern: &str, answer: &str) -> Option<std::process::Output> {
+    let args = format!(
+        "--exe {} purge-pattern -p {pattern}",
+        fx.venv.prefix.display()
+    );
+    on_tty(fx, &args, answer)
+}
+
+/// Run `fetter ARGS` (fx's home) on a pseudo-terminal (util-linux
+/// `script`) and type `answer`; `None` where `script` is missing.
+fn on_tty(fx: &Fixture, args: &str, answer: &str) -> Option<std::process::Output> {
     let script = Path::new("/usr/bin/script");
     if !script.is_file() {
         eprintln!("SKIP: no /usr/bin/script to provide a terminal");
@@ -526,11 +536,7 @@ fn ask_on_tty(fx: &Fixture, pattern: &str, answer: &str) -> Option<std::process:
             None => cmd.env_remove(k),
         };
     }
-    let line = format!(
-        "{} --exe {} purge-pattern -p {pattern}",
-        fetter_bin().display(),
-        fx.venv.prefix.display()
-    );
+    let line = format!("{} {args}", fetter_bin().display());
     let mut child = cmd
         .args(["-qec", &line, "/dev/null"])
         .stdin(Stdio::piped())

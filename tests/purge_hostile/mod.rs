@@ -332,6 +332,12 @@ fn dropping_a_quarantine_needs_yes_without_a_terminal() {
         text(&out)
     );
     assert_eq!(fx.quarantines().as_array().unwrap().len(), 1);
+    // On a terminal it asks; anything but yes keeps the quarantine.
+    if let Some(no) = super::on_tty(&fx, &format!("quarantine drop {id}"), "n") {
+        assert_eq!(code(&no), 1, "{}", text(&no));
+        assert!(String::from_utf8_lossy(&no.stdout).contains("for good? [y/N]"));
+        assert_eq!(fx.quarantines().as_array().unwrap().len(), 1);
+    }
     let out = fx.fetter(&["quarantine", "drop", &id, "--yes"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(fx.quarantines().as_array().unwrap().len(), 0);
