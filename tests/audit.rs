@@ -264,8 +264,11 @@ fn audit_reads_the_osv_zip_and_a_local_copy() {
     let out = audit(&s, &["--max-age", "7d"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
+    // The suggested command works as written: `db update` needs --from,
+    // and the copy remembers where it came from.
+    let refresh = format!("fetter audit db update --from {}`", zip.display());
     assert!(
-        err.contains("older than --max-age") && err.contains("fetter audit db update"),
+        err.contains("older than --max-age") && err.contains(&refresh),
         "{err}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("AUDIT NOT DONE"));

@@ -2,6 +2,7 @@
 //! completions, man page, `--version`, colour only on a terminal.
 
 mod common;
+mod fail_closed;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -73,7 +74,7 @@ fn config_file_precedence_and_overrides() {
     let (_, out, _) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "scan"]));
     assert!(out.starts_with('{'), "{out}");
     let (_, out, _) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "count"]));
-    assert!(out.starts_with("environments,"), "{out}");
+    assert!(out.starts_with("what,count\nenvironments,"), "{out}");
     // The flag wins over the file.
     let (_, out, _) =
         stdout_of(fetter_in(&w).args(["--exe", ".venv", "scan", "--format", "table"]));

@@ -333,7 +333,7 @@ fn csv_outputs_parse_back() {
     for (args, rows, header) in [
         (vec!["scan", "--format", "csv"], n, Some("name")),
         (vec!["search", "--format", "csv", "alpha"], 1, Some("name")),
-        (vec!["count", "--format", "csv"], 6, None),
+        (vec!["count", "--format", "csv"], 6, Some("what")),
     ] {
         let (code, out) = fetter_on(w, &args);
         assert_eq!(code, 0, "{args:?}");

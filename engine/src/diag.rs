@@ -118,6 +118,11 @@ pub struct CheckFailure {
     pub source: String,
     /// What went wrong and what to do.
     pub message: String,
+    /// The one environment the check could not run on (markers that
+    /// cannot be evaluated there, a named `--exe` that does not exist);
+    /// absent when the check could not run on any environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<PathBuf>,
 }
 
 /// Collects diagnostics and failures from checks that may run in parallel.
@@ -215,6 +220,7 @@ mod tests {
             check: "plugin:t".into(),
             source: "t.wasm".into(),
             message: "trap".into(),
+            environment: None,
         };
         assert_eq!(outcome(&[], &[f], Severity::Info), Outcome::Error);
         assert_eq!(

@@ -7,13 +7,32 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::discover::explicit::Unresolved;
 use crate::discover::{self, layout, EnvSpec, Scope};
 use crate::inventory::site::list_site;
 use crate::inventory::*;
 
-/// Scan `scope` and build the inventory.
+/// A scan and the named scope entries it could not resolve.
+#[derive(Debug)]
+pub struct Scanned {
+    /// What was found.
+    pub inventory: Inventory,
+    /// Each `--exe`/`--root` entry that led to no environment. Commands
+    /// fail on these: a check over a mistyped or unreadable scope would
+    /// otherwise pass vacuously.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// Scan `scope` and build the inventory (named entries that resolve to no
+/// environment are dropped: use [`scan_scope`] to learn about them).
 pub fn scan(scope: &Scope) -> Inventory {
+    scan_scope(scope).inventory
+}
+
+/// Scan `scope`: the inventory, and the named entries that found nothing.
+pub fn scan_scope(scope: &Scope) -> Scanned {
     let discovered = discover::discover(scope);
+    let unresolved = discovered.unresolved;
     let mut warnings = discovered.warnings;
     let include_user = scope.roots.is_empty();
 
@@ -89,13 +108,17 @@ pub fn scan(scope: &Scope) -> Inventory {
     findings.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
     warnings.dedup();
-    Inventory {
+    let inventory = Inventory {
         schema: INVENTORY_SCHEMA.into(),
         environments,
         sites,
         distributions,
         findings,
         warnings,
+    };
+    Scanned {
+        inventory,
+        unresolved,
     }
 }
 

@@ -36,7 +36,7 @@ pub enum DbError {
         message: String,
     },
     /// The copy is older than `--max-age` allows.
-    #[error("the OSV database {path} is {age} old, older than --max-age {max}: refresh it with `fetter audit db update`")]
+    #[error("the OSV database {path} is {age} old, older than --max-age {max}: {refresh}")]
     Stale {
         /// The database.
         path: String,
@@ -44,6 +44,8 @@ pub enum DbError {
         age: String,
         /// The limit, human readable.
         max: String,
+        /// How to get fresher data: a command that works as written.
+        refresh: String,
     },
 }
 
@@ -67,6 +69,9 @@ pub struct Database {
     /// How old the data is: since import for a local copy, since the file's
     /// modification for a path given with `--osv-db`.
     pub age: Option<Duration>,
+    /// For fetter's local copy: the zip, URL or directory it was imported
+    /// from (what `audit db update --from` takes to refresh it).
+    pub imported_from: Option<String>,
 }
 
 impl Database {
@@ -100,6 +105,7 @@ impl Database {
             by_name,
             source,
             age,
+            imported_from: None,
         }
     }
 
@@ -119,6 +125,13 @@ impl Database {
                 path: self.source.clone(),
                 age: human_duration(age),
                 max: human_duration(max),
+                refresh: match &self.imported_from {
+                    Some(from) => format!("refresh it with `fetter audit db update --from {from}`"),
+                    None => "replace it with a newer export (OSV publishes PyPI's at \
+                             https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip), \
+                             or pass --online"
+                        .to_string(),
+                },
             }),
             _ => Ok(()),
         }
@@ -169,11 +182,13 @@ pub fn load(path: &Path) -> Result<Database, DbError> {
     let age = SystemTime::now()
         .duration_since(UNIX_EPOCH + Duration::from_secs(copy.imported_at))
         .ok();
-    Ok(Database::new(
+    let mut db = Database::new(
         copy.records,
         format!("{} (imported from {})", path.display(), copy.source),
         age,
-    ))
+    );
+    db.imported_from = Some(copy.source);
+    Ok(db)
 }
 
 /// Import `records` as the local copy (write-then-rename, so a reader never

@@ -92,6 +92,7 @@ pub fn parse_failure(e: &BoundError) -> CheckFailure {
         check: CHECK.into(),
         source: e.origin.to_string(),
         message: e.message.clone(),
+        environment: None,
     }
 }
 
@@ -103,5 +104,6 @@ pub fn marker_failure(env: &Environment, why: &str) -> CheckFailure {
         message: format!(
             "{why}; the bound has environment markers, so this environment was not checked"
         ),
+        environment: Some(env.prefix.clone()),
     }
 }

@@ -72,7 +72,8 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
         Ok(t) => t,
         Err(e) => {
             let hint = match source {
-                BoundSource::Path(_) => "check the --bound path",
+                // Not "--bound": lookup-bound takes the bound as an argument.
+                BoundSource::Path(_) => "check the path",
                 BoundSource::Url(_) => "check the URL and that the server is reachable",
                 BoundSource::Stdin => "pipe the bound into fetter",
             };

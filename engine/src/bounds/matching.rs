@@ -5,8 +5,6 @@
 //! pre-release satisfies `>=1.0a1` as pip's `check` says). `===` compares
 //! strings; direct URLs compare with `direct_url.json`.
 
-use std::str::FromStr;
-
 use pep440_rs::{Operator, Version, VersionSpecifier};
 use pep508_rs::VersionOrUrl;
 
@@ -44,8 +42,8 @@ pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), 
     if checked.is_empty() {
         return Ok(());
     }
-    let version = Version::from_str(installed).map_err(|_| {
-        format!("installed version {installed:?} is not a valid PEP 440 version, so it cannot satisfy {specifiers}")
+    let version = crate::inventory::version::parse(installed).map_err(|problem| {
+        format!("installed version {installed:?} is {problem}, so it cannot satisfy {specifiers}")
     })?;
     match checked.iter().find(|s| !contains(s, &version)) {
         None => Ok(()),

@@ -87,11 +87,11 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let (database, vulns, failures) = if args.online {
         // Online needs the inventory first: it is what is asked about.
-        let inv = super::scan_scope(scope);
+        let (inv, scope_failures) = scan(scope);
         match audit::online::query(&args.osv_url, &inv) {
             Ok(d) => {
                 let v = audit::audit(&inv, &d);
-                (d, v, Vec::new())
+                (d, v, scope_failures)
             }
             Err(e) => (
                 Database::default(),
@@ -104,8 +104,9 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
         match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
             // No database, no scan: there is nothing to compare against.
             Ok(d) => {
-                let v = audit::audit(&super::scan_scope(scope), &d);
-                (d, v, Vec::new())
+                let (inv, scope_failures) = scan(scope);
+                let v = audit::audit(&inv, &d);
+                (d, v, scope_failures)
             }
             Err(e) => (
                 Database::default(),
@@ -121,13 +122,22 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let (diags, failures) = sink.finish();
     for f in &failures {
-        eprintln!("error: audit could not run: {}", f.message);
+        if f.check == super::SCOPE_CHECK {
+            eprintln!("error: audit could not run: {}: {}", f.source, f.message);
+        } else {
+            eprintln!("error: audit could not run: {}", f.message);
+        }
     }
     let mut out = output::open(args.output.as_ref())?;
     let result = match args.format {
         AuditFormat::Table if !failures.is_empty() => writeln!(
             out,
-            "AUDIT NOT DONE: the vulnerability database could not be used (see the error above)."
+            "AUDIT NOT DONE: {} (see the error above).",
+            if failures.iter().all(|f| f.check == super::SCOPE_CHECK) {
+                "a named scope leads to no Python environment"
+            } else {
+                "the vulnerability database could not be used"
+            }
         ),
         AuditFormat::Table => write_table(&vulns, &mut out),
         AuditFormat::Json => {
@@ -171,7 +181,20 @@ fn failure(source: &str, e: db::DbError) -> CheckFailure {
         check: "audit".into(),
         source: source.into(),
         message: e.to_string(),
+        environment: None,
     }
+}
+
+/// The inventory, and a failure per named scope entry that found nothing:
+/// an audit of a mistyped `--exe` is not "no known vulnerabilities".
+fn scan(scope: &ScopeArgs) -> (fetter::Inventory, Vec<CheckFailure>) {
+    let scanned = super::scan_named(scope);
+    let failures = scanned
+        .unresolved
+        .iter()
+        .map(super::unresolved_failure)
+        .collect();
+    (scanned.inventory, failures)
 }
 
 fn run_db(action: &DbAction) -> anyhow::Result<ExitCode> {

@@ -23,7 +23,7 @@ pub struct CountArgs {
 /// Run `fetter count`.
 pub fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.count.format.clone())?;
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let c = render::counts(&inv);
     let mut out = output::open(args.output.as_ref())?;
     let rows = [
@@ -47,8 +47,10 @@ pub fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
             .and_then(|_| writeln!(out)),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
-            rows.iter()
-                .try_for_each(|(k, v)| w.write_record([k.to_string(), v.to_string()]))
+            // A header row, as every other CSV fetter writes has.
+            std::iter::once(("what".to_string(), "count".to_string()))
+                .chain(rows.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+                .try_for_each(|(k, v)| w.write_record([k, v]))
                 .map_err(std::io::Error::from)
                 .and_then(|_| w.flush())
         }

@@ -55,7 +55,7 @@ pub struct DeriveArgs {
 
 /// Run `fetter derive`.
 pub fn run(scope: &ScopeArgs, args: &DeriveArgs) -> anyhow::Result<ExitCode> {
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     if inv.environments.is_empty() {
         bail!("no Python environment found in scope; check --exe/--root");
     }

@@ -1,7 +1,7 @@
 //! `fetter completions SHELL` and `fetter man`: generated from the same clap
 //! definition as the parser, so they never drift from the real options.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,7 +31,9 @@ pub struct ManArgs {
 /// Print the completion script for a shell on stdout.
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut cmd = Cli::command();
-    let mut out = io::stdout().lock();
+    // clap_complete panics on a write error: `completions bash | head -1`
+    // must end quietly, so a closed pipe is no error to it.
+    let mut out = super::output::stdout();
     clap_complete::generate(args.shell, &mut cmd, "fetter", &mut out);
     super::output::finish(out.flush(), None)?;
     Ok(ExitCode::SUCCESS)
@@ -48,7 +50,7 @@ pub fn man(args: &ManArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
         }
         None => {
-            let mut out = io::stdout().lock();
+            let mut out = super::output::stdout();
             let r = clap_mangen::Man::new(cmd)
                 .render(&mut out)
                 .and_then(|_| out.flush());

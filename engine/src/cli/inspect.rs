@@ -36,7 +36,7 @@ pub struct InspectArgs {
 
 /// Run `fetter inspect`.
 pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let report = startup::inspect(&inv);
     let mut out = output::open(args.output.as_ref())?;
     let result = match args.format {

@@ -138,7 +138,8 @@ pub fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
     let (reqs, errors) = bounds::load_all(&cfg);
     if !errors.is_empty() {
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        anyhow::bail!("cannot read the bound: {}", text.join("; "));
+        // Each error already says "cannot read the bound" and names it.
+        anyhow::bail!("{}", text.join("; "));
     }
     let database = load_db(&args.opts)?;
     let found: Vec<_> = reqs

@@ -50,27 +50,54 @@ pub const EXIT_USAGE: u8 = 2;
     after_help = "Examples:\n  fetter scan\n  fetter --root ~/projects scan --format json\n  fetter search 'requests*'"
 )]
 pub struct Cli {
+    // Before the scope: a flattened struct's help heading carries over to
+    // the fields after it.
     #[command(flatten)]
-    scope: ScopeArgs,
+    global: GlobalOpts,
+    #[command(flatten)]
+    scope: ScopeOpts,
     #[command(subcommand)]
     command: Command,
 }
 
-/// Which environments a command looks at. Global: accepted before or after
-/// the subcommand.
+/// Which environments a command looks at: accepted before the subcommand
+/// (`fetter --exe .venv scan`) or after it, only by the commands that read
+/// the inventory; shown under their own heading in `--help`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ScopeArgs {
+#[command(next_help_heading = "Scope")]
+pub struct ScopeOpts {
     /// Only the environments of this interpreter or prefix (repeatable).
-    #[arg(long = "exe", short = 'e', value_name = "PATH", global = true)]
+    #[arg(long = "exe", short = 'e', value_name = "PATH")]
     exes: Vec<PathBuf>,
     /// Search this tree instead of the machine (repeatable).
-    #[arg(long = "root", value_name = "DIR", global = true)]
+    #[arg(long = "root", value_name = "DIR")]
     roots: Vec<PathBuf>,
     /// Search every home under /home and /root, not only $HOME.
-    #[arg(long, global = true)]
+    #[arg(long)]
     all_users: bool,
+}
+
+impl ScopeOpts {
+    fn is_empty(&self) -> bool {
+        self.exes.is_empty() && self.roots.is_empty() && !self.all_users
+    }
+}
+
+/// Options every command takes, before or after the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalOpts {
     /// Print no warnings and no progress on stderr.
     #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+/// The scope a command runs over: the scope options given before and after
+/// the subcommand, together.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeArgs {
+    exes: Vec<PathBuf>,
+    roots: Vec<PathBuf>,
+    all_users: bool,
     quiet: bool,
 }
 
@@ -84,21 +111,49 @@ impl ScopeArgs {
     }
 }
 
+impl Cli {
+    /// The scope of a subcommand that reads the inventory.
+    fn scope_with(&self, after: &ScopeOpts) -> ScopeArgs {
+        let before = &self.scope;
+        ScopeArgs {
+            exes: before.exes.iter().chain(&after.exes).cloned().collect(),
+            roots: before.roots.iter().chain(&after.roots).cloned().collect(),
+            all_users: before.all_users || after.all_users,
+            quiet: self.global.quiet,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List every installed distribution in scope.
     #[command(
         after_help = "Examples:\n  fetter scan\n  fetter --exe .venv scan --format json -o inventory.json"
     )]
-    Scan(scan::ScanArgs),
+    Scan {
+        #[command(flatten)]
+        args: scan::ScanArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Count environments, sites and distributions in scope.
     #[command(after_help = "Example:\n  fetter count --format json")]
-    Count(count::CountArgs),
+    Count {
+        #[command(flatten)]
+        args: count::CountArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// List installed distributions whose name matches a glob.
     #[command(
         after_help = "Examples:\n  fetter search 'django*'\n  fetter search --case-sensitive 'PyYAML'"
     )]
-    Search(search::SearchArgs),
+    Search {
+        #[command(flatten)]
+        args: search::SearchArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Check every environment against a bound (requirements, pyproject or lock file).
     ///
     /// Each installed distribution is ok, unrequired (not in the bound) or
@@ -109,28 +164,53 @@ enum Command {
     #[command(
         after_help = "Examples:\n  fetter --exe .venv validate --bound requirements.txt\n  fetter validate --bound uv.lock --group test --format json -o report.json\n  fetter validate --bound https://example.org/allowed.txt --superset\n  fetter derive | fetter validate --bound -"
     )]
-    Validate(validate::ValidateArgs),
+    Validate {
+        #[command(flatten)]
+        args: validate::ValidateArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Write a requirements file from what is installed in scope.
     #[command(
         after_help = "Examples:\n  fetter --exe .venv derive -o requirements.txt\n  fetter derive --pin lower"
     )]
-    Derive(derive::DeriveArgs),
+    Derive {
+        #[command(flatten)]
+        args: derive::DeriveArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Check installed distributions against OSV's known vulnerabilities and malware.
     #[command(
         after_help = "Examples:\n  fetter audit db update --from PyPI-all.zip\n  fetter audit --max-age 7d --fail-on high\n  fetter --exe .venv audit --osv-db osv/ --format sarif -o audit.sarif\n\nExit codes: 0 clean, 3 findings at or above --fail-on, 1 the audit could not run\n(database missing, unreadable or too old): never 0 when nothing was checked."
     )]
-    Audit(audit::AuditArgs),
+    Audit {
+        #[command(flatten)]
+        args: audit::AuditArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Remove the named distributions (quarantined, restorable).
     #[command(
         after_help = "Examples:\n  fetter --exe .venv purge --name requests --dry-run\n  fetter purge -n pip --yes\n\nExit codes: 0 removed (or nothing to remove), 1 refused, not confirmed or failed, 2 usage."
     )]
-    Purge(purge::PurgeArgs),
+    Purge {
+        #[command(flatten)]
+        args: purge::PurgeArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Remove every distribution whose normalised name matches a glob.
     #[command(
         name = "purge-pattern",
         after_help = "Files are moved into a quarantine (restore with `fetter restore`) unless --no-quarantine.\npip is kept unless named outright (`-p pip`). Sites that are EXTERNALLY-MANAGED or owned by\nthe OS package manager are refused.\n\nExamples:\n  fetter --exe .venv purge-pattern -p 'django-*' --dry-run\n  fetter purge-pattern -p 'types-*' --yes\n\nExit codes: 0 removed (or nothing matched), 1 refused, not confirmed or failed, 2 usage."
     )]
-    PurgePattern(purge_pattern::PurgePatternArgs),
+    PurgePattern {
+        #[command(flatten)]
+        args: purge_pattern::PurgePatternArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Put a purge back: every file byte-identical, with its mode.
     #[command(
         after_help = "Examples:\n  fetter restore\n  fetter restore 20261125T134740Z-0123abcd --force\n\nExit codes: 0 restored, 1 refused (conflicts, tampering) or failed."
@@ -166,18 +246,33 @@ enum Command {
         name = "unpack-count",
         after_help = "Examples:\n  fetter --exe .venv unpack-count\n  fetter unpack-count -p 'pyyaml' --format json"
     )]
-    UnpackCount(unpack::UnpackArgs),
+    UnpackCount {
+        #[command(flatten)]
+        args: unpack::UnpackArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// List the files each distribution installed (from its RECORD).
     #[command(
         name = "unpack-files",
         after_help = "Examples:\n  fetter --exe .venv unpack-files -p requests\n  fetter unpack-files --format csv -o files.csv"
     )]
-    UnpackFiles(unpack::UnpackArgs),
+    UnpackFiles {
+        #[command(flatten)]
+        args: unpack::UnpackArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Show what runs at interpreter start-up: .pth import lines, sitecustomize, usercustomize.
     #[command(
         after_help = "Files that run code and that no distribution's RECORD lists are flagged UNOWNED.\n\nExamples:\n  fetter inspect\n  fetter --exe .venv inspect --format json\n\nExit codes: 0 done (3 with --fail-unowned when something is flagged), 1 error."
     )]
-    Inspect(inspect::InspectArgs),
+    Inspect {
+        #[command(flatten)]
+        args: inspect::InspectArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// What the local OSV database knows about a package name.
     #[command(
         name = "lookup-name",
@@ -195,13 +290,40 @@ enum Command {
         name = "site-install",
         after_help = "Examples:\n  fetter --exe .venv site-install --bound requirements.txt\n  fetter --exe .venv site-install --bound uv.lock --strict\n\nExit codes: 0 installed, 1 refused (externally managed, already installed, bad bound), 2 usage."
     )]
-    SiteInstall(site_hook::SiteInstallArgs),
+    SiteInstall {
+        #[command(flatten)]
+        args: site_hook::SiteInstallArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// Remove the start-up hook, every byte of it.
     #[command(
         name = "site-uninstall",
         after_help = "Example:\n  fetter --exe .venv site-uninstall\n\nExit codes: 0 removed, 1 nothing installed or refused."
     )]
-    SiteUninstall(site_hook::SiteUninstallArgs),
+    SiteUninstall {
+        #[command(flatten)]
+        args: site_hook::SiteUninstallArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
+}
+
+impl Command {
+    /// Whether the command reads the inventory, and so takes a scope.
+    fn reads_inventory(&self) -> bool {
+        !matches!(
+            self,
+            Command::Restore(_)
+                | Command::Quarantine(_)
+                | Command::Plugin(_)
+                | Command::LookupName(_)
+                | Command::LookupBound(_)
+                | Command::Config(_)
+                | Command::Completions(_)
+                | Command::Man(_)
+        )
+    }
 }
 
 /// Output formats shared by the inventory commands.
@@ -218,6 +340,7 @@ pub enum Format {
 
 /// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
 pub fn run() -> ExitCode {
+    output::exit_quietly_on_closed_pipe();
     // The long version names the plugin ABI; clap wants it on the command.
     let long: &'static str = Box::leak(version::long().into_boxed_str());
     let matches = Cli::command().version(long).get_matches();
@@ -225,31 +348,51 @@ pub fn run() -> ExitCode {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    if !cli.scope.is_empty() && !cli.command.reads_inventory() {
+        // Accepting and ignoring a scope would let `fetter --exe typo
+        // plugin check` look like it used one.
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--exe, --root and --all-users apply only to the commands that read the \
+                 inventory (scan, count, search, validate, derive, audit, purge, purge-pattern, \
+                 unpack-count, unpack-files, inspect, site-install, site-uninstall)",
+            )
+            .exit();
+    }
+    let quiet = cli.global.quiet;
     let result = match &cli.command {
-        Command::Scan(a) => scan::run(&cli.scope, a),
-        Command::Count(a) => count::run(&cli.scope, a),
-        Command::Search(a) => search::run(&cli.scope, a),
-        Command::Validate(a) => validate::run(&cli.scope, a),
-        Command::Derive(a) => derive::run(&cli.scope, a),
-        Command::Audit(a) => audit::run(&cli.scope, a),
-        Command::Purge(a) => purge::run(&cli.scope, a),
-        Command::PurgePattern(a) => purge_pattern::run(&cli.scope, a),
+        Command::Scan { args, scope } => scan::run(&cli.scope_with(scope), args),
+        Command::Count { args, scope } => count::run(&cli.scope_with(scope), args),
+        Command::Search { args, scope } => search::run(&cli.scope_with(scope), args),
+        Command::Validate { args, scope } => validate::run(&cli.scope_with(scope), args),
+        Command::Derive { args, scope } => derive::run(&cli.scope_with(scope), args),
+        Command::Audit { args, scope } => audit::run(&cli.scope_with(scope), args),
+        Command::Purge { args, scope } => purge::run(&cli.scope_with(scope), args),
+        Command::PurgePattern { args, scope } => purge_pattern::run(&cli.scope_with(scope), args),
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
-        Command::Plugin(a) => plugin::run(cli.scope.quiet, a),
-        Command::UnpackCount(a) => unpack::run(&cli.scope, a, false),
-        Command::UnpackFiles(a) => unpack::run(&cli.scope, a, true),
-        Command::Inspect(a) => inspect::run(&cli.scope, a),
+        Command::Plugin(a) => plugin::run(quiet, a),
+        Command::UnpackCount { args, scope } => unpack::run(&cli.scope_with(scope), args, false),
+        Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
+        Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),
         Command::LookupName(a) => lookup::run_name(a),
         Command::LookupBound(a) => lookup::run_bound(a),
-        Command::SiteInstall(a) => site_hook::run_install(&cli.scope, a),
-        Command::SiteUninstall(a) => site_hook::run_uninstall(&cli.scope, a),
+        Command::SiteInstall { args, scope } => {
+            site_hook::run_install(&cli.scope_with(scope), args)
+        }
+        Command::SiteUninstall { args, scope } => {
+            site_hook::run_uninstall(&cli.scope_with(scope), args)
+        }
         Command::Config(a) => config::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`fetter … | head -1`): nothing to say, and
+        // nobody to say it to.
+        Err(e) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_ERROR)
@@ -257,13 +400,48 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Scan the scope and report warnings on stderr (unless `--quiet`).
-fn scan_scope(scope: &ScopeArgs) -> fetter::Inventory {
+/// Scan the scope and report warnings on stderr (unless `--quiet`). A
+/// named entry (`--exe`, `--root`) that resolves to no environment is an
+/// error: whatever the command checks, it would check nothing there.
+fn scan_scope(scope: &ScopeArgs) -> anyhow::Result<fetter::Inventory> {
+    let scanned = scan_named(scope);
+    match scanned.unresolved.as_slice() {
+        [] => Ok(scanned.inventory),
+        [one] => Err(anyhow::anyhow!("{one}")),
+        many => Err(anyhow::anyhow!(
+            "{} of the named scopes lead to no Python environment:\n  {}",
+            many.len(),
+            many.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )),
+    }
+}
+
+/// Scan the scope, report warnings, and leave the named entries that found
+/// nothing to the caller (validate and audit report them as check failures
+/// in their documents).
+fn scan_named(scope: &ScopeArgs) -> fetter::scan::Scanned {
     let spinner = progress::Spinner::start("scanning Python environments", scope.quiet);
-    let inv = fetter::scan::scan(&scope.scope());
+    let scanned = fetter::scan::scan_scope(&scope.scope());
     spinner.finish();
     if !scope.quiet {
-        output::print_warnings(&inv);
+        output::print_warnings(&scanned.inventory);
     }
-    inv
+    scanned
 }
+
+/// A named scope entry that found nothing, as a check failure: the check
+/// could not run on the environment the user meant.
+fn unresolved_failure(u: &fetter::discover::explicit::Unresolved) -> fetter::diag::CheckFailure {
+    fetter::diag::CheckFailure {
+        check: SCOPE_CHECK.into(),
+        source: u.source(),
+        message: u.explanation(),
+        environment: Some(u.path.clone()),
+    }
+}
+
+/// The `check` of failures about the scope itself.
+const SCOPE_CHECK: &str = "scope";

@@ -25,8 +25,93 @@ pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
         )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+        None => Box::new(BufWriter::new(stdout())),
     })
+}
+
+/// Standard output that treats a closed pipe as the end of the output
+/// rather than an error: `fetter scan | head -1` must not fail, and a
+/// purge whose plan is piped into a closed reader must carry on exactly as
+/// it would have (its exit code says what happened, not the pipe).
+pub fn stdout() -> ClosedPipeOk<io::StdoutLock<'static>> {
+    ClosedPipeOk::new(io::stdout().lock())
+}
+
+/// A writer that, once its reader has gone (`EPIPE`), accepts and drops
+/// everything written after, as ripgrep does.
+#[derive(Debug)]
+pub struct ClosedPipeOk<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> ClosedPipeOk<W> {
+    /// Wrap `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn absorb<T>(&mut self, r: io::Result<T>, ok: T) -> io::Result<T> {
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(ok)
+            }
+            r => r,
+        }
+    }
+}
+
+impl<W: Write> Write for ClosedPipeOk<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.absorb(r, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.absorb(r, ())
+    }
+}
+
+/// True when `e` (or what caused it) is a write into a closed pipe.
+pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` and `eprintln!` panic when their pipe is closed; the work
+/// they report on is done by then (they are the last thing a command
+/// does), so such a panic ends the process quietly with success. Every
+/// other panic goes to the default hook.
+pub fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let epipe = io::Error::from_raw_os_error(libc::EPIPE).to_string();
+        let printing = message.starts_with("failed printing to stdout")
+            || message.starts_with("failed printing to stderr");
+        if printing && message.ends_with(&epipe) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Print the scan's warnings on stderr, the first few in full.

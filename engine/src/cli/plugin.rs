@@ -33,8 +33,15 @@ pub struct PolicyArgs {
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        // 0 is "between 0 and 86400" to a reader: say which bound it broke.
+        Ok(v) if v <= 0.0 => Err(format!(
+            "{s:?} is not more than 0 seconds: a plugin needs time to run (e.g. 0.5 or 10; at most 86400)"
+        )),
+        Ok(v) if v > 86_400.0 => Err(format!(
+            "{s:?} is more than 86400 seconds (one day), the longest a plugin may run"
+        )),
         _ => Err(format!(
-            "{s:?} is not a number of seconds between 0 and 86400"
+            "{s:?} is not a number of seconds (e.g. 0.5 or 10; more than 0, at most 86400)"
         )),
     }
 }

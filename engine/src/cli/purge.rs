@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
+use clap::{ArgGroup, Args, ValueEnum};
 use serde::Serialize;
 
 use super::{ScopeArgs, EXIT_ERROR};
@@ -54,11 +54,18 @@ pub enum PurgeFormat {
 
 /// Arguments of `fetter purge`.
 #[derive(Debug, Args)]
+// Any one selection will do; the usage error lists them all (not only --name).
+#[command(group(
+    ArgGroup::new("selection")
+        .args(["names", "bounds", "audit", "policies"])
+        .required(true)
+        .multiple(true)
+))]
 pub struct PurgeArgs {
     /// Remove the distribution with this name (PEP 503 normalised, so
     /// `PyYAML` and `pyyaml` are one; repeatable). Naming pip here is what
     /// allows removing it.
-    #[arg(long = "name", short = 'n', value_name = "NAME", required_unless_present_any = ["bounds", "audit", "policies"])]
+    #[arg(long = "name", short = 'n', value_name = "NAME")]
     pub names: Vec<String>,
     #[command(flatten)]
     pub select: super::purge_select::SelectArgs,
@@ -73,7 +80,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|n| fetter::names::normalize(n))
         .collect();
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let mut targets: Vec<PathBuf> = inv
         .distributions
         .iter()
@@ -130,7 +137,8 @@ pub fn plan_confirm_execute(
         ExitCode::SUCCESS
     };
     let json = flags.format == PurgeFormat::Json;
-    let mut stdout = io::stdout().lock();
+    // A closed pipe does not stop a confirmed purge half-way, nor a dry run.
+    let mut stdout = super::output::stdout();
     if !json {
         if plan.distribution_count() == 0 && plan.refused.is_empty() && plan.kept.is_empty() {
             writeln!(
@@ -156,7 +164,7 @@ pub fn plan_confirm_execute(
     }
     let emit_json = |outcome: Option<&PurgeOutcome>, error: Option<String>| -> anyhow::Result<()> {
         if json {
-            let mut out = io::stdout().lock();
+            let mut out = super::output::stdout();
             let report = Report {
                 plan: &plan,
                 dry_run: flags.dry_run,

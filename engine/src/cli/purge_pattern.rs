@@ -45,7 +45,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgePatternArgs) -> anyhow::Result<ExitCod
         .map(|p| NamePattern::new(p, args.case_sensitive))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let targets: Vec<PathBuf> = inv
         .distributions
         .iter()

@@ -36,7 +36,7 @@ pub struct ScanArgs {
 /// Run `fetter scan`.
 pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.scan.format.clone())?;
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let mut out = output::open(args.output.as_ref())?;
     let dists: Vec<_> = inv.distributions.iter().collect();
     let result = match format {

@@ -32,7 +32,7 @@ pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let pattern =
         NamePattern::new(&args.pattern, args.case_sensitive).map_err(anyhow::Error::msg)?;
     let format = config::format_or(args.format, |c| c.search.format.clone())?;
-    let mut inv = super::scan_scope(scope);
+    let mut inv = super::scan_scope(scope)?;
     inv.distributions.retain(|d| pattern.is_match(&d.name));
     let dists: Vec<_> = inv.distributions.iter().collect();
     let mut out = output::open(args.output.as_ref())?;

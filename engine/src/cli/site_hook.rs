@@ -1,7 +1,7 @@
 //! `fetter site-install` / `fetter site-uninstall`: a start-up hook that
 //! checks an environment against its bound at each interpreter start.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -51,7 +51,7 @@ fn target(scope: &ScopeArgs) -> anyhow::Result<(Inventory, usize, PathBuf)> {
     if scope.exes.len() != 1 || !scope.roots.is_empty() {
         bail!("name exactly one environment with --exe PATH (and no --root)");
     }
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     // `--exe` names one interpreter or prefix; anything else is ambiguous.
     let idx = match inv.environments.len() {
         1 => 0,
@@ -96,6 +96,18 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
     }
     let mut bound_paths = Vec::new();
     for b in &args.bounds {
+        match BoundSource::from_arg(&b.to_string_lossy()) {
+            BoundSource::Path(_) => {}
+            BoundSource::Url(u) => bail!(
+                "--bound {u}: site-install takes a bound file, not a URL (the hook checks at \
+                 every interpreter start, offline); download it (`curl -o bound.txt {u}`) and \
+                 pass the file"
+            ),
+            BoundSource::Stdin => bail!(
+                "--bound -: site-install takes a bound file, not stdin (the hook re-reads it at \
+                 every interpreter start); write it to a file and pass that"
+            ),
+        }
         let abs = b
             .canonicalize()
             .with_context(|| format!("cannot read the bound {}", b.display()))?;
@@ -114,7 +126,7 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
         bail!("cannot use the bound: {}", text.join("; "));
     }
     let fetter_bin = match &args.fetter {
-        Some(p) => std::path::absolute(p)?,
+        Some(p) => runnable_fetter(p)?,
         None => std::env::current_exe().context("cannot locate the fetter binary")?,
     };
     let mut watch: Vec<PathBuf> = env.sites.iter().map(|s| s.path.clone()).collect();
@@ -174,6 +186,32 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
         display_path(&env.prefix)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--fetter PATH`, checked now: a hook pointing at a missing or
+/// non-executable binary would complain at every interpreter start instead.
+fn runnable_fetter(path: &Path) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let abs = std::path::absolute(path)?;
+    let shown = path.display();
+    let meta = match std::fs::metadata(&abs) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "--fetter {shown}: does not exist; pass the path of the fetter binary the hook \
+             should run, or leave --fetter out to use this one"
+        ),
+        Err(e) => bail!("--fetter {shown}: cannot be read: {e}"),
+    };
+    if !meta.is_file() {
+        bail!("--fetter {shown}: not a file; pass the path of the fetter binary itself");
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        bail!(
+            "--fetter {shown}: not executable; make it executable (chmod +x) or pass the \
+             installed fetter binary"
+        );
+    }
+    Ok(abs)
 }
 
 /// Run `fetter site-uninstall`.

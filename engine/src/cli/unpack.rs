@@ -34,7 +34,7 @@ pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<
         Some(p) => Some(NamePattern::new(p, false).map_err(anyhow::Error::msg)?),
         None => None,
     };
-    let inv = super::scan_scope(scope);
+    let inv = super::scan_scope(scope)?;
     let mut unpacked: Vec<Unpacked> = inv
         .distributions
         .par_iter()

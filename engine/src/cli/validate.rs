@@ -104,16 +104,25 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         superset: args.superset,
         ignore,
     };
-    let inv = super::scan_scope(scope);
+    let scanned = super::scan_named(scope);
+    let inv = scanned.inventory;
     let sink = Sink::new();
     let mut plugin_inputs = Vec::new();
+    for u in &scanned.unresolved {
+        sink.fail(super::unresolved_failure(u));
+    }
     if inv.environments.is_empty() {
-        // Validating nothing is almost always a wrong --exe/--root: fail closed.
-        sink.fail(CheckFailure {
-            check: bounds::diags::CHECK.into(),
-            source: "scope".into(),
-            message: "no Python environment found in scope; check --exe/--root".into(),
-        });
+        if scanned.unresolved.is_empty() {
+            // Validating nothing is almost always a wrong scope: fail closed.
+            sink.fail(CheckFailure {
+                check: super::SCOPE_CHECK.into(),
+                source: "scope".into(),
+                message:
+                    "no Python environment found in scope; name one with --exe PATH or --root DIR"
+                        .into(),
+                environment: None,
+            });
+        }
     } else {
         if !cfg.sources.is_empty() {
             bounds::run(&inv, &cfg, &sink);

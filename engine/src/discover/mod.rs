@@ -2,19 +2,21 @@
 //! interpreters) to the set of Python environments, without running any
 //! interpreter.
 
+pub mod explicit;
 pub mod interpreter;
 pub mod layout;
 pub mod locations;
 pub mod pyvenv;
 pub mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::inventory::{EnvironmentKind, Warning};
+use explicit::{Reason, ScopeOption, Unresolved};
 use walk::Found;
 
 /// What to scan.
@@ -54,6 +56,9 @@ pub struct Discovered {
     pub homes: Vec<PathBuf>,
     /// Problems met on the way.
     pub warnings: Vec<Warning>,
+    /// Each `--exe`/`--root` entry that led to no environment: the
+    /// commands fail on these rather than check nothing.
+    pub unresolved: Vec<Unresolved>,
 }
 
 /// Find every environment in `scope`.
@@ -66,44 +71,65 @@ pub fn discover(scope: &Scope) -> Discovered {
         Vec::new()
     };
 
-    if !scope.exes.is_empty() {
-        for exe in &scope.exes {
-            match classify_explicit(exe) {
-                Some(f) => found.push(f),
-                None => warnings.push(Warning::new(
-                    exe,
-                    "not an interpreter, a virtual environment or an installation prefix (does it exist?)",
-                )),
+    // What each named entry (`--exe`, `--root`) led to, to tell the user
+    // which of them found nothing.
+    let mut named: Vec<(ScopeOption, &PathBuf, Vec<Found>, Option<Reason>)> = Vec::new();
+    for exe in &scope.exes {
+        match classify_explicit(exe) {
+            Some(f) => {
+                found.push(f.clone());
+                named.push((ScopeOption::Exe, exe, vec![f], None));
+            }
+            None => {
+                let reason = explicit::access_problem(exe)
+                    .unwrap_or(Reason::NotAnEnvironment { detail: None });
+                named.push((ScopeOption::Exe, exe, Vec::new(), Some(reason)));
             }
         }
-    } else if !scope.roots.is_empty() {
-        let outs: Vec<walk::WalkOutput> = scope
-            .roots
-            .par_iter()
-            .map(|r| {
-                if !r.is_dir() {
-                    let mut o = walk::WalkOutput::default();
-                    o.warnings.push(Warning::new(r, "not a directory"));
-                    return o;
-                }
-                walk::walk(r, walk::MAX_DEPTH)
-            })
-            .collect();
-        for o in outs {
-            found.extend(o.found);
-            warnings.extend(o.warnings);
+    }
+    let outs: Vec<Result<walk::WalkOutput, Reason>> = scope
+        .roots
+        .par_iter()
+        .map(|r| match explicit::access_problem(r) {
+            Some(reason) => Err(reason),
+            None if !r.is_dir() => Err(Reason::NotADirectory),
+            None => Ok(walk::walk(r, walk::MAX_DEPTH)),
+        })
+        .collect();
+    for (root, o) in scope.roots.iter().zip(outs) {
+        match o {
+            Ok(o) => {
+                let unreadable = o.warnings.len();
+                found.extend(o.found.iter().cloned());
+                warnings.extend(o.warnings);
+                named.push((
+                    ScopeOption::Root,
+                    root,
+                    o.found,
+                    Some(Reason::NoEnvironmentUnder { unreadable }),
+                ));
+            }
+            Err(reason) => named.push((ScopeOption::Root, root, Vec::new(), Some(reason))),
         }
-    } else {
+    }
+    if scope.exes.is_empty() && scope.roots.is_empty() {
         found.extend(machine_candidates(&homes, &mut warnings));
     }
 
     found.sort();
     found.dedup();
     let resolved: Vec<(Option<EnvSpec>, Vec<Warning>)> = found.par_iter().map(resolve).collect();
+    let mut environment_of: BTreeSet<&Found> = BTreeSet::new();
+    // Why a named interpreter or directory did not resolve, by finding.
+    let mut refused: BTreeMap<&Found, Vec<Warning>> = BTreeMap::new();
     let mut by_prefix: BTreeMap<PathBuf, EnvSpec> = BTreeMap::new();
-    for (spec, w) in resolved {
+    for (f, (spec, w)) in found.iter().zip(resolved) {
+        let Some(spec) = spec else {
+            refused.insert(f, w);
+            continue;
+        };
         warnings.extend(w);
-        let Some(spec) = spec else { continue };
+        environment_of.insert(f);
         match by_prefix.get_mut(&spec.prefix) {
             Some(existing) => {
                 for i in spec.interpreters {
@@ -124,6 +150,38 @@ pub fn discover(scope: &Scope) -> Discovered {
             }
         }
     }
+    let mut unresolved = Vec::new();
+    for (option, path, founds, reason) in named {
+        if founds.iter().any(|f| environment_of.contains(f)) {
+            continue;
+        }
+        // A named interpreter or directory that did not resolve: say why
+        // (missing, unreadable, a shim script, no stdlib found) in the
+        // error rather than as a warning as well.
+        let detail: Vec<String> = match option {
+            ScopeOption::Exe => founds
+                .iter()
+                .filter_map(|f| refused.remove(f))
+                .flatten()
+                .map(|w| w.message)
+                .collect(),
+            ScopeOption::Root => Vec::new(),
+        };
+        let reason =
+            reason
+                .or_else(|| explicit::access_problem(path))
+                .unwrap_or(Reason::NotAnEnvironment {
+                    detail: (!detail.is_empty()).then(|| detail.join("; ")),
+                });
+        unresolved.push(Unresolved {
+            option,
+            path: path.clone(),
+            reason,
+        });
+    }
+    // Findings under a root that did not resolve keep their warnings (a
+    // shim script met on a walk is worth knowing about).
+    warnings.extend(refused.into_values().flatten());
     let mut environments: Vec<EnvSpec> = by_prefix.into_values().collect();
     for e in &mut environments {
         e.interpreters.sort();
@@ -132,6 +190,7 @@ pub fn discover(scope: &Scope) -> Discovered {
         environments,
         homes,
         warnings,
+        unresolved,
     }
 }
 

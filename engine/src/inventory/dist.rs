@@ -1,12 +1,12 @@
 //! Reading one installed distribution from its metadata directory or file.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use crate::fsutil;
 use crate::inventory::direct_url;
 use crate::inventory::metadata::{self, Headers};
 use crate::inventory::model::{Distribution, MetadataKind, Warning};
+use crate::inventory::version;
 use crate::names;
 
 /// Read the distribution whose metadata is at `path` (a `.dist-info` or
@@ -75,32 +75,40 @@ pub fn read_distribution(
             stem.name.clone()
         }
     };
+    // "Version:" with nothing after it is not a missing header: say which.
+    let version_header = match &headers.version {
+        Some(v) if v.is_empty() => "an empty Version header",
+        _ => "no Version header",
+    };
     let version = match headers.version.filter(|v| !v.is_empty()) {
         Some(v) => v,
         None => match &stem.version {
             Some(v) => {
                 warnings.push(Warning::new(
                     &headers_path,
-                    "no Version header; using the directory name",
+                    format!("{version_header}; using the directory name"),
                 ));
                 v.clone()
             }
             None => {
                 warnings.push(Warning::new(
                     path,
-                    "no version in the metadata nor in the directory name; skipped",
+                    format!("{version_header} and no version in the directory name; skipped"),
                 ));
                 return None;
             }
         },
     };
-    let version_valid = pep440_rs::Version::from_str(&version).is_ok();
-    if !version_valid {
-        warnings.push(Warning::new(
-            &headers_path,
-            format!("version {version:?} is not a valid PEP 440 version"),
-        ));
-    }
+    let version_valid = match version::parse(&version) {
+        Ok(_) => true,
+        Err(problem) => {
+            warnings.push(Warning::new(
+                &headers_path,
+                format!("version {version:?} is {problem}"),
+            ));
+            false
+        }
+    };
 
     let (installer, requested, direct_url) = if kind == MetadataKind::DistInfo {
         read_dist_info_extras(path, warnings)

@@ -6,5 +6,6 @@ pub mod metadata;
 pub mod model;
 pub mod record;
 pub mod site;
+pub mod version;
 
 pub use model::*;

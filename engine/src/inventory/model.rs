@@ -166,7 +166,8 @@ pub struct Distribution {
     pub normalized_name: String,
     /// The version as written in the metadata.
     pub version: String,
-    /// False when `version` is not a valid PEP 440 version.
+    /// False when `version` cannot be compared: not PEP 440, or PEP 440
+    /// with a number larger than fetter can represent (see `inventory::version`).
     pub version_valid: bool,
     /// The site directory holding the metadata (canonical path).
     pub site: PathBuf,

@@ -126,6 +126,7 @@ pub fn failure(plugin: &str, source: &str, error: &PluginError) -> CheckFailure 
         check: check_name(plugin),
         source: source.to_string(),
         message: format!("plugin `{plugin}` {error}"),
+        environment: None,
     }
 }
 

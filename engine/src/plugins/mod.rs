@@ -204,6 +204,7 @@ pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
                 check: "policy".into(),
                 source: arg.clone(),
                 message,
+                environment: None,
             }),
         }
     }

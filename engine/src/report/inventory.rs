@@ -25,11 +25,20 @@ pub fn write_table(
     t.write(out)?;
     writeln!(
         out,
-        "\n{} distributions in {} sites of {} environments",
-        dists.len(),
-        inv.sites.len(),
-        inv.environments.len()
+        "\n{} in {} of {}",
+        counted(dists.len(), "distribution"),
+        counted(inv.sites.len(), "site"),
+        counted(inv.environments.len(), "environment")
     )
+}
+
+/// `1 site`, `2 sites`, `0 sites`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The distributions as CSV, one row per distribution.

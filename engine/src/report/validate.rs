@@ -57,6 +57,8 @@ pub struct Summary {
     pub environments: usize,
     /// Environments with at least one deny diagnostic.
     pub environments_failing: usize,
+    /// Environments without a deny on which a check could not run.
+    pub environments_not_checked: usize,
     /// Deny diagnostics.
     pub denied: usize,
     /// Warn diagnostics.
@@ -80,10 +82,38 @@ pub struct EnvironmentReport {
     pub python_version: Option<String>,
     /// Its sites, in `sys.path` order.
     pub sites: Vec<SiteRef>,
-    /// True when no deny diagnostic concerns it.
+    /// True only when every check ran on it and none denied anything
+    /// (`status` is `pass`).
     pub ok: bool,
+    /// `pass`, `fail` (a deny at or above `fail_on`) or `not-checked` (no
+    /// deny, but a check could not run on it: never a pass).
+    pub status: EnvStatus,
     /// Its diagnostics, sorted by package then code.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The verdict on one environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvStatus {
+    /// Every check ran and none denied anything.
+    Pass,
+    /// A deny at or above the threshold.
+    Fail,
+    /// Nothing denied, but a check could not run on it (a bound that cannot
+    /// be read, a plugin that failed, markers that cannot be evaluated).
+    NotChecked,
+}
+
+impl EnvStatus {
+    /// The verdict as the table shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EnvStatus::Pass => "ok",
+            EnvStatus::Fail => "FAIL",
+            EnvStatus::NotChecked => "not checked",
+        }
+    }
 }
 
 fn outcome_name(o: Outcome) -> &'static str {
@@ -125,7 +155,8 @@ pub fn build(
             kind: Some(e.kind.as_str().to_string()),
             python_version: e.python_version.clone(),
             sites: e.sites.clone(),
-            ok: true,
+            ok: false,
+            status: EnvStatus::NotChecked,
             diagnostics: by_env.remove(&e.prefix).unwrap_or_default(),
         })
         .collect();
@@ -138,16 +169,30 @@ pub fn build(
                 kind: None,
                 python_version: None,
                 sites: Vec::new(),
-                ok: true,
+                ok: false,
+                status: EnvStatus::NotChecked,
                 diagnostics,
             }),
     );
     for e in &mut environments {
-        e.ok = !e
+        let denied = e
             .diagnostics
             .iter()
             .any(|d| d.action == Action::Deny && d.severity >= fail_on);
-        summary.environments_failing += usize::from(!e.ok);
+        // A failure without an environment stopped a check everywhere.
+        let unchecked = failures
+            .iter()
+            .any(|f| f.environment.as_ref().is_none_or(|p| *p == e.prefix));
+        e.status = if denied {
+            EnvStatus::Fail
+        } else if unchecked {
+            EnvStatus::NotChecked
+        } else {
+            EnvStatus::Pass
+        };
+        e.ok = e.status == EnvStatus::Pass;
+        summary.environments_failing += usize::from(e.status == EnvStatus::Fail);
+        summary.environments_not_checked += usize::from(e.status == EnvStatus::NotChecked);
     }
     environments.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     ValidateReport {
@@ -177,8 +222,12 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
             (Some(k), None) => format!(" ({k})"),
             _ => String::new(),
         };
-        let verdict = if env.ok { "ok" } else { "FAIL" };
-        writeln!(out, "{verdict}  {}{about}", display_path(&env.prefix))?;
+        writeln!(
+            out,
+            "{}  {}{about}",
+            env.status.label(),
+            display_path(&env.prefix)
+        )?;
         for s in &env.sites {
             writeln!(out, "      site {}", display_path(&s.path))?;
         }
@@ -225,10 +274,14 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
         .collect();
     writeln!(
         out,
-        "{}: {} environment(s), {} failing; {} denied{}; {} check failure(s) (exit {})",
+        "{}: {} environment(s), {} failing{}; {} denied{}; {} check failure(s) (exit {})",
         report.outcome,
         report.summary.environments,
         report.summary.environments_failing,
+        match report.summary.environments_not_checked {
+            0 => String::new(),
+            n => format!(", {n} not checked"),
+        },
         report.summary.denied,
         if codes.is_empty() {
             String::new()
@@ -264,6 +317,7 @@ mod tests {
             check: "bounds".into(),
             source: "r.txt:3".into(),
             message: "bad".into(),
+            environment: None,
         };
         let r = build(&inv, vec![], vec![], vec![f], Severity::Info);
         assert_eq!((r.outcome, r.exit_code), ("error", 1));
@@ -271,6 +325,12 @@ mod tests {
         write_table(&r, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("error  bounds: r.txt:3: bad"), "{text}");
+        // The check did not run on /e: it is not "ok".
+        assert!(text.starts_with("not checked  /e"), "{text}");
+        assert_eq!(
+            (r.environments[0].ok, r.environments[0].status),
+            (false, EnvStatus::NotChecked)
+        );
         let r = build(&inv, vec![], vec![], vec![], Severity::Info);
         assert_eq!(
             (r.outcome, r.exit_code, r.environments[0].ok),

@@ -1,0 +1,438 @@
+//! Issue 14's slips around the commands, each as a user or a script would
+//! meet it: a named scope that finds nothing, a closed pipe, a `--fetter`
+//! that cannot run, misleading messages, scope options in `--help`.
+//!
+//! Environments here are venv-shaped trees (`pyvenv.cfg` and a site), so
+//! these tests need no Python.
+
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::common::*;
+
+/// A venv-shaped environment at `root/name`; returns (prefix, site).
+pub fn fake_venv(root: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let prefix = root.join(name);
+    fs::create_dir_all(&prefix).unwrap();
+    fs::write(
+        prefix.join("pyvenv.cfg"),
+        "home = /nonexistent/bin\nversion = 3.12.1\n",
+    )
+    .unwrap();
+    let site = prefix.join("lib/python3.12/site-packages");
+    fs::create_dir_all(&site).unwrap();
+    (prefix, site)
+}
+
+/// A distribution with a module and a RECORD listing both, as pip leaves it.
+pub fn installed(site: &Path, name: &str, version: &str) {
+    let info = format!("{name}-{version}.dist-info");
+    fs::create_dir_all(site.join(&info)).unwrap();
+    fs::create_dir_all(site.join(name)).unwrap();
+    fs::write(site.join(name).join("__init__.py"), "x = 1\n").unwrap();
+    fs::write(
+        site.join(&info).join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"),
+    )
+    .unwrap();
+    fs::write(
+        site.join(&info).join("RECORD"),
+        format!("{name}/__init__.py,,\n{info}/METADATA,,\n{info}/RECORD,,\n"),
+    )
+    .unwrap();
+}
+
+struct Tree {
+    _s: Scratch,
+    home: PathBuf,
+    root: PathBuf,
+    venv: PathBuf,
+    site: PathBuf,
+}
+
+fn tree() -> Tree {
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let root = s.path.clone();
+    let (venv, site) = fake_venv(&root, "venv");
+    installed(&site, "alpha", "1.0");
+    Tree {
+        _s: s,
+        home,
+        root,
+        venv,
+        site,
+    }
+}
+
+fn outcome(c: &mut Command) -> (i32, String, String) {
+    let out = run(c.env("FETTER_CONFIG", ""));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every command that reads the inventory, with the arguments that make it
+/// run: none of them may pass over a named scope that holds nothing.
+const INVENTORY_COMMANDS: &[&[&str]] = &[
+    &["scan"],
+    &["count"],
+    &["search", "alpha"],
+    &["inspect", "--fail-unowned"],
+    &["unpack-count"],
+    &["unpack-files"],
+    &["derive"],
+    &["validate", "--policy", "deprecated-names"],
+    &["audit", "--osv-db", "OSV"],
+    &["purge", "-n", "alpha", "--dry-run"],
+    &["purge-pattern", "-p", "alpha", "--dry-run"],
+];
+
+#[test]
+fn a_named_scope_that_finds_nothing_fails_every_command() {
+    let t = tree();
+    let empty = t.root.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let text = t.root.join("notes.txt");
+    fs::write(&text, "not python\n").unwrap();
+    let osv = t.root.join("osv");
+    fs::create_dir_all(&osv).unwrap();
+    let missing = t.root.join("no/such/bin/python3");
+    let scopes: [(&str, &Path, &str); 4] = [
+        ("--exe", &missing, "does not exist"),
+        ("--exe", &text, "not a Python environment fetter can scan"),
+        (
+            "--root",
+            &empty,
+            "no Python environment under this directory",
+        ),
+        ("--root", &t.root.join("no-such-dir"), "does not exist"),
+    ];
+    for cmd in INVENTORY_COMMANDS {
+        let args: Vec<&str> = cmd
+            .iter()
+            .map(|a| {
+                if *a == "OSV" {
+                    osv.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
+        // The same command on the venv runs: the failures below are the scope's.
+        let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).args(&args));
+        assert!(
+            code == 0 || code == 3,
+            "{args:?} on the venv: {code}\n{err}"
+        );
+        for (flag, path, needle) in scopes {
+            // Before and after the subcommand.
+            for after in [false, true] {
+                let mut c = fetter(&t.home);
+                if after {
+                    c.args(&args).arg(flag).arg(path);
+                } else {
+                    c.arg(flag).arg(path).args(&args);
+                }
+                let (code, out, err) = outcome(&mut c);
+                assert_eq!(
+                    code,
+                    1,
+                    "{flag} {} {args:?} must fail\nstdout:\n{out}\nstderr:\n{err}",
+                    path.display()
+                );
+                let said = format!("{err}{out}");
+                assert!(
+                    said.contains(&format!("{flag} {}", path.display())) && said.contains(needle),
+                    "{flag} {} {args:?}: expected {needle:?}\nstdout:\n{out}\nstderr:\n{err}",
+                    path.display()
+                );
+            }
+        }
+        // One good scope does not excuse a bad one.
+        let (code, out, err) = outcome(
+            fetter(&t.home)
+                .arg("--exe")
+                .arg(&t.venv)
+                .arg("--exe")
+                .arg(&missing)
+                .args(&args),
+        );
+        assert_eq!(
+            code, 1,
+            "{args:?} with one good and one missing --exe\n{out}\n{err}"
+        );
+    }
+    // The start-up hook names exactly one --exe: it says why that one is unusable.
+    for cmd in [
+        &["site-uninstall"][..],
+        &["site-install", "--policy", "typosquat"],
+    ] {
+        let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&missing).args(cmd));
+        assert_eq!(code, 1, "{cmd:?}");
+        assert!(err.contains("does not exist"), "{cmd:?}: {err}");
+    }
+}
+
+/// Spawn `c` with stdout a pipe whose reader is already gone; returns the
+/// exit code and stderr.
+fn into_closed_pipe(c: &mut Command) -> (i32, String) {
+    let mut child = c
+        .env("FETTER_CONFIG", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let t = tree();
+    let venv = t.venv.to_str().unwrap();
+    for args in [
+        &["completions", "bash"][..],
+        &["man"],
+        &["config", "show"],
+        &["--help"],
+        &["--exe", venv, "scan"],
+        &["--exe", venv, "scan", "--format", "json"],
+        &["--exe", venv, "unpack-files"],
+        &["--exe", venv, "purge", "-n", "alpha", "--dry-run"],
+        &["--exe", venv, "purge-pattern", "-p", "alpha", "--dry-run"],
+    ] {
+        let (code, err) = into_closed_pipe(fetter(&t.home).args(args));
+        assert_eq!(code, 0, "{args:?} into a closed pipe: {err}");
+        assert!(
+            !err.contains("error") && !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?} into a closed pipe: {err}"
+        );
+    }
+    // A dry run removed nothing; a confirmed purge carries on and says so
+    // through its exit code, whatever happened to its reader.
+    assert!(t.site.join("alpha/__init__.py").is_file());
+    let (code, err) =
+        into_closed_pipe(fetter(&t.home).args(["--exe", venv, "purge", "-n", "alpha", "--yes"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!t.site.join("alpha/__init__.py").exists(), "{err}");
+}
+
+#[test]
+fn site_install_refuses_a_fetter_that_cannot_run() {
+    let t = tree();
+    let bound = t.root.join("requirements.txt");
+    fs::write(&bound, "alpha==1.0\n").unwrap();
+    let not_exec = t.root.join("fetter-copy");
+    fs::write(&not_exec, "#!/bin/sh\n").unwrap();
+    fs::set_permissions(&not_exec, fs::Permissions::from_mode(0o644)).unwrap();
+    let install = |fetter_arg: &Path| {
+        outcome(
+            fetter(&t.home)
+                .arg("--exe")
+                .arg(&t.venv)
+                .arg("site-install")
+                .arg("--bound")
+                .arg(&bound)
+                .arg("--fetter")
+                .arg(fetter_arg),
+        )
+    };
+    let hook_files = || -> Vec<String> {
+        fs::read_dir(&t.site)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("fetter"))
+            .collect()
+    };
+    for (path, needle) in [
+        (Path::new("/nonexistent/fetter"), "does not exist"),
+        (not_exec.as_path(), "not executable"),
+        (t.root.as_path(), "not a file"),
+    ] {
+        let (code, _, err) = install(path);
+        assert_eq!(code, 1, "--fetter {}: {err}", path.display());
+        assert!(
+            err.contains(&format!("--fetter {}", path.display())) && err.contains(needle),
+            "--fetter {}: {err}",
+            path.display()
+        );
+        assert!(hook_files().is_empty(), "{:?}", hook_files());
+    }
+    // A URL bound: the hook runs offline, so say that, not "No such file".
+    let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).args([
+        "site-install",
+        "--bound",
+        "https://example.invalid/requirements.txt",
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("not a URL") && !err.contains("No such file"),
+        "{err}"
+    );
+    // The real binary is accepted.
+    let (code, _, err) = install(&fetter_bin());
+    assert_eq!(code, 0, "{err}");
+    assert!(!hook_files().is_empty());
+}
+
+#[test]
+fn messages_say_what_is_actually_wrong() {
+    let t = tree();
+    // 0 is "between 0 and 86400" to a reader: name the bound it breaks.
+    let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).args([
+        "validate",
+        "--policy",
+        "typosquat",
+        "--plugin-timeout",
+        "0",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not more than 0") && !err.contains("between 0 and"),
+        "{err}"
+    );
+    // Every selection of purge is named, not only --name.
+    let (code, _, err) = outcome(fetter(&t.home).args(["purge", "--dry-run"]));
+    assert_eq!(code, 2, "{err}");
+    for s in ["--name", "--bound", "--policy", "--audit"] {
+        assert!(err.contains(s), "{s}: {err}");
+    }
+    // lookup-bound takes the bound as an argument: no --bound, said once.
+    let (code, _, err) = outcome(
+        fetter(&t.home)
+            .current_dir(&t.root)
+            .args(["lookup-bound", "missing.txt"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches("cannot read the bound").count(), 1, "{err}");
+    assert!(
+        err.contains("missing.txt") && !err.contains("--bound"),
+        "{err}"
+    );
+    // Scope failures of validate are the scope's, even with only --policy.
+    let empty = t.root.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let (code, out, _) = outcome(fetter(&t.home).arg("--root").arg(&empty).args([
+        "validate",
+        "--policy",
+        "deprecated-names",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error  scope: --root ") && !out.contains("bounds:"),
+        "{out}"
+    );
+    // An empty Version header is not a missing one; a huge number is valid
+    // PEP 440, only beyond what fetter compares.
+    let info = t.site.join("emptyver-1.0.dist-info");
+    fs::create_dir_all(&info).unwrap();
+    fs::write(info.join("METADATA"), "Name: emptyver\nVersion: \n").unwrap();
+    let info = t.site.join("huge-99999999999999999999999.0.dist-info");
+    fs::create_dir_all(&info).unwrap();
+    fs::write(
+        info.join("METADATA"),
+        "Name: huge\nVersion: 99999999999999999999999.0\n",
+    )
+    .unwrap();
+    let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).arg("scan"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("an empty Version header") && !err.contains("no Version header"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is a valid PEP 440 version, but with a number larger than")
+            && !err.contains("not a valid PEP 440"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scope_options_are_grouped_and_only_where_they_apply() {
+    let t = tree();
+    let scoped = [
+        "scan",
+        "count",
+        "search",
+        "validate",
+        "derive",
+        "audit",
+        "purge",
+        "purge-pattern",
+        "unpack-count",
+        "unpack-files",
+        "inspect",
+        "site-install",
+        "site-uninstall",
+    ];
+    for sub in scoped {
+        let help = run_ok(fetter(&t.home).args([sub, "--help"]));
+        let (own, scope) = help
+            .split_once("\nScope:\n")
+            .unwrap_or_else(|| panic!("`{sub} --help` has no Scope heading:\n{help}"));
+        for opt in ["--exe", "--root", "--all-users"] {
+            assert!(
+                !own.contains(opt),
+                "`{sub} --help` lists {opt} among its own options:\n{help}"
+            );
+            assert!(
+                scope.contains(opt),
+                "`{sub} --help`: {opt} not under Scope:\n{help}"
+            );
+        }
+    }
+    for args in [
+        &["plugin", "info", "typosquat"][..],
+        &["config", "path"],
+        &["man"],
+        &["completions", "bash"],
+        &["restore"],
+        &["quarantine", "list"],
+        &["lookup-name", "alpha"],
+        &["lookup-bound", "requirements.txt"],
+    ] {
+        let sub = args[0];
+        let help = run_ok(fetter(&t.home).args([sub, "--help"]));
+        for opt in ["--exe", "--root", "--all-users", "Scope:"] {
+            assert!(!help.contains(opt), "`{sub} --help` shows {opt}:\n{help}");
+        }
+        // And they do not accept a scope only to ignore it.
+        let (code, _, err) = outcome(fetter(&t.home).args(["--exe", "/x"]).args(args));
+        assert_eq!(code, 2, "--exe before {args:?}: {err}");
+        assert!(
+            err.contains("apply only to the commands that read"),
+            "{err}"
+        );
+    }
+    // Counted nouns agree with their numbers.
+    let (code, out, _) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).arg("scan"));
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("\n1 distribution in 1 site of 1 environment\n"),
+        "{out}"
+    );
+    // count --format csv has a header row like every other CSV.
+    let (_, out, _) = outcome(
+        fetter(&t.home)
+            .arg("--exe")
+            .arg(&t.venv)
+            .args(["count", "--format", "csv"]),
+    );
+    assert!(out.starts_with("what,count\nenvironments,1\n"), "{out}");
+}
