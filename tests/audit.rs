@@ -318,6 +318,19 @@ fn audit_that_cannot_run_never_passes() {
         &["--osv-db", junk.to_str().unwrap()],
         "not an OSV zip, directory or fetter database",
     );
+    // A usable database over a named tree that holds no environment: the
+    // audit checked nothing, so it is not "No known vulnerabilities".
+    let usable = s.path.join("osv-ok");
+    fs::create_dir_all(&usable).unwrap();
+    fs::write(
+        usable.join("good.json"),
+        r#"{"id":"PYSEC-1","affected":[]}"#,
+    )
+    .unwrap();
+    check(
+        &["--osv-db", usable.to_str().unwrap()],
+        "no Python environment under this directory",
+    );
 }
 
 /// `--online` against an OSV API stand-in on 127.0.0.1 finds what the

@@ -347,3 +347,107 @@ fn csv_outputs_parse_back() {
         assert_eq!(records.len(), rows, "{args:?}");
     }
 }
+
+/// A check that did not run never reports an environment as ok: the table
+/// says "not checked", the JSON `ok: false` with `status: not-checked`, and
+/// every document still matches its schema.
+#[test]
+fn a_check_that_did_not_run_is_never_ok() {
+    let Some(w) = world() else { return };
+    let venv = w.venv.to_str().unwrap();
+    let corrupt = w.home.join("corrupt.wasm");
+    fs::write(&corrupt, b"\0asm this is not a component").unwrap();
+    let corrupt = corrupt.to_str().unwrap();
+    for check in [
+        ["--policy", corrupt],
+        ["--bound", "/nonexistent/requirements.txt"],
+    ] {
+        let mut args = vec!["validate"];
+        args.extend(check);
+        let (code, out) = fetter_on(w, &args);
+        let table = String::from_utf8_lossy(&out);
+        assert_eq!(code, 1, "{check:?}: {table}");
+        assert!(
+            table.contains(&format!("not checked  {venv}")),
+            "{check:?}: {table}"
+        );
+        assert!(
+            !table.lines().any(|l| l.starts_with("ok ")),
+            "{check:?}: {table}"
+        );
+        args.extend(["--format", "json"]);
+        let (code, out) = fetter_on(w, &args);
+        assert_eq!(code, 1);
+        let report = json(&out);
+        assert_valid(
+            &ours("fetter.validate-1"),
+            &report,
+            "validate (not checked)",
+        );
+        let env = &report["environments"][0];
+        assert_eq!(
+            (&env["ok"], &env["status"]),
+            (&json!(false), &json!("not-checked")),
+            "{check:?}: {report}"
+        );
+        assert_eq!(report["summary"]["environments_not_checked"], 1);
+        assert_eq!(report["outcome"], "error");
+    }
+
+    // A named scope that does not exist fails the run, names itself, and
+    // leaves the environments that were checked with their own verdict.
+    let (code, out) = fetter_on(
+        w,
+        &[
+            "validate",
+            "--exe",
+            "/no/such/venv",
+            "--policy",
+            "deprecated-names",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let report = json(&out);
+    assert_valid(
+        &ours("fetter.validate-1"),
+        &report,
+        "validate (scope failure)",
+    );
+    let failure = &report["failures"][0];
+    assert_eq!(failure["check"], "scope", "{report}");
+    assert_eq!(failure["source"], "--exe /no/such/venv", "{report}");
+    assert_eq!(failure["environment"], "/no/such/venv", "{report}");
+    assert_ne!(
+        report["environments"][0]["status"], "not-checked",
+        "{report}"
+    );
+
+    // The audit of a scope that does not exist is not "no vulnerabilities".
+    let db = w.osv.to_str().unwrap();
+    for format in ["json", "sarif", "table"] {
+        let (code, out) = fetter_on(
+            w,
+            &[
+                "audit",
+                "--exe",
+                "/no/such/venv",
+                "--osv-db",
+                db,
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(code, 1, "{format}");
+        match format {
+            "json" => {
+                let doc = json(&out);
+                assert_valid(&ours("fetter.audit-1"), &doc, "audit (scope failure)");
+                assert_eq!(doc["failures"][0]["check"], "scope", "{doc}");
+            }
+            "sarif" => assert_valid(&sarif(), &json(&out), "audit sarif (scope failure)"),
+            _ => assert!(String::from_utf8_lossy(&out).contains("AUDIT NOT DONE")),
+        }
+    }
+}

@@ -172,6 +172,86 @@ fn unprivileged_scan_names_what_it_cannot_read() {
     assert!(got.contains(&("good".into(), "1.0".into())), "{got:?}");
 }
 
+/// As `nobody`, a named scope that cannot be read is an error that says
+/// "permission denied", and one that does not exist says so: the two have
+/// different fixes, and neither is an empty, passing scan.
+#[test]
+fn unprivileged_named_scope_tells_unreadable_from_missing() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("SKIP: needs root and setpriv to drop to nobody");
+        return;
+    }
+    let s = scratch();
+    chmod(&s.path, 0o755);
+    let root = s.path.join("tree");
+    // A venv nobody may not list, and one behind a directory nobody may not enter.
+    let closed_site = fake_venv(&root, "closed");
+    write_dist(&closed_site, "good-1.0.dist-info", "good", "1.0");
+    let inner_site = fake_venv(&root, "locked/inner");
+    write_dist(&inner_site, "good-1.0.dist-info", "good", "1.0");
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    chmod(&home, 0o777);
+    run_ok(Command::new("chmod").args(["-R", "a+rX"]).arg(&root));
+    chmod(&root.join("closed"), 0o700);
+    chmod(&root.join("locked"), 0o700);
+    let fetter_exe = s.path.join("fetter");
+    fs::copy(fetter_bin(), &fetter_exe).unwrap();
+    let as_nobody = |args: &[&OsStr]| {
+        run(Command::new("/usr/bin/setpriv")
+            .args([
+                "--reuid",
+                "nobody",
+                "--regid",
+                "nogroup",
+                "--clear-groups",
+                "--",
+            ])
+            .arg(&fetter_exe)
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("NO_COLOR", "1"))
+    };
+    let closed = root.join("closed");
+    let inner = root.join("locked/inner");
+    let missing = root.join("missing");
+    let cases: [(&str, &Path, &str); 5] = [
+        ("--exe", &closed, "permission denied"),
+        ("--exe", &inner, "permission denied"),
+        ("--exe", &inner.join("bin/python3"), "permission denied"),
+        ("--exe", &missing, "does not exist"),
+        ("--root", &root.join("locked"), "permission denied"),
+    ];
+    let mut problems = Vec::new();
+    for (flag, path, needle) in cases {
+        for cmd in [&["scan"][..], &["count"], &["unpack-files"]] {
+            let mut args: Vec<&OsStr> = vec![OsStr::new(flag), path.as_os_str()];
+            args.extend(cmd.iter().map(OsStr::new));
+            let out = as_nobody(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            let other = if needle == "does not exist" {
+                "permission denied"
+            } else {
+                "does not exist"
+            };
+            if out.status.code() != Some(1) || !err.contains(needle) || err.contains(other) {
+                problems.push(format!(
+                    "{flag} {} {cmd:?}: exit {:?}, stderr: {err}",
+                    path.display(),
+                    out.status.code()
+                ));
+            }
+        }
+    }
+    for p in [&root.join("closed"), &root.join("locked")] {
+        chmod(p, 0o755); // let the scratch dir be removed
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// A tree built to hang or exhaust a scanner: it finishes in seconds and
 /// its peak RSS stays far below the 64 MiB file it must not read.
 #[test]
