@@ -415,11 +415,9 @@ fn cross_device_quarantine_round_trips() {
     let pip_before = fx.venv.pip_list();
     let before = snapshot(&fx.venv.prefix);
     let with_data = |args: &[&str]| {
-        run(fetter(&fx.home)
+        run(fx
+            .command(args)
             .env("FETTER_DATA_DIR", data.path())
-            .arg("--exe")
-            .arg(&fx.venv.prefix)
-            .args(args)
             .stdin(Stdio::null()))
     };
     let out = with_data(&[

@@ -35,10 +35,8 @@ fn manifests_parse(home: &Path) -> usize {
 /// Run `fetter --exe VENV args` and SIGKILL it after `delay` (if still
 /// running). Returns true when it was killed.
 fn kill_after(fx: &Fixture, args: &[&str], delay: Duration) -> bool {
-    let mut child = fetter(&fx.home)
-        .arg("--exe")
-        .arg(&fx.venv.prefix)
-        .args(args)
+    let mut child = fx
+        .command(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

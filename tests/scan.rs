@@ -261,12 +261,13 @@ fn default_scan_executes_nothing() {
     assert!(
         visible_set(&inv, &venv.canonicalize().unwrap()).contains(&("demo".into(), "1.0".into()))
     );
-    // Even an interpreter named explicitly is not run.
+    // Even an interpreter named explicitly is not run; a named scope that
+    // leads to no environment is an error, saying why.
     let out = run(fetter(&home)
         .args(["--exe"])
         .arg(fake_bin.join("python3"))
         .args(["scan"]));
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     assert!(!marker.exists(), "--exe executed the interpreter");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a native interpreter"), "{err}");

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -67,13 +67,20 @@ pub fn fixture(extra: &[(&str, &str, Option<&str>, usize)]) -> Option<Fixture> {
 }
 
 impl Fixture {
-    /// `fetter --exe VENV ARGS` with stdin closed (not a terminal).
+    /// `fetter --exe VENV ARGS` with stdin closed (not a terminal); without
+    /// `--exe` for `restore` and `quarantine`, which refuse a scope.
     pub fn fetter(&self, args: &[&str]) -> Output {
-        run(fetter(&self.home)
-            .arg("--exe")
-            .arg(&self.venv.prefix)
-            .args(args)
-            .stdin(Stdio::null()))
+        run(self.command(args).stdin(Stdio::null()))
+    }
+
+    /// The command [`Fixture::fetter`] runs, to spawn it another way.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = fetter(&self.home);
+        if !matches!(args.first(), Some(&"restore" | &"quarantine")) {
+            c.arg("--exe").arg(&self.venv.prefix);
+        }
+        c.args(args);
+        c
     }
 
     pub fn site(&self) -> PathBuf {
