@@ -258,17 +258,28 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
     let after = tree_hashes(&venv.prefix);
     assert_eq!(before, after, "the venv differs after site-uninstall");
 
-    // Strict, with a fetter path that does not exist: fails open, says so.
-    run_ok(fetter(&home).args([
-        "--exe",
-        prefix,
-        "site-install",
-        "--strict",
-        "--fetter",
-        "/nonexistent/fetter",
-        "--bound",
-        bound.to_str().unwrap(),
-    ]));
+    // A fetter path that does not exist is refused at install time.
+    let install_with = |fetter_path: &str| {
+        run(fetter(&home).args([
+            "--exe",
+            prefix,
+            "site-install",
+            "--strict",
+            "--fetter",
+            fetter_path,
+            "--bound",
+            bound.to_str().unwrap(),
+        ]))
+    };
+    let refused = install_with("/nonexistent/fetter");
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(before, tree_hashes(&venv.prefix));
+    // Strict, with a fetter that disappears after install: fails open, says so.
+    let doomed = s.path.join("doomed-fetter");
+    fs::copy(fetter_bin(), &doomed).unwrap();
+    let out = install_with(doomed.to_str().unwrap());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    fs::remove_file(&doomed).unwrap();
     let o = start("print('alive')");
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "alive");
