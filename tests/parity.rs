@@ -278,7 +278,11 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
     let doomed = s.path.join("doomed-fetter");
     fs::copy(fetter_bin(), &doomed).unwrap();
     let out = install_with(doomed.to_str().unwrap());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     fs::remove_file(&doomed).unwrap();
     let o = start("print('alive')");
     assert!(o.status.success());
