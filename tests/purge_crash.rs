@@ -14,7 +14,6 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
 use purge_support::*;
 
 /// Every `manifest.json` under the quarantine parses as JSON.
