@@ -420,6 +420,9 @@ fn scope_options_are_grouped_and_only_where_they_apply() {
             "{err}"
         );
     }
+    // `audit db` reads no inventory either.
+    let (code, _, err) = outcome(fetter(&t.home).args(["--exe", "/x", "audit", "db", "info"]));
+    assert_eq!(code, 2, "{err}");
     // Counted nouns agree with their numbers.
     let (code, out, _) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).arg("scan"));
     assert_eq!(code, 0);

@@ -83,6 +83,11 @@ enum AuditFormat {
 /// Run `fetter audit`.
 pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(DbCommand::Db(action)) = &args.db {
+        if !scope.exes.is_empty() || !scope.roots.is_empty() || scope.all_users {
+            // `audit db` reads no inventory: a scope given to it would be ignored.
+            eprintln!("error: --exe, --root and --all-users do not apply to `fetter audit db`");
+            return Ok(ExitCode::from(super::EXIT_USAGE));
+        }
         return run_db(action);
     }
     let (database, vulns, failures) = if args.online {
