@@ -19,30 +19,36 @@ fn failure(r: &serde_json::Value) -> (String, String) {
     )
 }
 
-#[test]
-fn requirements_files_are_read_as_pip_reads_them() {
-    let Some(w) = world() else { return };
-    let a = [&w.a];
-    let validate = |name: &str, content: &str, extra: &[&str]| {
-        let p = bound(w, name, content);
-        let mut args = vec!["--bound", p.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        let (c, r) = validate_json(w, &a, &args);
-        (c, r, p)
-    };
-    let open = ["--subset", "--superset"];
+/// `fetter validate --subset --superset --bound FILE` on the world's venv
+/// `a`, FILE holding `content`: (exit code, report, FILE).
+fn validate_text(name: &str, content: &str) -> Option<(i32, serde_json::Value, PathBuf)> {
+    let w = world()?;
+    let p = bound(w, name, content);
+    let (c, r) = validate_json(
+        w,
+        &[&w.a],
+        &["--bound", p.to_str().unwrap(), "--subset", "--superset"],
+    );
+    Some((c, r, p))
+}
 
-    // Cause 1: `url; marker` with the space only after the `;`. The marker
-    // is false here, so the URL (an index install would not satisfy it)
-    // does not apply.
-    let (c, r, _) = validate(
+/// Issue 22, cause 1: `url; marker` with the space only after the `;`. The
+/// marker is false here, so the URL (an index install would not satisfy
+/// it) does not apply.
+#[test]
+fn marker_right_after_a_url_is_a_marker() {
+    let Some((c, r, _)) = validate_text(
         "marker-after-url.txt",
         "tiny-pkg @ https://files.example/tiny_pkg-1.0.1-py3-none-any.whl; python_version < '3'\n",
-        &open,
-    );
+    ) else {
+        return;
+    };
     assert_eq!(c, 0, "{r}");
+}
 
-    // Cause 2: -e with neither a directory nor a VCS URL.
+/// Issue 22, cause 2: -e with neither a directory nor a VCS URL.
+#[test]
+fn editable_that_is_not_a_directory_or_vcs_url_is_an_error() {
     for (i, value) in [
         "black==0.1.0",
         "foo/anyio-3.7.0.tar.gz",
@@ -52,11 +58,12 @@ fn requirements_files_are_read_as_pip_reads_them() {
     .iter()
     .enumerate()
     {
-        let (c, r, p) = validate(
+        let Some((c, r, p)) = validate_text(
             &format!("editable-{i}.txt"),
             &format!("tiny-pkg\n-e {value}\n"),
-            &open,
-        );
+        ) else {
+            return;
+        };
         assert_eq!(c, 1, "-e {value}: {r}");
         let (source, message) = failure(&r);
         assert_eq!(source, format!("{}:2", p.display()), "{r}");
@@ -67,32 +74,37 @@ fn requirements_files_are_read_as_pip_reads_them() {
     }
     // ... while a directory is one (the test backend's projects are named
     // only in tiny.cfg, so `#egg=` names it).
+    let Some(w) = world() else { return };
     let dir_url = url::Url::from_file_path(&w.dir_pkg_src).unwrap();
-    let (c, r, _) = validate(
-        "editable-dir.txt",
-        &format!("-e {dir_url}#egg=dir-pkg\n"),
-        &open,
-    );
+    let (c, r, _) =
+        validate_text("editable-dir.txt", &format!("-e {dir_url}#egg=dir-pkg\n")).unwrap();
     assert_eq!(c, 0, "{r}");
+}
 
-    // Cause 3: hash algorithms pip refuses.
+/// Issue 22, cause 3: hash algorithms pip refuses.
+#[test]
+fn unknown_hash_algorithms_are_errors() {
     for (i, hash) in ["foo:abc", "md5:d41d8cd98f00b204e9800998ecf8427e"]
         .iter()
         .enumerate()
     {
-        let (c, r, p) = validate(
+        let Some((c, r, p)) = validate_text(
             &format!("hash-{i}.txt"),
             &format!("# pinned\ntiny-pkg==1.0.1 --hash={hash}\n"),
-            &open,
-        );
+        ) else {
+            return;
+        };
         assert_eq!(c, 1, "{r}");
         let (source, message) = failure(&r);
         assert_eq!(source, format!("{}:2", p.display()));
         assert!(message.contains("unknown hash algorithm"), "{message}");
     }
+}
 
-    // Cause 4: every per-file option of pip, in each of its shapes.
-    let (c, r, _) = validate(
+/// Issue 22, cause 4: every per-file option of pip, in each of its shapes.
+#[test]
+fn every_pip_option_is_accepted_with_its_shape() {
+    let Some((c, r, _)) = validate_text(
         "options.txt",
         "--prefer-binary :all:\n\
          --pypi-url https://pypi.org/simple\n\
@@ -101,16 +113,21 @@ fn requirements_files_are_read_as_pip_reads_them() {
          --only-binary=:none: --all-releases tiny-pkg\n\
          -C key=value\n\
          tiny-pkg==1.0.1 --no-binary :all: --global-option=-q\n",
-        &open,
-    );
+    ) else {
+        return;
+    };
     assert_eq!(c, 0, "{r}");
+}
 
-    // Cause 5: a wheel file name that does not fit the wheel spec.
-    let (c, r, p) = validate(
+/// Issue 22, cause 5: a wheel file name that does not fit the wheel spec.
+#[test]
+fn invalid_wheel_file_names_are_errors() {
+    let Some((c, r, p)) = validate_text(
         "bad-wheel.txt",
         "https://example.com/packages/pkg-1.0-py3-none-..%2F..%2F..%2Ftarget.whl\n",
-        &open,
-    );
+    ) else {
+        return;
+    };
     assert_eq!(c, 1, "{r}");
     let (source, message) = failure(&r);
     assert_eq!(source, format!("{}:1", p.display()));
