@@ -3,8 +3,8 @@
 //! target dir, once) judges versions, specifiers, markers and names; pip's
 //! own `parse_requirements`, and the `InstallRequirement` pip builds from
 //! each line (where it refuses bad editables and wheel names), judge
-//! requirements files. Cases are batched
-//! through one Python process per category (JSON in, JSON out).
+//! requirements files. Cases are batched through one Python process per
+//! category (JSON in, JSON out).
 //!
 //! Every disagreement fails the test unless `deliberate` explains it; the
 //! deliberate ones are listed, with counts, in docs/reliability.md.
