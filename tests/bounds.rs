@@ -3,6 +3,8 @@
 
 mod bounds_world;
 mod common;
+#[path = "bounds_reqfile.rs"]
+mod reqfile;
 
 use std::fs;
 use std::path::Path;

@@ -1,8 +1,10 @@
 //! Differential tests: fetter's answers against implementations nobody here
 //! wrote. PyPA's `packaging` (installed from PyPI into a tools venv under the
 //! target dir, once) judges versions, specifiers, markers and names; pip's
-//! own `parse_requirements` judges requirements files. Cases are batched
-//! through one Python process per category (JSON in, JSON out).
+//! own `parse_requirements`, and the `InstallRequirement` pip builds from
+//! each line (where it refuses bad editables and wheel names), judge
+//! requirements files. Cases are batched through one Python process per
+//! category (JSON in, JSON out).
 //!
 //! Every disagreement fails the test unless `deliberate` explains it; the
 //! deliberate ones are listed, with counts, in docs/reliability.md.

@@ -6,6 +6,7 @@ Every answer is computed by code fetter's authors did not write (PyPA's
 """
 
 import json
+import os
 import sys
 
 from packaging.markers import Marker
@@ -107,7 +108,9 @@ def reqfiles(case):
     for path in case["files"]:
         try:
             reqs = []
-            for p in parse_requirements(path, session=PipSession()):
+            parsed = list(parse_requirements(path, session=PipSession()))
+            built(parsed, path)
+            for p in parsed:
                 c = canonical(p.requirement, envs)
                 c["editable"] = p.is_editable
                 c["constraint"] = p.constraint
@@ -116,6 +119,23 @@ def reqfiles(case):
         except Exception as e:
             out.append({"error": f"{type(e).__name__}: {e}"})
     return out
+
+
+def built(parsed, path):
+    """Build pip's InstallRequirement of each line, as `pip install` does
+    before anything else: that is where pip refuses an editable that is
+    neither a directory nor a VCS URL, and an invalid wheel file name.
+    Relative paths resolve against the working directory there (fetter:
+    against the file), so build from the file's directory."""
+    from pip._internal.req.constructors import install_req_from_parsed_requirement
+
+    cwd = os.getcwd()
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    try:
+        for p in parsed:
+            install_req_from_parsed_requirement(p)
+    finally:
+        os.chdir(cwd)
 
 
 def canon(case):

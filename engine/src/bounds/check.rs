@@ -1,6 +1,6 @@
 //! The comparison of each environment with the bound.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use pep508_rs::MarkerEnvironment;
 use rayon::prelude::*;
@@ -11,14 +11,28 @@ use crate::bounds::markers::marker_environment;
 use crate::bounds::matching;
 use crate::bounds::spec::BoundRequirement;
 use crate::diag::Sink;
-use crate::inventory::{Environment, Inventory};
+use crate::inventory::{Distribution, Environment, Inventory};
 
 /// Compare every environment of `inv` with `bound`, reporting to `sink`.
+/// `--hash` values no installed distribution recorded a hash for are
+/// reported once for the whole run (one `bounds/hash-unchecked` warning),
+/// not once per package and environment.
 pub fn check(inv: &Inventory, bound: &[BoundRequirement], cfg: &BoundsConfig, sink: &Sink) {
     let ignored: HashSet<String> = cfg.ignored_names().into_iter().collect();
-    inv.environments
+    let mut unchecked: Vec<(&Environment, Vec<&Distribution>)> = inv
+        .environments
         .par_iter()
-        .for_each(|env| check_environment(inv, env, bound, cfg, &ignored, sink));
+        .map(|env| (env, check_environment(inv, env, bound, cfg, &ignored, sink)))
+        .filter(|(_, dists)| !dists.is_empty())
+        .collect();
+    unchecked.sort_by(|a, b| a.0.prefix.cmp(&b.0.prefix));
+    if let Some((first, _)) = unchecked.first() {
+        let names: BTreeSet<&str> = unchecked
+            .iter()
+            .flat_map(|(_, d)| d.iter().map(|d| d.name.as_str()))
+            .collect();
+        sink.push(diags::hash_unchecked(first, &names, unchecked.len()));
+    }
 }
 
 /// The requirements of `bound` whose markers hold in `env`, by normalized
@@ -49,17 +63,23 @@ pub fn applicable<'a>(
     Ok(by_name)
 }
 
-fn check_environment(
-    inv: &Inventory,
-    env: &Environment,
+/// Check one environment; returns the distributions whose requirement's
+/// `--hash` values could not be checked.
+fn check_environment<'i>(
+    inv: &'i Inventory,
+    env: &'i Environment,
     bound: &[BoundRequirement],
     cfg: &BoundsConfig,
     ignored: &HashSet<String>,
     sink: &Sink,
-) {
+) -> Vec<&'i Distribution> {
+    let mut unchecked = Vec::new();
     let by_name = match applicable(env, bound) {
         Ok(m) => m,
-        Err(why) => return sink.fail(diags::marker_failure(env, &why)),
+        Err(why) => {
+            sink.fail(diags::marker_failure(env, &why));
+            return unchecked;
+        }
     };
     let mut installed = HashSet::new();
     for (_, dist) in inv.distributions_of(env) {
@@ -77,12 +97,14 @@ fn check_environment(
                     .find_map(|r| matching::satisfies(r, dist).err().map(|w| (r, w)))
                 {
                     sink.push(diags::misdefined(env, dist, req, &why));
+                } else if reqs.iter().any(|r| matching::hash_unchecked(r, dist)) {
+                    unchecked.push(dist);
                 }
             }
         }
     }
     if cfg.subset {
-        return;
+        return unchecked;
     }
     for (name, reqs) in &by_name {
         if installed.contains(name) || ignored.contains(*name) {
@@ -92,6 +114,7 @@ fn check_environment(
             sink.push(diags::missing(env, req));
         }
     }
+    unchecked
 }
 
 #[cfg(test)]

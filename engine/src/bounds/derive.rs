@@ -79,9 +79,20 @@ pub fn requirement_line(d: &Distribution, pin: PinStyle) -> String {
         if let Some(s) = &du.subdirectory {
             fragment.push(format!("subdirectory={s}"));
         }
+        // An editable install is written the way pip installs one
+        // (`-e file:///src/proj`), so validating it finds an editable
+        // requirement; `#egg=` names the project even when its tree has
+        // only a setup.py.
+        let as_editable = du.editable && du.vcs.is_none() && du.url.starts_with("file:");
+        if as_editable && crate::names::is_valid(&d.name) {
+            fragment.insert(0, format!("egg={}", d.name));
+        }
         if !fragment.is_empty() {
             url.push('#');
             url.push_str(&fragment.join("&"));
+        }
+        if as_editable {
+            return format!("-e {url}");
         }
         return format!("{} @ {url}", d.name);
     }

@@ -81,6 +81,31 @@ fn direct_urls_are_written_as_urls() {
 }
 
 #[test]
+fn editable_installs_are_written_as_editables() {
+    let editable = DirectUrl {
+        url: "file:///src/my%20proj".into(),
+        editable: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        requirement_line(
+            &dist("My.Proj", "0.1", "/s", Some(editable)),
+            PinStyle::Exact
+        ),
+        "-e file:///src/my%20proj#egg=My.Proj"
+    );
+    // A non-editable directory install keeps `name @ url`.
+    let dir = DirectUrl {
+        url: "file:///src/p".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        requirement_line(&dist("p", "0.1", "/s", Some(dir)), PinStyle::Exact),
+        "p @ file:///src/p"
+    );
+}
+
+#[test]
 fn deduplicates_and_reports_conflicts() {
     let inv = Inventory {
         environments: vec![env("/a", "/a/site"), env("/b", "/b/site")],

@@ -12,6 +12,9 @@ pub const UNREQUIRED: &str = "bounds/unrequired";
 pub const MISDEFINED: &str = "bounds/misdefined";
 /// Required by the bound, but not installed.
 pub const MISSING: &str = "bounds/missing";
+/// `--hash` values nothing installed recorded a hash to compare with (a
+/// warning, once per run).
+pub const HASH_UNCHECKED: &str = "bounds/hash-unchecked";
 
 fn dist_ref(d: &Distribution) -> DistRef {
     DistRef {
@@ -82,6 +85,40 @@ pub fn missing(env: &Environment, req: &BoundRequirement) -> Diagnostic {
         ),
         suggestion: Some(
             "install it, or pass --subset if the bound may list more than is installed".into(),
+        ),
+    }
+}
+
+/// `bounds/hash-unchecked`: the bound's `--hash` values for `names` could not
+/// be checked in `environments` environment(s) (reported on the first).
+pub fn hash_unchecked(
+    env: &Environment,
+    names: &std::collections::BTreeSet<&str>,
+    environments: usize,
+) -> Diagnostic {
+    const SHOWN: usize = 5;
+    let mut list: Vec<&str> = names.iter().copied().take(SHOWN).collect();
+    let more = format!("and {} more", names.len().saturating_sub(SHOWN));
+    if names.len() > SHOWN {
+        list.push(&more);
+    }
+    Diagnostic {
+        code: HASH_UNCHECKED.into(),
+        check: CHECK.into(),
+        severity: Severity::Info,
+        action: Action::Warn,
+        environment: env.prefix.clone(),
+        distribution: None,
+        requirement: None,
+        message: format!(
+            "--hash was not checked for {} installed distribution(s) in {environments} \
+             environment(s) ({}): only installs from a direct URL record their archive's hash \
+             (direct_url.json)",
+            names.len(),
+            list.join(", ")
+        ),
+        suggestion: Some(
+            "hashes are checked at install time by `pip install --require-hashes -r FILE`".into(),
         ),
     }
 }

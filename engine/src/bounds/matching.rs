@@ -3,23 +3,35 @@
 //! Versions are compared by PEP 440 set membership with pre-releases
 //! allowed (pre-release exclusion is a resolver policy; an installed
 //! pre-release satisfies `>=1.0a1` as pip's `check` says). `===` compares
-//! strings; direct URLs compare with `direct_url.json`.
+//! strings; direct URLs and `--hash` values compare with `direct_url.json`.
 
 use pep440_rs::{Operator, Version, VersionSpecifier};
 use pep508_rs::VersionOrUrl;
 
+use crate::bounds::hashes::{self, HashCheck};
 use crate::bounds::spec::BoundRequirement;
 use crate::bounds::urls;
 use crate::inventory::Distribution;
 
-/// `Ok` when `dist` satisfies `req`; `Err` says why not.
+/// `Ok` when `dist` satisfies `req`; `Err` says why not. A `--hash` the
+/// installed archive's recorded hash contradicts is a reason; one that
+/// nothing recorded can confirm is not (see [`hash_unchecked`]).
 pub fn satisfies(req: &BoundRequirement, dist: &Distribution) -> Result<(), String> {
     version_satisfies(req, &dist.version)?;
     if let Some(url) = req.url() {
         let given = url.given().unwrap_or(url.raw().as_str());
         urls::satisfies(&urls::parse(given), dist.direct_url.as_ref())?;
     }
-    Ok(())
+    match hashes::check(&req.hashes, dist.direct_url.as_ref()) {
+        HashCheck::Mismatch(why) => Err(why),
+        HashCheck::Match | HashCheck::Unchecked => Ok(()),
+    }
+}
+
+/// True when `req` lists `--hash` values but `dist` recorded no archive
+/// hash to compare them with.
+pub fn hash_unchecked(req: &BoundRequirement, dist: &Distribution) -> bool {
+    hashes::check(&req.hashes, dist.direct_url.as_ref()) == HashCheck::Unchecked
 }
 
 /// `Ok` when the installed version string satisfies the requirement's

@@ -2,11 +2,13 @@
 //!
 //! Processing follows pip's order: join `\` continuations, strip comments,
 //! expand `${VAR}`, then split each line into a requirement and its
-//! per-requirement options, or an option line. `-r`/`-c` includes resolve
-//! relative to the including file, whatever its name, and cycles are errors
-//! (pip itself recurses until it crashes). Options that only steer an
-//! installer (`--index-url`, `--no-binary`, …) are accepted and ignored.
+//! per-requirement options, or an option line (options: [`req_options`]).
+//! `-r`/`-c` includes resolve relative to the including file, whatever its
+//! name, and cycles are errors (pip itself recurses until it crashes).
+//! Options that only steer an installer (`--index-url`, `--no-binary`, …)
+//! are accepted and ignored.
 
+use crate::bounds::req_options;
 use crate::bounds::source::Location;
 use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
 use crate::bounds::unnamed;
@@ -14,31 +16,6 @@ use crate::bounds::unnamed;
 /// Deepest include chain followed (URL includes can loop through redirects
 /// and query strings that cycle detection cannot see).
 const MAX_INCLUDE_DEPTH: usize = 32;
-
-/// Option-line options that take a value and are ignored.
-const IGNORED_WITH_VALUE: &[&str] = &[
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--no-binary",
-    "--only-binary",
-    "--trusted-host",
-    "--use-feature",
-    "--progress-bar",
-];
-/// Option-line flags that are ignored.
-const IGNORED_FLAGS: &[&str] = &["--no-index", "--prefer-binary", "--require-hashes", "--pre"];
-/// Per-requirement options: they take a value and do not change what is
-/// installed, so they are accepted and ignored.
-const PER_REQUIREMENT: &[&str] = &[
-    "--hash",
-    "--config-settings",
-    "-C",
-    "--global-option",
-    "--install-option",
-];
 
 /// State of one parse: the include stack (for cycle detection) and how
 /// `${VAR}` is looked up.
@@ -85,6 +62,9 @@ impl<'a> Parser<'a> {
         out
     }
 
+    /// One logical line, decided as pip's `handle_line` decides it: a
+    /// requirement when words precede the options, else the first `-e`,
+    /// else the first `-r`, else the first `-c` (pip ignores the others).
     fn parse_line(
         &mut self,
         line: &str,
@@ -95,69 +75,33 @@ impl<'a> Parser<'a> {
     ) -> Result<(), BoundError> {
         let (args, options) = split_args_options(line);
         let err = |m: String| BoundError::new(origin.clone(), m);
-        let tokens = shlex_split(&options).map_err(&err)?;
-        if !args.is_empty() {
-            check_per_requirement_options(&tokens).map_err(&err)?;
+        let words = shlex_split(&options).map_err(&err)?;
+        let opts = req_options::parse(&words).map_err(&err)?;
+        let req = if !args.is_empty() {
             let mut req = requirement(&args, origin, location)?;
-            if constraint {
-                req = req.as_constraint();
-            }
-            out.requirements.push(req);
+            req.hashes = opts.hashes;
+            req
+        } else if let Some(value) = opts.editables.first() {
+            // pip applies no --hash to an editable (nothing is downloaded).
+            unnamed::editable(value, origin, location)?
+        } else if let Some(file) = opts.requirements.first() {
+            self.include(file, origin, location, constraint, out);
             return Ok(());
-        }
-        let mut i = 0;
-        let mut saw_editable = false;
-        while i < tokens.len() {
-            let (opt, inline) = split_option(&tokens[i]);
-            let mut value = || -> Result<String, BoundError> {
-                if let Some(v) = inline.clone() {
-                    return Ok(v);
-                }
-                i += 1;
-                tokens
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| err(format!("option {opt} needs a value")))
-            };
-            match opt.as_str() {
-                "-r" | "--requirement" => {
-                    let v = value()?;
-                    self.include(&v, origin, location, constraint, out)
-                }
-                "-c" | "--constraint" => {
-                    let v = value()?;
-                    self.include(&v, origin, location, true, out)
-                }
-                "-e" | "--editable" => {
-                    saw_editable = true;
-                    let v = value()?;
-                    let mut req = unnamed::editable(&v, origin, location)?;
-                    if constraint {
-                        req = req.as_constraint();
-                    }
-                    out.requirements.push(req);
-                }
-                o if IGNORED_WITH_VALUE.contains(&o) => {
-                    value()?;
-                }
-                o if IGNORED_FLAGS.contains(&o) => {}
-                // `-e path --config-settings k=v`: options of the editable.
-                o if PER_REQUIREMENT.contains(&o) && saw_editable => {
-                    value()?;
-                }
-                o if PER_REQUIREMENT.contains(&o) => {
-                    return Err(err(format!(
-                        "option {o} must follow a requirement on the same line"
-                    )));
-                }
-                o => {
-                    return Err(err(format!(
-                        "unknown option {o:?}: pip would reject this file (see `pip install --help` for the options a requirements file may hold)"
-                    )))
-                }
-            }
-            i += 1;
-        }
+        } else if let Some(file) = opts.constraints.first() {
+            self.include(file, origin, location, true, out);
+            return Ok(());
+        } else if !opts.hashes.is_empty() {
+            // pip warns and ignores it; a hash meant for a requirement that
+            // does not get it is a broken line, so refuse it.
+            return Err(err(
+                "--hash must follow a requirement on the same line (join the lines with `\\`)"
+                    .into(),
+            ));
+        } else {
+            return Ok(());
+        };
+        out.requirements
+            .push(if constraint { req.as_constraint() } else { req });
         Ok(())
     }
 
@@ -214,52 +158,25 @@ fn requirement(
     if unnamed::looks_like_url_or_path(args) {
         return unnamed::unnamed(args, origin, location, false);
     }
-    BoundRequirement::parse(args, origin.clone())
-}
-
-/// Per-requirement options must be known ones, each with a value.
-fn check_per_requirement_options(tokens: &[String]) -> Result<(), String> {
-    let mut i = 0;
-    while i < tokens.len() {
-        let (opt, inline) = split_option(&tokens[i]);
-        if !PER_REQUIREMENT.contains(&opt.as_str()) {
-            return Err(format!(
-                "option {opt:?} is not allowed after a requirement (allowed: --hash, --config-settings, --global-option)"
-            ));
+    // pip splits the marker off at the first `;` before parsing the rest
+    // (`name @ https://h/x.whl; python_version > '3.10'` is valid there,
+    // though PEP 508 wants a space before the `;` that follows a URL).
+    let req = match args.split_once(';') {
+        Some((head, marker)) => {
+            let marker = marker.trim();
+            let text = if marker.is_empty() {
+                head.trim().to_string()
+            } else {
+                format!("{} ; {marker}", head.trim())
+            };
+            let mut req = BoundRequirement::parse(&text, origin.clone())?;
+            req.text = args.trim().to_string();
+            req
         }
-        let value = match inline {
-            Some(v) => v,
-            None => {
-                i += 1;
-                tokens
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| format!("option {opt} needs a value"))?
-            }
-        };
-        if opt == "--hash" && !value.contains(':') {
-            return Err(format!(
-                "invalid --hash {value:?}: expected ALGORITHM:HEXDIGEST"
-            ));
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-/// `--opt=value` -> (`--opt`, Some(value)); `-rfile` -> (`-r`, Some(file)).
-fn split_option(token: &str) -> (String, Option<String>) {
-    if let Some(long) = token.strip_prefix("--") {
-        return match long.split_once('=') {
-            Some((o, v)) => (format!("--{o}"), Some(v.to_string())),
-            None => (token.to_string(), None),
-        };
-    }
-    if token.len() > 2 && token.starts_with('-') && token.is_char_boundary(2) {
-        let (o, v) = token.split_at(2);
-        return (o.to_string(), Some(v.trim_start_matches('=').to_string()));
-    }
-    (token.to_string(), None)
+        None => BoundRequirement::parse(args, origin.clone())?,
+    };
+    unnamed::check_wheel_url(&req)?;
+    Ok(req)
 }
 
 /// Join `\`-continued lines, numbering each logical line by its first

@@ -162,16 +162,7 @@ fn env_expansion_only_for_braced_uppercase_names() {
 }
 
 #[test]
-fn option_spellings() {
-    assert_eq!(
-        split_option("-rfile.txt"),
-        ("-r".into(), Some("file.txt".into()))
-    );
-    assert_eq!(
-        split_option("--requirement=f"),
-        ("--requirement".into(), Some("f".into()))
-    );
-    assert_eq!(split_option("-e"), ("-e".into(), None));
+fn shell_splitting_of_options() {
     assert_eq!(
         shlex_split("--config-settings='a b' \"c\\\"d\"").unwrap(),
         ["--config-settings=a b", "c\"d"]
@@ -189,4 +180,150 @@ fn per_requirement_options_must_be_known() {
     let p = parse_text("-e git+https://h/r.git@v1#egg=r --config-settings editable_mode=compat\n");
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(names(&p), ["r"]);
+}
+
+fn errors_by_line(p: &Parsed) -> Vec<(usize, String)> {
+    p.errors
+        .iter()
+        .map(|e| (e.origin.line.unwrap_or(0), e.message.clone()))
+        .collect()
+}
+
+/// issue 22, cause 1: pip splits the marker at the first `;`, so a URL
+/// followed directly by `;` and a marker is a URL and a marker.
+#[test]
+fn marker_right_after_a_url() {
+    let p = parse_text(
+        "iniconfig @ https://host/iniconfig-2.0.0-py3-none-any.whl; python_version > '3.10'\n\
+         ./dist/tiny-1.0-py3-none-any.whl;python_version>'3'\n\
+         six==1.16;\n",
+    );
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(names(&p), ["iniconfig", "tiny", "six"]);
+    let url = p.requirements[0].url().unwrap().raw().as_str().to_string();
+    assert_eq!(url, "https://host/iniconfig-2.0.0-py3-none-any.whl");
+    assert!(!p.requirements[0].requirement.marker.is_true());
+    assert!(p.requirements[0].text.ends_with("> '3.10'"));
+    assert!(!p.requirements[1].requirement.marker.is_true());
+    assert!(p.requirements[2].requirement.marker.is_true());
+}
+
+/// issue 22, cause 2: `-e` takes a local directory or a VCS URL, nothing else.
+#[test]
+fn editable_must_be_a_directory_or_a_vcs_url() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("parent")).unwrap();
+    std::fs::write(
+        d.path().join("parent/setup.cfg"),
+        "[metadata]\nname = parent-proj\n",
+    )
+    .unwrap();
+    let dir_url = url::Url::from_directory_path(d.path().join("parent")).unwrap();
+    let text = format!(
+        "-e black==0.1.0\n\
+         -e foo/anyio-3.7.0.tar.gz\n\
+         -e http://user:pw@example.com/black-1.0.0-py3-none-any.whl\n\
+         -e missing\n\
+         -e 'black @ https://h/black-1.0-py3-none-any.whl'\n\
+         -e parent\n\
+         -e git://github.com/o/r#egg=r\n\
+         -e 'r2 @ git+https://github.com/o/r2'\n\
+         --editable={dir_url}#egg=parent-proj\n"
+    );
+    let loc = Location::Path(d.path().join("requirements.txt"));
+    let p = Parser::new(&no_env).parse(&text, &loc, false);
+    let errors = errors_by_line(&p);
+    assert_eq!(
+        errors.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5],
+        "{errors:?}"
+    );
+    for (_, m) in &errors {
+        assert!(m.contains("is not a valid editable requirement"), "{m}");
+        assert!(!m.contains("pw@"), "the password is masked: {m}");
+    }
+    assert!(
+        errors[3].1.contains("there is no directory"),
+        "{}",
+        errors[3].1
+    );
+    assert_eq!(names(&p), ["parent-proj", "r", "r2", "parent-proj"]);
+    assert!(p.requirements.iter().all(|r| r.editable));
+    let git = p.requirements[1].url().unwrap().raw().as_str().to_string();
+    assert!(git.starts_with("git+git://github.com/o/r"), "{git}");
+}
+
+/// issue 22, cause 3: pip's `--hash` algorithms only.
+#[test]
+fn hash_algorithms_are_pips() {
+    let p = parse_text(
+        "a==1 --hash=sha256:aa --hash=sha384:bb --hash=sha512:CC\n\
+         b==1 --hash=foo:abc\n\
+         c==1 --hash=md5:d41d8cd98f00b204e9800998ecf8427e\n",
+    );
+    assert_eq!(names(&p), ["a"]);
+    assert_eq!(p.requirements[0].hashes.len(), 3);
+    assert_eq!(p.requirements[0].hashes[2].digest, "cc");
+    let errors = errors_by_line(&p);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!((errors[0].0, errors[1].0), (2, 3));
+    assert!(
+        errors[0].1.contains("unknown hash algorithm \"foo\""),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].1.contains("sha256, sha384 and sha512"),
+        "{errors:?}"
+    );
+}
+
+/// issue 22, cause 4: every option pip's table holds, with its shape; words
+/// after a flag are ignored as pip ignores them.
+#[test]
+fn every_pip_option_is_accepted() {
+    let p = parse_text(
+        "--prefer-binary :all:\n\
+         --pypi-url https://i/simple\n\
+         --no-require-hashes\n\
+         --all-releases pkg --only-final=:none:\n\
+         --extra-index https://mirror/simple\n\
+         -C key=value\n\
+         --global-option=--quiet\n\
+         six==1.16 --index-url https://i/simple --no-binary :all: -C k=v\n\
+         --no-index extra-words ignored\n\
+         --install-option=--prefix=/x\n\
+         --pre=yes\n",
+    );
+    assert_eq!(names(&p), ["six"]);
+    let errors = errors_by_line(&p);
+    assert_eq!(
+        errors.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [10, 11],
+        "{errors:?}"
+    );
+    assert!(errors[0].1.contains("pip 23.1 removed --install-option"));
+    assert!(errors[1].1.contains("does not take a value"));
+}
+
+/// issue 22, cause 5: wheel file names by the wheel spec, after percent-decoding.
+#[test]
+fn invalid_wheel_file_names_are_errors() {
+    let p = parse_text(
+        "https://example.com/packages/pkg-1.0-py3-none-..%2F..%2F..%2Ftarget.whl\n\
+         https://example.com/packages/pkg-1.0-py3-any.whl\n\
+         pkg @ https://example.com/pkg-one-py3-none-any.whl\n\
+         ./dist/pkg__x-1.0-py3-none-any.whl\n\
+         https://example.com/p/tiny_pkg-1.0-1-py2.py3-none-any.whl\n\
+         https://example.com/p/my%2Epkg-2.0-py3-none-any.whl\n",
+    );
+    assert_eq!(names(&p), ["tiny-pkg", "my-pkg"]);
+    let errors = errors_by_line(&p);
+    assert_eq!(
+        errors.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [1, 2, 3, 4],
+        "{errors:?}"
+    );
+    for (_, m) in &errors {
+        assert!(m.starts_with("invalid wheel filename"), "{m}");
+    }
 }

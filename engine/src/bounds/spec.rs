@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
+use crate::bounds::hashes::RequirementHash;
 use crate::names;
 
 /// Where a requirement was written: a file (or URL, or `<stdin>`) and a line.
@@ -82,6 +83,9 @@ pub struct BoundRequirement {
     pub required: bool,
     /// True for `-e` requirements.
     pub editable: bool,
+    /// `--hash` values of a requirements-file line: the archives allowed
+    /// (checked against `direct_url.json` where it records one).
+    pub hashes: Vec<RequirementHash>,
 }
 
 impl BoundRequirement {
@@ -120,6 +124,7 @@ impl BoundRequirement {
             origin,
             required: true,
             editable: false,
+            hashes: Vec::new(),
         }
     }
 

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::bounds::source::Location;
-use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
+use crate::bounds::spec::{shorten, BoundError, BoundRequirement, Origin};
 use crate::bounds::urls;
+use crate::bounds::wheel_name::InvalidWheelFilename;
 use crate::fsutil;
 use crate::inventory::record::lexical_normalize;
 
@@ -35,20 +36,101 @@ pub fn looks_like_url_or_path(s: &str) -> bool {
         || SDIST_SUFFIXES.iter().any(|s| head.ends_with(s))
 }
 
-/// An `-e` requirement: a VCS URL with `#egg=name`, or a local project directory.
+/// An `-e` requirement, accepted as pip's `parse_editable` accepts it: a
+/// local project directory (relative to the file), a `file:` URL, a VCS
+/// URL (`git+https://…#egg=name`, or `git://…`, read as `git+git://…`),
+/// or `name @ url` with such a URL. Anything else (`-e black==0.1.0`, an
+/// archive, an `https://` wheel, a directory that does not exist) is an
+/// error: pip refuses it too, and reading it as a plain requirement would
+/// allow a package pip never installs.
 pub fn editable(
     value: &str,
     origin: &Origin,
     location: &Location,
 ) -> Result<BoundRequirement, BoundError> {
-    let mut req = if looks_like_url_or_path(value) {
-        unnamed(value, origin, location, true)?
-    } else {
-        // `-e name @ url` is not pip syntax but is unambiguous.
-        BoundRequirement::parse(value, origin.clone())?
+    let invalid = |why: String| {
+        BoundError::new(
+            origin.clone(),
+            format!(
+                "{:?} is not a valid editable requirement: {why}. -e takes a local project \
+                 directory or a VCS URL (git+https://…, hg+…, svn+…, bzr+…); to allow a released \
+                 package, write it without -e",
+                urls::redact(&shorten(value))
+            ),
+        )
     };
-    req.editable = true;
-    Ok(req)
+    let (target, _) = split_marker(value);
+    let (path, _) = split_extras(target);
+    let dir = (!urls::has_scheme(path)).then(|| location.base_dir().join(path));
+    if dir.as_ref().is_some_and(|d| d.is_dir()) {
+        return mark_editable(unnamed(value, origin, location, true));
+    }
+    if !looks_like_url_or_path(value) && value.contains('@') {
+        // `name @ url`: pip takes it when the URL is one it can edit.
+        let req = BoundRequirement::parse(value, origin.clone())?;
+        let url = req
+            .url()
+            .map(|u| u.given().unwrap_or(u.raw().as_str()).to_string());
+        return match url {
+            Some(u) if urls::is_vcs_url(&u) || is_file_url(&u) => mark_editable(Ok(req)),
+            Some(_) => Err(invalid(
+                "its URL is neither a VCS URL nor a file: URL".into(),
+            )),
+            None => Err(invalid("it names no URL".into())),
+        };
+    }
+    if is_file_url(path) || urls::is_vcs_url(path) {
+        return mark_editable(unnamed(value, origin, location, true));
+    }
+    // pip reads `git://host/repo` as `git+git://host/repo`.
+    if let Some((vcs, _)) = path.split_once("://") {
+        if VCS_NAMES.contains(&vcs.to_ascii_lowercase().as_str()) {
+            let prefixed = format!("{}+{value}", vcs.to_ascii_lowercase());
+            return mark_editable(unnamed(&prefixed, origin, location, true));
+        }
+    }
+    Err(invalid(match (&dir, urls::has_scheme(path)) {
+        (_, true) => "it is neither a VCS URL nor a file: URL".into(),
+        (Some(d), false) if looks_like_url_or_path(path) || d.exists() => {
+            format!("{} is not a directory", d.display())
+        }
+        (Some(d), false) => format!("there is no directory {}", d.display()),
+        (None, false) => "it is not a path".into(),
+    }))
+}
+
+/// The VCS names pip accepts as a bare scheme (`git://`).
+const VCS_NAMES: &[&str] = &["git", "hg", "svn", "bzr"];
+
+fn mark_editable(
+    req: Result<BoundRequirement, BoundError>,
+) -> Result<BoundRequirement, BoundError> {
+    req.map(|mut r| {
+        r.editable = true;
+        r
+    })
+}
+
+fn is_file_url(s: &str) -> bool {
+    s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("file:"))
+}
+
+/// Split `target ; marker` as pip does: for a URL the separator is `; `
+/// (a URL may contain `;`), also accepted as ` ;`; for a path it is the
+/// first `;`.
+pub fn split_marker(text: &str) -> (&str, Option<&str>) {
+    let at = if urls::has_scheme(text.trim_start()) {
+        text.find("; ").or_else(|| text.find(" ;"))
+    } else {
+        text.find(';')
+    };
+    match at {
+        Some(i) => (
+            text[..i].trim(),
+            Some(text[i..].trim_start_matches(';').trim()).filter(|m| !m.is_empty()),
+        ),
+        None => (text.trim(), None),
+    }
 }
 
 /// A bare URL or path requirement, optionally followed by `; marker`.
@@ -59,14 +141,7 @@ pub fn unnamed(
     editable: bool,
 ) -> Result<BoundRequirement, BoundError> {
     let err = |m: String| BoundError::new(origin.clone(), m);
-    // pip: for URLs the marker separator is "; " (a URL may contain ';').
-    let (target, marker) = match text.find("; ").or_else(|| text.find(" ;")) {
-        Some(i) => (
-            text[..i].trim(),
-            Some(text[i + 1..].trim_start_matches(';').trim()),
-        ),
-        None => (text.trim(), None),
-    };
+    let (target, marker) = split_marker(text);
     let (target, extras) = split_extras(target);
     let url = if urls::has_scheme(target) {
         target.to_string()
@@ -75,20 +150,34 @@ pub fn unnamed(
         let path = std::fs::canonicalize(&path).unwrap_or_else(|_| lexical_normalize(&path));
         file_url(&path)
     };
-    let name = project_name(&url, target, location).ok_or_else(|| {
-        err(format!(
-            "cannot tell which project {target:?} is; write it as `NAME @ {url}`{}",
-            if editable { " or add `#egg=NAME`" } else { "" }
-        ))
-    })?;
+    let name = project_name(&url, target, location)
+        .map_err(|e| err(e.to_string()))?
+        .ok_or_else(|| {
+            err(format!(
+                "cannot tell which project {target:?} is; write it as `NAME @ {url}`{}",
+                if editable { " or add `#egg=NAME`" } else { "" }
+            ))
+        })?;
     let mut pep508 = format!("{name}{extras} @ {url}");
-    if let Some(m) = marker.filter(|m| !m.is_empty()) {
+    if let Some(m) = marker {
         pep508.push_str(" ; ");
         pep508.push_str(m);
     }
     let mut req = BoundRequirement::parse(&pep508, origin.clone())?;
     req.text = text.trim().to_string();
     Ok(req)
+}
+
+/// Refuse a `name @ url` requirement whose URL names a `.whl` file that is
+/// not a valid wheel file name: pip cannot install it.
+pub fn check_wheel_url(req: &BoundRequirement) -> Result<(), BoundError> {
+    let Some(url) = req.url() else {
+        return Ok(());
+    };
+    match urls::wheel(url.given().unwrap_or(url.raw().as_str())) {
+        Some(Err(e)) => Err(BoundError::new(req.origin.clone(), e.to_string())),
+        _ => Ok(()),
+    }
 }
 
 /// `./proj[a,b]` -> (`./proj`, `[a,b]`).
@@ -109,25 +198,38 @@ pub fn file_url(path: &Path) -> String {
 }
 
 /// The project name of a URL: `#egg=`, a wheel or sdist file name, or the
-/// `pyproject.toml`/`setup.cfg` of a local directory.
-fn project_name(url: &str, target: &str, location: &Location) -> Option<String> {
+/// `pyproject.toml`/`setup.cfg` of a local directory (a path or `file:`
+/// URL). `Err` for a `.whl` URL whose file name is not a wheel file name.
+fn project_name(
+    url: &str,
+    target: &str,
+    location: &Location,
+) -> Result<Option<String>, InvalidWheelFilename> {
     if let Some(egg) = urls::fragment_param(url, "egg") {
         let egg = egg.split('[').next().unwrap_or(&egg).to_string();
-        return Some(egg).filter(|e| crate::names::is_valid(e));
+        return Ok(Some(egg).filter(|e| crate::names::is_valid(e)));
     }
-    let file = urls::last_segment(url);
-    if let Some((name, _)) = urls::wheel_name_version(&file) {
-        return Some(name);
+    if let Some(wheel) = urls::wheel(url) {
+        return wheel.map(|w| Some(w.name));
     }
+    let file = urls::file_name(url);
     if let Some(stem) = SDIST_SUFFIXES.iter().find_map(|s| file.strip_suffix(s)) {
-        let (name, version) = stem.rsplit_once('-')?;
+        let Some((name, version)) = stem.rsplit_once('-') else {
+            return Ok(None);
+        };
         let valid = version.parse::<pep440_rs::Version>().is_ok() && crate::names::is_valid(name);
-        return valid.then(|| name.to_string());
+        return Ok(valid.then(|| name.to_string()));
     }
     if !urls::has_scheme(target) {
-        return local_project_name(&location.base_dir().join(target));
+        return Ok(local_project_name(&location.base_dir().join(target)));
     }
-    None
+    if is_file_url(target) {
+        let path = url::Url::parse(target)
+            .ok()
+            .and_then(|u| u.to_file_path().ok());
+        return Ok(path.and_then(|p| local_project_name(&p)));
+    }
+    Ok(None)
 }
 
 /// The name declared by a local project tree (`pyproject.toml` `[project].name`,

@@ -1,10 +1,23 @@
 //! Direct-URL requirements (`name @ url`, `git+https://…@rev`) and how they
 //! compare with what PEP 610 `direct_url.json` recorded at install time.
 
+use crate::bounds::wheel_name::{InvalidWheelFilename, WheelFilename};
 use crate::inventory::DirectUrl;
 
 /// Version-control prefixes pip understands (`git+https://…`).
 const VCS: &[&str] = &["git", "hg", "svn", "bzr"];
+
+/// The `vcs+transport` schemes pip's VCS backends accept (`vcs.all_schemes`):
+/// only these make a URL a VCS URL to pip (`git+foo://` is not one).
+const VCS_SCHEMES: &[(&str, &[&str])] = &[
+    ("git", &["http", "https", "ssh", "git", "file"]),
+    ("hg", &["file", "http", "https", "ssh", "static-http"]),
+    ("svn", &["ssh", "http", "https", "svn", "file"]),
+    (
+        "bzr",
+        &["http", "https", "ssh", "sftp", "ftp", "lp", "file"],
+    ),
+];
 
 /// What a requirement URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +61,31 @@ pub fn has_scheme(s: &str) -> bool {
     }
 }
 
+/// `text` with the password of any `scheme://user:password@host` masked,
+/// for messages (a requirements file may carry index credentials).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rfind('@') {
+            Some(at) if authority[..at].contains(':') => {
+                let user = authority[..at].split(':').next().unwrap_or_default();
+                out.push_str(user);
+                out.push_str(":****");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The value of `key` in the URL fragment (`#egg=name&subdirectory=x`).
 pub fn fragment_param(url: &str, key: &str) -> Option<String> {
     let (_, frag) = url.split_once('#')?;
@@ -69,14 +107,52 @@ pub fn last_segment(url: &str) -> String {
         .to_string()
 }
 
-/// Name and version from a wheel file name (`foo_bar-1.0-py3-none-any.whl`).
-pub fn wheel_name_version(file: &str) -> Option<(String, String)> {
-    let stem = file.strip_suffix(".whl")?;
-    let parts: Vec<&str> = stem.split('-').collect();
-    if parts.len() != 5 && parts.len() != 6 {
-        return None;
+/// The file name a URL ends with, percent-decoded as pip reads it
+/// (`pkg-1.0-py3-none-..%2Ftarget.whl` is `pkg-1.0-py3-none-../target.whl`).
+pub fn file_name(url: &str) -> String {
+    percent_decode(&last_segment(url))
+}
+
+/// `%XX` escapes decoded; invalid UTF-8 replaced, as Python's `unquote`.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
     }
-    Some((parts[0].to_string(), parts[1].to_string()))
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The wheel a URL names: `None` when it does not name a `.whl` file,
+/// `Err` when its file name is not a valid wheel file name.
+pub fn wheel(url: &str) -> Option<Result<WheelFilename, InvalidWheelFilename>> {
+    (kind(url) == UrlKind::Wheel).then(|| file_name(url).parse())
+}
+
+/// True for a URL pip treats as a VCS URL: `vcs+transport://` with a
+/// transport that VCS supports (`git+https://`, `hg+ssh://`, …).
+pub fn is_vcs_url(url: &str) -> bool {
+    let Some(i) = url.find("://") else {
+        return false;
+    };
+    let scheme = url[..i].to_ascii_lowercase();
+    let Some((vcs, transport)) = scheme.split_once('+') else {
+        return false;
+    };
+    VCS_SCHEMES
+        .iter()
+        .any(|(v, ts)| *v == vcs && ts.contains(&transport))
 }
 
 /// Classify a requirement URL.
@@ -84,7 +160,7 @@ pub fn kind(url: &str) -> UrlKind {
     if split_vcs(url).is_some() {
         return UrlKind::Vcs;
     }
-    let file = last_segment(url).to_ascii_lowercase();
+    let file = file_name(url).to_ascii_lowercase();
     if file.ends_with(".whl") {
         UrlKind::Wheel
     } else if [".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar"]
@@ -260,6 +336,30 @@ mod tests {
         );
         assert_eq!(kind("git+https://h/x.git@v1"), UrlKind::Vcs);
         assert_eq!(kind("file:///src/x"), UrlKind::Other);
+    }
+
+    #[test]
+    fn passwords_are_masked_in_messages() {
+        assert_eq!(
+            redact("-e http://user:pw@example.com/x.whl and https://tok@h/ y"),
+            "-e http://user:****@example.com/x.whl and https://tok@h/ y"
+        );
+    }
+
+    #[test]
+    fn wheel_file_names_are_percent_decoded() {
+        assert_eq!(
+            file_name("https://h/a%20b-1.0-py3-none-any.whl"),
+            "a b-1.0-py3-none-any.whl"
+        );
+        assert!(wheel("https://h/pkg-1.0-py3-none-any.whl").unwrap().is_ok());
+        let e = wheel("https://example.com/packages/pkg-1.0-py3-none-..%2F..%2F..%2Ftarget.whl")
+            .unwrap()
+            .unwrap_err();
+        assert!(e.to_string().contains("decodes to a path"), "{e}");
+        assert!(wheel("https://h/x-1.0.tar.gz").is_none());
+        assert!(is_vcs_url("GIT+https://h/r.git") && is_vcs_url("hg+static-http://h/r"));
+        assert!(!is_vcs_url("git+foo://h/r") && !is_vcs_url("https://h/r"));
     }
 
     #[test]
