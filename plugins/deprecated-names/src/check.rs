@@ -2,7 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use fetter_plugin_sdk::Action;
+
 use crate::normalize;
+use crate::settings::{self, Settings};
 use crate::table::{Entry, Kind};
 
 /// Why a distribution is flagged.
@@ -16,6 +19,8 @@ pub struct Finding<'a> {
     pub message: String,
     /// What to do instead.
     pub suggestion: String,
+    /// Deny or warn, from the row's security reason and the settings.
+    pub action: Action,
 }
 
 /// Rule id for a renamed project.
@@ -25,11 +30,13 @@ pub const RULE_DEPRECATED: &str = "deprecated-names/deprecated";
 /// Rule id for a backport installed where the standard library has the module.
 pub const RULE_BACKPORT: &str = "deprecated-names/stdlib-backport";
 
-/// The table plus the names the settings ignore.
+/// The table plus what the settings say about it.
 #[derive(Debug, Clone)]
 pub struct Checker {
     table: HashMap<String, Entry>,
     ignore: HashSet<String>,
+    deny: HashSet<String>,
+    action: settings::Action,
 }
 
 fn version(v: (u32, u32)) -> String {
@@ -38,11 +45,27 @@ fn version(v: (u32, u32)) -> String {
 
 impl Checker {
     /// A checker over `table` (keyed by normalized name) that never flags
-    /// the names in `ignore`.
-    pub fn new(table: HashMap<String, Entry>, ignore: &[String]) -> Self {
+    /// `settings.ignore` and acts as `settings.action` and `settings.deny` say.
+    pub fn new(table: HashMap<String, Entry>, settings: &Settings) -> Self {
+        let set = |names: &[String]| names.iter().map(|n| normalize(n)).collect();
         Checker {
             table,
-            ignore: ignore.iter().map(|n| normalize(n)).collect(),
+            ignore: set(&settings.ignore),
+            deny: set(&settings.deny),
+            action: settings.action,
+        }
+    }
+
+    /// Deny or warn on `entry` (under normalized name `key`). A deprecation
+    /// alone only warns, so a healthy machine's first run passes; a security
+    /// reason denies unless the settings lower everything to `warn`.
+    fn action(&self, key: &str, entry: &Entry) -> Action {
+        if self.deny.contains(key) {
+            return Action::Deny;
+        }
+        match (self.action, entry.security) {
+            (settings::Action::Deny, _) | (settings::Action::BySecurity, Some(_)) => Action::Deny,
+            (settings::Action::Warn, _) | (settings::Action::BySecurity, None) => Action::Warn,
         }
     }
 
@@ -54,7 +77,8 @@ impl Checker {
             return None;
         }
         let entry = self.table.get(&key)?;
-        let (rule, message, suggestion) = match entry.kind {
+        let action = self.action(&key, entry);
+        let (rule, mut message, suggestion) = match entry.kind {
             Kind::Renamed => (
                 RULE_RENAMED,
                 format!(
@@ -89,11 +113,15 @@ impl Checker {
                 )
             }
         };
+        if let Some(security) = entry.security {
+            message.push_str(&format!(" ({})", security.describe()));
+        }
         Some(Finding {
             entry,
             rule,
             message,
             suggestion,
+            action,
         })
     }
 }
@@ -104,7 +132,11 @@ mod tests {
     use crate::table::embedded;
 
     fn checker() -> Checker {
-        Checker::new(embedded(), &[])
+        Checker::new(embedded(), &Settings::default())
+    }
+
+    fn with(json: &str) -> Checker {
+        Checker::new(embedded(), &Settings::parse(json).unwrap())
     }
 
     #[test]
@@ -171,8 +203,53 @@ mod tests {
 
     #[test]
     fn ignored_names_pass() {
-        let c = Checker::new(embedded(), &["Toml".to_string()]);
+        let c = with(r#"{"ignore": ["Toml"]}"#);
         assert!(c.check("toml", &[]).is_none());
         assert!(c.check("nose", &[]).is_some());
+    }
+
+    fn action(c: &Checker, name: &str) -> Action {
+        c.check(name, &[(3, 12)]).unwrap().action
+    }
+
+    /// A deprecation only warns by default; a security reason denies.
+    #[test]
+    fn only_security_reasons_deny_by_default() {
+        let c = checker();
+        for name in ["toml", "py", "sklearn", "pytorch", "nose", "dataclasses"] {
+            assert_eq!(action(&c, name), Action::Warn, "{name}");
+        }
+        for name in ["pycrypto", "PIL", "enum34", "typing"] {
+            assert_eq!(action(&c, name), Action::Deny, "{name}");
+        }
+        let f = c.check("pycrypto", &[]).unwrap();
+        assert!(
+            f.message.ends_with("(known unfixed vulnerabilities)"),
+            "{}",
+            f.message
+        );
+        let f = c.check("enum34", &[(3, 12)]).unwrap();
+        assert!(
+            f.message.ends_with("(shadows the standard library)"),
+            "{}",
+            f.message
+        );
+        assert!(!c.check("toml", &[]).unwrap().message.ends_with(')'));
+    }
+
+    #[test]
+    fn settings_raise_one_name_or_all_to_deny() {
+        let c = with(r#"{"deny": ["TOML"]}"#);
+        assert_eq!(action(&c, "toml"), Action::Deny);
+        assert_eq!(action(&c, "py"), Action::Warn);
+        assert_eq!(action(&c, "pycrypto"), Action::Deny);
+        let c = with(r#"{"action": "deny"}"#);
+        for name in ["toml", "py", "pycrypto", "sklearn"] {
+            assert_eq!(action(&c, name), Action::Deny, "{name}");
+        }
+        // `warn` lowers everything, security rows too; `deny` still raises.
+        let c = with(r#"{"action": "warn", "deny": ["py"]}"#);
+        assert_eq!(action(&c, "pycrypto"), Action::Warn);
+        assert_eq!(action(&c, "py"), Action::Deny);
     }
 }

@@ -1,6 +1,7 @@
 //! fetter's `deprecated-names` policy plugin: flags installed distributions
 //! that are deprecated, renamed, or PyPI copies of standard-library modules
-//! on Pythons whose standard library has them.
+//! on Pythons whose standard library has them. A finding warns unless its
+//! row has a security reason or the settings raise it to deny.
 //!
 //! The table is `data/deprecated.tsv` (provenance in `data/PROVENANCE.md`);
 //! the rules ([`check::Checker`]) are tested natively.
@@ -9,7 +10,7 @@ pub mod check;
 pub mod settings;
 pub mod table;
 
-use fetter_plugin_sdk::{Action, Inventory, Policy, Severity, Verdict};
+use fetter_plugin_sdk::{Inventory, Policy, Severity, Verdict};
 
 pub use fetter_plugin_sdk::normalize;
 
@@ -20,7 +21,6 @@ use crate::table::Level;
 /// The configured plugin.
 pub struct DeprecatedNames {
     checker: Checker,
-    action: Action,
 }
 
 fn severity(level: Level) -> Severity {
@@ -38,12 +38,9 @@ impl Policy for DeprecatedNames {
         let settings = Settings::parse(json)?;
         let mut table = table::embedded();
         table.extend(settings.extra_entries().map(|e| (normalize(&e.name), e)));
+        settings.check_deny(&table)?;
         Ok(DeprecatedNames {
-            checker: Checker::new(table, &settings.ignore),
-            action: match settings.action {
-                settings::Action::Deny => Action::Deny,
-                settings::Action::Warn => Action::Warn,
-            },
+            checker: Checker::new(table, &settings),
         })
     }
 
@@ -57,7 +54,7 @@ impl Policy for DeprecatedNames {
             if let Some(f) = self.checker.check(&dist.name, &pythons) {
                 verdicts.push(
                     Verdict::deny(index, f.rule, f.message)
-                        .with_action(self.action)
+                        .with_action(f.action)
                         .with_severity(severity(f.entry.severity))
                         .with_suggestion(f.suggestion),
                 );
@@ -76,7 +73,7 @@ static ALLOC: fetter_plugin_sdk::BumpAllocator = fetter_plugin_sdk::BumpAllocato
 
 fetter_plugin_sdk::export_plugin! {
     name: "deprecated-names",
-    description: "Deny deprecated and renamed PyPI packages, and stdlib backports on Pythons that have the module",
+    description: "Warn on deprecated and renamed PyPI packages and stdlib backports on Pythons that have the module; deny vulnerable or stdlib-shadowing ones",
     settings_help: settings::HELP,
     policy: DeprecatedNames,
 }
@@ -84,7 +81,7 @@ fetter_plugin_sdk::export_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fetter_plugin_sdk::{Distribution, Environment, EnvironmentKind};
+    use fetter_plugin_sdk::{Action, Distribution, Environment, EnvironmentKind};
 
     fn env(version: Option<&str>) -> Environment {
         Environment {
@@ -108,8 +105,10 @@ mod tests {
         }
     }
 
+    /// Warns (deprecations) or denies (security reasons) with the table's
+    /// severity, backports only where the Python has the module.
     #[test]
-    fn denies_with_the_table_severity_and_python_awareness() {
+    fn acts_with_the_table_severity_and_python_awareness() {
         let plugin = DeprecatedNames::configure("{}").unwrap();
         let inv = Inventory {
             environments: vec![env(Some("3.12.1")), env(Some("2.7.18")), env(None)],
@@ -120,24 +119,56 @@ mod tests {
                 dist("enum34", vec![0]),
                 dist("typing", vec![2]),
                 dist("toml", vec![0]),
+                dist("py", vec![0]),
+                dist("pycrypto", vec![0]),
             ],
         };
         let v = plugin.evaluate(&inv).unwrap();
-        let got: Vec<(u32, &str, Severity)> = v
+        let got: Vec<(u32, &str, Severity, Action)> = v
             .iter()
-            .map(|v| (v.distribution, v.rule.as_str(), v.severity))
+            .map(|v| (v.distribution, v.rule.as_str(), v.severity, v.action))
             .collect();
+        use check::{RULE_BACKPORT, RULE_DEPRECATED, RULE_RENAMED};
+        use Action::{Deny, Warn};
         assert_eq!(
             got,
             vec![
-                (1, check::RULE_RENAMED, Severity::High),
-                (3, check::RULE_BACKPORT, Severity::High),
-                (5, check::RULE_DEPRECATED, Severity::Low),
+                (1, RULE_RENAMED, Severity::High, Warn),
+                (3, RULE_BACKPORT, Severity::High, Deny),
+                (5, RULE_DEPRECATED, Severity::Low, Warn),
+                (6, RULE_DEPRECATED, Severity::Low, Warn),
+                (7, RULE_DEPRECATED, Severity::High, Deny),
             ]
         );
-        assert!(v
-            .iter()
-            .all(|v| v.action == Action::Deny && v.suggestion.is_some()));
+        assert!(v.iter().all(|v| v.suggestion.is_some()));
+    }
+
+    #[test]
+    fn settings_raise_ignore_and_extend() {
+        let plugin = DeprecatedNames::configure(
+            r#"{"deny": ["toml", "acme-old"], "extra": {"acme-old": "acme-new", "acme-older": "acme-new"}}"#,
+        )
+        .unwrap();
+        let inv = Inventory {
+            environments: vec![env(Some("3.12"))],
+            distributions: vec![
+                dist("toml", vec![0]),
+                dist("py", vec![0]),
+                dist("acme_old", vec![0]),
+                dist("acme-older", vec![0]),
+            ],
+        };
+        let got: Vec<(u32, Action)> = (plugin.evaluate(&inv).unwrap().iter())
+            .map(|v| (v.distribution, v.action))
+            .collect();
+        use Action::{Deny, Warn};
+        assert_eq!(got, vec![(0, Deny), (1, Warn), (2, Deny), (3, Warn)]);
+        let all = DeprecatedNames::configure(r#"{"action": "deny"}"#).unwrap();
+        assert!((all.evaluate(&inv).unwrap().iter()).all(|v| v.action == Deny));
+        let e = DeprecatedNames::configure(r#"{"deny": ["tomll"]}"#)
+            .err()
+            .unwrap();
+        assert!(e.contains("\"tomll\"") && e.contains("extra"), "{e}");
     }
 
     #[test]

@@ -20,6 +20,42 @@ pub enum Kind {
     },
 }
 
+/// A security reason: why a row denies by default. Every other row (and every
+/// `extra` name) only warns unless the settings raise it, as cargo-deny treats
+/// unmaintained crates: a deprecation alone should not fail a healthy machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Known vulnerabilities that no release under this name fixes (the row's
+    /// reason names them).
+    Vulnerable,
+    /// A backport documented to be imported in place of, and break, the
+    /// standard-library module on Pythons that have it (only on `backport`
+    /// rows, so only where the environment's Python has the module).
+    ShadowsStdlib,
+}
+
+impl Security {
+    /// Parse the TSV's `security` column: `none` is `Ok(None)`.
+    pub fn parse(s: &str) -> Result<Option<Security>, String> {
+        match s {
+            "none" => Ok(None),
+            "vulnerable" => Ok(Some(Security::Vulnerable)),
+            "shadows-stdlib" => Ok(Some(Security::ShadowsStdlib)),
+            _ => Err(format!(
+                "bad security {s:?} (none, vulnerable or shadows-stdlib)"
+            )),
+        }
+    }
+
+    /// A few words for the verdict's message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Security::Vulnerable => "known unfixed vulnerabilities",
+            Security::ShadowsStdlib => "shadows the standard library",
+        }
+    }
+}
+
 /// How serious using the name is (mirrors the plugin contract's severities).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -60,6 +96,8 @@ pub struct Entry {
     pub replacement: String,
     /// How serious it is.
     pub severity: Level,
+    /// Why it denies by default; `None`: it only warns by default.
+    pub security: Option<Security>,
     /// Why, in a few words.
     pub reason: String,
     /// Where the fact comes from.
@@ -87,8 +125,8 @@ pub fn parse(tsv: &str) -> Result<Vec<Entry>, String> {
         }
         let bad = |what: &str| format!("deprecated.tsv line {}: {what}", n + 1);
         let cols: Vec<&str> = line.split('\t').collect();
-        let [name, kind, replacement, severity, since, reason, source] = cols[..] else {
-            return Err(bad(&format!("expected 7 columns, got {}", cols.len())));
+        let [name, kind, replacement, severity, since, security, reason, source] = cols[..] else {
+            return Err(bad(&format!("expected 8 columns, got {}", cols.len())));
         };
         let kind = match (kind, since) {
             ("renamed", "") => Kind::Renamed,
@@ -102,11 +140,17 @@ pub fn parse(tsv: &str) -> Result<Vec<Entry>, String> {
                 )))
             }
         };
+        let security = Security::parse(security).map_err(|e| bad(&e))?;
+        // Shadowing depends on the Python: only a backport row knows where.
+        if security == Some(Security::ShadowsStdlib) && !matches!(kind, Kind::Backport { .. }) {
+            return Err(bad("shadows-stdlib needs kind backport"));
+        }
         out.push(Entry {
             name: name.to_string(),
             kind,
             replacement: replacement.to_string(),
             severity: Level::parse(severity).ok_or_else(|| bad("bad severity"))?,
+            security,
             reason: reason.to_string(),
             source: source.to_string(),
         });
@@ -146,6 +190,39 @@ mod tests {
         assert_eq!(table["python-levenshtein"].kind, Kind::Renamed);
     }
 
+    /// Exactly the rows PROVENANCE.md lists deny by default; each is high so
+    /// that a manifest's `fail-on = "high"` (policies/default.toml) still
+    /// fails on it, and each vulnerable row names its vulnerabilities.
+    #[test]
+    fn security_rows_are_the_documented_ones() {
+        let table = embedded();
+        let mut secure: Vec<(&str, Security)> = table
+            .values()
+            .filter_map(|e| Some((e.name.as_str(), e.security?)))
+            .collect();
+        secure.sort_by_key(|(name, _)| *name);
+        assert_eq!(
+            secure,
+            vec![
+                ("PIL", Security::Vulnerable),
+                ("enum34", Security::ShadowsStdlib),
+                ("pycrypto", Security::Vulnerable),
+                ("typing", Security::ShadowsStdlib),
+            ]
+        );
+        for e in table.values().filter(|e| e.security.is_some()) {
+            assert!(e.severity >= Level::High, "{}", e.name);
+        }
+        for e in table
+            .values()
+            .filter(|e| e.security == Some(Security::Vulnerable))
+        {
+            assert!(e.reason.contains("CVE-"), "{}", e.name);
+        }
+        // The examples of ordinary, healthy environments only warn.
+        assert_eq!((table["toml"].security, table["py"].security), (None, None));
+    }
+
     #[test]
     fn no_duplicates_after_normalisation() {
         let rows = parse(TABLE_TSV).unwrap();
@@ -155,9 +232,17 @@ mod tests {
     #[test]
     fn bad_rows_are_rejected_with_the_line() {
         let e = parse("# h\nfoo\trenamed\tbar\tlow\t\treason\n").unwrap_err();
-        assert!(e.contains("line 2") && e.contains("7 columns"), "{e}");
-        assert!(parse("foo\tbackport\tbar\tlow\t\tr\ts\n").is_err());
-        assert!(parse("foo\trenamed\tbar\tsevere\t\tr\ts\n").is_err());
+        assert!(e.contains("line 2") && e.contains("8 columns"), "{e}");
+        assert!(parse("foo\tbackport\tbar\tlow\t\tnone\tr\ts\n").is_err());
+        assert!(parse("foo\trenamed\tbar\tsevere\t\tnone\tr\ts\n").is_err());
+        let e = parse("foo\trenamed\tbar\tlow\t\tyes\tr\ts\n").unwrap_err();
+        assert!(
+            e.contains("line 1") && e.contains("bad security \"yes\""),
+            "{e}"
+        );
+        let e = parse("foo\trenamed\tbar\thigh\t\tshadows-stdlib\tr\ts\n").unwrap_err();
+        assert!(e.contains("needs kind backport"), "{e}");
+        assert!(parse("foo\tbackport\tbar\thigh\t3.4\tshadows-stdlib\tr\ts\n").is_ok());
     }
 
     #[test]
