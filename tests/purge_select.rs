@@ -138,7 +138,9 @@ fn policy_plugins_report_purge_and_restore() {
     let venv = Venv::create(&py, &s.path.join("work/venv"));
     for (name, version) in [
         ("reqeusts", "1.0"),
-        ("sklearn", "0.0.post1"),
+        // A deprecated name with a security reason: denied by default
+        // (plain deprecations only warn, see tests/plugins.rs).
+        ("pycrypto", "2.6.1"),
         ("fine-local-tool", "1.0"),
     ] {
         let wheel = build_wheel(
@@ -176,13 +178,13 @@ fn policy_plugins_report_purge_and_restore() {
         .collect();
     denied.sort();
     assert_eq!(denied.len(), 2, "{denied:?}");
-    assert_eq!(denied[0].0, "reqeusts");
-    assert!(denied[0].1.starts_with("typosquat/"), "{denied:?}");
+    assert_eq!(denied[1].0, "reqeusts");
+    assert!(denied[1].1.starts_with("typosquat/"), "{denied:?}");
     assert_eq!(
-        denied[1],
+        denied[0],
         (
-            "sklearn".to_string(),
-            "deprecated-names/renamed".to_string()
+            "pycrypto".to_string(),
+            "deprecated-names/deprecated".to_string()
         )
     );
 
@@ -213,7 +215,7 @@ fn policy_plugins_report_purge_and_restore() {
     let after = names(&venv.pip_list());
     assert!(
         !after.contains("reqeusts")
-            && !after.contains("sklearn")
+            && !after.contains("pycrypto")
             && after.contains("fine-local-tool"),
         "{after:?}"
     );
@@ -244,7 +246,9 @@ fn policy_plugins_report_purge_and_restore() {
         .env("HOME", &home));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success() && err.contains("deprecated-names/renamed") && err.contains("sklearn"),
+        out.status.success()
+            && err.contains("deprecated-names/deprecated")
+            && err.contains("pycrypto"),
         "{err}"
     );
     run_ok(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
