@@ -191,8 +191,8 @@ mod tests {
         let d = to_diagnostics("p", &[v.clone()], &inventory(1), Some(Severity::High)).unwrap();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].action, Action::Warn);
-        assert_eq!(d[0].message, "bad [31m line");
-        assert_eq!(d[0].suggestion.as_deref(), Some(" 2J"));
+        assert_eq!(d[0].message, "bad\\x1b[31m\\x0aline");
+        assert_eq!(d[0].suggestion.as_deref(), Some("\\u009b2J"));
         // Reported under the site itself: no environment sees it.
         assert_eq!(d[0].environment, PathBuf::from("/site"));
         let d = to_diagnostics("p", &[v], &inventory(1), Some(Severity::Medium)).unwrap();
