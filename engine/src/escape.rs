@@ -82,10 +82,11 @@ pub fn escape_os(text: &OsStr) -> Cow<'_, str> {
 
 /// `text` cut to at most `max` display columns, the middle replaced by `…`
 /// (the start and the end of a path or version are what tell it apart).
-/// Call on escaped text: the width of control characters is undefined.
+/// A zero-width character counts as one column, so a run of combining marks
+/// is capped too. Call on escaped text.
 pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
-    let width = |c: char| c.width().unwrap_or(0);
-    if text.len() <= max || unicode_width::UnicodeWidthStr::width(text) <= max {
+    let width = |c: char| c.width().unwrap_or(0).max(1);
+    if text.len() <= max || text.chars().map(width).sum::<usize>() <= max {
         return Cow::Borrowed(text);
     }
     let budget = max.saturating_sub(1);
