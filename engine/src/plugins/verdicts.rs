@@ -172,7 +172,7 @@ mod tests {
         ));
         let bad_rule = [verdict(0, "p/r"), verdict(1, "P R\x1b[2J")];
         match to_diagnostics("p", &bad_rule, &inv, None) {
-            Err(PluginError::BadRule { rule }) => assert_eq!(rule, "P R [2J"),
+            Err(PluginError::BadRule { rule }) => assert_eq!(rule, "P R\\x1b[2J"),
             other => panic!("{other:?}"),
         }
         let many = vec![verdict(0, "p/r"); verdict_limit(2) + 1];
