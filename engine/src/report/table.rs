@@ -155,6 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn cells_are_escaped_and_capped() {
+        let mut t = Table::new(["a", "b"]);
+        t.row(["ev\x1b[2Jil\u{202e}", "x"]);
+        t.row(["1".repeat(5000), "y".repeat(5000)]);
+        let mut out = Vec::new();
+        t.write_with(&mut out, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("ev\\x1b[2Jil\\u202e  "), "{text}");
+        assert!(!text.contains('\x1b') && !text.contains('\u{202e}'));
+        let widths: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
+        assert_eq!(
+            widths[2],
+            MAX_CELL_WIDTH + 2 + MAX_LAST_CELL_WIDTH,
+            "{widths:?}"
+        );
+    }
+
+    #[test]
     fn header_is_bold_only_when_colour_is_on() {
         let mut t = Table::new(["a", "b"]);
         t.row(["x", "y"]);
