@@ -178,6 +178,19 @@ fn non_utf8_file_names_are_listed_escaped_and_lossless() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The purge plan of the hidden dist-info names it losslessly too.
+    let out = run(fetter(&home)
+        .args(exe)
+        .args(["purge", "--dry-run", "--format", "json", "--bound"])
+        .arg(&bound));
+    let plan = json(&out.stdout);
+    let planned: Vec<PathBuf> = plan["plan"]["environments"][0]["distributions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{plan:#}"))
+        .iter()
+        .map(|d| json_path(&d["metadata_path"]))
+        .collect();
+    assert!(planned.contains(&dist_info), "{plan:#}");
     let out = run(fetter(&home)
         .args(exe)
         .args(["scan", "--format", "cyclonedx"]));
