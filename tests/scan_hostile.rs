@@ -198,15 +198,18 @@ fn raw_controls(text: &[u8]) -> Vec<char> {
         .collect()
 }
 
-/// A venv (real, without pip) holding a distribution whose Name, Version,
-/// RECORD path and `.pth` file carry terminal escapes. Returns (scratch,
-/// home, venv prefix, site).
-fn hostile_venv() -> Option<(
+/// The scratch directory (kept alive), home, venv prefix and site.
+type HostileVenv = (
     Scratch,
     std::path::PathBuf,
     std::path::PathBuf,
     std::path::PathBuf,
-)> {
+);
+
+/// A venv (real, without pip) holding a distribution whose Name, Version,
+/// RECORD path and `.pth` file carry terminal escapes. Returns (scratch,
+/// home, venv prefix, site).
+fn hostile_venv() -> Option<HostileVenv> {
     let py = python()?;
     let s = scratch();
     let home = s.path.join("home");
