@@ -166,8 +166,6 @@ fn broken_site_warns_and_completes() {
     assert!(!site.join("__pycache__").exists());
 }
 
-/// An installation prefix carrying PEP 668's marker is reported as externally managed.
-
 fn mkfifo(p: &Path) {
     let status = Command::new("mkfifo").arg(p).status().expect("mkfifo");
     assert!(status.success());
