@@ -4,6 +4,9 @@
 //! CSV outputs parsed back.
 
 mod common;
+/// Non-UTF-8 file names and invalid Names against the schemas.
+#[path = "formats_support/names.rs"]
+mod names;
 
 use std::fs;
 use std::path::{Path, PathBuf};

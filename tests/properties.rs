@@ -232,6 +232,73 @@ proptest! {
     }
 }
 
+/// Text a package could put in a name, version or path: any character,
+/// weighted towards the C0/C1 controls and the invisible and bidirectional
+/// format characters.
+fn hostile_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            2 => any::<char>(),
+            2 => proptest::char::range('\0', '\u{a0}'),
+            1 => proptest::char::range('\u{2000}', '\u{206f}'),
+            1 => Just('\u{feff}'),
+        ],
+        0..60,
+    )
+    .prop_map(String::from_iter)
+}
+
+/// What must never reach a terminal raw, restated here (not fetter's own
+/// predicate): controls other than the line ends the renderer writes, and
+/// the bidirectional controls.
+fn raw_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever a package writes, the table and CSV renderers (and the
+    /// path display every table uses) emit no control or bidirectional
+    /// character, and no cell is wider than the cap.
+    #[test]
+    fn tables_and_csv_emit_no_control_characters(
+        cells in proptest::collection::vec(hostile_text(), 1..5),
+        raw_path in proptest::collection::vec(any::<u8>(), 0..80),
+        huge in 0..3usize,
+    ) {
+        use fetter::report::table::{self, Table};
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&raw_path));
+        let long = cells[0].repeat(huge * 400);
+        let mut t = Table::new(["Package", "Version", "Site"]);
+        t.row(cells.iter().cloned());
+        t.row([long.clone(), fetter::report::display_path(path), long.clone()]);
+        t.row([String::from_utf8_lossy(&raw_path).into_owned()]);
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let bad: Vec<char> = text.chars().filter(|c| raw_on_terminal(*c)).collect();
+        prop_assert!(bad.is_empty(), "raw {:?} in {:?}", bad, text);
+        // Display width is capped; characters too, at twice that (a cell
+        // of zero-width characters counts one column each when cut).
+        let cap = 2 * (table::MAX_CELL_WIDTH + 2) + table::MAX_LAST_CELL_WIDTH;
+        for line in text.lines() {
+            let width = unicode_width::UnicodeWidthStr::width(line);
+            prop_assert!(width <= cap, "{} wide", width);
+            prop_assert!(line.chars().count() <= 2 * cap, "{} chars", line.chars().count());
+        }
+
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        table::csv_record(&mut w, cells.iter()).unwrap();
+        table::csv_record(&mut w, [table::csv_path(path)]).unwrap();
+        let csv_text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let bad: Vec<char> = csv_text.chars().filter(|c| raw_on_terminal(*c)).collect();
+        prop_assert!(bad.is_empty(), "raw {:?} in CSV {:?}", bad, csv_text);
+    }
+}
+
 /// Regression inputs found by fuzzing and the differential tests, kept
 /// replayed on every run.
 #[test]

@@ -166,8 +166,6 @@ fn broken_site_warns_and_completes() {
     assert!(!site.join("__pycache__").exists());
 }
 
-/// An installation prefix carrying PEP 668's marker is reported as externally managed.
-
 fn mkfifo(p: &Path) {
     let status = Command::new("mkfifo").arg(p).status().expect("mkfifo");
     assert!(status.success());
@@ -184,4 +182,261 @@ fn wait_with_deadline(child: std::process::Child, limit: Duration) -> std::proce
             panic!("fetter did not finish within {limit:?}");
         }
     }
+}
+
+/// Control characters (and the bidirectional ones) that must never reach a
+/// terminal raw: everything in `text` that is one, other than line ends.
+fn raw_controls(text: &[u8]) -> Vec<char> {
+    String::from_utf8_lossy(text)
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
+        })
+        .collect()
+}
+
+/// The scratch directory (kept alive), home, venv prefix and site.
+type HostileVenv = (
+    Scratch,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+);
+
+/// A venv (real, without pip) holding a distribution whose Name, Version,
+/// RECORD path and `.pth` file carry terminal escapes. Returns (scratch,
+/// home, venv prefix, site).
+fn hostile_venv() -> Option<HostileVenv> {
+    let py = python()?;
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let venv = Venv::create_with(&py, &s.path.join("venv"), &["--without-pip"]);
+    let site = venv.site();
+    write_dist(
+        &site,
+        "evil-1.0.dist-info",
+        "Metadata-Version: 2.1\nName: ev\x1b[2Jil\u{202e}\nVersion: 1.0\x1b[31m\n",
+    );
+    // A RECORD path that would erase its own line and show `innocent.py`.
+    fs::write(
+        site.join("evil-1.0.dist-info/RECORD"),
+        "\"innocent.py\x1b[2K\r\",,\nevil-1.0.dist-info/METADATA,,\n",
+    )
+    .unwrap();
+    fs::write(site.join("innocent.py\x1b[2K\r"), "").unwrap();
+    fs::write(
+        site.join("evil\x1b[2J.pth"),
+        "import os\x1b[31m; print('x')\n",
+    )
+    .unwrap();
+    write_dist(&site, "good-1.0.dist-info", "Name: good\nVersion: 1.0\n");
+    let prefix = venv.prefix.clone();
+    Some((s, home, prefix, site))
+}
+
+/// Issue 14 item 3: nothing a package wrote reaches the terminal raw, in
+/// the table and CSV output of every command that shows it; JSON keeps the
+/// exact value.
+#[test]
+fn hostile_names_versions_and_paths_are_escaped_everywhere() {
+    let Some((s, home, venv, _site)) = hostile_venv() else {
+        return;
+    };
+    let keep = s.path.join("keep.txt");
+    fs::write(&keep, "good==1.0\n").unwrap();
+    let keep = keep.to_str().unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["scan"],
+        vec!["scan", "--format", "csv"],
+        vec!["search", "ev*"],
+        vec!["search", "ev*", "--format", "csv"],
+        vec!["unpack-files"],
+        vec!["unpack-files", "--format", "csv"],
+        vec!["unpack-count"],
+        vec!["unpack-count", "--format", "csv"],
+        vec!["inspect"],
+        vec!["validate", "--bound", keep],
+        vec!["purge", "--bound", keep, "--dry-run"],
+    ];
+    let mut shown = String::new();
+    for args in &runs {
+        let out = run(fetter(&home).arg("--exe").arg(&venv).args(args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        for (what, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let raw = raw_controls(text);
+            assert!(
+                raw.is_empty(),
+                "{args:?} wrote {raw:?} raw to {what}:\n{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        shown.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    // Shown, visibly: the name, the version, the RECORD path, the .pth file.
+    for visible in [
+        "ev\\x1b[2Jil\\u202e",
+        "1.0\\x1b[31m",
+        "innocent.py\\x1b[2K\\x0d",
+        "evil\\x1b[2J.pth",
+        "import os\\x1b[31m",
+    ] {
+        assert!(shown.contains(visible), "{visible} not shown in:\n{shown}");
+    }
+    // JSON carries the exact value.
+    let inv = scan_json(&home, &[OsStr::new("--exe"), venv.as_os_str()]);
+    let evil = inv["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["metadata_path"]
+                .as_str()
+                .unwrap()
+                .ends_with("evil-1.0.dist-info")
+        })
+        .expect("evil listed");
+    assert_eq!(evil["name"], "ev\x1b[2Jil\u{202e}");
+    assert_eq!(evil["version"], "1.0\x1b[31m");
+}
+
+/// Issue 14 item 4: a 200,000-character version does not pad every row of
+/// the table, nor make a 200,000-character warning; JSON keeps it whole.
+#[test]
+fn a_huge_version_does_not_pad_every_row() {
+    let Some(py) = python() else { return };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let venv = Venv::create_with(&py, &s.path.join("venv"), &["--without-pip"]);
+    let site = venv.site();
+    let huge = format!("1.{}", "1".repeat(200_000));
+    write_dist(
+        &site,
+        "huge-1.0.dist-info",
+        &format!("Name: huge\nVersion: {huge}x\n"),
+    );
+    for i in 0..40 {
+        write_dist(
+            &site,
+            &format!("p{i}-1.0.dist-info"),
+            &format!("Name: p{i}\nVersion: 1.0\n"),
+        );
+    }
+    let bound = s.path.join("bound.txt");
+    fs::write(&bound, "p0\n").unwrap();
+    let bound = bound.to_str().unwrap();
+    for args in [
+        &["scan"][..],
+        &["unpack-count"],
+        &["validate", "--bound", bound],
+    ] {
+        let out = run(fetter(&home).arg("--exe").arg(&venv.prefix).args(args));
+        assert!(
+            out.stdout.len() < 30_000,
+            "{args:?}: {} bytes of stdout",
+            out.stdout.len()
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .all(|l| l.chars().count() < 1000),
+            "{args:?}: a warning over 1000 characters"
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.lines().all(|l| l.chars().count() < 1300),
+            "{args:?}: a line over 1300 characters"
+        );
+    }
+    let out = run(fetter(&home).arg("--exe").arg(&venv.prefix).arg("scan"));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stdout.contains("huge  ") && stdout.contains('…'),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("huge-1.0.dist-info/METADATA: version \"1.111") && stderr.contains('…'),
+        "{stderr}"
+    );
+    let inv = scan_json(&home, &[OsStr::new("--exe"), venv.prefix.as_os_str()]);
+    let d = inv["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "huge")
+        .unwrap();
+    assert_eq!(d["version"].as_str().unwrap(), format!("{huge}x"));
+}
+
+/// Issue 14 item 11: a `~`-named metadata directory (pip's temporary copy,
+/// left by an interrupted install) is never a distribution: it is a finding
+/// naming the directory, and a warning on stderr.
+#[test]
+fn interrupted_pip_leftovers_are_findings_not_distributions() {
+    let Some(py) = python() else { return };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let venv = Venv::create_with(&py, &s.path.join("venv"), &["--without-pip"]);
+    let site = venv.site();
+    write_dist(
+        &site,
+        "~atplotlib-3.8.0.dist-info",
+        "Metadata-Version: 2.1\nName: matplotlib\nVersion: 3.8.0\n",
+    );
+    write_dist(&site, "~ldpkg-0.1.egg-info", "Name: oldpkg\nVersion: 0.1\n");
+    write_dist(
+        &site,
+        "matplotlib-3.9.0.dist-info",
+        "Name: matplotlib\nVersion: 3.9.0\n",
+    );
+    let args = [OsStr::new("--exe"), venv.prefix.as_os_str()];
+    let inv = scan_json(&home, &args);
+    let dists: Vec<(String, String)> = inv["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        dists,
+        vec![("matplotlib".to_string(), "3.9.0".to_string())],
+        "only the real install is a distribution"
+    );
+    for dir in ["~atplotlib-3.8.0.dist-info", "~ldpkg-0.1.egg-info"] {
+        assert!(
+            inv["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["kind"] == "interrupted-install"
+                    && f["path"].as_str().unwrap().ends_with(dir)
+                    && f["message"].as_str().unwrap().contains(dir)),
+            "no finding for {dir}: {:#}",
+            inv["findings"]
+        );
+    }
+    // No duplicate-distribution finding from the leftover's METADATA.
+    assert!(!inv["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "duplicate-distribution"));
+    let out = run(fetter(&home).args(args).arg("scan"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("~atplotlib-3.8.0.dist-info") && stderr.contains("interrupted"),
+        "{stderr}"
+    );
 }

@@ -77,8 +77,10 @@ pub struct DistRef {
     /// Installed version.
     pub version: String,
     /// Site directory.
+    #[serde(with = "crate::pathjson")]
     pub site: PathBuf,
     /// Its metadata directory (identifies it uniquely).
+    #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
 }
 
@@ -94,6 +96,7 @@ pub struct Diagnostic {
     /// Warn or deny.
     pub action: Action,
     /// Prefix of the environment concerned.
+    #[serde(with = "crate::pathjson")]
     pub environment: PathBuf,
     /// The installed distribution concerned (`None` for a missing requirement).
     #[serde(default, skip_serializing_if = "Option::is_none")]

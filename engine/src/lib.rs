@@ -15,12 +15,14 @@ pub mod audit;
 pub mod bounds;
 pub mod diag;
 pub mod discover;
+pub mod escape;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
+pub mod pathjson;
 pub mod paths;
 pub mod plugins;
 pub mod purge;

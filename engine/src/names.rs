@@ -81,6 +81,33 @@ impl NamePattern {
     }
 }
 
+/// The normalized name of an installed distribution, whatever its
+/// metadata says: [`normalize`] for a valid project name; for an invalid
+/// one (`café`, a name holding `ESC[2J`), each character that is not an
+/// ASCII letter or digit, and each `-_.` at either end, is written as
+/// `-u<hex code point>-` before normalizing (`café` -> `caf-ue9`). The
+/// result always matches the inventory schema's `normalized_name` pattern
+/// (`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`), and an invalid name never takes the
+/// key of the valid name it imitates (`requests\u{202e}` is
+/// `requests-u202e`, so a bound naming `requests` does not admit it). It
+/// differs from `packaging.utils.canonicalize_name`, which keeps such
+/// characters; no index accepts these names.
+pub fn normalize_installed(name: &str) -> String {
+    if is_valid(name) {
+        return normalize(name);
+    }
+    let last = name.chars().count().saturating_sub(1);
+    let mut encoded = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_alphanumeric() || (matches!(c, '-' | '_' | '.') && i != 0 && i != last) {
+            encoded.push(c);
+        } else {
+            encoded.push_str(&format!("-u{:x}-", u32::from(c)));
+        }
+    }
+    normalize(&encoded).trim_matches('-').to_string()
+}
+
 /// True when `name` is a valid project name
 /// (`^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$`, case-insensitive).
 pub fn is_valid(name: &str) -> bool {
@@ -136,5 +163,25 @@ mod tests {
         assert!(!is_valid("a-"));
         assert!(!is_valid(""));
         assert!(!is_valid("a b"));
+    }
+
+    #[test]
+    fn invalid_installed_names_still_normalize_to_the_pattern() {
+        assert_eq!(normalize_installed("Jaraco.Classes"), "jaraco-classes");
+        assert_eq!(normalize_installed("café"), "caf-ue9");
+        assert_eq!(normalize_installed("-a"), "u2d-a");
+        assert_eq!(normalize_installed("x\x1b[2J"), "x-u1b-u5b-2j");
+        assert_eq!(normalize_installed("\u{fffd}"), "ufffd");
+        let ok = |s: &str| {
+            let b = s.as_bytes();
+            !b.is_empty()
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        };
+        for n in ["a b", "..", "_", "ünï", "a__", "\u{202e}evil"] {
+            assert!(ok(&normalize_installed(n)), "{n:?}");
+        }
     }
 }

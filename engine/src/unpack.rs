@@ -23,8 +23,10 @@ pub struct Unpacked {
     /// The installed version.
     pub version: String,
     /// The site holding the metadata.
+    #[serde(with = "crate::pathjson")]
     pub site: PathBuf,
     /// The metadata directory or file.
+    #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
     /// Number of files listed (`None` when no list could be read).
     pub count: Option<usize>,
@@ -41,6 +43,7 @@ pub struct UnpackedFile {
     /// The path as the list writes it (relative to the site, or absolute).
     pub recorded: String,
     /// The path it names (lexically resolved; the file may be gone).
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
 }
 

@@ -241,16 +241,26 @@ fn unsafe_char(c: char) -> bool {
         || matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
 }
 
-/// `got` is `given` with control and bidirectional characters blanked, cut at [`MAX_TEXT`]
-/// characters plus an ellipsis.
+/// `got` is `given` with control and bidirectional characters shown as
+/// escapes (`\x1b`, `\u202e`), cut at [`MAX_TEXT`] characters plus an
+/// ellipsis.
 fn assert_sanitized(got: &str, given: &str) {
     assert!(clean(got), "control character kept: {got:?}");
-    let n = given.chars().count();
+    let want: String = given
+        .chars()
+        .map(|c| match c as u32 {
+            n if unsafe_char(c) && n < 0x80 => format!("\\x{n:02x}"),
+            n if unsafe_char(c) => format!("\\u{n:04x}"),
+            _ => c.to_string(),
+        })
+        .collect();
+    let n = want.chars().count();
     let kept = n.min(MAX_TEXT);
     assert_eq!(got.chars().count(), kept + usize::from(n > MAX_TEXT));
-    for (g, o) in got.chars().take(kept).zip(given.chars()) {
-        assert!(g == o || (unsafe_char(o) && g == ' '), "{g:?} for {o:?}");
-    }
+    assert!(
+        got.chars().take(kept).eq(want.chars().take(kept)),
+        "{got:?} for {given:?}"
+    );
     if n > MAX_TEXT {
         assert!(got.ends_with('…'), "cut without saying so");
     }

@@ -18,6 +18,7 @@ pub struct Vulnerability {
     /// The distribution.
     pub distribution: DistRef,
     /// Prefixes of the environments that see it.
+    #[serde(with = "crate::pathjson::vec")]
     pub environments: Vec<PathBuf>,
     /// The main id (MAL-, then GHSA-, PYSEC-, others).
     pub id: String,

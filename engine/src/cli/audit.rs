@@ -127,10 +127,12 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let (diags, failures) = sink.finish();
     for f in &failures {
+        let message = fetter::escape::escape(&f.message);
         if f.check == super::SCOPE_CHECK {
-            eprintln!("error: audit could not run: {}: {}", f.source, f.message);
+            let source = fetter::escape::escape(&f.source);
+            eprintln!("error: audit could not run: {source}: {message}");
         } else {
-            eprintln!("error: audit could not run: {}", f.message);
+            eprintln!("error: audit could not run: {message}");
         }
     }
     let mut out = output::open(args.output.as_ref())?;

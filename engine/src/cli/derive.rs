@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use super::{output, ScopeArgs};
 use fetter::bounds::cfg::DEFAULT_IGNORE;
 use fetter::bounds::derive::{self, PinStyle};
+use fetter::escape::escape;
 use fetter::names::normalize;
 use fetter::report::display_path;
 
@@ -69,11 +70,12 @@ pub fn run(scope: &ScopeArgs, args: &DeriveArgs) -> anyhow::Result<ExitCode> {
     for c in &derived.conflicts {
         eprintln!(
             "warning: {} is installed in several versions; wrote `{}`:",
-            c.name, c.chosen
+            escape(&c.name),
+            escape(&c.chosen)
         );
         for (line, envs) in &c.variants {
             let envs: Vec<String> = envs.iter().map(|e| display_path(e)).collect();
-            eprintln!("warning:   {line} in {}", envs.join(", "));
+            eprintln!("warning:   {} in {}", escape(line), envs.join(", "));
         }
     }
     let text = derive::render(&derived, pin, &derive::utc_now());

@@ -394,7 +394,7 @@ pub fn run() -> ExitCode {
         // nobody to say it to.
         Err(e) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", fetter::escape::escape(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -114,11 +114,17 @@ pub fn exit_quietly_on_closed_pipe() {
     }));
 }
 
-/// Print the scan's warnings on stderr, the first few in full.
+/// Longest warning message printed, in display columns (the JSON
+/// inventory has it in full).
+const MAX_WARNING_WIDTH: usize = 400;
+
+/// Print the scan's warnings on stderr, the first few, escaped and capped
+/// (a warning quotes file contents: [`fetter::escape`]).
 pub fn print_warnings(inv: &Inventory) {
     let mut err = io::stderr().lock();
     for w in inv.warnings.iter().take(MAX_WARNINGS_SHOWN) {
-        let _ = writeln!(err, "warning: {}: {}", display_path(&w.path), w.message);
+        let message = fetter::report::table::cell(&w.message, MAX_WARNING_WIDTH);
+        let _ = writeln!(err, "warning: {}: {message}", display_path(&w.path));
     }
     if inv.warnings.len() > MAX_WARNINGS_SHOWN {
         let _ = writeln!(

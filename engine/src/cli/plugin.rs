@@ -272,7 +272,12 @@ fn check(quiet: bool, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             Err((name, e)) => {
                 failed = true;
                 let f = plugins::diags::failure(&name, &spec.label(), &e);
-                eprintln!("error  {}: {}: {}", f.check, f.source, f.message);
+                eprintln!(
+                    "error  {}: {}: {}",
+                    f.check,
+                    fetter::escape::escape(&f.source),
+                    fetter::escape::escape(&f.message)
+                );
             }
         }
     }

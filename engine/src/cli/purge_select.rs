@@ -12,6 +12,7 @@ use clap::Args;
 
 use fetter::audit::{self, db};
 use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
+use fetter::escape::escape;
 use fetter::Inventory;
 
 /// Selections of `fetter purge` beyond names.
@@ -93,7 +94,9 @@ pub fn targets(
                         .unwrap_or_default();
                     eprintln!(
                         "{} {}: {}{hint}",
-                        v.distribution.name, v.distribution.version, v.id
+                        escape(&v.distribution.name),
+                        escape(&v.distribution.version),
+                        escape(&v.id)
                     );
                     out.push(v.distribution.metadata_path);
                 }
@@ -111,7 +114,13 @@ pub fn targets(
                 .filter(|d| d.action == fetter::diag::Action::Deny)
             {
                 if let Some(x) = &d.distribution {
-                    eprintln!("{} {}: {} ({})", x.name, x.version, d.message, d.code);
+                    eprintln!(
+                        "{} {}: {} ({})",
+                        escape(&x.name),
+                        escape(&x.version),
+                        escape(&d.message),
+                        d.code
+                    );
                 }
             }
             out.extend(fetter::plugins::denied(&diags));

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{output, Format, ScopeArgs};
 use fetter::names::NamePattern;
 use fetter::report::display_path;
-use fetter::report::table::Table;
+use fetter::report::table::{csv_path, csv_record, Table};
 use fetter::unpack::{self, Unpacked};
 
 /// Arguments of `fetter unpack-count` and `fetter unpack-files`.
@@ -45,7 +45,11 @@ pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<
     if !scope.quiet {
         for u in &unpacked {
             if let Some(e) = &u.error {
-                eprintln!("warning: {}: {e}", display_path(&u.metadata_path));
+                eprintln!(
+                    "warning: {}: {}",
+                    display_path(&u.metadata_path),
+                    fetter::escape::escape(e)
+                );
             }
         }
     }
@@ -101,21 +105,16 @@ pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<
             };
             let mut r = w.write_record(header);
             for u in &unpacked {
-                let site = u.site.to_string_lossy();
+                let site = csv_path(&u.site);
                 if files {
                     for f in &u.files {
                         r = r.and_then(|_| {
-                            w.write_record([
-                                &u.name,
-                                &u.version,
-                                &*site,
-                                &*f.path.to_string_lossy(),
-                            ])
+                            csv_record(&mut w, [&u.name, &u.version, &site, &csv_path(&f.path)])
                         });
                     }
                 } else {
                     let n = u.count.map(|c| c.to_string()).unwrap_or_default();
-                    r = r.and_then(|_| w.write_record([&u.name, &u.version, &*site, &n]));
+                    r = r.and_then(|_| csv_record(&mut w, [&u.name, &u.version, &site, &n]));
                 }
             }
             r.map_err(std::io::Error::from).and_then(|_| w.flush())
@@ -145,8 +144,8 @@ fn count_only(u: &Unpacked) -> serde_json::Value {
         "name": u.name,
         "normalized_name": u.normalized_name,
         "version": u.version,
-        "site": u.site,
-        "metadata_path": u.metadata_path,
+        "site": fetter::pathjson::to_json_text(&u.site),
+        "metadata_path": fetter::pathjson::to_json_text(&u.metadata_path),
         "count": u.count,
         "error": u.error,
     })

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::escape::quote;
 use crate::fsutil;
 use crate::inventory::direct_url;
 use crate::inventory::metadata::{self, Headers};
@@ -52,16 +53,16 @@ pub fn read_distribution(
     let name = match headers.name.filter(|n| !n.is_empty()) {
         Some(n) => n,
         None => {
-            // pip's uninstall stash (`~ackage-1.0.dist-info`, briefly empty)
-            // and other debris: not a name pip or importlib.metadata would
-            // list (pip: "Ignoring invalid distribution"). Found by
-            // tests/hostile.rs scanning while pip uninstalls.
+            // Debris whose directory name is no project name either: not
+            // something pip would list ("Ignoring invalid distribution").
+            // pip's `~` stashes never get here: site.rs reports them as
+            // leftovers (tests/hostile.rs caught one while pip uninstalled).
             if !crate::names::is_valid(&stem.name) {
                 warnings.push(Warning::new(
                     path,
                     format!(
-                        "no Name in the metadata and {:?} is not a valid project name (pip's temporary stash during an uninstall looks like this); skipped",
-                        stem.name
+                        "no Name in the metadata and {} is not a valid project name; skipped",
+                        quote(&stem.name)
                     ),
                 ));
                 return None;
@@ -104,11 +105,21 @@ pub fn read_distribution(
         Err(problem) => {
             warnings.push(Warning::new(
                 &headers_path,
-                format!("version {version:?} is {problem}"),
+                format!("version {} is {problem}", quote(&version)),
             ));
             false
         }
     };
+    let normalized_name = names::normalize_installed(&name);
+    if !names::is_valid(&name) {
+        warnings.push(Warning::new(
+            &headers_path,
+            format!(
+                "name {} is not a valid project name (ASCII letters and digits, with . _ - inside); listed as {normalized_name:?}",
+                quote(&name)
+            ),
+        ));
+    }
 
     let (installer, requested, direct_url) = if kind == MetadataKind::DistInfo {
         read_dist_info_extras(path, warnings)
@@ -117,7 +128,7 @@ pub fn read_distribution(
     };
 
     Some(Distribution {
-        normalized_name: names::normalize(&name),
+        normalized_name,
         name,
         version,
         version_valid,

@@ -76,6 +76,7 @@ pub enum SiteScope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteRef {
     /// The site directory (canonical path).
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// How the environment sees it.
     pub scope: SiteScope,
@@ -86,12 +87,14 @@ pub struct SiteRef {
 pub struct Environment {
     /// The environment's prefix: the directory holding `pyvenv.cfg` for a
     /// venv, or the installation prefix (`/usr`, `~/.pyenv/versions/3.11.7`).
+    #[serde(with = "crate::pathjson")]
     pub prefix: PathBuf,
     /// What kind of installation this is.
     pub kind: EnvironmentKind,
     /// `X.Y` or `X.Y.Z` where it could be learnt from the layout, else `None`.
     pub python_version: Option<String>,
     /// Interpreter paths found for this environment, as found (not resolved).
+    #[serde(with = "crate::pathjson::vec")]
     pub interpreters: Vec<PathBuf>,
     /// Sites on this environment's `sys.path`, in `sys.path` order.
     pub sites: Vec<SiteRef>,
@@ -99,7 +102,11 @@ pub struct Environment {
     /// `EXTERNALLY-MANAGED` marker (PEP 668): the OS package manager owns it.
     pub externally_managed: bool,
     /// For a venv: the prefix of its base interpreter, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::pathjson::opt"
+    )]
     pub base_prefix: Option<PathBuf>,
     /// For a venv whose `home` interpreter no longer exists.
     #[serde(default)]
@@ -110,10 +117,12 @@ pub struct Environment {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Site {
     /// Canonical path of the directory.
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// [`SiteScope::Own`] for an environment's site, [`SiteScope::User`] for a user site.
     pub scope: SiteScope,
     /// Prefix of the environment the site belongs to (`None` for user sites).
+    #[serde(with = "crate::pathjson::opt")]
     pub environment: Option<PathBuf>,
     /// True when the owning environment is externally managed (PEP 668).
     pub externally_managed: bool,
@@ -170,8 +179,10 @@ pub struct Distribution {
     /// with a number larger than fetter can represent (see `inventory::version`).
     pub version_valid: bool,
     /// The site directory holding the metadata (canonical path).
+    #[serde(with = "crate::pathjson")]
     pub site: PathBuf,
     /// The metadata directory or file (`…/requests-2.32.3.dist-info`).
+    #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
     /// Which metadata format was found.
     pub metadata_kind: MetadataKind,
@@ -193,6 +204,9 @@ pub enum FindingKind {
     ExecutablePth,
     /// A site whose environment carries a PEP 668 `EXTERNALLY-MANAGED` marker.
     ExternallyManaged,
+    /// A `~`-named `.dist-info`/`.egg-info`: pip's temporary copy left by an
+    /// interrupted install or uninstall (never listed as a distribution).
+    InterruptedInstall,
 }
 
 /// A security-relevant observation.
@@ -201,6 +215,7 @@ pub struct Finding {
     /// What was observed.
     pub kind: FindingKind,
     /// The file or directory concerned.
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// A human sentence.
     pub message: String,
@@ -210,6 +225,7 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// The file or directory concerned.
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// What was wrong with it.
     pub message: String,

@@ -49,13 +49,16 @@ pub fn list_site(site: &Path) -> SiteListing {
                 continue;
             }
         };
+        // Bytes, not text: a file name that is not UTF-8 must not hide a
+        // distribution (Python reads such names through surrogateescape).
         let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            // Not a metadata entry: those are ASCII-named by construction.
-            continue;
-        };
+        let name = name.as_encoded_bytes();
         let path = entry.path();
-        if name.ends_with(".dist-info") || name.ends_with(".egg-info") {
+        if name.ends_with(b".dist-info") || name.ends_with(b".egg-info") {
+            if name.starts_with(b"~") {
+                report_leftover(&path, &mut out);
+                continue;
+            }
             // The directory entry's type costs no syscall; only links are followed.
             let is_dir = match entry.file_type() {
                 Ok(t) if !t.is_symlink() => t.is_dir(),
@@ -68,7 +71,7 @@ pub fn list_site(site: &Path) -> SiteListing {
                     }
                 },
             };
-            let kind = match (name.ends_with(".dist-info"), is_dir) {
+            let kind = match (name.ends_with(b".dist-info"), is_dir) {
                 (true, true) => MetadataKind::DistInfo,
                 (true, false) => {
                     out.warnings.push(Warning::new(
@@ -81,9 +84,9 @@ pub fn list_site(site: &Path) -> SiteListing {
                 (false, false) => MetadataKind::EggInfoFile,
             };
             metadata_entries.push((path, kind));
-        } else if name.ends_with(".pth") {
+        } else if name.ends_with(b".pth") {
             read_pth(site, &path, &mut extra_dirs, &mut out);
-        } else if name.ends_with(".egg-link") {
+        } else if name.ends_with(b".egg-link") {
             match fsutil::read_small_text(&path) {
                 Ok(text) => {
                     if let Some(first) =
@@ -147,10 +150,15 @@ fn read_path_entry(
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let kind = if name.ends_with(".dist-info") {
+        let name = name.as_encoded_bytes();
+        if name.starts_with(b"~") && (name.ends_with(b".dist-info") || name.ends_with(b".egg-info"))
+        {
+            report_leftover(&entry.path(), out);
+            continue;
+        }
+        let kind = if name.ends_with(b".dist-info") {
             MetadataKind::DistInfo
-        } else if name.ends_with(".egg-info") {
+        } else if name.ends_with(b".egg-info") {
             if entry.path().is_dir() {
                 MetadataKind::EggInfo
             } else {
@@ -171,6 +179,27 @@ fn read_path_entry(
             }
         }
     }
+}
+
+/// A `~`-named metadata directory is pip's temporary copy of a distribution
+/// it was removing (pip renames `matplotlib-3.8.0.dist-info` to
+/// `~atplotlib-3.8.0.dist-info`, then deletes it): one that is still there
+/// is the leftover of an interrupted install or uninstall. pip ignores it
+/// ("Ignoring invalid distribution"), so it is not listed as installed
+/// (its METADATA would name the real package twice); it is a finding, since
+/// its files may still be on disk.
+fn report_leftover(path: &Path, out: &mut SiteListing) {
+    let message = format!(
+        "{} is left over by an interrupted pip install or uninstall (pip's temporary copy, \
+         named with `~`); not listed as installed. Remove it once no pip runs in this environment",
+        crate::escape::escape_os(path.file_name().unwrap_or_default())
+    );
+    out.warnings.push(Warning::new(path, message.clone()));
+    out.findings.push(Finding {
+        kind: FindingKind::InterruptedInstall,
+        path: path.to_path_buf(),
+        message,
+    });
 }
 
 /// Python runs `.pth` lines that start with `import` at every start; other

@@ -164,27 +164,19 @@ pub fn diagnostic(
 /// Longest message or suggestion kept from a plugin, in characters.
 pub const MAX_TEXT: usize = 2000;
 
-/// Plugin text goes to terminals and reports: drop control characters
-/// (no forged lines or ANSI escapes) and cap the length.
+/// Plugin text goes to terminals and reports: control characters are shown
+/// as escapes (no forged lines or ANSI escapes; [`crate::escape`]) and the
+/// length is capped at `max_chars` characters of the escaped text.
 pub fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if is_unsafe_for_terminal(c) { ' ' } else { c })
-        .take(max_chars)
-        .collect();
-    if text.chars().count() > max_chars {
+    let escaped = crate::escape::escape(text);
+    let mut out: String = escaped.chars().take(max_chars).collect();
+    if escaped.chars().nth(max_chars).is_some() {
         out.push('…');
     }
     out
 }
 
-/// Control characters (ANSI escapes, forged newlines) and the Unicode
-/// bidirectional controls, which make a line display in another order
-/// than it reads ("Trojan Source": a message could hide what it says).
-pub fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+pub use crate::escape::is_unsafe_for_terminal;
 
 /// A rule id fit to be a diagnostic code: non-empty, at most 200 bytes of
 /// lowercase ASCII letters, digits and `-_./`.
@@ -202,9 +194,12 @@ mod tests {
 
     #[test]
     fn sanitizes_terminal_escapes() {
-        assert_eq!(sanitize("a\x1b[31mb\nc", 100), "a [31mb c");
+        assert_eq!(sanitize("a\x1b[31mb\nc", 100), "a\\x1b[31mb\\x0ac");
         assert_eq!(sanitize("abcdef", 3), "abc…");
-        assert_eq!(sanitize("ok\u{202e}txt.exe\u{2066}", 100), "ok txt.exe ");
+        assert_eq!(
+            sanitize("ok\u{202e}txt.exe\u{2066}", 100),
+            "ok\\u202etxt.exe\\u2066"
+        );
     }
 
     #[test]

@@ -172,7 +172,7 @@ mod tests {
         ));
         let bad_rule = [verdict(0, "p/r"), verdict(1, "P R\x1b[2J")];
         match to_diagnostics("p", &bad_rule, &inv, None) {
-            Err(PluginError::BadRule { rule }) => assert_eq!(rule, "P R [2J"),
+            Err(PluginError::BadRule { rule }) => assert_eq!(rule, "P R\\x1b[2J"),
             other => panic!("{other:?}"),
         }
         let many = vec![verdict(0, "p/r"); verdict_limit(2) + 1];
@@ -191,8 +191,8 @@ mod tests {
         let d = to_diagnostics("p", &[v.clone()], &inventory(1), Some(Severity::High)).unwrap();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].action, Action::Warn);
-        assert_eq!(d[0].message, "bad [31m line");
-        assert_eq!(d[0].suggestion.as_deref(), Some(" 2J"));
+        assert_eq!(d[0].message, "bad\\x1b[31m\\x0aline");
+        assert_eq!(d[0].suggestion.as_deref(), Some("\\u009b2J"));
         // Reported under the site itself: no environment sees it.
         assert_eq!(d[0].environment, PathBuf::from("/site"));
         let d = to_diagnostics("p", &[v], &inventory(1), Some(Severity::Medium)).unwrap();

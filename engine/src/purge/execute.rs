@@ -53,6 +53,7 @@ pub struct PurgeOutcome {
     /// Files and symlinks removed.
     pub files_removed: usize,
     /// Directories removed because the purge left them empty.
+    #[serde(with = "crate::pathjson::vec")]
     pub dirs_removed: Vec<PathBuf>,
 }
 

@@ -26,6 +26,7 @@ pub enum Listed {
     /// A directory whose every file is planned: it goes as a whole.
     Directory {
         /// The directory.
+        #[serde(with = "crate::pathjson")]
         path: PathBuf,
         /// How many planned files it holds.
         files: usize,
@@ -33,6 +34,7 @@ pub enum Listed {
     /// A file or symlink shown on its own.
     File {
         /// The file.
+        #[serde(with = "crate::pathjson")]
         path: PathBuf,
     },
 }

@@ -36,6 +36,7 @@ pub struct Plan {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvironmentPlan {
     /// The environment's root (its prefix, or the base of a user site).
+    #[serde(with = "crate::pathjson")]
     pub root: PathBuf,
     /// The distributions to remove.
     pub distributions: Vec<DistributionPlan>,
@@ -52,13 +53,17 @@ pub struct DistributionPlan {
     /// Installed version.
     pub version: String,
     /// Its site directory.
+    #[serde(with = "crate::pathjson")]
     pub site: PathBuf,
     /// Its `.dist-info` directory.
+    #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
     /// Files and symlinks to remove (from RECORD, the metadata directory,
     /// and the `__pycache__` entries of removed modules).
+    #[serde(with = "crate::pathjson::vec")]
     pub files: Vec<PathBuf>,
     /// Paths RECORD lists that are already gone.
+    #[serde(with = "crate::pathjson::vec")]
     pub missing: Vec<PathBuf>,
     /// Files it lists that other installed distributions list identically
     /// (a namespace package's `__init__.py`): kept while one of those stays.
@@ -73,6 +78,7 @@ pub struct DistributionPlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct SharedFile {
     /// The file.
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// `name version` of each other distribution listing it.
     pub owners: Vec<String>,
@@ -86,6 +92,7 @@ pub struct Refusal {
     /// Installed version (empty when unknown).
     pub version: String,
     /// Its metadata directory.
+    #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
     /// Why, and what to do instead.
     pub reason: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::inventory::{Distribution, Inventory};
 use crate::report::display_path;
-use crate::report::table::Table;
+use crate::report::table::{csv_path, csv_record, Table};
 
 /// The distributions as a table: package, version, site.
 pub fn write_table(
@@ -55,16 +55,19 @@ pub fn write_csv(dists: &[&Distribution], out: &mut dyn Write) -> io::Result<()>
         "direct_url",
     ])?;
     for d in dists {
-        w.write_record([
-            d.name.as_str(),
-            &d.normalized_name,
-            &d.version,
-            &d.site.to_string_lossy(),
-            &d.metadata_path.to_string_lossy(),
-            d.installer.as_deref().unwrap_or(""),
-            if d.requested { "true" } else { "false" },
-            d.direct_url.as_ref().map(|u| u.url.as_str()).unwrap_or(""),
-        ])?;
+        csv_record(
+            &mut w,
+            [
+                d.name.as_str(),
+                &d.normalized_name,
+                &d.version,
+                &csv_path(&d.site),
+                &csv_path(&d.metadata_path),
+                d.installer.as_deref().unwrap_or(""),
+                if d.requested { "true" } else { "false" },
+                d.direct_url.as_ref().map(|u| u.url.as_str()).unwrap_or(""),
+            ],
+        )?;
     }
     w.flush()
 }

@@ -10,17 +10,22 @@ pub mod validate;
 
 use std::path::Path;
 
-/// Show `path` with the user's home directory as `~`.
+use crate::escape::escape_os;
+
+/// Show `path` with the user's home directory as `~`, escaped for a
+/// terminal ([`crate::escape::escape_os`]: control characters and bytes
+/// that are not UTF-8 are shown as `\x1b`, `\xe9`).
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy();
     if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty() && h != "/") {
-        let home = home.to_string_lossy();
-        let home = home.trim_end_matches('/');
-        if let Some(rest) = s.strip_prefix(home) {
-            if rest.is_empty() || rest.starts_with('/') {
-                return format!("~{rest}");
-            }
+        let home = Path::new(&home);
+        if let Ok(rest) = path.strip_prefix(home) {
+            let rest = escape_os(rest.as_os_str());
+            return if rest.is_empty() {
+                "~".to_string()
+            } else {
+                format!("~/{rest}")
+            };
         }
     }
-    s.into_owned()
+    escape_os(path.as_os_str()).into_owned()
 }

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::escape::escape;
 use crate::purge::listing::Listed;
 use crate::purge::manifest::{Manifest, State};
 use crate::purge::{DistributionPlan, Plan, PurgeOutcome, Refusal};
 use crate::report::display_path;
-use crate::report::table::Table;
+use crate::report::table::{cell, Table, MAX_CELL_WIDTH};
 
 /// Write `plan` for people: one row per distribution, then what each would
 /// remove (its own directories collapsed to one line, as `pip uninstall`
@@ -42,7 +43,12 @@ pub fn write_plan(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
 
 /// The files of one distribution as [`write_plan`] lists them.
 fn write_files(d: &DistributionPlan, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "\n{} {} would remove:", d.name, d.version)?;
+    writeln!(
+        out,
+        "\n{} {} would remove:",
+        short(&d.name),
+        short(&d.version)
+    )?;
     for l in &d.listing {
         match l {
             Listed::Directory { path, files } => {
@@ -55,7 +61,7 @@ fn write_files(d: &DistributionPlan, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "  kept, also listed by {}: {}",
-            f.owners.join(", "),
+            escape(&f.owners.join(", ")),
             display_path(&f.path)
         )?;
     }
@@ -71,9 +77,20 @@ fn write_refusals(out: &mut dyn Write, title: &str, list: &[Refusal]) -> io::Res
     }
     writeln!(out, "\n{title}:")?;
     for r in list {
-        writeln!(out, "  {} {}: {}", r.name, r.version, r.reason)?;
+        writeln!(
+            out,
+            "  {} {}: {}",
+            short(&r.name),
+            short(&r.version),
+            escape(&r.reason)
+        )?;
     }
     Ok(())
+}
+
+/// A name or version on a line of its own: escaped and capped like a cell.
+fn short(text: &str) -> String {
+    cell(text, MAX_CELL_WIDTH)
 }
 
 /// One line saying what a purge did and how to undo it.

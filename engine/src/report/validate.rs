@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::{outcome, Action, CheckFailure, Diagnostic, Outcome, Severity};
+use crate::escape::escape;
 use crate::inventory::{Inventory, SiteRef};
 use crate::report::display_path;
 use crate::report::table::Table;
@@ -73,6 +74,7 @@ pub struct Summary {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvironmentReport {
     /// The environment's prefix.
+    #[serde(with = "crate::pathjson")]
     pub prefix: PathBuf,
     /// `venv`, `system`, … (absent for a prefix not in the inventory).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,7 +266,13 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
         writeln!(out)?;
     }
     for f in &report.failures {
-        writeln!(out, "error  {}: {}: {}", f.check, f.source, f.message)?;
+        writeln!(
+            out,
+            "error  {}: {}: {}",
+            escape(&f.check),
+            escape(&f.source),
+            escape(&f.message)
+        )?;
     }
     let codes: Vec<String> = report
         .summary

@@ -33,6 +33,7 @@ pub struct StartupReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvironmentStartup {
     /// The environment's prefix.
+    #[serde(with = "crate::pathjson")]
     pub prefix: PathBuf,
     /// Start-up files, in the order Python meets them (sites in `sys.path`
     /// order, `.pth` files alphabetically, then the customize modules).
@@ -70,8 +71,10 @@ pub struct StartupFile {
     /// What kind of file it is.
     pub kind: StartupKind,
     /// The file.
+    #[serde(with = "crate::pathjson")]
     pub path: PathBuf,
     /// The directory it was found in (a site, or the standard library).
+    #[serde(with = "crate::pathjson")]
     pub directory: PathBuf,
     /// `own`, `inherited`, `user` for sites; `stdlib` for the standard library.
     pub location: &'static str,
