@@ -1,6 +1,7 @@
 //! Loading bounds: read each source, detect its format, parse it.
 
 use crate::bounds::cfg::{BoundSource, Selection};
+use crate::bounds::lock::{Ambiguity, LockBound, RequiresPython};
 use crate::bounds::requirements::{Parsed, Parser};
 use crate::bounds::source::Location;
 use crate::bounds::spec::{BoundError, Origin};
@@ -58,8 +59,48 @@ pub fn detect(file_name: &str, text: &str) -> Format {
     }
 }
 
+/// One bound, read and parsed.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Its requirements (empty when `errors` is not).
+    pub requirements: Vec<crate::bounds::spec::BoundRequirement>,
+    /// A lock's `requires-python`.
+    pub requires_python: Option<RequiresPython>,
+    /// A lock's entries that would be selected together.
+    pub ambiguities: Vec<Ambiguity>,
+    /// Why it could not be read.
+    pub errors: Vec<BoundError>,
+}
+
+impl From<Parsed> for Loaded {
+    fn from(p: Parsed) -> Self {
+        Loaded {
+            requirements: p.requirements,
+            errors: p.errors,
+            ..Loaded::default()
+        }
+    }
+}
+
+impl From<Result<LockBound, Vec<BoundError>>> for Loaded {
+    fn from(r: Result<LockBound, Vec<BoundError>>) -> Self {
+        match r {
+            Ok(b) => Loaded {
+                requirements: b.requirements,
+                requires_python: b.requires_python,
+                ambiguities: b.ambiguities,
+                errors: Vec::new(),
+            },
+            Err(errors) => Loaded {
+                errors,
+                ..Loaded::default()
+            },
+        }
+    }
+}
+
 /// Read and parse one bound.
-pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
+pub fn load(source: &BoundSource, selection: &Selection) -> Loaded {
     let location = match source {
         BoundSource::Path(p) => {
             Location::Path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
@@ -77,12 +118,12 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
                 BoundSource::Url(_) => "check the URL and that the server is reachable",
                 BoundSource::Stdin => "pipe the bound into fetter",
             };
-            return Parsed {
-                requirements: Vec::new(),
+            return Loaded {
                 errors: vec![BoundError::new(
                     Origin::file(source.to_string()),
                     format!("cannot read the bound: {e}; {hint}"),
                 )],
+                ..Loaded::default()
             };
         }
     };
@@ -100,12 +141,12 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
     match detect(&location.file_name(), &text) {
         Format::Requirements => {
             let env = |k: &str| std::env::var(k).ok();
-            Parser::new(&env).parse(&text, &location, false)
+            Parser::new(&env).parse(&text, &location, false).into()
         }
-        Format::Pyproject => one(pyproject::parse(&text, &name, selection)),
-        Format::Pylock => one(lock::pylock::parse(&text, &name, &base, selection)),
-        Format::UvLock => one(lock::uv::parse(&text, &name, &base, selection)),
-        Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)),
+        Format::Pyproject => one(pyproject::parse(&text, &name, selection)).into(),
+        Format::Pylock => lock::pylock::parse(&text, &name, &base, selection).into(),
+        Format::UvLock => lock::uv::parse(&text, &name, &base, selection).into(),
+        Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)).into(),
     }
 }
 

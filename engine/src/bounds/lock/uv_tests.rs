@@ -51,7 +51,9 @@ fn t(name: &str, text: &str, required: bool) -> (String, String, bool) {
 #[test]
 fn uv_lock_duplicates_resolve_per_environment() {
     let (text, dir) = fixture("uv.lock");
-    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let git =
         "gitdep @ git+https://github.com/example/gitdep@0123456789abcdef0123456789abcdef01234567";
     let expected_311 = vec![
@@ -79,8 +81,9 @@ fn uv_lock_selected_extras_and_groups_are_required() {
     let sel = Selection {
         extras: vec!["git".into()],
         groups: vec!["test".into()],
+        ..Default::default()
     };
-    let reqs = parse(&text, "uv.lock", &dir, &sel).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &sel).unwrap().requirements;
     let got = applies(&reqs, "3.11.7");
     assert!(got.iter().any(|x| x.0 == "gitdep" && x.2), "{got:?}");
     assert!(got.iter().any(|x| x.0 == "iniconfig" && x.2), "{got:?}");
@@ -102,13 +105,15 @@ fn uv_lock_errors_name_the_file() {
         &Selection::default(),
     )
     .unwrap_err();
-    assert!(e[0].to_string().contains("invalid TOML"));
+    assert!(e[0].to_string().contains("invalid uv.lock"), "{}", e[0]);
 }
 
 #[test]
 fn pylock_markers_extras_and_groups() {
     let (text, dir) = fixture("pylock.toml");
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let got = applies(&reqs, "3.11.7");
     let names: Vec<&str> = got.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(names, ["demo-app", "pyflakes", "tqdm"]);
@@ -119,8 +124,11 @@ fn pylock_markers_extras_and_groups() {
     let sel = Selection {
         extras: vec!["git".into()],
         groups: vec!["test".into()],
+        ..Default::default()
     };
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &sel).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &sel)
+        .unwrap()
+        .requirements;
     let names: Vec<String> = applies(&reqs, "3.8.1").into_iter().map(|x| x.0).collect();
     assert_eq!(
         names,
@@ -154,7 +162,9 @@ fn poetry_lock_fixture() {
 fn real_tool_output() {
     let (text, dir) = fixture("real-uv/uv.lock");
     let dir = dir.join("real-uv");
-    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     assert_eq!(
         applies(&reqs, "3.9.18"),
         vec![
@@ -169,7 +179,9 @@ fn real_tool_output() {
     );
 
     let (text, _) = fixture("real-uv/pylock.toml");
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let names: Vec<(String, String, bool)> = applies(&reqs, "3.9.18");
     assert_eq!(
         names,
@@ -209,10 +221,12 @@ fn real_tool_output() {
         Selection {
             extras: vec![],
             groups: vec!["dev".into()],
+            ..Default::default()
         },
         Selection {
             extras: vec!["extra1".into()],
             groups: vec![],
+            ..Default::default()
         },
     ] {
         let got = applies(&parse_poetry(&sel), "3.11.7");
