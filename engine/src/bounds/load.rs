@@ -33,7 +33,8 @@ pub fn detect(file_name: &str, text: &str) -> Format {
     if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
         return Format::Pylock;
     }
-    if lower == "uv.lock" {
+    // `uv lock --script s.py` writes `s.py.lock`.
+    if lower == "uv.lock" || lower.ends_with(".py.lock") {
         return Format::UvLock;
     }
     if lower == "poetry.lock" {
@@ -50,7 +51,13 @@ pub fn detect(file_name: &str, text: &str) -> Format {
             .is_some_and(|m| m.get("content-hash").is_some())
     {
         Format::PoetryLock
-    } else if doc.contains_key("package") && doc.contains_key("version") {
+    } else if doc.get("version").is_some_and(|v| v.is_integer())
+        && ["package", "revision", "requires-python", "manifest"]
+            .iter()
+            .any(|k| doc.contains_key(*k))
+    {
+        // uv.lock: an integer `version`; a lock with no package (a script
+        // without dependencies) has only `revision` and `requires-python`.
         Format::UvLock
     } else if doc.contains_key("project") || doc.contains_key("dependency-groups") {
         Format::Pyproject
@@ -179,5 +186,13 @@ mod tests {
             Format::Pyproject
         );
         assert_eq!(detect("", ""), Format::Requirements);
+        assert_eq!(detect("s.py.lock", ""), Format::UvLock);
+        assert_eq!(
+            detect(
+                "",
+                "version = 1\nrevision = 3\nrequires-python = \">=3.11\"\n"
+            ),
+            Format::UvLock
+        );
     }
 }

@@ -431,6 +431,7 @@ fn build(
                 marker: Option<&str>,
                 extras: &[String],
                 origin: &Origin,
+                manifest: bool,
                 errors: &mut Vec<BoundError>|
      -> Option<Edge> {
         let name = normalize(name);
@@ -443,6 +444,12 @@ fn build(
             .filter(|j| src.is_none() || packages[*j].source.as_ref() == src)
             .collect();
         if targets.is_empty() {
+            if manifest {
+                // A manifest requirement uv did not lock is one no
+                // supported Python reaches (`x ; python_version < '3'`
+                // under `requires-python = ">=3.8"`): nothing to install.
+                return None;
+            }
             errors.push(BoundError::new(
                 origin.clone(),
                 format!("dependency {name} is not a locked package"),
@@ -478,6 +485,7 @@ fn build(
                         d.marker.as_deref(),
                         &d.extra,
                         &origin,
+                        false,
                         errors,
                     )
                 })
@@ -502,6 +510,7 @@ fn build(
                     r.marker.as_deref(),
                     &r.extras,
                     &origin,
+                    true,
                     errors,
                 )
             })
