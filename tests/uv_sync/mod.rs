@@ -201,3 +201,4 @@ pub fn set(names: &[&str]) -> BTreeSet<String> {
 }
 
 mod cases;
+mod pylock;
