@@ -2,6 +2,7 @@
 //! 6–11), each checked against a venv real `uv sync` made.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use super::*;
 
@@ -18,49 +19,70 @@ const WHEELS: &[(&str, &str, &[&str])] = &[
     ("anyio", "1.0", &["idna"]),
 ];
 
-/// Causes 6 and 7: a script's lock (`uv lock --script`) has no project,
-/// only `[manifest] requirements`; without dependencies it has no
-/// `[[package]]` at all. What `uv sync --script` installs is valid: the
-/// Windows-only and Python < 3.11-only packages are not required.
+/// Lock `script` of `dir` with `uv lock --script`, sync it into a fresh
+/// venv with `uv sync --script --active`; returns (lock, venv).
+fn lock_and_sync_script(w: &World, dir: &Path, script: &str) -> (PathBuf, PathBuf) {
+    run_ok(&mut w.uv.cmd(dir, &["lock", "--script", script], None));
+    let env = w.s.path.join(format!("env-{script}"));
+    w.uv.venv(&w.py, &env);
+    let mut sync =
+        w.uv.cmd(dir, &["sync", "--active", "--script", script], None);
+    run_ok(sync.env("VIRTUAL_ENV", &env));
+    (dir.join(format!("{script}.lock")), env)
+}
+
+/// Cause 6: the lock of a script without dependencies has no
+/// `[[package]]` at all: a valid, empty bound.
 #[test]
-fn script_locks_require_what_uv_sync_installs() {
+fn empty_script_lock_is_an_empty_bound() {
     let Some(w) = world(WHEELS) else { return };
     let dir = w.s.path.join("scripts");
     write(
         &dir,
-        &[
-            (
-                "tool.py",
-                "# /// script\n# requires-python = \">=3.8\"\n# dependencies = [\"tqdm\", \"exceptiongroup ; python_version < '3.0'\"]\n# ///\n",
-            ),
-            ("empty.py", "# /// script\n# dependencies = []\n# ///\n"),
-        ],
+        &[("empty.py", "# /// script\n# dependencies = []\n# ///\n")],
     );
-    for (script, expect) in [("tool.py", set(&["tqdm"])), ("empty.py", set(&[]))] {
-        run_ok(&mut w.uv.cmd(&dir, &["lock", "--script", script], None));
-        let lock = dir.join(format!("{script}.lock"));
-        let env = w.s.path.join(format!("env-{script}"));
-        w.uv.venv(&w.py, &env);
-        let mut sync =
-            w.uv.cmd(&dir, &["sync", "--active", "--script", script], None);
-        run_ok(sync.env("VIRTUAL_ENV", &env));
-        assert_eq!(installed(&env), expect, "{script}");
-        let text = fs::read_to_string(&lock).unwrap();
-        if script == "empty.py" {
-            assert!(!text.contains("[[package]]"), "{text}");
-        }
-        let (code, r) = validate(&w.home, &env, &lock, &[]);
-        assert_eq!(code, 0, "{script}: {r}");
-        // Renamed, it is still read as a uv.lock (detected by content).
-        let renamed = w.s.path.join(format!("{script}.bound"));
-        fs::copy(&lock, &renamed).unwrap();
-        let (code, r) = validate(&w.home, &env, &renamed, &[]);
-        assert_eq!(code, 0, "{script} renamed: {r}");
-    }
+    let (lock, env) = lock_and_sync_script(&w, &dir, "empty.py");
+    let text = fs::read_to_string(&lock).unwrap();
+    assert!(!text.contains("[[package]]"), "{text}");
+    assert!(installed(&env).is_empty());
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
+    assert_eq!(code, 0, "{r}");
+    // Renamed, it is still read as a uv.lock (detected by content).
+    let renamed = w.s.path.join("bound");
+    fs::copy(&lock, &renamed).unwrap();
+    let (code, r) = validate(&w.home, &env, &renamed, &[]);
+    assert_eq!(code, 0, "{r}");
+    // And it allows nothing.
+    let mut install = w.uv.cmd(&dir, &["pip", "install", "tqdm"], None);
+    run_ok(install.env("VIRTUAL_ENV", &env));
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
+    assert_eq!(code, 3, "{r}");
+    assert_eq!(findings(&r)[0].0, "bounds/unrequired", "{r}");
+}
+
+/// Cause 7: a script's lock has no project, only `[manifest]
+/// requirements`. What `uv sync --script` installs is valid: a package
+/// reached only on Windows, or only on Python < 3, is not required.
+#[test]
+fn script_lock_requires_what_uv_sync_installs() {
+    let Some(w) = world(WHEELS) else { return };
+    let dir = w.s.path.join("scripts");
+    write(
+        &dir,
+        &[(
+            "tool.py",
+            "# /// script\n# requires-python = \">=3.8\"\n# dependencies = [\"tqdm\", \"exceptiongroup ; python_version < '3.0'\"]\n# ///\n",
+        )],
+    );
+    let (lock, env) = lock_and_sync_script(&w, &dir, "tool.py");
+    assert_eq!(installed(&env), set(&["tqdm"]));
+    let text = fs::read_to_string(&lock).unwrap();
+    assert!(text.contains("name = \"colorama\""), "{text}");
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
+    assert_eq!(code, 0, "{r}");
     // What the script needs is still required.
-    let env = w.s.path.join("env-tool.py");
     run_ok(&mut w.uv.plain(&["pip", "uninstall", "tqdm"], &env));
-    let (code, r) = validate(&w.home, &env, &dir.join("tool.py.lock"), &[]);
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
     assert_eq!(code, 3, "{r}");
     assert_eq!(findings(&r)[0].0, "bounds/missing", "{r}");
 }
@@ -173,20 +195,11 @@ fn conflicting_extras_follow_the_selection() {
     assert_eq!(code, 0, "{r}");
 }
 
-/// Causes 9 and 10: a workspace with a root project. Plain `uv sync`
-/// installs the root's closure (not the other member's dependencies), and
-/// with it an editable and a directory dependency outside the workspace;
-/// `--all-packages` adds every member.
-#[test]
-fn workspace_root_closure_and_all_packages() {
-    let Some(w) = world(WHEELS) else { return };
-    let root = w.s.path.join("ws");
+/// Write local projects (directory, name, dependency) built by the test
+/// backend, with their dependency in static `[project]` metadata.
+fn local_projects(w: &World, projects: &[(&str, &str, &str)]) {
     let backend = "[build-system]\nrequires = []\nbuild-backend = \"fetter_test_backend\"\nbackend-path = [\".\"]\n";
-    for (dir, name, dep) in [
-        ("lib1", "lib1", "iniconfig"),
-        ("lib2", "lib2", "other"),
-        ("ws/packages/mem", "mem", "devtool"),
-    ] {
+    for (dir, name, dep) in projects {
         let d = tiny_project(&w.s.path.join("src"), name, "1.0", None);
         let to = w.s.path.join(dir);
         fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -197,12 +210,24 @@ fn workspace_root_closure_and_all_packages() {
         )
         .unwrap();
     }
+}
+
+/// Cause 10: an editable and a directory dependency outside the workspace
+/// are installed by `uv sync`, so they (and their dependencies) are
+/// required, pinned to their path.
+#[test]
+fn local_dependencies_outside_the_workspace_are_required() {
+    let Some(w) = world(WHEELS) else { return };
+    local_projects(
+        &w,
+        &[("lib1", "lib1", "iniconfig"), ("lib2", "lib2", "other")],
+    );
+    let root = w.s.path.join("app");
     write(
         &root,
         &[(
             "pyproject.toml",
-            "[project]\nname = \"root\"\nversion = \"0.1\"\nrequires-python = \">=3.8\"\ndependencies = [\"tqdm\", \"lib1\", \"lib2\"]\n\
-             [tool.uv.workspace]\nmembers = [\"packages/*\"]\n\
+            "[project]\nname = \"app\"\nversion = \"0.1\"\nrequires-python = \">=3.8\"\ndependencies = [\"lib1\", \"lib2\"]\n\
              [tool.uv.sources]\nlib1 = { path = \"../lib1\", editable = true }\nlib2 = { path = \"../lib2\" }\n\
              [tool.uv]\npackage = false\n",
         )],
@@ -211,14 +236,13 @@ fn workspace_root_closure_and_all_packages() {
     let lock = root.join("uv.lock");
     let env = w.s.path.join("env");
     let got = w.uv.sync(&root, &w.py, &env, &[]);
-    assert_eq!(got, set(&["iniconfig", "lib1", "lib2", "other", "tqdm"]));
+    assert_eq!(got, set(&["iniconfig", "lib1", "lib2", "other"]));
     let (code, r) = validate(&w.home, &env, &lock, &[]);
     assert_eq!(code, 0, "{r}");
-    // The editable and the directory dependency are required.
-    for name in ["lib1", "lib2"] {
+    for name in ["lib1", "iniconfig", "lib2"] {
         run_ok(&mut w.uv.plain(&["pip", "uninstall", name], &env));
         let (code, r) = validate(&w.home, &env, &lock, &[]);
-        assert_eq!(code, 3, "{r}");
+        assert_eq!(code, 3, "{name}: {r}");
         assert!(
             findings(&r)[0]
                 .1
@@ -227,20 +251,55 @@ fn workspace_root_closure_and_all_packages() {
         );
         w.uv.sync(&root, &w.py, &env, &[]);
     }
+    // Installed from elsewhere, the editable is not the locked one.
+    local_projects(&w, &[("elsewhere/lib1", "lib1", "iniconfig")]);
+    let editable = format!("--editable={}", w.s.path.join("elsewhere/lib1").display());
+    let mut install = w.uv.cmd(&root, &["pip", "install", &editable], None);
+    install.env("VIRTUAL_ENV", &env);
+    run_ok(&mut install);
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
+    assert_eq!(code, 3, "{r}");
+    assert_eq!(findings(&r)[0].0, "bounds/misdefined", "{r}");
+}
+
+/// Cause 9: a workspace with a root project. Plain `uv sync` installs the
+/// root's closure, not the other member's dependencies; `--all-packages`
+/// adds every member.
+#[test]
+fn workspace_root_closure_and_all_packages() {
+    let Some(w) = world(WHEELS) else { return };
+    local_projects(&w, &[("ws/packages/mem", "mem", "devtool")]);
+    let root = w.s.path.join("ws");
+    write(
+        &root,
+        &[(
+            "pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0.1\"\nrequires-python = \">=3.8\"\ndependencies = [\"tqdm\"]\n\
+             [tool.uv.workspace]\nmembers = [\"packages/*\"]\n[tool.uv]\npackage = false\n",
+        )],
+    );
+    run_ok(&mut w.uv.cmd(&root, &["lock"], None));
+    let lock = root.join("uv.lock");
+    let env = w.s.path.join("env");
+    let got = w.uv.sync(&root, &w.py, &env, &[]);
+    assert_eq!(got, set(&["tqdm"]));
+    let (code, r) = validate(&w.home, &env, &lock, &[]);
+    assert_eq!(code, 0, "{r}");
     // --all-packages: the member and its dependency too.
     let got = w.uv.sync(&root, &w.py, &env, &["--all-packages"]);
-    assert!(got.contains("devtool") && got.contains("mem"), "{got:?}");
+    assert_eq!(got, set(&["devtool", "mem", "tqdm"]));
     let (code, r) = validate(&w.home, &env, &lock, &["--all-packages"]);
     assert_eq!(code, 0, "{r}");
+    // Not asked for, they are not part of the bound.
     let (code, r) = validate(&w.home, &env, &lock, &[]);
     assert_eq!(code, 3, "{r}");
     let codes: BTreeSet<(String, String)> = findings(&r).into_iter().collect();
     assert!(codes.iter().all(|(c, _)| c == "bounds/unrequired"), "{r}");
     assert_eq!(codes.len(), 2, "{r}");
-    w.uv.sync(&root, &w.py, &env, &[]);
     run_ok(&mut w.uv.plain(&["pip", "uninstall", "devtool"], &env));
     let (code, r) = validate(&w.home, &env, &lock, &["--all-packages"]);
     assert_eq!(code, 3, "{r}");
+    assert!(findings(&r)[0].1.starts_with("devtool is required"), "{r}");
 }
 
 /// Cause 11: an environment outside the lock's `requires-python` (which

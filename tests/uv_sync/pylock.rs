@@ -65,70 +65,37 @@ fn lock(requires_python: &str, packages: &str) -> String {
     format!("lock-version = \"1.0\"\ncreated-by = \"fetter-tests\"\nrequires-python = \"{requires_python}\"\n\n{packages}")
 }
 
-#[test]
-fn pylock_refusals_agree_with_packaging() {
+/// `[[packages]]` entries named `a` with `extra` lines each.
+fn a(extra: &str) -> String {
+    format!("[[packages]]\nname = \"a\"\nversion = \"1.0\"\n{extra}\n")
+}
+
+/// What packaging and fetter must both say of a lock.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Accepted,
+    /// A `bounds/requires-python` finding naming the range.
+    Outside(&'static str),
+    /// An error whose message contains this.
+    Refused(&'static str),
+}
+
+/// Check each (name, lock text, expectation) with packaging and with
+/// `fetter validate` on a venv of packaging's own interpreter.
+fn agree(cases: &[(&str, String, Expect)]) {
     let Some(py) = packaging_python() else { return };
     let s = scratch();
     let home = s.path.join("home");
     fs::create_dir_all(&home).unwrap();
     // A venv of the interpreter packaging runs on: same markers, same version.
     let venv = Venv::create(&py, &s.path.join("env"));
-    let a = |extra: &str| format!("[[packages]]\nname = \"a\"\nversion = \"1.0\"\n{extra}\n");
-    let cases: Vec<(&str, String, &str)> = vec![
-        ("valid", lock(">=3.8", &a(WHEEL)), "ok"),
-        // 12: the environment is outside requires-python.
-        ("outside", lock("==3.6.*", &a(WHEEL)), "requires-python"),
-        // 13: requires-python is not a specifier.
-        ("invalid", lock(">=3.12.[X]", &a(WHEEL)), "error"),
-        (
-            "invalid-package",
-            lock(">=3.8", &a(&format!("requires-python = \">=3.[\"\n{WHEEL}"))),
-            "error",
-        ),
-        // 14: archive and wheels, mutually exclusive.
-        (
-            "archive-and-wheels",
-            lock(
-                ">=3.8",
-                &a(&format!("archive = {{ url = \"https://example.invalid/a-1.0.tar.gz\", hashes = {{ sha256 = \"00\" }} }}\n{WHEEL}")),
-            ),
-            "error",
-        ),
-        // 15: two entries of one name, both selected here.
-        ("both-selected", lock(">=3.8", &format!("{}{}", a(WHEEL), a(WHEEL))), "error"),
-        (
-            "overlapping",
-            lock(
-                ">=3.8",
-                &format!(
-                    "{}{}",
-                    a(&format!("marker = \"python_version >= '3.0'\"\n{WHEEL}")),
-                    a(&format!("marker = \"sys_platform != 'nonesuch'\"\n{WHEEL}"))
-                ),
-            ),
-            "error",
-        ),
-        // ...but two disjoint entries are how a lock pins per platform.
-        (
-            "disjoint",
-            lock(
-                ">=3.8",
-                &format!(
-                    "{}{}",
-                    a(&format!("marker = \"python_version >= '3.0'\"\n{WHEEL}")),
-                    a(&format!("marker = \"python_version < '3.0'\"\n{WHEEL}"))
-                ),
-            ),
-            "ok",
-        ),
-    ];
     for (name, text, expect) in cases {
         let path = s.path.join(format!("{name}.pylock.toml"));
-        fs::write(&path, &text).unwrap();
+        fs::write(&path, text).unwrap();
         let reference = packaging_verdict(&py, &path);
         assert_eq!(
             reference.is_none(),
-            expect == "ok",
+            *expect == Expect::Accepted,
             "{name}: packaging says {reference:?}"
         );
         let out = run(fetter(&home)
@@ -147,23 +114,127 @@ fn pylock_refusals_agree_with_packaging() {
         let r = json(&out.stdout);
         let f = findings(&r);
         match expect {
-            "ok" => assert_eq!(code, 0, "{name}: {r}"),
-            "requires-python" => {
+            Expect::Accepted => assert_eq!(code, 0, "{name}: {r}"),
+            Expect::Outside(range) => {
                 assert_eq!(code, 3, "{name}: {r}");
                 assert_eq!(f.len(), 1, "{name}: {r}");
                 assert_eq!(f[0].0, "bounds/requires-python", "{name}: {r}");
-                assert!(f[0].1.contains("==3.6.*") && f[0].1.contains(name), "{r}");
+                assert!(f[0].1.contains(range) && f[0].1.contains(name), "{r}");
             }
-            _ => {
+            Expect::Refused(why) => {
                 assert_eq!(code, 1, "{name}: {r}");
-                let msg = &f[0].1;
-                let why = match name {
-                    "invalid" | "invalid-package" => "invalid requires-python",
-                    "archive-and-wheels" => "mutually exclusive",
-                    _ => "both selected",
-                };
-                assert!(msg.contains(why), "{name}: {r}");
+                assert!(f[0].1.contains(why), "{name}: {r}");
             }
         }
     }
+}
+
+/// Cause 12: an environment outside the lock's `requires-python`.
+#[test]
+fn pylock_requires_python_bounds_the_environment() {
+    agree(&[
+        ("inside", lock(">=3.8", &a(WHEEL)), Expect::Accepted),
+        (
+            "outside",
+            lock("==3.6.*", &a(WHEEL)),
+            Expect::Outside("==3.6.*"),
+        ),
+    ]);
+}
+
+/// Cause 13: a `requires-python` that is not a specifier, at the top or
+/// on a package, is refused naming the key.
+#[test]
+fn pylock_invalid_requires_python_is_refused() {
+    agree(&[
+        (
+            "invalid",
+            lock(">=3.12.[X]", &a(WHEEL)),
+            Expect::Refused("invalid requires-python"),
+        ),
+        (
+            "invalid-package",
+            lock(
+                ">=3.8",
+                &a(&format!("requires-python = \">=3.[\"\n{WHEEL}")),
+            ),
+            Expect::Refused("invalid requires-python"),
+        ),
+    ]);
+}
+
+/// Cause 14: `archive` together with `wheels` (or `sdist`).
+#[test]
+fn pylock_archive_with_wheels_is_refused() {
+    let archive = "archive = { url = \"https://example.invalid/a-1.0.tar.gz\", hashes = { sha256 = \"00\" } }";
+    let sdist =
+        "sdist = { url = \"https://example.invalid/a-1.0.tar.gz\", hashes = { sha256 = \"00\" } }";
+    agree(&[
+        (
+            "archive-and-wheels",
+            lock(">=3.8", &a(&format!("{archive}\n{WHEEL}"))),
+            Expect::Refused("mutually exclusive"),
+        ),
+        (
+            "archive-and-sdist",
+            lock(">=3.8", &a(&format!("{archive}\n{sdist}"))),
+            Expect::Refused("mutually exclusive"),
+        ),
+        (
+            "sdist-and-wheels",
+            lock(">=3.8", &a(&format!("{sdist}\n{WHEEL}"))),
+            Expect::Accepted,
+        ),
+    ]);
+}
+
+/// Cause 15: two entries of one name both selected for the environment;
+/// disjoint ones (how a lock pins per platform) are fine.
+#[test]
+fn pylock_two_selected_entries_of_one_name_are_refused() {
+    let m = |marker: &str| a(&format!("marker = \"{marker}\"\n{WHEEL}"));
+    agree(&[
+        (
+            "both-selected",
+            lock(">=3.8", &format!("{}{}", a(WHEEL), a(WHEEL))),
+            Expect::Refused("both selected"),
+        ),
+        (
+            "overlapping",
+            lock(
+                ">=3.8",
+                &format!(
+                    "{}{}",
+                    m("python_version >= '3.0'"),
+                    m("sys_platform != 'nonesuch'")
+                ),
+            ),
+            Expect::Refused("both selected"),
+        ),
+        (
+            "disjoint",
+            lock(
+                ">=3.8",
+                &format!(
+                    "{}{}",
+                    m("python_version >= '3.0'"),
+                    m("python_version < '3.0'")
+                ),
+            ),
+            Expect::Accepted,
+        ),
+        (
+            // Overlapping only where this environment is not.
+            "overlap-elsewhere",
+            lock(
+                ">=3.8",
+                &format!(
+                    "{}{}",
+                    m("python_version >= '3.0'"),
+                    m("python_version < '3.0' or sys_platform == 'nonesuch'")
+                ),
+            ),
+            Expect::Accepted,
+        ),
+    ]);
 }
