@@ -130,24 +130,26 @@ pub fn parse(
 /// the same environment. Where two entries' markers can both hold, the
 /// environments where they do are recorded and refused at check time.
 fn ambiguities(entries: &[(usize, lock::BoundRequirement)], source: &str) -> Vec<Ambiguity> {
+    let mut by_name: BTreeMap<&str, Vec<&(usize, lock::BoundRequirement)>> = BTreeMap::new();
+    for e in entries {
+        by_name.entry(e.1.name.as_str()).or_default().push(e);
+    }
     let mut out = Vec::new();
-    for (a, (ia, ra)) in entries.iter().enumerate() {
-        for (ib, rb) in entries[a + 1..].iter() {
-            if ra.name != rb.name {
-                continue;
-            }
-            let mut both = ra.requirement.marker.clone();
-            both.and(rb.requirement.marker.clone());
-            if !both.is_false() {
-                out.push(Ambiguity {
-                    marker: both,
-                    message: format!(
-                        "{source}: packages[{ia}] and packages[{ib}] are both {} and both selected \
-                         for this environment (their markers overlap); PEP 751 makes this an error: \
-                         fix the lock's markers",
-                        ra.name
-                    ),
-                });
+    for (name, same) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
+        for (a, (ia, ra)) in same.iter().map(|e| (e.0, &e.1)).enumerate() {
+            for (ib, rb) in same[a + 1..].iter().map(|e| (e.0, &e.1)) {
+                let mut both = ra.requirement.marker.clone();
+                both.and(rb.requirement.marker.clone());
+                if !both.is_false() {
+                    out.push(Ambiguity {
+                        marker: both,
+                        message: format!(
+                            "{source}: packages[{ia}] and packages[{ib}] are both {name} and both \
+                             selected for this environment (their markers overlap); PEP 751 makes \
+                             this an error: fix the lock's markers"
+                        ),
+                    });
+                }
             }
         }
     }

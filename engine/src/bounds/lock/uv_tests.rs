@@ -236,3 +236,112 @@ fn real_tool_output() {
         );
     }
 }
+
+/// Two conflicting extras pin idna differently: with neither selected
+/// either version is allowed; with one selected, its version is required
+/// and the other does not apply.
+#[test]
+fn uv_lock_conflicting_extras() {
+    let text = r#"version = 1
+revision = 3
+requires-python = ">=3.8"
+conflicts = [[{ package = "proj", extra = "a" }, { package = "proj", extra = "b" }]]
+
+[[package]]
+name = "idna"
+version = "3.5"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "idna"
+version = "3.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "proj"
+version = "0.1"
+source = { virtual = "." }
+
+[package.optional-dependencies]
+a = [{ name = "idna", version = "3.5", source = { registry = "https://pypi.org/simple" } }]
+b = [{ name = "idna", version = "3.6", source = { registry = "https://pypi.org/simple" } }]
+"#;
+    let sel = |extras: &[&str]| Selection {
+        extras: extras.iter().map(|e| e.to_string()).collect(),
+        ..Default::default()
+    };
+    let got = |extras: &[&str]| {
+        let b = parse(text, "uv.lock", Path::new("/"), &sel(extras)).unwrap();
+        applies(&b.requirements, "3.11.7")
+    };
+    assert_eq!(
+        got(&[]),
+        vec![t("idna", "idna", false), t("proj", "proj", false)]
+    );
+    assert_eq!(
+        got(&["a"]),
+        vec![t("idna", "idna==3.5", true), t("proj", "proj", false)]
+    );
+    assert_eq!(
+        got(&["b"]),
+        vec![t("idna", "idna==3.6", true), t("proj", "proj", false)]
+    );
+}
+
+#[test]
+fn uv_lock_requires_python_is_parsed_and_named() {
+    let b = parse(
+        "version = 1\nrequires-python = \">=3.10\"\n",
+        "uv.lock",
+        Path::new("/"),
+        &Selection::default(),
+    )
+    .unwrap();
+    assert!(b.requirements.is_empty());
+    let rp = b.requires_python.unwrap();
+    assert!(rp.contains("3.10.0").unwrap() && !rp.contains("3.9.18").unwrap());
+    let e = parse(
+        "version = 1\nrequires-python = \">=3.12.[X]\"\n",
+        "uv.lock",
+        Path::new("/"),
+        &Selection::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e[0].to_string()
+            .starts_with("uv.lock requires-python: invalid requires-python \">=3.12.[X]\""),
+        "{}",
+        e[0]
+    );
+}
+
+/// A dependency cycle (uv locks them) settles.
+#[test]
+fn uv_lock_cycles_settle() {
+    let text = r#"version = 1
+[[package]]
+name = "app"
+version = "0.1"
+source = { editable = "." }
+dependencies = [{ name = "a" }]
+
+[[package]]
+name = "a"
+version = "1"
+source = { registry = "r" }
+dependencies = [{ name = "b", marker = "python_version >= '3.9'" }]
+
+[[package]]
+name = "b"
+version = "1"
+source = { registry = "r" }
+dependencies = [{ name = "a" }]
+"#;
+    let b = parse(text, "uv.lock", Path::new("/"), &Selection::default()).unwrap();
+    let got: Vec<String> = applies(&b.requirements, "3.8.1")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(got, ["a==1", "app"]);
+    assert_eq!(applies(&b.requirements, "3.9.0").len(), 3);
+}
