@@ -296,7 +296,20 @@ fn workspace_root_closure_and_all_packages() {
     let codes: BTreeSet<(String, String)> = findings(&r).into_iter().collect();
     assert!(codes.iter().all(|(c, _)| c == "bounds/unrequired"), "{r}");
     assert_eq!(codes.len(), 2, "{r}");
-    run_ok(&mut w.uv.plain(&["pip", "uninstall", "devtool"], &env));
+    // purge keeps them with --all-packages, removes them without.
+    let purge = |args: &[&str]| {
+        run_ok(
+            fetter(&w.home)
+                .arg("--exe")
+                .arg(&env)
+                .args(["purge", "--yes", "--no-quarantine", "--bound"])
+                .arg(&lock)
+                .args(args),
+        );
+        installed(&env)
+    };
+    assert_eq!(purge(&["--all-packages"]), set(&["devtool", "mem", "tqdm"]));
+    assert_eq!(purge(&[]), set(&["tqdm"]));
     let (code, r) = validate(&w.home, &env, &lock, &["--all-packages"]);
     assert_eq!(code, 3, "{r}");
     assert!(findings(&r)[0].1.starts_with("devtool is required"), "{r}");
