@@ -3,6 +3,7 @@
 
 mod bounds_world;
 mod common;
+mod uv_sync;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

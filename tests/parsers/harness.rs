@@ -46,6 +46,7 @@ fn selection() -> Selection {
     Selection {
         extras: vec!["test".into(), "a".into()],
         groups: vec!["dev".into(), "g".into()],
+        ..Default::default()
     }
 }
 

@@ -55,6 +55,10 @@ pub struct Selection {
     pub extras: Vec<String>,
     /// Dependency groups to include (`--group NAME`, PEP 735).
     pub groups: Vec<String>,
+    /// `uv.lock`: require every workspace member's dependencies, as
+    /// `uv sync --all-packages` installs (`--all-packages`), not only the
+    /// root project's.
+    pub all_packages: bool,
 }
 
 /// Everything the bounds check needs besides the inventory.

@@ -10,6 +10,7 @@ use crate::bounds::diags;
 use crate::bounds::markers::marker_environment;
 use crate::bounds::matching;
 use crate::bounds::spec::BoundRequirement;
+use crate::bounds::Bound;
 use crate::diag::Sink;
 use crate::inventory::{Distribution, Environment, Inventory};
 
@@ -17,7 +18,7 @@ use crate::inventory::{Distribution, Environment, Inventory};
 /// `--hash` values no installed distribution recorded a hash for are
 /// reported once for the whole run (one `bounds/hash-unchecked` warning),
 /// not once per package and environment.
-pub fn check(inv: &Inventory, bound: &[BoundRequirement], cfg: &BoundsConfig, sink: &Sink) {
+pub fn check(inv: &Inventory, bound: &Bound, cfg: &BoundsConfig, sink: &Sink) {
     let ignored: HashSet<String> = cfg.ignored_names().into_iter().collect();
     let mut unchecked: Vec<(&Environment, Vec<&Distribution>)> = inv
         .environments
@@ -63,18 +64,72 @@ pub fn applicable<'a>(
     Ok(by_name)
 }
 
+/// The lock-wide conditions on `env`: each `requires-python` holds (else
+/// a finding per lock), and no PEP 751 ambiguity applies (else a failure).
+/// False when the packages of `env` must not be compared: the lock does
+/// not describe it, and purging on its strength would remove what another
+/// lock installed.
+fn lock_conditions_hold(env: &Environment, bound: &Bound, sink: &Sink) -> bool {
+    if bound.requires_python.is_empty() && bound.ambiguities.is_empty() {
+        return true;
+    }
+    let Some(full) = env.python_version.as_deref() else {
+        sink.fail(diags::marker_failure(
+            env,
+            &format!(
+                "the Python version of {} is unknown, so the lock's requires-python cannot be checked",
+                env.prefix.display()
+            ),
+        ));
+        return false;
+    };
+    let mut holds = true;
+    for rp in &bound.requires_python {
+        match rp.contains(full) {
+            Ok(true) => {}
+            Ok(false) => {
+                sink.push(diags::outside_requires_python(env, full, rp));
+                holds = false;
+            }
+            Err(why) => {
+                sink.fail(diags::marker_failure(env, &why));
+                return false;
+            }
+        }
+    }
+    if !bound.ambiguities.is_empty() {
+        let menv = match marker_environment(env) {
+            Ok(m) => m,
+            Err(why) => {
+                sink.fail(diags::marker_failure(env, &why));
+                return false;
+            }
+        };
+        for a in &bound.ambiguities {
+            if a.marker.evaluate(&menv, &[]) {
+                sink.fail(diags::ambiguity_failure(env, &a.message));
+                holds = false;
+            }
+        }
+    }
+    holds
+}
+
 /// Check one environment; returns the distributions whose requirement's
 /// `--hash` values could not be checked.
 fn check_environment<'i>(
     inv: &'i Inventory,
     env: &'i Environment,
-    bound: &[BoundRequirement],
+    bound: &Bound,
     cfg: &BoundsConfig,
     ignored: &HashSet<String>,
     sink: &Sink,
 ) -> Vec<&'i Distribution> {
     let mut unchecked = Vec::new();
-    let by_name = match applicable(env, bound) {
+    if !lock_conditions_hold(env, bound, sink) {
+        return unchecked;
+    }
+    let by_name = match applicable(env, &bound.requirements) {
         Ok(m) => m,
         Err(why) => {
             sink.fail(diags::marker_failure(env, &why));

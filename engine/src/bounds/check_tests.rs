@@ -64,7 +64,11 @@ fn run(
     Vec<std::path::PathBuf>,
 ) {
     let sink = Sink::new();
-    check(inv, b, cfg, &sink);
+    let bound = crate::bounds::Bound {
+        requirements: b.to_vec(),
+        ..Default::default()
+    };
+    check(inv, &bound, cfg, &sink);
     let (d, f) = sink.finish();
     let v = violators(&d);
     let mut codes: Vec<(String, String)> = d

@@ -15,6 +15,8 @@ pub const MISSING: &str = "bounds/missing";
 /// `--hash` values nothing installed recorded a hash to compare with (a
 /// warning, once per run).
 pub const HASH_UNCHECKED: &str = "bounds/hash-unchecked";
+/// The environment's Python is outside a lock's `requires-python`.
+pub const REQUIRES_PYTHON: &str = "bounds/requires-python";
 
 fn dist_ref(d: &Distribution) -> DistRef {
     DistRef {
@@ -120,6 +122,41 @@ pub fn hash_unchecked(
         suggestion: Some(
             "hashes are checked at install time by `pip install --require-hashes -r FILE`".into(),
         ),
+    }
+}
+
+/// `bounds/requires-python`: `env` runs Python `version`, outside the
+/// range its lock was made for.
+pub fn outside_requires_python(
+    env: &Environment,
+    version: &str,
+    rp: &crate::bounds::lock::RequiresPython,
+) -> Diagnostic {
+    Diagnostic {
+        code: REQUIRES_PYTHON.into(),
+        check: CHECK.into(),
+        severity: Severity::High,
+        action: Action::Deny,
+        environment: env.prefix.clone(),
+        distribution: None,
+        requirement: Some(format!("requires-python {}", rp.specifiers)),
+        message: format!(
+            "Python {version} is outside requires-python {} ({}); its packages were not compared with the lock",
+            rp.specifiers, rp.origin
+        ),
+        suggestion: Some(
+            "use an interpreter the lock allows, or relock for this Python".into(),
+        ),
+    }
+}
+
+/// A PEP 751 lock selects two entries of one name for `env`.
+pub fn ambiguity_failure(env: &Environment, message: &str) -> CheckFailure {
+    CheckFailure {
+        check: CHECK.into(),
+        source: env.prefix.display().to_string(),
+        message: format!("{message}; this environment was not checked"),
+        environment: Some(env.prefix.clone()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Loading bounds: read each source, detect its format, parse it.
 
 use crate::bounds::cfg::{BoundSource, Selection};
+use crate::bounds::lock::{Ambiguity, LockBound, RequiresPython};
 use crate::bounds::requirements::{Parsed, Parser};
 use crate::bounds::source::Location;
 use crate::bounds::spec::{BoundError, Origin};
@@ -32,7 +33,8 @@ pub fn detect(file_name: &str, text: &str) -> Format {
     if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
         return Format::Pylock;
     }
-    if lower == "uv.lock" {
+    // `uv lock --script s.py` writes `s.py.lock`.
+    if lower == "uv.lock" || lower.ends_with(".py.lock") {
         return Format::UvLock;
     }
     if lower == "poetry.lock" {
@@ -49,7 +51,13 @@ pub fn detect(file_name: &str, text: &str) -> Format {
             .is_some_and(|m| m.get("content-hash").is_some())
     {
         Format::PoetryLock
-    } else if doc.contains_key("package") && doc.contains_key("version") {
+    } else if doc.get("version").is_some_and(|v| v.is_integer())
+        && ["package", "revision", "requires-python", "manifest"]
+            .iter()
+            .any(|k| doc.contains_key(*k))
+    {
+        // uv.lock: an integer `version`; a lock with no package (a script
+        // without dependencies) has only `revision` and `requires-python`.
         Format::UvLock
     } else if doc.contains_key("project") || doc.contains_key("dependency-groups") {
         Format::Pyproject
@@ -58,8 +66,48 @@ pub fn detect(file_name: &str, text: &str) -> Format {
     }
 }
 
+/// One bound, read and parsed.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Its requirements (empty when `errors` is not).
+    pub requirements: Vec<crate::bounds::spec::BoundRequirement>,
+    /// A lock's `requires-python`.
+    pub requires_python: Option<RequiresPython>,
+    /// A lock's entries that would be selected together.
+    pub ambiguities: Vec<Ambiguity>,
+    /// Why it could not be read.
+    pub errors: Vec<BoundError>,
+}
+
+impl From<Parsed> for Loaded {
+    fn from(p: Parsed) -> Self {
+        Loaded {
+            requirements: p.requirements,
+            errors: p.errors,
+            ..Loaded::default()
+        }
+    }
+}
+
+impl From<Result<LockBound, Vec<BoundError>>> for Loaded {
+    fn from(r: Result<LockBound, Vec<BoundError>>) -> Self {
+        match r {
+            Ok(b) => Loaded {
+                requirements: b.requirements,
+                requires_python: b.requires_python,
+                ambiguities: b.ambiguities,
+                errors: Vec::new(),
+            },
+            Err(errors) => Loaded {
+                errors,
+                ..Loaded::default()
+            },
+        }
+    }
+}
+
 /// Read and parse one bound.
-pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
+pub fn load(source: &BoundSource, selection: &Selection) -> Loaded {
     let location = match source {
         BoundSource::Path(p) => {
             Location::Path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
@@ -77,12 +125,12 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
                 BoundSource::Url(_) => "check the URL and that the server is reachable",
                 BoundSource::Stdin => "pipe the bound into fetter",
             };
-            return Parsed {
-                requirements: Vec::new(),
+            return Loaded {
                 errors: vec![BoundError::new(
                     Origin::file(source.to_string()),
                     format!("cannot read the bound: {e}; {hint}"),
                 )],
+                ..Loaded::default()
             };
         }
     };
@@ -100,12 +148,12 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Parsed {
     match detect(&location.file_name(), &text) {
         Format::Requirements => {
             let env = |k: &str| std::env::var(k).ok();
-            Parser::new(&env).parse(&text, &location, false)
+            Parser::new(&env).parse(&text, &location, false).into()
         }
-        Format::Pyproject => one(pyproject::parse(&text, &name, selection)),
-        Format::Pylock => one(lock::pylock::parse(&text, &name, &base, selection)),
-        Format::UvLock => one(lock::uv::parse(&text, &name, &base, selection)),
-        Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)),
+        Format::Pyproject => one(pyproject::parse(&text, &name, selection)).into(),
+        Format::Pylock => lock::pylock::parse(&text, &name, &base, selection).into(),
+        Format::UvLock => lock::uv::parse(&text, &name, &base, selection).into(),
+        Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)).into(),
     }
 }
 
@@ -138,5 +186,13 @@ mod tests {
             Format::Pyproject
         );
         assert_eq!(detect("", ""), Format::Requirements);
+        assert_eq!(detect("s.py.lock", ""), Format::UvLock);
+        assert_eq!(
+            detect(
+                "",
+                "version = 1\nrevision = 3\nrequires-python = \">=3.11\"\n"
+            ),
+            Format::UvLock
+        );
     }
 }

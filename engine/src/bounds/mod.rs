@@ -37,17 +37,37 @@ pub use spec::{BoundError, BoundRequirement, Origin};
 use crate::diag::{Action, CheckFailure, Diagnostic, Sink};
 use crate::inventory::Inventory;
 
+/// Every bound of a check, combined.
+#[derive(Debug, Default)]
+pub struct Bound {
+    /// The requirements of every source, in order.
+    pub requirements: Vec<BoundRequirement>,
+    /// Each lock's `requires-python`: an environment outside one is a finding.
+    pub requires_python: Vec<lock::RequiresPython>,
+    /// Lock entries selected together (PEP 751): such an environment cannot be checked.
+    pub ambiguities: Vec<lock::Ambiguity>,
+}
+
 /// Read every bound of `cfg`, combined in order. Errors do not stop the
 /// other bounds from being read, so all problems are reported at once.
-pub fn load_all(cfg: &BoundsConfig) -> (Vec<BoundRequirement>, Vec<BoundError>) {
-    let mut reqs = Vec::new();
+pub fn load_bound(cfg: &BoundsConfig) -> (Bound, Vec<BoundError>) {
+    let mut bound = Bound::default();
     let mut errors = Vec::new();
     for source in &cfg.sources {
-        let parsed = load::load(source, &cfg.selection);
-        reqs.extend(parsed.requirements);
-        errors.extend(parsed.errors);
+        let loaded = load::load(source, &cfg.selection);
+        bound.requirements.extend(loaded.requirements);
+        bound.requires_python.extend(loaded.requires_python);
+        bound.ambiguities.extend(loaded.ambiguities);
+        errors.extend(loaded.errors);
     }
-    (reqs, errors)
+    (bound, errors)
+}
+
+/// The requirements of every bound of `cfg` ([`load_bound`] without the
+/// lock-wide parts).
+pub fn load_all(cfg: &BoundsConfig) -> (Vec<BoundRequirement>, Vec<BoundError>) {
+    let (bound, errors) = load_bound(cfg);
+    (bound.requirements, errors)
 }
 
 /// Run the bounds check: load the bounds and compare the inventory with
@@ -55,7 +75,7 @@ pub fn load_all(cfg: &BoundsConfig) -> (Vec<BoundRequirement>, Vec<BoundError>) 
 /// comparing with part of a bound would call allowed packages unrequired,
 /// and purge would act on that.
 pub fn run(inv: &Inventory, cfg: &BoundsConfig, sink: &Sink) {
-    let (bound, errors) = load_all(cfg);
+    let (bound, errors) = load_bound(cfg);
     if !errors.is_empty() {
         for e in &errors {
             sink.fail(diags::parse_failure(e));

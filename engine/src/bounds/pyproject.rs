@@ -202,6 +202,7 @@ loop-b = [{include-group = "loop-a"}]
         let sel = Selection {
             extras: vec!["socks".into()],
             groups: vec!["test".into()],
+            ..Default::default()
         };
         let r = parse(DOC, "pyproject.toml", &sel).unwrap();
         assert_eq!(
@@ -215,6 +216,7 @@ loop-b = [{include-group = "loop-a"}]
         let sel = Selection {
             extras: vec!["nope".into()],
             groups: vec!["loop-a".into(), "missing".into()],
+            ..Default::default()
         };
         let e = parse(DOC, "pyproject.toml", &sel).unwrap_err();
         let all: Vec<String> = e.iter().map(|e| e.to_string()).collect();

@@ -31,6 +31,9 @@ pub struct SelectArgs {
     /// With --bound: include this dependency group.
     #[arg(long = "group", value_name = "NAME", requires = "bounds")]
     pub groups: Vec<String>,
+    /// With --bound: a uv.lock's workspace is synced with `--all-packages`.
+    #[arg(long, requires = "bounds")]
+    pub all_packages: bool,
     /// Remove distributions with known vulnerabilities or malware (OSV).
     #[arg(long)]
     pub audit: bool,
@@ -70,6 +73,7 @@ pub fn targets(
             selection: Selection {
                 extras: args.extras.clone(),
                 groups: args.groups.clone(),
+                all_packages: args.all_packages,
             },
             subset: true,
             superset: false,

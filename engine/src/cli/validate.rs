@@ -47,6 +47,10 @@ pub struct ValidateArgs {
     /// Include this dependency group (PEP 735) of a pyproject.toml or lock file (repeatable).
     #[arg(long = "group", value_name = "NAME")]
     groups: Vec<String>,
+    /// uv.lock: require every workspace member's dependencies (what
+    /// `uv sync --all-packages` installs), not only the root project's.
+    #[arg(long)]
+    all_packages: bool,
     #[command(flatten)]
     policy: super::plugin::PolicyArgs,
     /// Report format [default: table, or the config file's].
@@ -99,6 +103,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         selection: Selection {
             extras: args.extras.clone(),
             groups: args.groups.clone(),
+            all_packages: args.all_packages,
         },
         subset: args.subset,
         superset: args.superset,

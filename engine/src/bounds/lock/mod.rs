@@ -8,12 +8,16 @@
 pub mod poetry;
 pub mod pylock;
 pub mod uv;
+mod uv_walk;
 
 use std::path::Path;
+use std::str::FromStr;
 
+use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::MarkerTree;
 
-use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
+pub use crate::bounds::spec::BoundRequirement;
+use crate::bounds::spec::{BoundError, Origin};
 use crate::bounds::unnamed::file_url;
 use crate::inventory::record::lexical_normalize;
 
@@ -26,6 +30,66 @@ pub enum Pin {
     Url(String),
     /// Any version (a local project, a package without version).
     Any,
+}
+
+/// What a lock file bounds: its packages, and the Python versions it was
+/// locked for.
+#[derive(Debug, Clone, Default)]
+pub struct LockBound {
+    /// One requirement per locked package (and marker region).
+    pub requirements: Vec<BoundRequirement>,
+    /// The lock's `requires-python`, when it has one.
+    pub requires_python: Option<RequiresPython>,
+    /// Where two entries of one name would both be selected.
+    pub ambiguities: Vec<Ambiguity>,
+}
+
+/// Environments a lock cannot be installed into because two entries of one
+/// name are both selected there (PEP 751: an installer MUST refuse).
+#[derive(Debug, Clone)]
+pub struct Ambiguity {
+    /// Where both entries apply.
+    pub marker: MarkerTree,
+    /// What is wrong, naming the lock and both entries.
+    pub message: String,
+}
+
+/// A lock's `requires-python`: an environment whose Python is outside it
+/// is one the lock cannot describe (`uv sync` refuses it; PEP 751 installers
+/// must).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiresPython {
+    /// The parsed specifiers.
+    pub specifiers: VersionSpecifiers,
+    /// The lock file it was read from.
+    pub origin: Origin,
+}
+
+impl RequiresPython {
+    /// Parse the `requires-python` value of the lock at `origin`; an invalid
+    /// value is an error naming the key (not a bound that allows anything).
+    pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
+        VersionSpecifiers::from_str(text)
+            .map(|specifiers| RequiresPython { specifiers, origin: origin.clone() })
+            .map_err(|e| {
+                BoundError::new(
+                    origin,
+                    format!(
+                        "invalid requires-python {:?}: {}; write PEP 440 specifiers such as \">=3.9\"",
+                        crate::bounds::spec::shorten(text),
+                        e.to_string().lines().next().unwrap_or_default()
+                    ),
+                )
+            })
+    }
+
+    /// Whether the Python version `full` (`3.11.7`) is inside the range.
+    /// `Err` when `full` is not a version.
+    pub fn contains(&self, full: &str) -> Result<bool, String> {
+        let v =
+            Version::from_str(full).map_err(|e| format!("invalid Python version {full:?}: {e}"))?;
+        Ok(self.specifiers.contains(&v))
+    }
 }
 
 /// Build the requirement for a locked package.

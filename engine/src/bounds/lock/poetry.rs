@@ -225,6 +225,7 @@ content-hash = "abc"
         let sel = Selection {
             extras: vec![],
             groups: vec!["dev".into()],
+            ..Default::default()
         };
         let r = parse(text, "poetry.lock", Path::new("/"), &sel).unwrap();
         assert!(r[1].required);

@@ -4,12 +4,68 @@
 //! (PEP 751 additions `pep508_rs` does not know): they are decided here from
 //! `--extra`/`--group` and the file's `default-groups` before parsing.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use pep508_rs::MarkerTree;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
 use crate::bounds::cfg::Selection;
-use crate::bounds::lock::{self, str_of, Pin};
-use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
+use crate::bounds::lock::{self, Ambiguity, LockBound, Pin, RequiresPython};
+use crate::bounds::spec::{BoundError, Origin};
 use crate::names::normalize;
+
+/// The parts of a `pylock.toml` fetter reads (other keys are ignored).
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct LockFile {
+    lock_version: Option<String>,
+    requires_python: Option<String>,
+    #[serde(default)]
+    default_groups: Vec<String>,
+    packages: Option<Vec<Package>>,
+}
+
+/// One `[[packages]]` entry.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Package {
+    name: String,
+    version: Option<String>,
+    marker: Option<String>,
+    requires_python: Option<String>,
+    vcs: Option<Vcs>,
+    directory: Option<Location>,
+    archive: Option<Archive>,
+    sdist: Option<IgnoredAny>,
+    wheels: Option<Vec<IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Vcs {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    url: Option<String>,
+    path: Option<String>,
+    commit_id: Option<String>,
+    subdirectory: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Location {
+    path: Option<String>,
+    subdirectory: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Archive {
+    url: Option<String>,
+    path: Option<String>,
+    #[serde(default)]
+    hashes: BTreeMap<String, String>,
+}
 
 /// Parse a `pylock.toml` named `source`, in directory `base`.
 pub fn parse(
@@ -17,10 +73,15 @@ pub fn parse(
     source: &str,
     base: &Path,
     sel: &Selection,
-) -> Result<Vec<BoundRequirement>, Vec<BoundError>> {
-    let doc = lock::toml_doc(text, source)?;
+) -> Result<LockBound, Vec<BoundError>> {
     let top = Origin::file(source);
-    match doc.get("lock-version").and_then(|v| v.as_str()) {
+    let doc: LockFile = toml::from_str(text).map_err(|e| {
+        vec![BoundError::new(
+            top.clone(),
+            format!("invalid pylock.toml: {}", e.to_string().trim()),
+        )]
+    })?;
+    match doc.lock_version.as_deref() {
         Some(v) if v.starts_with("1.") || v == "1" => {}
         Some(v) => {
             return Err(vec![BoundError::new(
@@ -35,12 +96,16 @@ pub fn parse(
             )])
         }
     }
+    let requires_python = doc
+        .requires_python
+        .as_deref()
+        .map(|r| RequiresPython::parse(r, Origin::file(format!("{source} requires-python"))))
+        .transpose()
+        .map_err(|e| vec![e])?;
     let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
     let mut groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
-    if let Some(d) = doc.get("default-groups").and_then(|d| d.as_array()) {
-        groups.extend(d.iter().filter_map(|g| g.as_str()).map(normalize));
-    }
-    let Some(packages) = doc.get("packages").and_then(|p| p.as_array()) else {
+    groups.extend(doc.default_groups.iter().map(|g| normalize(g)));
+    let Some(packages) = doc.packages else {
         return Err(vec![BoundError::new(top, "no [[packages]] array")]);
     };
     let mut out = Vec::new();
@@ -51,64 +116,134 @@ pub fn parse(
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    Ok(LockBound {
+        ambiguities: ambiguities(&out, source),
+        requirements: out.into_iter().map(|(_, r)| r).collect(),
+        requires_python,
+    })
+}
+
+/// PEP 751: an installer MUST refuse two entries of one name selected for
+/// the same environment. Where two entries' markers can both hold, the
+/// environments where they do are recorded and refused at check time.
+fn ambiguities(entries: &[(usize, lock::BoundRequirement)], source: &str) -> Vec<Ambiguity> {
+    let mut by_name: BTreeMap<&str, Vec<&(usize, lock::BoundRequirement)>> = BTreeMap::new();
+    for e in entries {
+        by_name.entry(e.1.name.as_str()).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    for (name, same) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
+        for (a, (ia, ra)) in same.iter().map(|e| (e.0, &e.1)).enumerate() {
+            for (ib, rb) in same[a + 1..].iter().map(|e| (e.0, &e.1)) {
+                let mut both = ra.requirement.marker.clone();
+                both.and(rb.requirement.marker.clone());
+                if !both.is_false() {
+                    out.push(Ambiguity {
+                        marker: both,
+                        message: format!(
+                            "{source}: packages[{ia}] and packages[{ib}] are both {name} and both \
+                             selected for this environment (their markers overlap); PEP 751 makes \
+                             this an error: fix the lock's markers"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 fn package(
-    pkg: &toml::Value,
+    pkg: &Package,
     i: usize,
     source: &str,
     base: &Path,
     extras: &[String],
     groups: &[String],
-) -> Result<BoundRequirement, BoundError> {
-    let origin = Origin::file(format!("{source} [[packages]][{i}]"));
-    let name = str_of(pkg, "name")
-        .ok_or_else(|| BoundError::new(origin.clone(), "package without name"))?;
+) -> Result<(usize, lock::BoundRequirement), BoundError> {
+    let name = pkg.name.as_str();
     let origin = Origin::file(format!("{source} [[packages]] {name}"));
-    let pin = if let Some(vcs) = pkg.get("vcs") {
-        let kind = str_of(vcs, "type").unwrap_or("git");
-        let url = str_of(vcs, "url")
-            .map(str::to_string)
-            .or_else(|| str_of(vcs, "path").map(|p| lock::path_url(base, p)))
+    let direct = [
+        pkg.vcs.is_some(),
+        pkg.directory.is_some(),
+        pkg.archive.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if direct > 1 {
+        return Err(BoundError::new(
+            origin,
+            "more than one of vcs, directory, archive: PEP 751 allows exactly one source",
+        ));
+    }
+    if direct == 1 && (pkg.sdist.is_some() || pkg.wheels.is_some()) {
+        return Err(BoundError::new(
+            origin,
+            "vcs, directory or archive together with sdist or wheels: PEP 751 makes them \
+             mutually exclusive; keep one source",
+        ));
+    }
+    let pin = if let Some(vcs) = &pkg.vcs {
+        let kind = vcs.kind.as_deref().unwrap_or("git");
+        let url = vcs
+            .url
+            .clone()
+            .or_else(|| vcs.path.as_deref().map(|p| lock::path_url(base, p)))
             .ok_or_else(|| BoundError::new(origin.clone(), "vcs without url or path"))?;
-        let commit = str_of(vcs, "commit-id")
+        let commit = vcs
+            .commit_id
+            .as_deref()
             .ok_or_else(|| BoundError::new(origin.clone(), "vcs without commit-id"))?;
-        Pin::Url(with_subdirectory(format!("{kind}+{url}@{commit}"), vcs))
-    } else if let Some(dir) = pkg.get("directory") {
-        let path = str_of(dir, "path")
+        Pin::Url(with_subdirectory(
+            format!("{kind}+{url}@{commit}"),
+            vcs.subdirectory.as_deref(),
+        ))
+    } else if let Some(dir) = &pkg.directory {
+        let path = dir
+            .path
+            .as_deref()
             .ok_or_else(|| BoundError::new(origin.clone(), "directory without path"))?;
-        Pin::Url(with_subdirectory(lock::path_url(base, path), dir))
-    } else if let Some(archive) = pkg.get("archive") {
-        let url = str_of(archive, "url")
-            .map(str::to_string)
-            .or_else(|| str_of(archive, "path").map(|p| lock::path_url(base, p)))
+        Pin::Url(with_subdirectory(
+            lock::path_url(base, path),
+            dir.subdirectory.as_deref(),
+        ))
+    } else if let Some(archive) = &pkg.archive {
+        let url = archive
+            .url
+            .clone()
+            .or_else(|| archive.path.as_deref().map(|p| lock::path_url(base, p)))
             .ok_or_else(|| BoundError::new(origin.clone(), "archive without url or path"))?;
         let hash = archive
-            .get("hashes")
-            .and_then(|h| h.get("sha256"))
-            .and_then(|h| h.as_str())
+            .hashes
+            .get("sha256")
             .map(|h| format!("#sha256={h}"))
             .unwrap_or_default();
         Pin::Url(format!("{url}{hash}"))
-    } else if let Some(v) = str_of(pkg, "version") {
-        Pin::Version(v.to_string())
+    } else if let Some(v) = &pkg.version {
+        Pin::Version(v.clone())
     } else {
         Pin::Any
     };
-    let marker = match str_of(pkg, "marker") {
+    let marker = match &pkg.marker {
         Some(m) => lock::marker(&decide_pep751_sets(m, extras, groups), &origin)?,
-        None => pep508_rs::MarkerTree::TRUE,
+        None => MarkerTree::TRUE,
     };
-    lock::requirement(name, &pin, marker, true, origin)
+    if let Some(rp) = &pkg.requires_python {
+        // A package's own requires-python: validated like the lock's.
+        RequiresPython::parse(
+            rp,
+            Origin::file(format!("{source} [[packages]][{i}] requires-python")),
+        )?;
+    }
+    lock::requirement(name, &pin, marker, true, origin).map(|r| (i, r))
 }
 
-fn with_subdirectory(url: String, table: &toml::Value) -> String {
-    match str_of(table, "subdirectory") {
+fn with_subdirectory(url: String, subdirectory: Option<&str>) -> String {
+    match subdirectory {
         Some(s) => format!("{url}#subdirectory={s}"),
         None => url,
     }

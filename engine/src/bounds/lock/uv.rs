@@ -2,39 +2,129 @@
 //!
 //! A universal lock: it holds packages for every platform, and one name can
 //! appear several times with disjoint `resolution-markers`. Which packages
-//! an environment needs is computed as a marker per package: the OR, over
-//! every dependency path from the project (the `editable`/`virtual`
-//! packages), of the AND of the edge markers along it. Main dependencies
-//! and the selected extras and groups make a package required; extras and
-//! groups not selected make it allowed.
+//! an environment needs is what `uv sync` installs, computed as a marker
+//! per package by walking the dependency graph from the roots
+//! ([`super::uv_walk`]):
+//!
+//! - the roots are the workspace root project (`editable`/`virtual` at
+//!   `.`), or every workspace member with `--all-packages` or when the
+//!   workspace root is not a project; plus the `[manifest]` requirements
+//!   and dependency groups (a script lock, a non-project root);
+//! - main dependencies, and the selected extras and groups of the roots, are
+//!   required; everything reachable through their other extras and groups
+//!   is allowed but not required; members not synced are not in the bound;
+//! - conflict markers (`[tool.uv] conflicts`) are decided by the selection,
+//!   default groups included;
+//! - workspace members are allowed, never required; other local projects
+//!   (`editable`/`directory`/`path` outside the workspace) are required when
+//!   reached, pinned to their path;
+//! - `requires-python` bounds the environment's Python.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use pep508_rs::MarkerTree;
+use serde::Deserialize;
 
 use crate::bounds::cfg::Selection;
-use crate::bounds::lock::{self, str_of, Pin};
+use crate::bounds::lock::uv_walk::{Active, Edge, Graph, Key};
+use crate::bounds::lock::{self, LockBound, Pin, RequiresPython};
 use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
 use crate::names::normalize;
 
-/// Bound on fixpoint rounds: each round adds paths, and markers only grow,
-/// so this is never reached on a real lock; it stops a pathological one.
-const MAX_ROUNDS: usize = 10_000;
-
-struct Package<'a> {
-    name: String,
-    table: &'a toml::Value,
-    /// OR of `resolution-markers` (TRUE when absent).
-    fork: MarkerTree,
-    root: bool,
+/// The parts of `uv.lock` fetter reads (other keys are ignored).
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct LockFile {
+    requires_python: Option<String>,
+    #[serde(default)]
+    package: Vec<Package>,
+    #[serde(default)]
+    manifest: Manifest,
 }
 
-/// A dependency edge: target package indices, marker, extras requested.
-struct Edge {
-    targets: Vec<usize>,
-    marker: MarkerTree,
+/// `[manifest]`: the workspace members, and the requirements of a script or
+/// of a workspace root that is not a project.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct Manifest {
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    requirements: Vec<Requirement>,
+    #[serde(default)]
+    dependency_groups: BTreeMap<String, Vec<Requirement>>,
+}
+
+/// An unresolved requirement of the manifest.
+#[derive(Deserialize)]
+struct Requirement {
+    name: String,
+    marker: Option<String>,
+    #[serde(default, alias = "extra")]
     extras: Vec<String>,
+}
+
+/// One `[[package]]`.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Package {
+    name: String,
+    version: Option<String>,
+    source: Option<Source>,
+    #[serde(default)]
+    resolution_markers: Vec<String>,
+    #[serde(default)]
+    dependencies: Vec<Dependency>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, Vec<Dependency>>,
+    #[serde(default)]
+    dev_dependencies: BTreeMap<String, Vec<Dependency>>,
+    default_groups: Option<DefaultGroups>,
+}
+
+/// `default-groups` of a root: a list, or `"all"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DefaultGroups {
+    List(Vec<String>),
+    Keyword(String),
+}
+
+/// A package's `source`: exactly one of these is set.
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+struct Source {
+    registry: Option<String>,
+    git: Option<String>,
+    url: Option<String>,
+    subdirectory: Option<String>,
+    path: Option<String>,
+    directory: Option<String>,
+    editable: Option<String>,
+    #[serde(rename = "virtual")]
+    virtual_: Option<String>,
+}
+
+impl Source {
+    /// The path of a project built from a local directory.
+    fn local_project(&self) -> Option<&str> {
+        self.editable
+            .as_deref()
+            .or(self.virtual_.as_deref())
+            .or(self.directory.as_deref())
+    }
+}
+
+/// One entry of `dependencies`, `optional-dependencies`, `dev-dependencies`.
+#[derive(Deserialize)]
+struct Dependency {
+    name: String,
+    version: Option<String>,
+    source: Option<Source>,
+    marker: Option<String>,
+    #[serde(default)]
+    extra: Vec<String>,
 }
 
 /// Parse a `uv.lock` named `source`, in directory `base`.
@@ -43,83 +133,234 @@ pub fn parse(
     source: &str,
     base: &Path,
     sel: &Selection,
-) -> Result<Vec<BoundRequirement>, Vec<BoundError>> {
-    let doc = lock::toml_doc(text, source)?;
+) -> Result<LockBound, Vec<BoundError>> {
     let top = Origin::file(source);
-    let Some(raw) = doc.get("package").and_then(|p| p.as_array()) else {
-        return Err(vec![BoundError::new(top, "no [[package]] array")]);
-    };
+    let doc: LockFile = toml::from_str(text).map_err(|e| {
+        vec![BoundError::new(
+            top.clone(),
+            format!("invalid uv.lock: {}", e.to_string().trim()),
+        )]
+    })?;
+    let requires_python = doc
+        .requires_python
+        .as_deref()
+        .map(|r| RequiresPython::parse(r, Origin::file(format!("{source} requires-python"))))
+        .transpose()
+        .map_err(|e| vec![e])?;
+    let packages: Vec<Package> = doc
+        .package
+        .into_iter()
+        .map(|mut p| {
+            p.name = normalize(&p.name);
+            p
+        })
+        .collect();
     let mut errors = Vec::new();
-    let mut packages = Vec::new();
-    for (i, t) in raw.iter().enumerate() {
-        let origin = Origin::file(format!("{source} [[package]][{i}]"));
-        let Some(name) = str_of(t, "name") else {
-            errors.push(BoundError::new(origin, "package without name"));
-            continue;
-        };
-        let mut fork = MarkerTree::TRUE;
-        if let Some(ms) = t.get("resolution-markers").and_then(|m| m.as_array()) {
-            fork = MarkerTree::FALSE;
-            for m in ms.iter().filter_map(|m| m.as_str()) {
-                match lock::marker(m, &origin) {
-                    Ok(m) => fork.or(m),
-                    Err(e) => errors.push(e),
+    let graph = build(&packages, &doc.manifest, source, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let members = members(&packages, &doc.manifest);
+    if members.is_empty() && !has_manifest(&doc.manifest) {
+        // Neither a project nor a manifest: nothing to walk from, every
+        // package is required where its fork applies.
+        let forks = &graph.forks[..packages.len()];
+        let none = vec![MarkerTree::FALSE; packages.len()];
+        return emit(&packages, &[], forks, &none, source, base).map(|requirements| LockBound {
+            requirements,
+            requires_python,
+            ambiguities: Vec::new(),
+        });
+    }
+    let root_project = members.iter().copied().find(|&i| {
+        packages[i]
+            .source
+            .as_ref()
+            .and_then(Source::local_project)
+            .is_some_and(|p| p == ".")
+    });
+    let manifest = packages.len();
+    let synced: Vec<usize> = match root_project {
+        Some(r) if !sel.all_packages => vec![r],
+        _ => members.clone(),
+    };
+    let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
+    let groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
+
+    // Required: the synced roots' main dependencies and selected extras and
+    // groups. Conflict markers see the selection plus the default groups
+    // (which `uv sync` installs unless told not to).
+    let mut start = Vec::new();
+    let mut active = HashSet::new();
+    for &r in synced.iter().chain([&manifest]) {
+        start.push((r, Key::Base));
+        let name = packages.get(r).map_or("", |p| p.name.as_str());
+        for e in &extras {
+            start.push((r, Key::Extra(e.clone())));
+            active.insert(conflict_name("extra", name, e));
+        }
+        for g in groups.iter().chain(&default_groups(packages.get(r))) {
+            active.insert(conflict_name("group", name, g));
+        }
+        for g in &groups {
+            start.push((r, Key::Group(g.clone())));
+        }
+    }
+    let required = reach(&graph, &start, &Active::Only(&active), &top)?;
+    // Allowed: everything any selection of the synced roots' extras and
+    // groups reaches.
+    let mut start = Vec::new();
+    for r in synced.iter().copied().chain([manifest]) {
+        start.extend(graph.edges.keys().filter(|(i, _)| *i == r).cloned());
+        start.push((r, Key::Base));
+    }
+    let mut allowed = reach(&graph, &start, &Active::All, &top)?;
+    for (a, r) in allowed.iter_mut().zip(&required) {
+        a.or(r.clone());
+    }
+    emit(&packages, &members, &required, &allowed, source, base).map(|requirements| LockBound {
+        requirements,
+        requires_python,
+        ambiguities: Vec::new(),
+    })
+}
+
+fn has_manifest(m: &Manifest) -> bool {
+    !m.requirements.is_empty() || !m.dependency_groups.is_empty()
+}
+
+fn reach(
+    graph: &Graph,
+    start: &[(usize, Key)],
+    active: &Active,
+    top: &Origin,
+) -> Result<Vec<MarkerTree>, Vec<BoundError>> {
+    graph
+        .reach(start, active)
+        .map_err(|m| vec![BoundError::new(top.clone(), m)])
+}
+
+/// uv's name for an extra or group in conflict markers: `extra-4-proj-a`.
+fn conflict_name(kind: &str, package: &str, item: &str) -> String {
+    format!("{kind}-{}-{package}-{item}", package.len())
+}
+
+/// The groups `uv sync` installs from `root` when none is named.
+fn default_groups(root: Option<&Package>) -> Vec<String> {
+    match root.and_then(|p| p.default_groups.as_ref()) {
+        None => vec!["dev".into()],
+        Some(DefaultGroups::List(l)) => l.iter().map(|g| normalize(g)).collect(),
+        // `default-groups = "all"`.
+        Some(DefaultGroups::Keyword(k)) if k == "all" => root
+            .map(|p| p.dev_dependencies.keys().map(|g| normalize(g)).collect())
+            .unwrap_or_default(),
+        Some(DefaultGroups::Keyword(_)) => Vec::new(),
+    }
+}
+
+/// The workspace members: the `[manifest] members` (a workspace of several
+/// projects), else the project at `.`.
+fn members(packages: &[Package], manifest: &Manifest) -> Vec<usize> {
+    let names: HashSet<String> = manifest.members.iter().map(|m| normalize(m)).collect();
+    packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            let local = p.source.as_ref().and_then(Source::local_project);
+            if names.is_empty() {
+                local == Some(".")
+            } else {
+                local.is_some() && names.contains(&p.name)
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// One requirement per package and region: required where `required`
+/// holds; allowed where only `allowed` does. Where another version of the
+/// name is required, the allowed one does not apply (the sync installs the
+/// required one); where two versions are each only allowed (conflicting
+/// extras, neither selected), either is.
+fn emit(
+    packages: &[Package],
+    members: &[usize],
+    required: &[MarkerTree],
+    allowed: &[MarkerTree],
+    source: &str,
+    base: &Path,
+) -> Result<Vec<BoundRequirement>, Vec<BoundError>> {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        by_name.entry(p.name.as_str()).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (name, idx) in by_name {
+        let mut pins = Vec::new();
+        for &i in &idx {
+            let p = &packages[i];
+            let origin = Origin::file(format!(
+                "{source} [[package]] {} {}",
+                p.name,
+                p.version.as_deref().unwrap_or("")
+            ));
+            let pin = if members.contains(&i) {
+                Ok(Pin::Any)
+            } else {
+                pin_of(p, base)
+            };
+            match pin {
+                Ok(pin) => pins.push((i, pin, origin)),
+                Err(m) => errors.push(BoundError::new(origin, m)),
+            }
+        }
+        let mut required_anywhere = MarkerTree::FALSE;
+        for &(i, _, _) in &pins {
+            if !members.contains(&i) {
+                required_anywhere.or(required[i].clone());
+            }
+        }
+        // Allowed-only regions, then where two different pins overlap.
+        let only: Vec<MarkerTree> = pins
+            .iter()
+            .map(|(i, _, _)| {
+                let mut m = allowed[*i].clone();
+                if !members.contains(i) {
+                    m.and(required_anywhere.negate());
+                }
+                m
+            })
+            .collect();
+        let mut overlap = MarkerTree::FALSE;
+        for a in 0..pins.len() {
+            for b in a + 1..pins.len() {
+                if pins[a].1 != pins[b].1 {
+                    let mut both = only[a].clone();
+                    both.and(only[b].clone());
+                    overlap.or(both);
                 }
             }
         }
-        let src = t.get("source");
-        let root = src.is_some_and(|s| s.get("editable").is_some() || s.get("virtual").is_some());
-        packages.push(Package {
-            name: normalize(name),
-            table: t,
-            fork,
-            root,
-        });
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let graph = Graph::build(&packages, source, &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let any_root = packages.iter().any(|p| p.root);
-    let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
-    let groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
-    let required = graph.reach(&packages, Some((&extras, &groups)));
-    let allowed = graph.reach(&packages, None);
-    let mut out = Vec::new();
-    for (i, p) in packages.iter().enumerate() {
-        let origin = Origin::file(format!(
-            "{source} [[package]] {} {}",
-            p.name,
-            str_of(p.table, "version").unwrap_or("")
-        ));
-        let (req_m, allow_m) = if any_root {
-            (required[i].clone(), allowed[i].clone())
-        } else {
-            // No project in the lock: every package, where its fork applies.
-            (p.fork.clone(), p.fork.clone())
-        };
-        let pin = match pin_of(p, base) {
-            Ok(pin) => pin,
-            Err(m) => {
-                errors.push(BoundError::new(origin, m));
-                continue;
+        let mut push = |pin: &Pin, m: MarkerTree, req: bool, origin: &Origin| {
+            if m.is_false() {
+                return;
             }
-        };
-        let required = !p.root && !req_m.is_false();
-        if required {
-            match lock::requirement(&p.name, &pin, req_m.clone(), true, origin.clone()) {
+            match lock::requirement(name, pin, m, req, origin.clone()) {
                 Ok(r) => out.push(r),
                 Err(e) => errors.push(e),
             }
+        };
+        for ((i, pin, origin), only) in pins.iter().zip(only) {
+            if !members.contains(i) {
+                push(pin, required[*i].clone(), true, origin);
+            }
+            let mut m = only;
+            m.and(overlap.negate());
+            push(pin, m, false, origin);
         }
-        if !allow_m.is_false() && (allow_m != req_m || p.root) {
-            match lock::requirement(&p.name, &pin, allow_m, false, origin) {
-                Ok(r) => out.push(r),
-                Err(e) => errors.push(e),
-            }
+        if let Some((_, _, origin)) = pins.first() {
+            push(&Pin::Any, overlap, false, origin);
         }
     }
     if errors.is_empty() {
@@ -131,12 +372,8 @@ pub fn parse(
 
 /// The pin of a locked package from its `source`.
 fn pin_of(p: &Package, base: &Path) -> Result<Pin, String> {
-    if p.root {
-        return Ok(Pin::Any);
-    }
-    let src = p.table.get("source");
-    let version = str_of(p.table, "version");
-    if let Some(git) = src.and_then(|s| str_of(s, "git")) {
+    let src = p.source.clone().unwrap_or_default();
+    if let Some(git) = &src.git {
         // `https://host/repo?rev=v1&subdirectory=x#<commit>`
         let (body, commit) = git
             .split_once('#')
@@ -150,181 +387,141 @@ fn pin_of(p: &Package, base: &Path) -> Result<Pin, String> {
             .unwrap_or_default();
         return Ok(Pin::Url(format!("git+{url}@{commit}{sub}")));
     }
-    if let Some(url) = src.and_then(|s| str_of(s, "url")) {
-        return Ok(Pin::Url(url.to_string()));
+    if let Some(url) = &src.url {
+        return Ok(Pin::Url(url.clone()));
     }
-    if let Some(path) = src.and_then(|s| str_of(s, "path").or_else(|| str_of(s, "directory"))) {
+    if let Some(path) = src.path.as_deref().or(src.local_project()) {
         return Ok(Pin::Url(lock::path_url(base, path)));
     }
-    Ok(version
-        .map(|v| Pin::Version(v.to_string()))
-        .unwrap_or(Pin::Any))
+    Ok(p.version.clone().map(Pin::Version).unwrap_or(Pin::Any))
 }
 
-/// Dependency edges per node; a node is a package, or a package with one
-/// of its extras (whose optional dependencies it brings).
-struct Graph {
-    /// (package, extra or "") -> edges.
-    edges: HashMap<(usize, String), Vec<Edge>>,
-    /// (root package, group) -> edges.
-    group_edges: HashMap<(usize, String), Vec<Edge>>,
-}
-
-impl Graph {
-    fn build(packages: &[Package], source: &str, errors: &mut Vec<BoundError>) -> Graph {
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in packages.iter().enumerate() {
-            by_name.entry(p.name.as_str()).or_default().push(i);
-        }
-        let mut edges = HashMap::new();
-        let mut group_edges = HashMap::new();
-        for (i, p) in packages.iter().enumerate() {
-            let origin = Origin::file(format!("{source} [[package]] {}", p.name));
-            let parse_list = |v: Option<&toml::Value>, errors: &mut Vec<BoundError>| -> Vec<Edge> {
-                let mut out = Vec::new();
-                for d in v.and_then(|v| v.as_array()).into_iter().flatten() {
-                    let Some(name) = str_of(d, "name") else {
-                        continue;
-                    };
-                    let name = normalize(name);
-                    let version = str_of(d, "version");
-                    let targets: Vec<usize> = by_name
-                        .get(name.as_str())
-                        .into_iter()
-                        .flatten()
-                        .copied()
-                        .filter(|j| {
-                            version.is_none() || str_of(packages[*j].table, "version") == version
-                        })
-                        .filter(|j| {
-                            d.get("source").is_none()
-                                || packages[*j].table.get("source") == d.get("source")
-                        })
-                        .collect();
-                    if targets.is_empty() {
-                        errors.push(BoundError::new(
-                            origin.clone(),
-                            format!("dependency {name} is not a locked package"),
-                        ));
-                        continue;
-                    }
-                    let marker = match str_of(d, "marker") {
-                        Some(m) => match lock::marker(m, &origin) {
-                            Ok(m) => m,
-                            Err(e) => {
-                                errors.push(e);
-                                continue;
-                            }
-                        },
-                        None => MarkerTree::TRUE,
-                    };
-                    let extras = d
-                        .get("extra")
-                        .and_then(|e| e.as_array())
-                        .map(|a| a.iter().filter_map(|x| x.as_str()).map(normalize).collect())
-                        .unwrap_or_default();
-                    out.push(Edge {
-                        targets,
-                        marker,
-                        extras,
-                    });
-                }
-                out
-            };
-            edges.insert(
-                (i, String::new()),
-                parse_list(p.table.get("dependencies"), errors),
-            );
-            for (key, map) in [
-                ("optional-dependencies", &mut edges),
-                ("dev-dependencies", &mut group_edges),
-            ] {
-                if let Some(t) = p.table.get(key).and_then(|t| t.as_table()) {
-                    for (k, v) in t {
-                        let list = parse_list(Some(v), errors);
-                        map.insert((i, normalize(k)), list);
-                    }
-                }
-            }
-        }
-        Graph { edges, group_edges }
+/// The dependency graph: edges of every package, extra and group, and of
+/// the manifest (index `packages.len()`).
+fn build(
+    packages: &[Package],
+    manifest: &Manifest,
+    source: &str,
+    errors: &mut Vec<BoundError>,
+) -> Graph {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        by_name.entry(p.name.as_str()).or_default().push(i);
     }
-
-    /// The marker under which each package is reached. `selection` = the
-    /// extras and groups of the roots to follow; `None` follows all of them.
-    fn reach(
-        &self,
-        packages: &[Package],
-        selection: Option<(&[String], &[String])>,
-    ) -> Vec<MarkerTree> {
-        let mut node: HashMap<(usize, String), MarkerTree> = HashMap::new();
-        let mut start = Vec::new();
-        for (i, p) in packages.iter().enumerate().filter(|(_, p)| p.root) {
-            start.push(((i, String::new()), None));
-            for ((j, key), _) in self
-                .edges
-                .iter()
-                .filter(|((j, k), _)| *j == i && !k.is_empty())
-            {
-                if selection.is_none_or(|(extras, _)| extras.contains(key)) {
-                    start.push(((*j, key.clone()), None));
-                }
-            }
-            for ((j, key), _) in self.group_edges.iter().filter(|((j, _), _)| *j == i) {
-                if selection.is_none_or(|(_, groups)| groups.contains(key)) {
-                    start.push(((*j, String::new()), Some(key.clone())));
-                }
-            }
-            let _ = p;
-        }
-        // Roots are reached unconditionally; their groups act as extra edge lists.
-        let mut root_groups = Vec::new();
-        for (n, group) in start {
-            node.insert(n.clone(), MarkerTree::TRUE);
-            if let Some(g) = group {
-                root_groups.push((n.0, g));
+    let mut forks = Vec::new();
+    for p in packages {
+        let origin = Origin::file(format!("{source} [[package]] {}", p.name));
+        let mut fork = if p.resolution_markers.is_empty() {
+            MarkerTree::TRUE
+        } else {
+            MarkerTree::FALSE
+        };
+        for m in &p.resolution_markers {
+            match lock::marker(m, &origin) {
+                Ok(m) => fork.or(m),
+                Err(e) => errors.push(e),
             }
         }
-        for _ in 0..MAX_ROUNDS {
-            let mut changed = false;
-            let current: Vec<((usize, String), MarkerTree)> =
-                node.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            for ((i, key), m) in current {
-                let mut lists: Vec<&Vec<Edge>> =
-                    self.edges.get(&(i, key.clone())).into_iter().collect();
-                if key.is_empty() {
-                    for (r, g) in root_groups.iter().filter(|(r, _)| *r == i) {
-                        lists.extend(self.group_edges.get(&(*r, g.clone())));
-                    }
-                }
-                for e in lists.into_iter().flatten() {
-                    for &t in &e.targets {
-                        let mut via = m.clone();
-                        via.and(e.marker.clone());
-                        via.and(packages[t].fork.clone());
-                        let keys = std::iter::once(String::new()).chain(e.extras.iter().cloned());
-                        for k in keys {
-                            let slot = node.entry((t, k)).or_insert(MarkerTree::FALSE);
-                            let mut next = slot.clone();
-                            next.or(via.clone());
-                            if next != *slot {
-                                *slot = next;
-                                changed = true;
-                            }
-                        }
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        let mut out = vec![MarkerTree::FALSE; packages.len()];
-        for ((i, _), m) in node {
-            out[i].or(m);
-        }
-        out
+        forks.push(fork);
     }
+    forks.push(MarkerTree::TRUE);
+    let edge = |name: &str,
+                version: Option<&str>,
+                src: Option<&Source>,
+                marker: Option<&str>,
+                extras: &[String],
+                origin: &Origin,
+                manifest: bool,
+                errors: &mut Vec<BoundError>|
+     -> Option<Edge> {
+        let name = normalize(name);
+        let targets: Vec<usize> = by_name
+            .get(name.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|j| version.is_none() || packages[*j].version.as_deref() == version)
+            .filter(|j| src.is_none() || packages[*j].source.as_ref() == src)
+            .collect();
+        if targets.is_empty() {
+            if manifest {
+                // A manifest requirement uv did not lock is one no
+                // supported Python reaches (`x ; python_version < '3'`
+                // under `requires-python = ">=3.8"`): nothing to install.
+                return None;
+            }
+            errors.push(BoundError::new(
+                origin.clone(),
+                format!("dependency {name} is not a locked package"),
+            ));
+            return None;
+        }
+        let marker = match marker {
+            Some(m) => match lock::marker(m, origin) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.push(e);
+                    return None;
+                }
+            },
+            None => MarkerTree::TRUE,
+        };
+        Some(Edge {
+            targets,
+            marker,
+            extras: extras.iter().map(|e| normalize(e)).collect(),
+        })
+    };
+    let mut edges = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        let origin = Origin::file(format!("{source} [[package]] {}", p.name));
+        let list = |deps: &[Dependency], errors: &mut Vec<BoundError>| -> Vec<Edge> {
+            deps.iter()
+                .filter_map(|d| {
+                    edge(
+                        &d.name,
+                        d.version.as_deref(),
+                        d.source.as_ref(),
+                        d.marker.as_deref(),
+                        &d.extra,
+                        &origin,
+                        false,
+                        errors,
+                    )
+                })
+                .collect()
+        };
+        edges.insert((i, Key::Base), list(&p.dependencies, errors));
+        for (k, deps) in &p.optional_dependencies {
+            edges.insert((i, Key::Extra(normalize(k))), list(deps, errors));
+        }
+        for (k, deps) in &p.dev_dependencies {
+            edges.insert((i, Key::Group(normalize(k))), list(deps, errors));
+        }
+    }
+    let origin = Origin::file(format!("{source} [manifest]"));
+    let list = |reqs: &[Requirement], errors: &mut Vec<BoundError>| -> Vec<Edge> {
+        reqs.iter()
+            .filter_map(|r| {
+                edge(
+                    &r.name,
+                    None,
+                    None,
+                    r.marker.as_deref(),
+                    &r.extras,
+                    &origin,
+                    true,
+                    errors,
+                )
+            })
+            .collect()
+    };
+    let m = packages.len();
+    edges.insert((m, Key::Base), list(&manifest.requirements, errors));
+    for (g, reqs) in &manifest.dependency_groups {
+        edges.insert((m, Key::Group(normalize(g))), list(reqs, errors));
+    }
+    Graph { edges, forks }
 }
 
 #[cfg(test)]

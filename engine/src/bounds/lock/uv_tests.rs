@@ -51,7 +51,9 @@ fn t(name: &str, text: &str, required: bool) -> (String, String, bool) {
 #[test]
 fn uv_lock_duplicates_resolve_per_environment() {
     let (text, dir) = fixture("uv.lock");
-    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let git =
         "gitdep @ git+https://github.com/example/gitdep@0123456789abcdef0123456789abcdef01234567";
     let expected_311 = vec![
@@ -79,8 +81,9 @@ fn uv_lock_selected_extras_and_groups_are_required() {
     let sel = Selection {
         extras: vec!["git".into()],
         groups: vec!["test".into()],
+        ..Default::default()
     };
-    let reqs = parse(&text, "uv.lock", &dir, &sel).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &sel).unwrap().requirements;
     let got = applies(&reqs, "3.11.7");
     assert!(got.iter().any(|x| x.0 == "gitdep" && x.2), "{got:?}");
     assert!(got.iter().any(|x| x.0 == "iniconfig" && x.2), "{got:?}");
@@ -102,13 +105,15 @@ fn uv_lock_errors_name_the_file() {
         &Selection::default(),
     )
     .unwrap_err();
-    assert!(e[0].to_string().contains("invalid TOML"));
+    assert!(e[0].to_string().contains("invalid uv.lock"), "{}", e[0]);
 }
 
 #[test]
 fn pylock_markers_extras_and_groups() {
     let (text, dir) = fixture("pylock.toml");
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let got = applies(&reqs, "3.11.7");
     let names: Vec<&str> = got.iter().map(|x| x.0.as_str()).collect();
     assert_eq!(names, ["demo-app", "pyflakes", "tqdm"]);
@@ -119,8 +124,11 @@ fn pylock_markers_extras_and_groups() {
     let sel = Selection {
         extras: vec!["git".into()],
         groups: vec!["test".into()],
+        ..Default::default()
     };
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &sel).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &sel)
+        .unwrap()
+        .requirements;
     let names: Vec<String> = applies(&reqs, "3.8.1").into_iter().map(|x| x.0).collect();
     assert_eq!(
         names,
@@ -154,7 +162,9 @@ fn poetry_lock_fixture() {
 fn real_tool_output() {
     let (text, dir) = fixture("real-uv/uv.lock");
     let dir = dir.join("real-uv");
-    let reqs = parse(&text, "uv.lock", &dir, &Selection::default()).unwrap();
+    let reqs = parse(&text, "uv.lock", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     assert_eq!(
         applies(&reqs, "3.9.18"),
         vec![
@@ -169,7 +179,9 @@ fn real_tool_output() {
     );
 
     let (text, _) = fixture("real-uv/pylock.toml");
-    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default()).unwrap();
+    let reqs = pylock::parse(&text, "pylock.toml", &dir, &Selection::default())
+        .unwrap()
+        .requirements;
     let names: Vec<(String, String, bool)> = applies(&reqs, "3.9.18");
     assert_eq!(
         names,
@@ -209,10 +221,12 @@ fn real_tool_output() {
         Selection {
             extras: vec![],
             groups: vec!["dev".into()],
+            ..Default::default()
         },
         Selection {
             extras: vec!["extra1".into()],
             groups: vec![],
+            ..Default::default()
         },
     ] {
         let got = applies(&parse_poetry(&sel), "3.11.7");
@@ -221,4 +235,113 @@ fn real_tool_output() {
             "{sel:?}: {got:?}"
         );
     }
+}
+
+/// Two conflicting extras pin idna differently: with neither selected
+/// either version is allowed; with one selected, its version is required
+/// and the other does not apply.
+#[test]
+fn uv_lock_conflicting_extras() {
+    let text = r#"version = 1
+revision = 3
+requires-python = ">=3.8"
+conflicts = [[{ package = "proj", extra = "a" }, { package = "proj", extra = "b" }]]
+
+[[package]]
+name = "idna"
+version = "3.5"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "idna"
+version = "3.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "proj"
+version = "0.1"
+source = { virtual = "." }
+
+[package.optional-dependencies]
+a = [{ name = "idna", version = "3.5", source = { registry = "https://pypi.org/simple" } }]
+b = [{ name = "idna", version = "3.6", source = { registry = "https://pypi.org/simple" } }]
+"#;
+    let sel = |extras: &[&str]| Selection {
+        extras: extras.iter().map(|e| e.to_string()).collect(),
+        ..Default::default()
+    };
+    let got = |extras: &[&str]| {
+        let b = parse(text, "uv.lock", Path::new("/"), &sel(extras)).unwrap();
+        applies(&b.requirements, "3.11.7")
+    };
+    assert_eq!(
+        got(&[]),
+        vec![t("idna", "idna", false), t("proj", "proj", false)]
+    );
+    assert_eq!(
+        got(&["a"]),
+        vec![t("idna", "idna==3.5", true), t("proj", "proj", false)]
+    );
+    assert_eq!(
+        got(&["b"]),
+        vec![t("idna", "idna==3.6", true), t("proj", "proj", false)]
+    );
+}
+
+#[test]
+fn uv_lock_requires_python_is_parsed_and_named() {
+    let b = parse(
+        "version = 1\nrequires-python = \">=3.10\"\n",
+        "uv.lock",
+        Path::new("/"),
+        &Selection::default(),
+    )
+    .unwrap();
+    assert!(b.requirements.is_empty());
+    let rp = b.requires_python.unwrap();
+    assert!(rp.contains("3.10.0").unwrap() && !rp.contains("3.9.18").unwrap());
+    let e = parse(
+        "version = 1\nrequires-python = \">=3.12.[X]\"\n",
+        "uv.lock",
+        Path::new("/"),
+        &Selection::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e[0].to_string()
+            .starts_with("uv.lock requires-python: invalid requires-python \">=3.12.[X]\""),
+        "{}",
+        e[0]
+    );
+}
+
+/// A dependency cycle (uv locks them) settles.
+#[test]
+fn uv_lock_cycles_settle() {
+    let text = r#"version = 1
+[[package]]
+name = "app"
+version = "0.1"
+source = { editable = "." }
+dependencies = [{ name = "a" }]
+
+[[package]]
+name = "a"
+version = "1"
+source = { registry = "r" }
+dependencies = [{ name = "b", marker = "python_version >= '3.9'" }]
+
+[[package]]
+name = "b"
+version = "1"
+source = { registry = "r" }
+dependencies = [{ name = "a" }]
+"#;
+    let b = parse(text, "uv.lock", Path::new("/"), &Selection::default()).unwrap();
+    let got: Vec<String> = applies(&b.requirements, "3.8.1")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(got, ["a==1", "app"]);
+    assert_eq!(applies(&b.requirements, "3.9.0").len(), 3);
 }
