@@ -12,19 +12,34 @@ use common::*;
 
 /// Runs `fetter plugin check` twice inside a private mount namespace
 /// (`unshare -rm`) with the cache on a `noexec` tmpfs. Skipped where the
-/// machine allows no user namespaces.
+/// kernel allows no user namespaces (even under CI: no tool changes
+/// that); without `unshare`, or failing for another reason, it fails
+/// under `CI=true`.
 #[test]
 fn cache_on_a_noexec_mount_is_read_instead_of_mapped() {
     let s = scratch();
     let mnt = s.path.join("noexec");
     fs::create_dir(&mnt).unwrap();
     let mount = format!("mount -t tmpfs -o noexec tmpfs '{}'", mnt.display());
-    let probe = Command::new("unshare")
+    match Command::new("unshare")
         .args(["-rm", "sh", "-c", &mount])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: cannot mount a tmpfs in a user namespace here");
-        return;
+        .output()
+    {
+        Err(e) => {
+            skip_or_fail(&format!("cannot run `unshare` (util-linux): {e}"));
+            return;
+        }
+        Ok(o) if !o.status.success() => {
+            match user_namespaces_forbidden() {
+                Some(why) => skip_for_machine(&why),
+                None => skip_or_fail(&format!(
+                    "cannot mount a tmpfs in a user namespace: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )),
+            }
+            return;
+        }
+        Ok(_) => {}
     }
     let check = format!("'{}' plugin check example-custom", fetter_bin().display());
     let script = format!("{mount} && {check} && echo ---- && {check}");
@@ -46,4 +61,24 @@ fn cache_on_a_noexec_mount_is_read_instead_of_mapped() {
         second.contains("loaded from the compile cache") && !second.contains("recompiled"),
         "{out}"
     );
+}
+
+/// Why the kernel refuses this user a user namespace, if its settings say
+/// it does (the sysctls of Linux, Debian and Ubuntu's AppArmor).
+fn user_namespaces_forbidden() -> Option<String> {
+    let sysctl = |name: &str| {
+        fs::read_to_string(format!("/proc/sys/{name}"))
+            .ok()
+            .map(|v| v.trim().to_string())
+    };
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    [
+        ("user/max_user_namespaces", "0", true),
+        ("kernel/unprivileged_userns_clone", "0", !root),
+        ("kernel/apparmor_restrict_unprivileged_userns", "1", !root),
+    ]
+    .into_iter()
+    .find(|(name, value, applies)| *applies && sysctl(name).as_deref() == Some(*value))
+    .map(|(name, value, _)| format!("the kernel forbids user namespaces here ({name} = {value})"))
 }
