@@ -4,6 +4,7 @@
 //! manifests pin hashes, and `validate --policy` reports verdicts.
 
 mod common;
+mod plugin_sandbox;
 
 use std::fs;
 use std::path::{Path, PathBuf};
