@@ -28,6 +28,11 @@ fn memory_module() -> Vec<u8> {
     [EMPTY_MODULE, &[5, 3, 1, 0, 0]].concat()
 }
 
+/// A core module defining one memory of 100 MiB (1600 pages).
+fn big_memory_module() -> Vec<u8> {
+    [EMPTY_MODULE, &[5, 4, 1, 0, 0xc0, 0x0c]].concat()
+}
+
 /// A core module defining one funcref table of 0 elements (section 4).
 fn table_module() -> Vec<u8> {
     [EMPTY_MODULE, &[4, 4, 1, 0x70, 0, 0]].concat()
@@ -160,6 +165,23 @@ fn count_limits_refuse_large_plugins_and_admit_python_sized_ones() {
             "{name}: expected {expected:?} in {out}"
         );
     }
+
+    // --plugin-memory limits all memories together: three of 100 MiB,
+    // each under the default 256 MiB, are 300 MiB in all.
+    let path = s.path.join("three-memories.wasm");
+    fs::write(&path, with_extra_instances(&base, &big_memory_module(), 3)).unwrap();
+    let (code, out) = plugin_check(&s.path, &path);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "plugin `example-custom` exceeded its memory limit of 256 MiB during instantiation"
+        ),
+        "{out}"
+    );
+    let out = run(fetter_at(&s.path)
+        .args(["plugin", "check", "--plugin-memory", "400"])
+        .arg(&path));
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
 
     // validate fails closed on it too (exit 1), with the same reason.
     let Some(env) = venv_with_tiny(&s) else {

@@ -172,10 +172,8 @@ impl std::fmt::Display for SandboxCount {
 /// other builds), so this leaves room for such toolchains while staying
 /// far below wasmtime's default of 10,000.
 pub const MAX_INSTANCES: usize = 128;
-/// Most linear memories one plugin may define. `--plugin-memory` limits
-/// each memory (as wasmtime does), so this bounds the plugin's linear
-/// memory at this many times that limit. Rust and componentize-py plugins
-/// define 1.
+/// Most linear memories one plugin may define (`--plugin-memory` limits
+/// them together). Rust and componentize-py plugins define 1.
 pub const MAX_MEMORIES: usize = 4;
 /// Most tables one plugin may define (Rust and componentize-py plugins
 /// define 2: the function table and wit-component's shim table).

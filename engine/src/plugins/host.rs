@@ -48,7 +48,7 @@ pub fn engine() -> Result<Engine, PluginError> {
 /// Limits for one plugin run.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Linear memory, in bytes.
+    /// Linear memory, in bytes: all of the plugin's memories together.
     pub memory_bytes: usize,
     /// Wall-clock time for instantiate + info + configure + evaluate.
     pub timeout: Duration,
@@ -87,10 +87,19 @@ struct StoreData {
 /// Most elements in one table.
 const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 
-/// `StoreLimits` plus a note of whether the memory limit was what stopped
-/// the plugin, so the error can say so.
+/// `StoreLimits` plus the plugin's linear memory in all, and a note of
+/// whether the memory limit was what stopped the plugin, so the error can
+/// say so.
 struct Limiter {
     limits: StoreLimits,
+    /// `--plugin-memory`, for all of the plugin's memories together
+    /// (`StoreLimits` limits each memory, so a plugin with 4 memories
+    /// would get 4 times the limit).
+    memory_limit: usize,
+    /// Bytes of every memory allowed so far. A growth allowed here that
+    /// then fails (past the memory's own maximum) stays counted: the sum
+    /// errs on the side of the limit.
+    memory_total: usize,
     exceeded: Option<usize>,
 }
 
@@ -116,9 +125,17 @@ impl ResourceLimiter for Limiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        if !allowed {
-            self.exceeded = Some(desired);
+        // `current` is this memory's size (0 when it is created).
+        let total = self
+            .memory_total
+            .saturating_sub(current)
+            .saturating_add(desired);
+        let allowed =
+            total <= self.memory_limit && self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.memory_total = total;
+        } else {
+            self.exceeded = Some(total);
             // Trap rather than let `memory.grow` return -1: the plugin stops
             // here with a precise error instead of aborting somewhere else.
             wasmtime::bail!("memory limit exceeded");
@@ -220,6 +237,8 @@ pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
                 .tables(MAX_TABLES)
                 .table_elements(MAX_TABLE_ELEMENTS)
                 .build(),
+            memory_limit: limits.memory_bytes,
+            memory_total: 0,
             exceeded: None,
         },
         log_mode,
