@@ -158,7 +158,7 @@ fn pyproject_and_lock_bounds() {
 fn vcs_installs_round_trip_by_commit() {
     let Some(w) = world() else { return };
     if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("SKIP: git is not installed");
+        skip_or_fail("git is not installed");
         return;
     }
     let Some(py) = python() else { return };
@@ -281,7 +281,7 @@ fn real_uv_lock_and_pylock_validate_uv_synced_venvs() {
     let Some(uv) = uv() else { return };
     let (old, new) = old_and_new();
     let Some(new) = new else {
-        eprintln!("SKIP: no Python >= 3.10 on this machine");
+        skip_or_fail("no Python >= 3.10 (with venv and ensurepip) on this machine");
         return;
     };
     let s = scratch();
@@ -341,7 +341,7 @@ fn real_uv_lock_and_pylock_validate_uv_synced_venvs() {
         );
         envs.push(proj.join("env-old"));
     } else {
-        eprintln!("SKIP (part): no Python < 3.10, the other fork is not checked");
+        skip_or_fail("no Python < 3.10 (with venv and ensurepip) on this machine, so the lock's other fork is not checked");
     }
     uv_cmd(
         &[

@@ -236,7 +236,7 @@ fn completions_man_and_version() {
 fn on_tty(w: &World, args: &str, no_color: bool) -> Option<String> {
     let script = Path::new("/usr/bin/script");
     if !script.is_file() {
-        eprintln!("SKIP: no /usr/bin/script to provide a terminal");
+        skip_or_fail("no /usr/bin/script (util-linux) to provide a terminal");
         return None;
     }
     let mut cmd = Command::new(script);

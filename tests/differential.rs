@@ -83,7 +83,7 @@ fn packaging_python() -> Option<PathBuf> {
         if ok && has(&py) {
             Some(py)
         } else {
-            eprintln!("SKIP: `packaging` could not be installed from PyPI (unreachable?)");
+            skip_or_fail("`packaging` could not be installed from PyPI (unreachable?)");
             None
         }
     })

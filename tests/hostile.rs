@@ -100,13 +100,27 @@ fn warnings(inv: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Whether the tests can run commands as `nobody` (as root, with
+/// `setpriv`); if not, says why: not being root is what the machine is
+/// (skipped even under CI), a missing `setpriv` fails under CI.
+fn can_drop_to_nobody() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        skip_for_machine("the tests do not run as root, so they cannot drop to nobody");
+        return false;
+    }
+    if !Path::new("/usr/bin/setpriv").exists() {
+        skip_or_fail("no /usr/bin/setpriv (util-linux) to drop to nobody");
+        return false;
+    }
+    true
+}
+
 /// As `nobody`, unreadable files and directories are named in warnings and
 /// everything readable is still reported.
 #[test]
 fn unprivileged_scan_names_what_it_cannot_read() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("SKIP: needs root and setpriv to drop to nobody");
+    if !can_drop_to_nobody() {
         return;
     }
     let s = scratch();
@@ -177,9 +191,7 @@ fn unprivileged_scan_names_what_it_cannot_read() {
 /// different fixes, and neither is an empty, passing scan.
 #[test]
 fn unprivileged_named_scope_tells_unreadable_from_missing() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("SKIP: needs root and setpriv to drop to nobody");
+    if !can_drop_to_nobody() {
         return;
     }
     let s = scratch();

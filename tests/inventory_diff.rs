@@ -18,7 +18,7 @@ use common::*;
 fn every_interpreter_and_user_site_matches_importlib() {
     let all = pythons();
     if all.is_empty() {
-        eprintln!("SKIP: no python3 (3.8+) with venv and ensurepip");
+        skip_or_fail("no python3 (3.8+) with venv and ensurepip on this machine");
         return;
     }
     let s = scratch();

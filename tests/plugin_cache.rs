@@ -12,19 +12,34 @@ use common::*;
 
 /// Runs `fetter plugin check` twice inside a private mount namespace
 /// (`unshare -rm`) with the cache on a `noexec` tmpfs. Skipped where the
-/// machine allows no user namespaces.
+/// kernel allows no user namespaces (even under CI: no tool changes
+/// that); without `unshare`, or failing for another reason, it fails
+/// under `CI=true`.
 #[test]
 fn cache_on_a_noexec_mount_is_read_instead_of_mapped() {
     let s = scratch();
     let mnt = s.path.join("noexec");
     fs::create_dir(&mnt).unwrap();
     let mount = format!("mount -t tmpfs -o noexec tmpfs '{}'", mnt.display());
-    let probe = Command::new("unshare")
+    match Command::new("unshare")
         .args(["-rm", "sh", "-c", &mount])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: cannot mount a tmpfs in a user namespace here");
-        return;
+        .output()
+    {
+        Err(e) => {
+            skip_or_fail(&format!("cannot run `unshare` (util-linux): {e}"));
+            return;
+        }
+        Ok(o) if !o.status.success() => {
+            match user_namespaces_forbidden() {
+                Some(why) => skip_for_machine(&why),
+                None => skip_or_fail(&format!(
+                    "cannot mount a tmpfs in a user namespace: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )),
+            }
+            return;
+        }
+        Ok(_) => {}
     }
     let check = format!("'{}' plugin check example-custom", fetter_bin().display());
     let script = format!("{mount} && {check} && echo ---- && {check}");
@@ -45,5 +60,107 @@ fn cache_on_a_noexec_mount_is_read_instead_of_mapped() {
     assert!(
         second.contains("loaded from the compile cache") && !second.contains("recompiled"),
         "{out}"
+    );
+}
+
+/// Why the kernel refuses this user a user namespace, if its settings say
+/// it does (the sysctls of Linux, Debian and Ubuntu's AppArmor).
+fn user_namespaces_forbidden() -> Option<String> {
+    let sysctl = |name: &str| {
+        fs::read_to_string(format!("/proc/sys/{name}"))
+            .ok()
+            .map(|v| v.trim().to_string())
+    };
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    [
+        ("user/max_user_namespaces", "0", true),
+        ("kernel/unprivileged_userns_clone", "0", !root),
+        ("kernel/apparmor_restrict_unprivileged_userns", "1", !root),
+    ]
+    .into_iter()
+    .find(|(name, value, applies)| *applies && sysctl(name).as_deref() == Some(*value))
+    .map(|(name, value, _)| format!("the kernel forbids user namespaces here ({name} = {value})"))
+}
+
+/// A cache entry copied over another plugin's key (deprecated-names'
+/// compiled code under typosquat's sha256) must not run in its place: the
+/// sidecar records the source plugin's sha256, the mismatch is noticed,
+/// the entry recompiled and the run says so, naming the entry's file.
+#[test]
+fn an_entry_copied_over_another_plugins_key_is_recompiled() {
+    let s = scratch();
+    let cache = s.path.join("cache");
+    let check = |plugin: &str| {
+        let mut cmd = fetter(&s.path);
+        cmd.env("FETTER_CACHE_DIR", &cache)
+            .args(["plugin", "check", plugin]);
+        run_ok(&mut cmd)
+    };
+    let entry_of = |sha: &str| {
+        fs::read_dir(cache.join("plugins"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with(sha) && name.ends_with(".cwasm")
+            })
+            .unwrap_or_else(|| panic!("no cache entry for {sha}"))
+    };
+    let sha_of = |out: &str| {
+        let at = out.find("sha256 ").expect("plugin check names the sha256") + 7;
+        out[at..at + 64].to_string()
+    };
+    let typo = check("typosquat");
+    assert!(
+        typo.contains("ok  typosquat") && typo.contains("compiled and cached"),
+        "{typo}"
+    );
+    let deprecated = check("deprecated-names");
+    assert!(deprecated.contains("ok  deprecated-names"), "{deprecated}");
+    let (typo_entry, deprecated_entry) = (entry_of(&sha_of(&typo)), entry_of(&sha_of(&deprecated)));
+
+    // The swap: artifact and sidecar, as a copy would leave them.
+    fs::copy(&deprecated_entry, &typo_entry).unwrap();
+    let sum = |p: &std::path::Path| format!("{}.sum", p.display());
+    fs::copy(sum(&deprecated_entry), sum(&typo_entry)).unwrap();
+
+    let out = check("typosquat");
+    assert!(
+        out.contains("ok  typosquat"),
+        "deprecated-names ran as typosquat:\n{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "recompiled: the cache entry {} was compiled from another plugin (sha256 {})",
+            typo_entry.display(),
+            sha_of(&deprecated)
+        )),
+        "{out}"
+    );
+    assert!(check("typosquat").contains("loaded from the compile cache"));
+
+    // `validate --policy` says so too (on stderr), and runs typosquat.
+    fs::copy(&deprecated_entry, &typo_entry).unwrap();
+    fs::copy(sum(&deprecated_entry), sum(&typo_entry)).unwrap();
+    let Some(py) = python() else {
+        return;
+    };
+    let env = Venv::create(&py, &s.path.join("env"));
+    let out = run(fetter(&s.path)
+        .env("FETTER_CACHE_DIR", &cache)
+        .arg("--exe")
+        .arg(&env.prefix)
+        .args(["validate", "--format", "json", "--policy", "typosquat"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: plugin `typosquat`: recompiled: the cache entry")
+            && stderr.contains("compiled from another plugin"),
+        "{stderr}"
+    );
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["inputs"][0]["check"], "plugin:typosquat",
+        "{report:#}"
     );
 }

@@ -4,6 +4,7 @@
 //! manifests pin hashes, and `validate --policy` reports verdicts.
 
 mod common;
+mod plugin_sandbox;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -439,7 +440,7 @@ fn example_custom_denies_git_installs() {
         return;
     };
     if Command::new("git").arg("--version").output().is_err() {
-        eprintln!("SKIP: git is not installed");
+        skip_or_fail("git is not installed");
         return;
     }
     let repo = tiny_project(&s.path.join("vcs"), "vcs-pkg", "0.2", None);

@@ -402,16 +402,21 @@ fn data_dir_override_is_honoured() {
 /// remove path both ways; bytes, modes and times still come back.
 #[test]
 fn cross_device_quarantine_round_trips() {
-    let shm = Path::new("/dev/shm");
     let Some(fx) = fixture(&[]) else { return };
-    let same_device = fs::metadata(shm)
-        .map(|m| m.dev() == fs::metadata(&fx.venv.prefix).unwrap().dev())
-        .unwrap_or(true);
-    if same_device {
-        eprintln!("SKIP: no /dev/shm on another filesystem to force a cross-device move");
+    // A writable directory on another filesystem than the venv: /dev/shm
+    // (a tmpfs almost everywhere), else another usual tmpfs.
+    let venv_dev = fs::metadata(&fx.venv.prefix).unwrap().dev();
+    let Some(data) = ["/dev/shm", "/run/shm", "/tmp", "/var/tmp", "/run"]
+        .iter()
+        .filter(|d| fs::metadata(d).is_ok_and(|m| m.dev() != venv_dev))
+        .find_map(|d| tempfile::tempdir_in(d).ok())
+    else {
+        // Which filesystems a machine mounts is not a tool to install.
+        skip_for_machine(
+            "no writable filesystem other than the venv's to force a cross-device move",
+        );
         return;
-    }
-    let data = tempfile::tempdir_in(shm).unwrap();
+    };
     let pip_before = fx.venv.pip_list();
     let before = snapshot(&fx.venv.prefix);
     let with_data = |args: &[&str]| {
@@ -523,7 +528,7 @@ fn ask_on_tty(fx: &Fixture, pattern: &str, answer: &str) -> Option<std::process:
 fn on_tty(fx: &Fixture, args: &str, answer: &str) -> Option<std::process::Output> {
     let script = Path::new("/usr/bin/script");
     if !script.is_file() {
-        eprintln!("SKIP: no /usr/bin/script to provide a terminal");
+        skip_or_fail("no /usr/bin/script (util-linux) to provide a terminal");
         return None;
     }
     let fetter_cmd = fetter(&fx.home);

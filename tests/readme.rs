@@ -168,10 +168,7 @@ fn readme_examples_run_as_written() {
         "README.md has no runnable `$ fetter` example in a console block"
     );
     let s = scratch();
-    let Some((dir, home)) = world(&s) else {
-        eprintln!("SKIP: no python3");
-        return;
-    };
+    let Some((dir, home)) = world(&s) else { return };
     let bin_dir = fetter_bin().parent().unwrap().to_path_buf();
     let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
@@ -207,4 +204,58 @@ fn readme_examples_run_as_written() {
     }
     eprintln!("ran {} README examples", ex.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The README's test command (`scripts/test`) with a `cargo` that builds
+/// and tests nothing and cannot install cargo-fuzz: locally the fuzz step
+/// is SKIPPED and the command passes; under `CI=true` it fails, as a test
+/// whose tool is missing does (`skip_or_fail`).
+#[test]
+fn test_command_fails_under_ci_when_fuzzing_could_not_run() {
+    let s = scratch();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // A copy of the scripts, so their `cd` and logs stay in the scratch dir.
+    fs::create_dir_all(s.path.join("scripts")).unwrap();
+    fs::create_dir_all(s.path.join("target")).unwrap();
+    for script in ["test", "fuzz"] {
+        let to = s.path.join("scripts").join(script);
+        fs::copy(repo.join("scripts").join(script), &to).unwrap();
+        make_executable(&to);
+    }
+    let bin = s.path.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::write(
+        bin.join("cargo"),
+        "#!/bin/sh\ncase \"$1\" in fuzz|install) echo \"no registry\" >&2; exit 101;; esac\nexit 0\n",
+    )
+    .unwrap();
+    make_executable(&bin.join("cargo"));
+    let run_test = |ci: Option<&str>| {
+        let mut c = Command::new(s.path.join("scripts/test"));
+        c.env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("FETTER_FUZZ_SECONDS", "1")
+            .env_remove("CI")
+            .stdin(Stdio::null());
+        if let Some(ci) = ci {
+            c.env("CI", ci);
+        }
+        let out = run(&mut c);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = run_test(None);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("fuzz: SKIPPED"), "{text}");
+    for ci in ["true", "1"] {
+        let (code, text) = run_test(Some(ci));
+        assert_eq!(code, Some(1), "CI={ci}: {text}");
+        assert!(
+            text.contains("fuzz: FAILED: cargo-fuzz could not be installed"),
+            "CI={ci}: {text}"
+        );
+    }
 }

@@ -158,7 +158,7 @@ fn uv_venv_matches_importlib() {
 fn site_layout_matches_python() {
     let all = pythons();
     if all.is_empty() {
-        eprintln!("SKIP: no python3");
+        skip_or_fail("no python3 (3.8+) with venv and ensurepip on this machine");
         return;
     }
     let s = scratch();

@@ -44,10 +44,7 @@ fn target_dir() -> PathBuf {
 
 #[test]
 fn wheel_installs_a_working_fetter_into_a_fresh_venv() {
-    let Some(py) = python() else {
-        eprintln!("SKIP: no python3");
-        return;
-    };
+    let Some(py) = python() else { return };
     let Some(maturin) = maturin() else { return };
     let s = scratch();
     let started = Instant::now();
@@ -96,10 +93,7 @@ fn wheel_installs_a_working_fetter_into_a_fresh_venv() {
 /// `pip install .` does.
 #[test]
 fn pip_install_of_the_repository_gives_a_working_fetter() {
-    let Some(py) = python() else {
-        eprintln!("SKIP: no python3");
-        return;
-    };
+    let Some(py) = python() else { return };
     let s = scratch();
     let venv = Venv::create(&py, &s.path.join("fresh"));
     let out = run(Command::new(venv.python())
@@ -109,7 +103,7 @@ fn pip_install_of_the_repository_gives_a_working_fetter() {
         .env("CARGO_TARGET_DIR", target_dir()));
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && stderr.contains("No matching distribution found for maturin") {
-        eprintln!("SKIP: pip cannot fetch maturin (no PyPI): {stderr}");
+        skip_or_fail(&format!("pip cannot fetch maturin (no PyPI): {stderr}"));
         return;
     }
     assert!(out.status.success(), "pip install <repo> failed:\n{stderr}");

@@ -2,7 +2,8 @@
 //! venvs, tiny packages built offline, and running the `fetter` binary.
 //!
 //! Every helper adapts to the machine: where no usable `python3` exists the
-//! caller gets `None` and the test says why it skipped.
+//! caller gets `None` and the test says why it skipped, through
+//! [`skip_or_fail`]: locally a missing tool skips, under `CI=true` it fails.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
@@ -10,6 +11,31 @@ use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// Whether the tests run under CI (`CI=true`, as GitHub Actions, GitLab
+/// and most CI services set it; `1` too).
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// A test cannot run here for want of an outside tool (`python3`, `uv`,
+/// `git`, a package from PyPI, `script`, …): locally print `SKIP: reason`
+/// (the caller then returns); under `CI=true` fail, because a CI machine
+/// is set up to run every test and a test that did not run must not pass.
+pub fn skip_or_fail(reason: &str) {
+    if under_ci() {
+        panic!("cannot run under CI=true: {reason} (install it, or run without CI=true to skip)");
+    }
+    eprintln!("SKIP: {reason}");
+}
+
+/// A test cannot run because of what the machine is, not what it has
+/// installed (the kernel forbids user namespaces, the tests do not run as
+/// root): no tool makes it possible, so it skips even under `CI=true`,
+/// saying so. Anything that installing a tool fixes is [`skip_or_fail`].
+pub fn skip_for_machine(reason: &str) {
+    eprintln!("SKIP (not possible on this machine): {reason}");
+}
 
 /// The `fetter` binary under test.
 pub fn fetter_bin() -> PathBuf {
@@ -78,7 +104,7 @@ pub fn scratch() -> Scratch {
 pub fn python() -> Option<PathBuf> {
     let found = pythons();
     if found.is_empty() {
-        eprintln!("SKIP: no python3 (3.8+) with venv and ensurepip on this machine");
+        skip_or_fail("no python3 (3.8+) with venv and ensurepip on this machine");
     }
     found.into_iter().next()
 }
@@ -380,7 +406,9 @@ pub fn tool(binary: &str, env_var: &str, requirement: &str) -> Option<PathBuf> {
     if ok && bin.is_file() {
         Some(bin)
     } else {
-        eprintln!("SKIP: {binary} is not on PATH and could not be installed from PyPI");
+        skip_or_fail(&format!(
+            "{binary} is not on PATH and could not be installed from PyPI"
+        ));
         None
     }
 }

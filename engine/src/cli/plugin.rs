@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use fetter::diag::Sink;
-use fetter::plugins::{self, abi, Cache, LogMode, Options, PolicySpec};
+use fetter::plugins::{self, abi, Cache, CacheStatus, LogMode, Options, PolicySpec};
 use fetter::report::validate::Input;
 
 /// Policy plugins to run, and their limits (used by `validate`).
@@ -67,6 +67,14 @@ impl PolicyArgs {
         let specs = plugins::resolve_policy_args(&self.policies, sink);
         plugins::evaluate(inv, &specs, &self.options(quiet), sink)
             .into_iter()
+            .inspect(|r| {
+                // A cache entry that was not what its key says (another
+                // plugin's code, a corrupt file) is worth knowing about:
+                // someone or something wrote the cache.
+                if let (Some(status @ CacheStatus::Recompiled(_)), false) = (&r.cache, quiet) {
+                    eprintln!("warning: plugin `{}`: {status}", r.name);
+                }
+            })
             .map(|r| Input {
                 check: plugins::diags::check_name(&r.name),
                 source: r.source,

@@ -7,9 +7,15 @@
 //! - the key is the plugin's sha256 and the engine's compatibility hash
 //!   (wasmtime version and every code-generation setting), so a stale entry
 //!   is simply not found;
-//! - each entry has a sidecar file (`.sum`) with its length and the CRC-32
-//!   of its contents; a corrupt or truncated entry, or one without a
-//!   sidecar, is recompiled and replaced. The artifact itself is the file
+//! - each entry has a sidecar file (`.sum`) with the sha256 of the plugin
+//!   it was compiled from, checked against the key: an entry copied or
+//!   renamed over another plugin's key (deprecated-names' code under
+//!   typosquat's hash) would otherwise run in its place, so a manifest's
+//!   sha256 pin would not mean that code runs. It is recompiled, and the
+//!   run says so;
+//! - the sidecar also holds the entry's length and the CRC-32 of its
+//!   contents; a corrupt or truncated entry, or one without a sidecar (or
+//!   with a sidecar of an older format), is recompiled and replaced. The artifact itself is the file
 //!   wasmtime maps (`Component::deserialize_file`): its code and the
 //!   plugin's memory image are then mapped from the page cache instead of
 //!   being read, copied into fresh memory and copied again into an
@@ -36,10 +42,14 @@ use super::diags::PluginError;
 /// Environment variable overriding the cache directory (tests, CI).
 pub const CACHE_DIR_ENV: &str = "FETTER_CACHE_DIR";
 
-/// First bytes of every sidecar (format version 3: the CRC-32 and length
-/// of the artifact next to it). Entries of versions 1 and 2, whose header
-/// was inside the artifact's file, have no sidecar and get rewritten.
-const MAGIC: &[u8; 16] = b"fetter-cwasm-v3\0";
+/// First bytes of every sidecar (format version 4: the source plugin's
+/// sha256, then the CRC-32 and length of the artifact next to it).
+/// Entries of versions 1 and 2, whose header was inside the artifact's
+/// file, have no sidecar, and version 3 sidecars have no sha256: all are
+/// compiled afresh and rewritten.
+const MAGIC: &[u8; 16] = b"fetter-cwasm-v4\0";
+/// What every sidecar's magic starts with, whatever its version.
+const MAGIC_PREFIX: &[u8] = b"fetter-cwasm-v";
 
 /// Where compiled plugins are kept, if anywhere.
 #[derive(Debug, Clone)]
@@ -129,7 +139,7 @@ impl Cache {
             return Ok((compile(engine, bytes)?.0, CacheStatus::Uncached(why)));
         }
         let path = dir.join(format!("{sha256}-{:016x}.cwasm", compatibility(engine)));
-        let reason = match check_entry(&path) {
+        let reason = match check_entry(&path, sha256) {
             Ok(false) => None,
             Ok(true) => {
                 // SAFETY: wasmtime requires that the file comes from
@@ -154,7 +164,7 @@ impl Cache {
             Err(why) => Some(why),
         };
         let (component, artifact) = compile(engine, bytes)?;
-        let status = match write_entry(&path, &artifact) {
+        let status = match write_entry(&path, sha256, &artifact) {
             Ok(()) => {
                 remove_stale(dir, sha256, &path);
                 match reason {
@@ -202,23 +212,30 @@ fn sum_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Bytes in a sidecar: the magic, the artifact's CRC-32 and its length
-/// (both little-endian).
-const SUM_LEN: usize = MAGIC.len() + 4 + 8;
+/// Length of a sha256 in lowercase hex, as the key and sidecar hold it.
+const SHA_LEN: usize = 64;
 
-/// The sidecar for `artifact`.
-fn sum_of(artifact: &[u8]) -> Vec<u8> {
+/// Bytes in a sidecar: the magic, the source plugin's sha256 (lowercase
+/// hex), the artifact's CRC-32 and its length (both little-endian).
+const SUM_LEN: usize = MAGIC.len() + SHA_LEN + 4 + 8;
+
+/// The sidecar for `artifact`, compiled from the plugin whose sha256 is
+/// `sha256`.
+fn sum_of(sha256: &str, artifact: &[u8]) -> Vec<u8> {
+    debug_assert_eq!(sha256.len(), SHA_LEN, "a sha256 in hex");
     let mut sum = MAGIC.to_vec();
+    sum.extend_from_slice(sha256.as_bytes());
     sum.extend_from_slice(&crc32fast::hash(artifact).to_le_bytes());
     sum.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
     sum
 }
 
-/// `Ok(true)` when the entry at `path` matches its sidecar, `Ok(false)`
-/// when there is no entry (or no sidecar: an entry of an older format),
+/// `Ok(true)` when the entry at `path` matches its sidecar and was
+/// compiled from the plugin whose sha256 is `sha256`, `Ok(false)` when
+/// there is no entry (or no sidecar, or one of an older format),
 /// `Err(reason)` when it is unusable. The artifact is streamed through
 /// the checksum rather than read whole: wasmtime maps it afterwards.
-fn check_entry(path: &Path) -> Result<bool, String> {
+fn check_entry(path: &Path, sha256: &str) -> Result<bool, String> {
     use std::io::Read;
     let sum = match fs::read(sum_path(path)) {
         Ok(d) => d,
@@ -232,14 +249,30 @@ fn check_entry(path: &Path) -> Result<bool, String> {
     };
     check_private(path, false)?;
     check_private(&sum_path(path), false)?;
+    if sum.starts_with(MAGIC_PREFIX) && !sum.starts_with(MAGIC) {
+        return Ok(false);
+    }
     if sum.len() != SUM_LEN || &sum[..MAGIC.len()] != MAGIC {
         return Err(format!(
             "the cache entry's checksum file {} is damaged",
             sum_path(path).display()
         ));
     }
-    let crc = u32::from_le_bytes(sum[16..20].try_into().expect("4 bytes"));
-    let len = u64::from_le_bytes(sum[20..28].try_into().expect("8 bytes"));
+    let (source, rest) = sum[MAGIC.len()..].split_at(SHA_LEN);
+    if source != sha256.as_bytes() {
+        // Shown only when it is a sha256: the file's bytes are not
+        // terminal-safe text.
+        let source = std::str::from_utf8(source)
+            .ok()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map_or_else(|| "not a sha256".to_string(), |s| format!("sha256 {s}"));
+        return Err(format!(
+            "the cache entry {} was compiled from another plugin ({source}), not from this one (sha256 {sha256})",
+            path.display()
+        ));
+    }
+    let crc = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
+    let len = u64::from_le_bytes(rest[4..12].try_into().expect("8 bytes"));
     let (mut hasher, mut seen) = (crc32fast::Hasher::new(), 0u64);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -271,9 +304,9 @@ fn check_entry(path: &Path) -> Result<bool, String> {
 /// Write the artifact and then its sidecar, each atomically (temporary
 /// file + rename) and readable by the owner only. A crash in between
 /// leaves an artifact whose sidecar is missing or stale: recompiled.
-fn write_entry(path: &Path, artifact: &[u8]) -> std::io::Result<()> {
+fn write_entry(path: &Path, sha256: &str, artifact: &[u8]) -> std::io::Result<()> {
     write_atomically(path, artifact)?;
-    write_atomically(&sum_path(path), &sum_of(artifact))
+    write_atomically(&sum_path(path), &sum_of(sha256, artifact))
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -399,13 +432,17 @@ mod tests {
             CacheStatus::Recompiled(why) if why.contains("truncated")
         ));
 
-        // The sidecar: damaged -> recompiled; missing (an entry of an
-        // older format) -> compiled afresh.
-        fs::write(sum_path(&entry), b"fetter-cwasm-v3\0").unwrap();
+        // The sidecar: damaged -> recompiled; of an older format (v3 had
+        // no sha256) or missing (v1, v2) -> compiled afresh.
+        fs::write(sum_path(&entry), b"fetter-cwasm-v4\0").unwrap();
         assert!(matches!(
             load(),
             CacheStatus::Recompiled(why) if why.contains("checksum file")
         ));
+        let v3 = [&b"fetter-cwasm-v3\0"[..], &[0; 12]].concat();
+        fs::write(sum_path(&entry), v3).unwrap();
+        assert_eq!(load(), CacheStatus::Compiled);
+        assert_eq!(load(), CacheStatus::Hit);
         fs::remove_file(sum_path(&entry)).unwrap();
         assert_eq!(load(), CacheStatus::Compiled);
         assert_eq!(load(), CacheStatus::Hit);

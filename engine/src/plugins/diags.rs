@@ -73,6 +73,15 @@ pub enum PluginError {
         /// `evaluate`, `configure`, …
         during: &'static str,
     },
+    /// Instantiating would create more instances, memories or tables than
+    /// the sandbox allows.
+    #[error("would create more than {limit} {what} during {during}, the sandbox's limit: refusing to run it (a plugin built with fetter-plugin-sdk needs {typical}; link fewer modules into the component)", limit = what.limit(), typical = what.typical())]
+    CountLimit {
+        /// What there were too many of.
+        what: SandboxCount,
+        /// `instantiation`, …
+        during: &'static str,
+    },
     /// A trap (panic, unreachable, out-of-bounds access, …).
     #[error("crashed during {during}: {trap}{}", panic.as_ref().map(|p| format!(" ({p})")).unwrap_or_default())]
     Trap {
@@ -114,6 +123,61 @@ pub enum PluginError {
         limit: usize,
     },
 }
+
+/// The things the sandbox counts, each with a fixed limit per plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxCount {
+    /// Core WebAssembly instances.
+    Instances,
+    /// Linear memories defined (not imported).
+    Memories,
+    /// Tables defined (not imported).
+    Tables,
+}
+
+impl SandboxCount {
+    /// The limit per plugin.
+    pub fn limit(self) -> usize {
+        match self {
+            SandboxCount::Instances => MAX_INSTANCES,
+            SandboxCount::Memories => MAX_MEMORIES,
+            SandboxCount::Tables => MAX_TABLES,
+        }
+    }
+
+    /// What a plugin built with the SDK uses, for the error message.
+    fn typical(self) -> usize {
+        match self {
+            SandboxCount::Instances => 3,
+            SandboxCount::Memories => 1,
+            SandboxCount::Tables => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for SandboxCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SandboxCount::Instances => "core WebAssembly instances",
+            SandboxCount::Memories => "linear memories",
+            SandboxCount::Tables => "tables",
+        })
+    }
+}
+
+/// Most core WebAssembly instances one plugin may create. A Rust plugin
+/// needs 3; a Python component built with componentize-py is linked from
+/// a dozen shared libraries, each an instance, plus the shims between
+/// them (11 to 20 measured with componentize-py 0.25; 38 reported for
+/// other builds), so this leaves room for such toolchains while staying
+/// far below wasmtime's default of 10,000.
+pub const MAX_INSTANCES: usize = 128;
+/// Most linear memories one plugin may define (`--plugin-memory` limits
+/// them together). Rust and componentize-py plugins define 1.
+pub const MAX_MEMORIES: usize = 4;
+/// Most tables one plugin may define (Rust and componentize-py plugins
+/// define 2: the function table and wit-component's shim table).
+pub const MAX_TABLES: usize = 16;
 
 /// The `check` of everything a plugin reports: `plugin:<name>`.
 pub fn check_name(plugin: &str) -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, HasSelf, Instance, Linker, Lower};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
-use super::diags::{sanitize, PluginError};
+use super::diags::{sanitize, PluginError, SandboxCount, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 wasmtime::component::bindgen!({
     path: "../plugin-sdk/wit/policy.wit",
@@ -48,7 +48,7 @@ pub fn engine() -> Result<Engine, PluginError> {
 /// Limits for one plugin run.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Linear memory, in bytes.
+    /// Linear memory, in bytes: all of the plugin's memories together.
     pub memory_bytes: usize,
     /// Wall-clock time for instantiate + info + configure + evaluate.
     pub timeout: Duration,
@@ -84,23 +84,58 @@ struct StoreData {
     last_error: Option<String>,
 }
 
-/// `StoreLimits` plus a note of whether the memory limit was what stopped
-/// the plugin, so the error can say so.
+/// Most elements in one table.
+const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+
+/// `StoreLimits` plus the plugin's linear memory in all, and a note of
+/// whether the memory limit was what stopped the plugin, so the error can
+/// say so.
 struct Limiter {
     limits: StoreLimits,
+    /// `--plugin-memory`, for all of the plugin's memories together
+    /// (`StoreLimits` limits each memory, so a plugin with 4 memories
+    /// would get 4 times the limit).
+    memory_limit: usize,
+    /// Bytes of every memory allowed so far. A growth allowed here that
+    /// then fails (past the memory's own maximum) stays counted: the sum
+    /// errs on the side of the limit.
+    memory_total: usize,
     exceeded: Option<usize>,
 }
 
+/// wasmtime reads the counts once, when the limiter is installed, and
+/// checks them at every instantiation; `ResourceLimiter`'s defaults (not
+/// `StoreLimits`') apply unless they are forwarded here.
 impl ResourceLimiter for Limiter {
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
     fn memory_growing(
         &mut self,
         current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
-        if !allowed {
-            self.exceeded = Some(desired);
+        // `current` is this memory's size (0 when it is created).
+        let total = self
+            .memory_total
+            .saturating_sub(current)
+            .saturating_add(desired);
+        let allowed =
+            total <= self.memory_limit && self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.memory_total = total;
+        } else {
+            self.exceeded = Some(total);
             // Trap rather than let `memory.grow` return -1: the plugin stops
             // here with a precise error instead of aborting somewhere else.
             wasmtime::bail!("memory limit exceeded");
@@ -197,11 +232,13 @@ pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
         limiter: Limiter {
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes)
-                .instances(16)
-                .memories(4)
-                .tables(16)
-                .table_elements(1_000_000)
+                .instances(MAX_INSTANCES)
+                .memories(MAX_MEMORIES)
+                .tables(MAX_TABLES)
+                .table_elements(MAX_TABLE_ELEMENTS)
                 .build(),
+            memory_limit: limits.memory_bytes,
+            memory_total: 0,
             exceeded: None,
         },
         log_mode,
@@ -258,6 +295,24 @@ fn evaluate<I: Lower + ?Sized>(
     Ok(evaluate.call(&mut *store, (inventory,))?.0)
 }
 
+/// Which count limit stopped an instantiation, if one did. wasmtime
+/// reports it only as a message (`resource limit exceeded: instance count
+/// too high at 129`, from `StoreOpaque::bump_resource_counts`), with no
+/// type to match; the e2e test `plugins::sandbox_counts` notices when a
+/// wasmtime upgrade rewords it (the error would then be a plain crash,
+/// still failing closed).
+fn count_limit(error: &wasmtime::Error) -> Option<SandboxCount> {
+    let text = format!("{error:#}");
+    [
+        ("instance", SandboxCount::Instances),
+        ("memory", SandboxCount::Memories),
+        ("table", SandboxCount::Tables),
+    ]
+    .into_iter()
+    .find(|(desc, _)| text.contains(&format!("resource limit exceeded: {desc} count too high")))
+    .map(|(_, what)| what)
+}
+
 /// The evaluator interface's export name (the ABI this host implements;
 /// wasmtime matches a semver-compatible plugin export).
 const EVALUATOR_EXPORT: &str = "fetter:policy/evaluator@1.0.0";
@@ -278,6 +333,9 @@ fn classify(
             requested_mib: (requested as u64).div_ceil(MIB),
             during,
         };
+    }
+    if let Some(what) = count_limit(&error) {
+        return PluginError::CountLimit { what, during };
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PluginError::Timeout {
