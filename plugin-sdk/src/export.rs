@@ -168,7 +168,7 @@ macro_rules! export_plugin {
         #[cfg(target_arch = "wasm32")]
         const _: () = {
             const __LEN: usize = $crate::__private::encoded_len(&__FETTER_META);
-            #[unsafe(link_section = "fetter-plugin")]
+            #[unsafe(link_section = $crate::__private::meta_section!())]
             #[used]
             static __FETTER_PLUGIN_META: [u8; __LEN] = $crate::__private::encode::<__LEN>(&__FETTER_META);
 

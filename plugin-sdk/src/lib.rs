@@ -52,12 +52,11 @@ pub use log::{debug, error, info, log, warn, LogLevel};
 pub use names::normalize;
 pub use settings::{parse_settings, reject_settings};
 
-/// The plugin ABI this SDK implements: the version of the
-/// `fetter:policy` WIT package it was generated from.
-pub const ABI_VERSION: &str = "1.0.0";
-
-/// The name of the custom section holding a plugin's metadata (see [`meta`]).
-pub const META_SECTION: &str = "fetter-plugin";
+/// The plugin ABI this SDK implements (the version of the `fetter:policy`
+/// WIT package its bindings are generated from) and the name of the custom
+/// section holding a plugin's metadata (see [`meta`]): the definitions the
+/// host shares, from `fetter-plugin-abi`.
+pub use fetter_plugin_abi::{ABI_VERSION, META_SECTION};
 
 /// A policy with settings: implement this for a plugin that needs state or
 /// configuration, and export it with [`export_plugin!`]`{ …, policy: Type }`.
@@ -80,5 +79,6 @@ pub trait Policy: Sized + 'static {
 pub mod __private {
     pub use crate::export::*;
     pub use crate::meta::{encode, encoded_len};
+    pub use fetter_plugin_abi::meta_section;
     pub use wit_bindgen;
 }

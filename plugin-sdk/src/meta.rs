@@ -11,10 +11,14 @@
 //! ```
 //!
 //! The JSON is built at compile time by the `const fn`s below, because a
-//! `#[link_section]` static must be a plain byte array.
+//! `#[link_section]` static must be a plain byte array; its shape is
+//! [`PluginMeta`], which the host deserializes.
 
-/// The keys of the metadata object, in the order of the `fields` arguments.
-pub const KEYS: [&str; 5] = ["name", "version", "abi", "description", "settings-help"];
+pub use fetter_plugin_abi::PluginMeta;
+
+/// The keys of the metadata object, in the order of the `fields` arguments:
+/// those of the host's [`PluginMeta`], which reads it back.
+pub const KEYS: [&str; 5] = PluginMeta::KEYS;
 
 /// Length in bytes of the JSON object [`encode`] writes for `fields`.
 pub const fn encoded_len(fields: &[&str; 5]) -> usize {
@@ -121,10 +125,31 @@ mod tests {
         ];
         const LEN: usize = encoded_len(&F);
         static BYTES: [u8; LEN] = encode::<LEN>(&F);
-        let v: serde_json::Value = serde_json::from_slice(&BYTES).unwrap();
-        assert_eq!(v["name"], "t\"q");
-        assert_eq!(v["description"], "line\nnext\\ é");
-        assert_eq!(v["settings-help"], "tab\there \u{1}");
-        assert_eq!(v["abi"], "1.0.0");
+        // Read back as the host reads it: every field where it belongs.
+        let meta: PluginMeta = serde_json::from_slice(&BYTES).unwrap();
+        assert_eq!(
+            meta,
+            PluginMeta {
+                name: "t\"q".into(),
+                version: "0.1.0".into(),
+                abi: "1.0.0".into(),
+                description: "line\nnext\\ é".into(),
+                settings_help: "tab\there \u{1}".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn abi_version_is_the_wit_package_version() {
+        // The bindings (bindings.rs) are generated from this file; the
+        // metadata's `abi` and the host's check come from ABI_VERSION.
+        let wit = include_str!("../wit/policy.wit");
+        assert!(
+            wit.contains(&format!(
+                "\npackage fetter:policy@{};\n",
+                crate::ABI_VERSION
+            )),
+            "ABI_VERSION (fetter-plugin-abi) and wit/policy.wit disagree"
+        );
     }
 }

@@ -186,8 +186,11 @@ fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
         let mut t = fetter::report::table::Table::new(["", ""]);
         if report.metadata.is_none() {
             t.row([
-                "name",
-                "(no fetter-plugin metadata section: not built with fetter-plugin-sdk?)",
+                "name".to_string(),
+                format!(
+                    "(no {} metadata section: not built with fetter-plugin-sdk?)",
+                    abi::META_SECTION
+                ),
             ]);
         } else {
             t.row(["name".to_string(), or_none(&meta.name)]);

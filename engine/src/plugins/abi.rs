@@ -3,41 +3,17 @@
 //! the `fetter:policy/evaluator` interface it exports), what it imports, and
 //! the metadata custom section the SDK writes.
 
+use fetter_plugin_abi::{interface_version, EVALUATOR_INTERFACE, HOST_INTERFACE};
 use semver::Version;
-use serde::{Deserialize, Serialize};
 use wasmparser::{Parser, Payload};
 
 use super::diags::PluginError;
 
-/// The plugin ABI this host implements: the version of the
-/// `fetter:policy` package in `plugin-sdk/wit/policy.wit` (a test checks
-/// they agree).
-pub const HOST_ABI: &str = "1.0.0";
-
-/// Export name prefix of the interface every plugin provides.
-const EVALUATOR_EXPORT: &str = "fetter:policy/evaluator@";
-/// Import name prefix of the only interface a plugin may import.
-const HOST_IMPORT: &str = "fetter:policy/host@";
-/// The custom section written by the SDK's `export_plugin!`.
-pub const META_SECTION: &str = "fetter-plugin";
-
-/// The metadata custom section (`fetter-plugin`), a JSON object.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PluginMeta {
-    /// The plugin's name.
-    pub name: String,
-    /// The plugin's own version.
-    pub version: String,
-    /// The ABI the plugin was built for.
-    pub abi: String,
-    /// What it checks.
-    #[serde(default)]
-    pub description: String,
-    /// Documentation of its settings.
-    #[serde(default)]
-    pub settings_help: String,
-}
+/// The plugin ABI this host implements (the `fetter-plugin-abi` crate's
+/// version, shared with the SDK the plugins are built with).
+pub use fetter_plugin_abi::ABI_VERSION as HOST_ABI;
+/// The metadata custom section: its name and its JSON object.
+pub use fetter_plugin_abi::{PluginMeta, META_SECTION};
 
 /// What the bytes of a plugin declare.
 #[derive(Debug, Clone)]
@@ -57,8 +33,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, PluginError> {
     let declared = read(bytes)?;
     check_abi(&declared.abi)?;
     for import in &declared.imports {
-        let allowed = import
-            .strip_prefix(HOST_IMPORT)
+        let allowed = interface_version(import, HOST_INTERFACE)
             .and_then(|v| Version::parse(v).ok())
             .is_some_and(|v| check_abi(&v).is_ok());
         if !allowed {
@@ -96,7 +71,7 @@ pub fn read(bytes: &[u8]) -> Result<Declared, PluginError> {
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
                     let export = export.map_err(|e| PluginError::Malformed(e.to_string()))?;
-                    if let Some(v) = export.name.name.strip_prefix(EVALUATOR_EXPORT) {
+                    if let Some(v) = interface_version(export.name.name, EVALUATOR_INTERFACE) {
                         let v = Version::parse(v).map_err(|e| {
                             PluginError::Malformed(format!(
                                 "bad ABI version {v:?} in its export name: {e}"
@@ -142,6 +117,7 @@ mod tests {
 
     #[test]
     fn host_abi_is_the_wit_package_version() {
+        // The host's bindings are generated from this file (host.rs).
         let wit = include_str!("../../../plugin-sdk/wit/policy.wit");
         assert!(
             wit.contains(&format!("package fetter:policy@{HOST_ABI};")),
@@ -156,10 +132,10 @@ mod tests {
             .bytes;
         let d = inspect(bytes).unwrap();
         assert_eq!(d.abi.major, 1);
-        assert_eq!(d.imports, vec!["fetter:policy/host@1.0.0".to_string()]);
+        assert_eq!(d.imports, vec![fetter_plugin_abi::HOST_IMPORT.to_string()]);
         let meta = d.meta.unwrap();
         assert_eq!(meta.name, "example-custom");
-        assert_eq!(meta.abi, "1.0.0");
+        assert_eq!(meta.abi, HOST_ABI);
     }
 
     #[test]

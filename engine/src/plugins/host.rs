@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use fetter_plugin_abi::EVALUATOR_EXPORT;
 use wasmtime::component::{Component, HasSelf, Instance, Linker, Lower};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
@@ -312,10 +313,6 @@ fn count_limit(error: &wasmtime::Error) -> Option<SandboxCount> {
     .find(|(desc, _)| text.contains(&format!("resource limit exceeded: {desc} count too high")))
     .map(|(_, what)| what)
 }
-
-/// The evaluator interface's export name (the ABI this host implements;
-/// wasmtime matches a semver-compatible plugin export).
-const EVALUATOR_EXPORT: &str = "fetter:policy/evaluator@1.0.0";
 
 /// Turn a wasmtime error into the reason people need: out of time, out of
 /// memory, or a crash (with the panic message the SDK logged, if any).

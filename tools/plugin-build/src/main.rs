@@ -24,12 +24,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
+use fetter_plugin_abi::{interface_version, HOST_INTERFACE};
 
 /// Folders whose sub-folders are plugin crates, relative to the workspace root.
 const PLUGIN_DIRS: &[&str] = &["plugins", "tests/plugins"];
-
-/// The only import a plugin may have.
-const HOST_IMPORT_PREFIX: &str = "fetter:policy/host@";
 
 fn main() {
     if let Err(e) = run() {
@@ -254,8 +252,8 @@ fn check_imports(component: &[u8]) -> Result<()> {
             wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
                     let name = import?.name.name;
-                    if !name.starts_with(HOST_IMPORT_PREFIX) {
-                        bail!("the component imports `{name}`: plugins may import only `{HOST_IMPORT_PREFIX}*` (no WASI; build for wasm32-unknown-unknown)");
+                    if interface_version(name, HOST_INTERFACE).is_none() {
+                        bail!("the component imports `{name}`: plugins may import only `{HOST_INTERFACE}@*` (no WASI; build for wasm32-unknown-unknown)");
                     }
                 }
             }
