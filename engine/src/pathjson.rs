@@ -16,11 +16,19 @@
 //! Use with `#[serde(with = "crate::pathjson")]` (and [`opt`], [`vec`]).
 
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+use percent_encoding::{percent_decode_str, percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Deserializer, Serializer};
+
+/// Bytes written as `%XX`: all but ASCII letters, digits and `-._~/`.
+const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 /// The prefix of a path written as a URL.
 const URL_PREFIX: &str = "file://";
@@ -29,17 +37,11 @@ const URL_PREFIX: &str = "file://";
 pub fn to_json_text(path: &Path) -> std::borrow::Cow<'_, str> {
     match path.to_str() {
         Some(s) if !s.starts_with("file:") => s.into(),
-        _ => {
-            let mut out = String::from(URL_PREFIX);
-            for &b in path.as_os_str().as_bytes() {
-                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                    out.push(char::from(b));
-                } else {
-                    let _ = write!(out, "%{b:02X}");
-                }
-            }
-            out.into()
-        }
+        _ => format!(
+            "{URL_PREFIX}{}",
+            percent_encode(path.as_os_str().as_bytes(), ENCODED)
+        )
+        .into(),
     }
 }
 
@@ -48,23 +50,7 @@ pub fn from_json_text(text: &str) -> PathBuf {
     let Some(encoded) = text.strip_prefix(URL_PREFIX) else {
         return PathBuf::from(text);
     };
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    PathBuf::from(OsString::from_vec(out))
+    PathBuf::from(OsString::from_vec(percent_decode_str(encoded).collect()))
 }
 
 /// Serialize a path by the convention.
