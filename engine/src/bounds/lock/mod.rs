@@ -66,6 +66,14 @@ pub struct RequiresPython {
 }
 
 impl RequiresPython {
+    /// The lock's top-level `requires-python`, if it has one, read from the
+    /// file `source` (errors in the shape every lock reader returns).
+    pub fn of_lock(text: Option<&str>, source: &str) -> Result<Option<Self>, Vec<BoundError>> {
+        text.map(|r| Self::parse(r, Origin::file(format!("{source} requires-python"))))
+            .transpose()
+            .map_err(|e| vec![e])
+    }
+
     /// Parse the `requires-python` value of the lock at `origin`; an invalid
     /// value is an error naming the key (not a bound that allows anything).
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {

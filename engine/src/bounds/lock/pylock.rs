@@ -96,12 +96,7 @@ pub fn parse(
             )])
         }
     }
-    let requires_python = doc
-        .requires_python
-        .as_deref()
-        .map(|r| RequiresPython::parse(r, Origin::file(format!("{source} requires-python"))))
-        .transpose()
-        .map_err(|e| vec![e])?;
+    let requires_python = RequiresPython::of_lock(doc.requires_python.as_deref(), source)?;
     let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
     let mut groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
     groups.extend(doc.default_groups.iter().map(|g| normalize(g)));

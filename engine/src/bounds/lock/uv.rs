@@ -141,12 +141,7 @@ pub fn parse(
             format!("invalid uv.lock: {}", e.to_string().trim()),
         )]
     })?;
-    let requires_python = doc
-        .requires_python
-        .as_deref()
-        .map(|r| RequiresPython::parse(r, Origin::file(format!("{source} requires-python"))))
-        .transpose()
-        .map_err(|e| vec![e])?;
+    let requires_python = RequiresPython::of_lock(doc.requires_python.as_deref(), source)?;
     let packages: Vec<Package> = doc
         .package
         .into_iter()
