@@ -6,6 +6,9 @@
 //! [`skip_or_fail`]: locally a missing tool skips, under `CI=true` it fails.
 #![allow(dead_code)]
 
+pub mod deb;
+pub mod server;
+
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
