@@ -19,6 +19,8 @@ pub mod escape;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
