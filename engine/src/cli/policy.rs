@@ -252,9 +252,17 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     };
     let client = Client::connect(&mirror, &args.registry.options())?;
-    for l in &loaded {
+    // Tags first, so a digest that a tag already carried is not pushed twice.
+    let mut order: Vec<&archive::Loaded> = loaded.iter().collect();
+    order.sort_by_key(|l| l.entry.name.contains('@'));
+    let mut pushed = std::collections::BTreeSet::new();
+    for l in order {
         let Some(b) = &l.bundle else { continue };
         let from = Reference::parse(&l.entry.name)?;
+        if from.tag.is_none() && pushed.contains(&b.digest) {
+            continue;
+        }
+        pushed.insert(b.digest.clone());
         let tag = match &from.tag {
             Some(t) => t.clone(),
             None => b.digest.clone(),

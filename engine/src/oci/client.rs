@@ -73,9 +73,20 @@ impl Client {
         let plain_ok = options.insecure || reference.is_loopback();
         match client.ping() {
             Ok(()) => Ok(client),
-            Err(OciError::Unreachable { .. }) if plain_ok && options.ca_cert.is_none() => {
+            Err(tls_error @ OciError::Unreachable { .. }) if plain_ok && options.ca_cert.is_none() => {
+                // Loopback (or --insecure) may speak plain HTTP; when that
+                // fails too, the HTTPS error is the one that explains.
                 client.base = format!("http://{}", reference.registry);
-                client.ping().map(|()| client)
+                match client.ping() {
+                    Ok(()) => Ok(client),
+                    Err(OciError::Unreachable { .. }) => Err(tls_error),
+                    // Something answered plain HTTP, wrongly: say both.
+                    Err(OciError::Registry { url, message }) => Err(OciError::Registry {
+                        url,
+                        message: format!("{message} (and over HTTPS: {tls_error})"),
+                    }),
+                    Err(other) => Err(other),
+                }
             }
             Err(e) => Err(e),
         }
