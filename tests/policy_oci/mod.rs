@@ -7,6 +7,7 @@
 mod airgap;
 mod auth;
 mod bad_input;
+mod referrers;
 mod registry;
 
 use std::fs;

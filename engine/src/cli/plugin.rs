@@ -22,9 +22,10 @@ pub struct PolicyArgs {
     /// (FILE.lock: every bundle it pins). Repeatable.
     #[arg(long = "policy", value_name = "FILE.wasm|FILE.toml|NAME|oci://REF|FILE.lock")]
     pub policies: Vec<String>,
-    /// When an oci:// bundle's registry cannot be reached, refuse a stored
-    /// copy last verified longer ago than this (90s, 30m, 12h, 7d).
-    #[arg(long, value_name = "DURATION", value_parser = fetter::oci::source::parse_duration)]
+    /// When an oci:// bundle's registry cannot be reached, the oldest
+    /// stored copy accepted: set from the command's `--max-age` (purge's
+    /// also bounds the OSV database's age), so it is not a flag here.
+    #[arg(skip)]
     pub max_age: Option<Duration>,
     #[command(flatten)]
     pub registry: super::policy::RegistryArgs,
@@ -118,12 +119,17 @@ impl PolicyArgs {
                     specs.extend(r.specs);
                 }
             }
-            Err(e) => sink.fail(fetter::diag::CheckFailure {
-                check: "policy".into(),
-                source: arg.to_string(),
-                message: e.to_string(),
-                environment: None,
-            }),
+            Err(e) => {
+                // The failure's source already names the reference.
+                let message = e.to_string();
+                let message = message.strip_prefix(&format!("{arg}: ")).unwrap_or(&message).to_string();
+                sink.fail(fetter::diag::CheckFailure {
+                    check: "policy".into(),
+                    source: arg.to_string(),
+                    message,
+                    environment: None,
+                })
+            }
         }
     }
 

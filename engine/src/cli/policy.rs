@@ -52,14 +52,16 @@ enum PolicyCommand {
     #[command(after_help = "Example:\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused or failed.")]
     Pull(PullArgs),
     /// Write stored bundles to a tarball (an OCI image layout) for an air gap.
-    #[command(after_help = "Example:\n  fetter policy save -o policies.tar")]
+    #[command(after_help = "Example:\n  fetter policy save -o policies.tar\n\nExit codes: 0 saved, 1 failed (nothing written).")]
     Save(SaveArgs),
     /// Load a tarball written by `save` into the store (and push it to a mirror).
-    #[command(after_help = "Example:\n  fetter policy load policies.tar --push oci://mirror.internal/security/base")]
+    #[command(after_help = "Example:\n  fetter policy load policies.tar --push oci://mirror.internal/security/base\n\nExit codes: 0 loaded, 1 refused or failed (nothing stored).")]
     Load(LoadArgs),
     /// What the local store holds.
+    #[command(after_help = "Example:\n  fetter policy list --json")]
     List(ListArgs),
     /// A stored bundle's layers, plugins and settings.
+    #[command(after_help = "Example:\n  fetter policy inspect oci://registry.acme.internal/security/base:v3")]
     Inspect(InspectArgs),
 }
 

@@ -170,7 +170,7 @@ pub fn build(path: &Path, revision: Option<&str>) -> Result<Artifact, OciError> 
         .annotations(annotations)
         .build()
         .map_err(|e| OciError::file(path, e))?;
-    let manifest = serde_json::to_vec(&manifest).map_err(|e| OciError::file(path, e))?;
+    let manifest = super::canonical_json(&manifest).map_err(|e| OciError::file(path, e))?;
     Ok(Artifact {
         manifest,
         config,
@@ -191,7 +191,8 @@ fn layer_annotations(l: &LayerInfo) -> HashMap<String, String> {
     a
 }
 
-fn descriptor(media_type: &str, digest: &str, size: u64, annotations: HashMap<String, String>) -> Result<Descriptor, OciError> {
+/// A descriptor (annotations only when there are any).
+pub(crate) fn descriptor(media_type: &str, digest: &str, size: u64, annotations: HashMap<String, String>) -> Result<Descriptor, OciError> {
     let d = oci_spec::image::Digest::try_from(digest).map_err(|e| OciError::bundle(digest, e))?;
     let mut desc = Descriptor::new(MediaType::from(media_type), size, d);
     if !annotations.is_empty() {

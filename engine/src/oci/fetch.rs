@@ -43,24 +43,49 @@ pub fn assemble(
     content_type: Option<&str>,
     get: &mut BlobFetcher<'_>,
 ) -> Result<Pulled, OciError> {
+    let pulled = assemble_with(repo_name, manifest, content_type, get, Plugins::Fetch)?;
+    // Every plugin the TOML names must have its layer (paths are not used).
+    bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| Ok(PathBuf::from(d)))?;
+    Ok(pulled)
+}
+
+/// Whether [`assemble_with`] reads the plugin layers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plugins {
+    /// Fetch and check them (a pull, a tarball).
+    Fetch,
+    /// The fetcher only checks their sizes and returns nothing: they are
+    /// checked against their digests when they load (the store).
+    AtLoad,
+}
+
+fn assemble_with(
+    repo_name: &str,
+    manifest: Vec<u8>,
+    content_type: Option<&str>,
+    get: &mut BlobFetcher<'_>,
+    plugins: Plugins,
+) -> Result<Pulled, OciError> {
     let digest = digest_of(&manifest);
     let what = format!("{repo_name}@{digest}");
     let plan = bundle::check(&what, &manifest, content_type)?;
-    let mut blobs = Vec::new();
+    let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
     for (label, d, size, limit) in plan.blobs() {
-        if blobs.iter().any(|(have, _): &(String, Vec<u8>)| *have == d) {
+        if blobs.iter().any(|(have, _)| *have == d) {
             continue;
         }
-        let bytes = get(&format!("{what}: {label}"), &d, size, limit)?;
-        super::verify_digest(&format!("{what}: {label}"), &d, &bytes)?;
+        let label = format!("{what}: {label}");
+        let bytes = get(&label, &d, size, limit)?;
+        if plugins == Plugins::AtLoad && limit > super::SMALL_BLOB_LIMIT {
+            continue;
+        }
+        super::verify_digest(&label, &d, &bytes)?;
         blobs.push((d, bytes));
     }
     let blob = |d: &str| blobs.iter().find(|(have, _)| have == d).map(|(_, b)| b.as_slice());
     let config = bundle::parse_config(&what, blob(&plan.config.0).unwrap_or_default())?;
     let policy = String::from_utf8(blob(plan.policy_digest()).unwrap_or_default().to_vec())
         .map_err(|_| OciError::bundle(&what, "the policy TOML layer is not UTF-8"))?;
-    // Every plugin the TOML names must have its layer (paths are not used).
-    bundle::plugins_of(&what, &plan, &policy, |d| Ok(PathBuf::from(d)))?;
     Ok(Pulled {
         what,
         digest,
@@ -108,38 +133,9 @@ pub fn stored(store: &Store, repo_name: &str, digest: &str) -> Result<(Pulled, V
         }
         store.read_blob(d, limit)
     };
-    let pulled = assemble_lenient(repo_name, manifest, &mut get)?;
+    let pulled = assemble_with(repo_name, manifest, None, &mut get, Plugins::AtLoad)?;
     let specs = bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| store.blob_path(d))?;
     Ok((pulled, specs))
-}
-
-/// [`assemble`] where the fetcher only checks the plugin layers' sizes
-/// (returning them empty): their digests are checked when they load.
-fn assemble_lenient(repo_name: &str, manifest: Vec<u8>, get: &mut BlobFetcher<'_>) -> Result<Pulled, OciError> {
-    let digest = digest_of(&manifest);
-    let what = format!("{repo_name}@{digest}");
-    let plan = bundle::check(&what, &manifest, None)?;
-    let mut blobs = Vec::new();
-    for (label, d, size, limit) in plan.blobs() {
-        let bytes = get(&format!("{what}: {label}"), &d, size, limit)?;
-        if limit <= super::SMALL_BLOB_LIMIT {
-            super::verify_digest(&format!("{what}: {label}"), &d, &bytes)?;
-            blobs.push((d, bytes));
-        }
-    }
-    let blob = |d: &str| blobs.iter().find(|(have, _)| have == d).map(|(_, b)| b.as_slice());
-    let config = bundle::parse_config(&what, blob(&plan.config.0).unwrap_or_default())?;
-    let policy = String::from_utf8(blob(plan.policy_digest()).unwrap_or_default().to_vec())
-        .map_err(|_| OciError::bundle(&what, "the policy TOML layer is not UTF-8"))?;
-    Ok(Pulled {
-        what,
-        digest,
-        manifest,
-        plan,
-        config,
-        policy,
-        blobs,
-    })
 }
 
 /// Upload `blobs` and then `manifest` (an OCI image manifest) under

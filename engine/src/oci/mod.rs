@@ -8,13 +8,14 @@
 //! artifact: building it from a manifest, checking a pulled one, turning a
 //! stored one into plugins to run), [`store`] (an OCI image-layout
 //! directory under fetter's data dir), [`lock`] (`fetter.lock`),
-//! [`archive`] (`save`/`load` tarballs) and [`source`] (what
+//! [`archive`] (`save`/`load` tarballs), [`referrers`] (artifacts
+//! attached to a bundle, e.g. signatures) and [`source`] (what
 //! `--policy oci://…` runs: the store, refreshed from the registry when it
 //! answers).
 //!
 //! The format is in `docs/distribution.md`. Signatures (issue 16's trust
 //! model) plug in beside [`bundle`]: the lock keeps room for the signer and
-//! key fingerprint, and [`client`] can push and list referrers.
+//! key fingerprint, and [`referrers`] attaches and finds artifacts.
 
 pub mod archive;
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod client;
 pub mod fetch;
 pub mod lock;
 pub mod reference;
+pub mod referrers;
 pub mod source;
 pub mod store;
 
@@ -186,6 +188,14 @@ pub fn verify_digest(what: &str, expected: &str, bytes: &[u8]) -> Result<(), Oci
         });
     }
     Ok(())
+}
+
+/// `value` as JSON with every object's keys sorted. oci-spec keeps
+/// annotations in a `HashMap`, whose order changes from run to run: pushed
+/// as is, the same bundle would get a new manifest digest each time.
+pub fn canonical_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    // serde_json's `Value` keeps objects in a BTreeMap (no `preserve_order`).
+    serde_json::to_vec(&serde_json::to_value(value)?)
 }
 
 /// Seconds since the epoch, now.

@@ -171,37 +171,12 @@ pub fn human_duration(secs: u64) -> String {
     }
 }
 
-/// Parse `--max-age`: `90s`, `30m`, `12h`, `7d`, or plain seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 90s, 30m, 12h, 7d)"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (s, m, h or d)")),
-    };
-    Ok(Duration::from_secs(n.saturating_mul(mult)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("12h").unwrap().as_secs(), 43_200);
-        assert_eq!(parse_duration("7d").unwrap().as_secs(), 604_800);
-        assert!(parse_duration("7w").is_err());
-        assert!(parse_duration("h").is_err());
         assert_eq!(human_duration(45), "45s");
         assert_eq!(human_duration(3 * 3600 + 12 * 60), "3h 12m");
         assert_eq!(human_duration(2 * 86_400 + 3600), "2d 1h");

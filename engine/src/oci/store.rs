@@ -192,7 +192,9 @@ fn document(mut manifests: Vec<Descriptor>) -> Result<Vec<u8>, String> {
         .manifests(manifests)
         .build()
         .map_err(|e| e.to_string())?;
-    serde_json::to_vec_pretty(&index).map_err(|e| e.to_string())
+    // Sorted keys: the same names give the same file (annotations are a HashMap).
+    let value = serde_json::to_value(&index).map_err(|e| e.to_string())?;
+    serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())
 }
 
 fn name_of(d: &Descriptor) -> String {
