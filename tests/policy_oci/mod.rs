@@ -160,6 +160,21 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     assert_eq!(out.status.code(), Some(3), "{by_lock:#}");
     assert_eq!(codes(&by_lock), codes(&local));
 
+    // `purge --policy` takes the same bundles: the dry run plans to remove what it denies.
+    let purge = |extra: &[&str]| {
+        let mut c = fetter_at(&home);
+        c.env_remove("DOCKER_CONFIG")
+            .arg("--exe")
+            .arg(&env.prefix)
+            .args(["purge", "--dry-run", "--format", "json", "--policy", &reg.oci("security/acme:v1")])
+            .args(extra);
+        run(&mut c)
+    };
+    let out = purge(&[]);
+    let (o, e) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(o.contains("tiny-pkg"), "{o}");
+
     // Registry down: the last verified copy runs, and the report says how old it is.
     reg.stop();
     let (out, report) = validate_with(&home, &env, &reg.oci("security/acme:v1"), &[]);
@@ -174,6 +189,10 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     assert!(failure_messages(&report).iter().any(|m| m.contains("--max-age 1s")), "{report:#}");
     let (out, _) = validate_with(&home, &env, &reg.oci("security/acme:v1"), &["--max-age", "1h"]);
     assert_eq!(out.status.code(), Some(3));
+    let out = purge(&["--max-age", "1s"]);
+    let (o, e) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{o}\n{e}");
+    assert!(e.contains("--max-age 1s") && !o.contains("tiny-pkg"), "{o}\n{e}");
 
     // No store copy and no registry: fail closed.
     let empty_home = s.path.join("empty-home");
