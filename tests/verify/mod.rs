@@ -276,3 +276,38 @@ fn debian_site_agrees_with_dpkg_verify() {
         .collect();
     assert_eq!(ours_modified, theirs, "fetter and dpkg --verify disagree");
 }
+
+/// The OS package of each distribution in Debian's site is the one
+/// `dpkg -S` names for its metadata, in the inventory JSON and the
+/// `scan --long` table.
+#[test]
+fn debian_owners_match_dpkg_search() {
+    let site = Path::new("/usr/lib/python3/dist-packages");
+    if !Path::new("/var/lib/dpkg/status").is_file() || !site.is_dir() || !Path::new("/usr/bin/python3").is_file() {
+        skip_for_machine("not a Debian system with a python3 package");
+        return;
+    }
+    let s = scratch();
+    let out = run(fetter(&s.path).args(["-q", "--exe", "/usr/bin/python3", "scan", "--format", "json"]));
+    let doc = json(&out.stdout);
+    assert_valid(&ours("fetter.inventory-1"), &doc, "scan with OS owners");
+    let mut checked = 0;
+    for d in doc["distributions"].as_array().unwrap() {
+        if d["site"] != site.to_str().unwrap() {
+            continue;
+        }
+        let meta = d["metadata_path"].as_str().unwrap();
+        let dpkg = Command::new("dpkg").args(["-S", meta]).output().unwrap();
+        let theirs = String::from_utf8_lossy(&dpkg.stdout)
+            .split(':')
+            .next()
+            .map(|s| s.trim().to_string())
+            .filter(|s| dpkg.status.success() && !s.is_empty());
+        let ours = d["os_package"]["name"].as_str().map(str::to_string);
+        assert_eq!(ours, theirs, "{meta}");
+        checked += ours.is_some() as usize;
+    }
+    assert!(checked > 0, "no distribution of {} is owned by dpkg", site.display());
+    let table = run(fetter(&s.path).args(["-q", "--exe", "/usr/bin/python3", "scan", "--long"]));
+    assert!(String::from_utf8_lossy(&table.stdout).contains("OS package"));
+}

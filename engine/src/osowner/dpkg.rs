@@ -96,7 +96,7 @@ impl Dpkg {
             packages.push(Installed {
                 stem: stem.to_string(),
                 package: OsPackage {
-                    manager: "dpkg",
+                    manager: "dpkg".to_string(),
                     name: bare.to_string(),
                     version: version.clone(),
                 },
