@@ -172,6 +172,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            os_package: None,
         };
         assert_eq!(purl(&d), "pkg:pypi/jaraco-classes@1.0%2Blocal.1");
     }
