@@ -25,13 +25,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(500);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
     let pol = dir.path().join("policy");
     std::fs::create_dir_all(pol.join("plugins")).unwrap();
     for p in ["typosquat", "deprecated-names", "allow-list"] {
-        std::fs::copy(repo.join(format!("plugins/{p}.wasm")), pol.join(format!("plugins/{p}.wasm"))).unwrap();
+        std::fs::copy(
+            repo.join(format!("plugins/{p}.wasm")),
+            pol.join(format!("plugins/{p}.wasm")),
+        )
+        .unwrap();
     }
     let manifest = pol.join("acme.toml");
     std::fs::write(
@@ -84,11 +91,21 @@ fn main() {
         let t = Instant::now();
         let lock = Lock::load_existing(&lock_path).unwrap();
         let b = &lock.bundles[0];
-        let r = source::run_from(&store, &Reference::parse(&b.source).unwrap(), &b.manifest_digest, None).unwrap();
+        let r = source::run_from(
+            &store,
+            &Reference::parse(&b.source).unwrap(),
+            &b.manifest_digest,
+            None,
+        )
+        .unwrap();
         locked.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(r.specs.len(), 3);
     }
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!("| resolving the policy before the plugins run ({profile} build, {n} runs) | median (ms) | added (ms) |");
     println!("|---|---:|---:|");
     let base = median(local.clone());

@@ -11,16 +11,30 @@ use crate::common::*;
 #[test]
 fn save_stop_load_validate_offline_and_mirror_with_the_same_digests() {
     let s = scratch();
-    let Some(env) = super::venv_with_tiny(&s) else { return };
-    let Some(mut reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else { return };
+    let Some(env) = super::venv_with_tiny(&s) else {
+        return;
+    };
+    let Some(mut reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else {
+        return;
+    };
     let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let online = s.path.join("online");
     fs::create_dir_all(&online).unwrap();
     let lock = s.path.join("fetter.lock");
     let lock = lock.to_str().unwrap();
-    let pinned = policy_ok(&online, &["push", manifest.to_str().unwrap(), &reg.oci("security/acme:v1")]);
+    let pinned = policy_ok(
+        &online,
+        &[
+            "push",
+            manifest.to_str().unwrap(),
+            &reg.oci("security/acme:v1"),
+        ],
+    );
     let digest = digest_in(&pinned);
-    policy_ok(&online, &["pull", &reg.oci("security/acme:v1"), "--lock", lock]);
+    policy_ok(
+        &online,
+        &["pull", &reg.oci("security/acme:v1"), "--lock", lock],
+    );
     let tar = s.path.join("policies.tar");
     policy_ok(&online, &["save", "-o", tar.to_str().unwrap()]);
 
@@ -28,14 +42,37 @@ fn save_stop_load_validate_offline_and_mirror_with_the_same_digests() {
     let mirror_home = s.path.join("mirror");
     fs::create_dir_all(&mirror_home).unwrap();
     let mirror = format!("oci://{}/mirror/acme", reg.host());
-    let pushed = policy_ok(&mirror_home, &["load", tar.to_str().unwrap(), "--push", &mirror]);
-    assert_eq!(pushed.trim(), format!("{}/mirror/acme@{digest}", reg.host()), "{pushed}");
+    let pushed = policy_ok(
+        &mirror_home,
+        &["load", tar.to_str().unwrap(), "--push", &mirror],
+    );
+    assert_eq!(
+        pushed.trim(),
+        format!("{}/mirror/acme@{digest}", reg.host()),
+        "{pushed}"
+    );
     let third = s.path.join("third");
     fs::create_dir_all(&third).unwrap();
-    let from_mirror = policy_ok(&third, &["pull", &format!("{mirror}:v1"), "--lock", s.path.join("m.lock").to_str().unwrap()]);
+    let from_mirror = policy_ok(
+        &third,
+        &[
+            "pull",
+            &format!("{mirror}:v1"),
+            "--lock",
+            s.path.join("m.lock").to_str().unwrap(),
+        ],
+    );
     assert_eq!(digest_in(&from_mirror), digest);
     // A tag on the mirror needs a repository, not a tag.
-    let out = policy(&mirror_home, &["load", tar.to_str().unwrap(), "--push", &format!("{mirror}:v9")]);
+    let out = policy(
+        &mirror_home,
+        &[
+            "load",
+            tar.to_str().unwrap(),
+            "--push",
+            &format!("{mirror}:v9"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
 
     // The air gap: the registry is gone; a machine that never reached it
@@ -49,7 +86,12 @@ fn save_stop_load_validate_offline_and_mirror_with_the_same_digests() {
     let (out, report) = validate_with(&offline, &env, &reg.oci("security/acme:v1"), &[]);
     assert_eq!(out.status.code(), Some(3), "{report:#}");
     assert_eq!(codes(&report), codes(&local));
-    assert!(report["inputs"].to_string().contains("registry unreachable"), "{report:#}");
+    assert!(
+        report["inputs"]
+            .to_string()
+            .contains("registry unreachable"),
+        "{report:#}"
+    );
     let (out, report) = validate_with(&offline, &env, lock, &[]);
     assert_eq!(out.status.code(), Some(3), "{report:#}");
     assert_eq!(codes(&report), codes(&local));
@@ -57,7 +99,10 @@ fn save_stop_load_validate_offline_and_mirror_with_the_same_digests() {
     let by_digest = format!("oci://{}", pinned.trim());
     let (out, report) = validate_with(&offline, &env, &by_digest, &[]);
     assert_eq!(out.status.code(), Some(3), "{report:#}");
-    assert!(!report["inputs"].to_string().contains("unreachable"), "{report:#}");
+    assert!(
+        !report["inputs"].to_string().contains("unreachable"),
+        "{report:#}"
+    );
 
     // A tarball with one byte changed in a blob loads nothing.
     let mut bytes = fs::read(&tar).unwrap();
@@ -70,7 +115,10 @@ fn save_stop_load_validate_offline_and_mirror_with_the_same_digests() {
     let out = policy(&fresh, &["load", bad.to_str().unwrap()]);
     let (_, err) = super::text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("digest mismatch") && err.contains("bad.tar"), "{err}");
+    assert!(
+        err.contains("digest mismatch") && err.contains("bad.tar"),
+        "{err}"
+    );
     assert!(store_is_empty(&fresh));
     // Not a tarball at all.
     fs::write(&bad, b"<html>nope</html>").unwrap();

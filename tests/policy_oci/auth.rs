@@ -34,7 +34,9 @@ fn basic_auth_against_htpasswd_with_docker_config_credentials() {
         htpasswd: Some(htpasswd),
         ..Setup::default()
     };
-    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else { return };
+    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else {
+        return;
+    };
     let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let m = manifest.to_str().unwrap();
     let home = s.path.join("home");
@@ -43,19 +45,33 @@ fn basic_auth_against_htpasswd_with_docker_config_credentials() {
     let out = policy(&home, &["push", m, &reg.oci("sec/acme:v1")]);
     let (_, err) = super::text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("requires credentials") && err.contains(".docker/config.json"), "{err}");
+    assert!(
+        err.contains("requires credentials") && err.contains(".docker/config.json"),
+        "{err}"
+    );
 
     docker_config(&home, &reg.host(), "alice", "wrong");
     let out = policy(&home, &["push", m, &reg.oci("sec/acme:v1")]);
     let (_, err) = super::text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("refused the credentials"), "{err}");
-    assert!(!err.contains("wrong"), "the password never reaches the terminal: {err}");
+    assert!(
+        !err.contains("wrong"),
+        "the password never reaches the terminal: {err}"
+    );
 
     docker_config(&home, &reg.host(), "alice", "s3cret");
     let pinned = policy_ok(&home, &["push", m, &reg.oci("sec/acme:v1")]);
     let lock = s.path.join("fetter.lock");
-    let pulled = policy_ok(&home, &["pull", &reg.oci("sec/acme:v1"), "--lock", lock.to_str().unwrap()]);
+    let pulled = policy_ok(
+        &home,
+        &[
+            "pull",
+            &reg.oci("sec/acme:v1"),
+            "--lock",
+            lock.to_str().unwrap(),
+        ],
+    );
     assert_eq!(pulled, pinned);
 }
 
@@ -97,7 +113,9 @@ fn tls_with_a_self_signed_ca_needs_ca_cert() {
         tls: Some((certs.join("server.pem"), certs.join("server.key"))),
         ..Setup::default()
     };
-    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else { return };
+    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else {
+        return;
+    };
     let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let m = manifest.to_str().unwrap();
     let home = s.path.join("home");
@@ -109,13 +127,37 @@ fn tls_with_a_self_signed_ca_needs_ca_cert() {
     let out = policy(&home, &["push", m, &reg.oci("sec/acme:v1")]);
     let (_, err) = super::text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("https://") && err.to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        err.contains("https://") && err.to_lowercase().contains("certificate"),
+        "{err}"
+    );
 
-    let pinned = policy_ok(&home, &["push", m, &reg.oci("sec/acme:v1"), "--ca-cert", ca]);
+    let pinned = policy_ok(
+        &home,
+        &["push", m, &reg.oci("sec/acme:v1"), "--ca-cert", ca],
+    );
     let lock = s.path.join("fetter.lock");
-    let out = policy(&home, &["pull", &reg.oci("sec/acme:v1"), "--lock", lock.to_str().unwrap()]);
+    let out = policy(
+        &home,
+        &[
+            "pull",
+            &reg.oci("sec/acme:v1"),
+            "--lock",
+            lock.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(store_is_empty(&home));
-    let pulled = policy_ok(&home, &["pull", &reg.oci("sec/acme:v1"), "--lock", lock.to_str().unwrap(), "--ca-cert", ca]);
+    let pulled = policy_ok(
+        &home,
+        &[
+            "pull",
+            &reg.oci("sec/acme:v1"),
+            "--lock",
+            lock.to_str().unwrap(),
+            "--ca-cert",
+            ca,
+        ],
+    );
     assert_eq!(pulled, pinned);
 }

@@ -19,16 +19,21 @@ use crate::common::*;
 use registry::{Registry, Setup};
 
 /// A policy directory: `acme.toml` running a plugin file (allow-list,
-/// copied beside it) with `allow`, and the first-party typosquat by name.
+/// copied beside it) with `allow`, and the first-party deprecated-names by
+/// name (small: the debug build compiles it fast; typosquat is 5.6 MB).
 fn write_policy(dir: &Path, allow: &[&str]) -> PathBuf {
     fs::create_dir_all(dir.join("plugins")).unwrap();
-    fs::copy(repo_path("plugins/allow-list.wasm"), dir.join("plugins/allow-list.wasm")).unwrap();
+    fs::copy(
+        repo_path("plugins/allow-list.wasm"),
+        dir.join("plugins/allow-list.wasm"),
+    )
+    .unwrap();
     let allow: Vec<String> = allow.iter().map(|a| format!("{a:?}")).collect();
     let path = dir.join("acme.toml");
     fs::write(
         &path,
         format!(
-            "name = \"acme\"\nversion = \"1.0.0\"\nfail-on = \"high\"\n\n[[plugin]]\npath = \"plugins/allow-list.wasm\"\n[plugin.settings]\nallow = [{}]\n\n[[plugin]]\nname = \"typosquat\"\n",
+            "name = \"acme\"\nversion = \"1.0.0\"\nfail-on = \"high\"\n\n[[plugin]]\npath = \"plugins/allow-list.wasm\"\n[plugin.settings]\nallow = [{}]\n\n[[plugin]]\nname = \"deprecated-names\"\n",
             allow.join(", ")
         ),
     )
@@ -47,12 +52,21 @@ fn policy(home: &Path, args: &[&str]) -> Output {
 fn policy_ok(home: &Path, args: &[&str]) -> String {
     let out = policy(home, args);
     let (o, e) = text(&out);
-    assert!(out.status.success(), "fetter policy {args:?} failed ({}):\n{o}\n{e}", out.status);
+    assert!(
+        out.status.success(),
+        "fetter policy {args:?} failed ({}):\n{o}\n{e}",
+        out.status
+    );
     o
 }
 
 /// `fetter --exe ENV validate --format json --policy P EXTRA…`.
-fn validate_with(home: &Path, env: &Venv, policy: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+fn validate_with(
+    home: &Path,
+    env: &Venv,
+    policy: &str,
+    extra: &[&str],
+) -> (Output, serde_json::Value) {
     let mut c = fetter_at(home);
     c.env_remove("DOCKER_CONFIG")
         .arg("--exe")
@@ -88,26 +102,60 @@ fn plugin_sha256(home: &Path, plugin: &str) -> String {
 #[test]
 fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     let s = scratch();
-    let Some(env) = venv_with_tiny(&s) else { return };
-    let Some(mut reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else { return };
+    let Some(env) = venv_with_tiny(&s) else {
+        return;
+    };
+    let Some(mut reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else {
+        return;
+    };
     let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let home = s.path.join("home");
     fs::create_dir_all(&home).unwrap();
 
-    let pinned = policy_ok(&home, &["push", manifest.to_str().unwrap(), &reg.oci("security/acme:v1")]);
+    let pinned = policy_ok(
+        &home,
+        &[
+            "push",
+            manifest.to_str().unwrap(),
+            &reg.oci("security/acme:v1"),
+        ],
+    );
     let digest = digest_in(&pinned);
-    assert_eq!(pinned.trim(), format!("{}/security/acme@{digest}", reg.host()), "{}", reg.log());
+    assert_eq!(
+        pinned.trim(),
+        format!("{}/security/acme@{digest}", reg.host()),
+        "{}",
+        reg.log()
+    );
     // Pushing the same manifest again gives the same digest.
-    let again = policy_ok(&home, &["push", manifest.to_str().unwrap(), &reg.oci("security/acme:v1")]);
+    let again = policy_ok(
+        &home,
+        &[
+            "push",
+            manifest.to_str().unwrap(),
+            &reg.oci("security/acme:v1"),
+        ],
+    );
     assert_eq!(again, pinned);
 
     let lock = s.path.join("fetter.lock");
-    let pulled = policy_ok(&home, &["pull", &reg.oci("security/acme:v1"), "--lock", lock.to_str().unwrap()]);
+    let pulled = policy_ok(
+        &home,
+        &[
+            "pull",
+            &reg.oci("security/acme:v1"),
+            "--lock",
+            lock.to_str().unwrap(),
+        ],
+    );
     assert_eq!(pulled.trim(), pinned.trim());
     let lock_text = fs::read_to_string(&lock).unwrap();
     let locked: toml::Table = toml::from_str(&lock_text).unwrap();
     let b = &locked["bundle"].as_array().unwrap()[0];
-    assert_eq!(b["source"].as_str(), Some(reg.oci("security/acme:v1").as_str()));
+    assert_eq!(
+        b["source"].as_str(),
+        Some(reg.oci("security/acme:v1").as_str())
+    );
     assert_eq!(b["manifest-digest"].as_str(), Some(digest.as_str()));
     // Every layer is locked; each plugin layer's digest is what
     // `fetter plugin info` prints, first-party plugins packed too.
@@ -123,8 +171,14 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
             )
         })
         .collect();
-    let file_sha = plugin_sha256(&home, s.path.join("policy/plugins/allow-list.wasm").to_str().unwrap());
-    let builtin_sha = plugin_sha256(&home, "typosquat");
+    let file_sha = plugin_sha256(
+        &home,
+        s.path
+            .join("policy/plugins/allow-list.wasm")
+            .to_str()
+            .unwrap(),
+    );
+    let builtin_sha = plugin_sha256(&home, "deprecated-names");
     assert_eq!(
         layers,
         vec![
@@ -133,14 +187,25 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
                 "application/vnd.fetter.policy.v1+toml".into(),
                 format!("sha256:{}", sha256_hex(&fs::read(&manifest).unwrap()))
             ),
-            ("plugins/allow-list.wasm".into(), "application/wasm".into(), format!("sha256:{file_sha}")),
-            ("builtin/typosquat.wasm".into(), "application/wasm".into(), format!("sha256:{builtin_sha}")),
+            (
+                "plugins/allow-list.wasm".into(),
+                "application/wasm".into(),
+                format!("sha256:{file_sha}")
+            ),
+            (
+                "builtin/deprecated-names.wasm".into(),
+                "application/wasm".into(),
+                format!("sha256:{builtin_sha}")
+            ),
         ]
     );
     // The store is an OCI image layout.
     assert!(store_dir(&home).join("oci-layout").is_file());
     let list = policy_ok(&home, &["list", "--json"]);
-    assert!(list.contains(&format!("{}/security/acme:v1", reg.host())), "{list}");
+    assert!(
+        list.contains(&format!("{}/security/acme:v1", reg.host())),
+        "{list}"
+    );
     let inspect = policy_ok(&home, &["inspect", &reg.oci("security/acme:v1"), "--json"]);
     let inspect = json(inspect.as_bytes());
     assert_eq!(inspect["config"]["name"], "acme");
@@ -152,9 +217,15 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     let (out, report) = validate_with(&home, &env, &reg.oci("security/acme:v1"), &[]);
     assert_eq!(out.status.code(), Some(3), "{report:#}");
     assert_eq!(codes(&report), codes(&local));
-    assert!(codes(&report).iter().any(|(_, dist)| dist == "tiny-pkg"), "{report:#}");
+    assert!(
+        codes(&report).iter().any(|(_, dist)| dist == "tiny-pkg"),
+        "{report:#}"
+    );
     let inputs = report["inputs"].to_string();
-    assert!(inputs.contains(&digest) && !inputs.contains("unreachable"), "{inputs}");
+    assert!(
+        inputs.contains(&digest) && !inputs.contains("unreachable"),
+        "{inputs}"
+    );
     // A lock file names the same bundle.
     let (out, by_lock) = validate_with(&home, &env, lock.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(3), "{by_lock:#}");
@@ -166,7 +237,14 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
         c.env_remove("DOCKER_CONFIG")
             .arg("--exe")
             .arg(&env.prefix)
-            .args(["purge", "--dry-run", "--format", "json", "--policy", &reg.oci("security/acme:v1")])
+            .args([
+                "purge",
+                "--dry-run",
+                "--format",
+                "json",
+                "--policy",
+                &reg.oci("security/acme:v1"),
+            ])
             .args(extra);
         run(&mut c)
     };
@@ -181,18 +259,41 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     assert_eq!(out.status.code(), Some(3), "{report:#}");
     assert_eq!(codes(&report), codes(&local));
     let inputs = report["inputs"].to_string();
-    assert!(inputs.contains("registry unreachable") && inputs.contains("last verified") && inputs.contains(" ago"), "{inputs}");
+    assert!(
+        inputs.contains("registry unreachable")
+            && inputs.contains("last verified")
+            && inputs.contains(" ago"),
+        "{inputs}"
+    );
     // --max-age turns an old copy into a failure (exit 1, never a pass).
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let (out, report) = validate_with(&home, &env, &reg.oci("security/acme:v1"), &["--max-age", "1s"]);
+    let (out, report) = validate_with(
+        &home,
+        &env,
+        &reg.oci("security/acme:v1"),
+        &["--max-age", "1s"],
+    );
     assert_eq!(out.status.code(), Some(1), "{report:#}");
-    assert!(failure_messages(&report).iter().any(|m| m.contains("--max-age 1s")), "{report:#}");
-    let (out, _) = validate_with(&home, &env, &reg.oci("security/acme:v1"), &["--max-age", "1h"]);
+    assert!(
+        failure_messages(&report)
+            .iter()
+            .any(|m| m.contains("--max-age 1s")),
+        "{report:#}"
+    );
+    let (out, _) = validate_with(
+        &home,
+        &env,
+        &reg.oci("security/acme:v1"),
+        &["--max-age", "1h"],
+    );
     assert_eq!(out.status.code(), Some(3));
     let out = purge(&["--max-age", "1s"]);
     let (o, e) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{o}\n{e}");
-    assert!(e.contains("--max-age 1s") && !o.contains("tiny-pkg"), "{o}\n{e}");
+    assert!(
+        e.contains("--max-age 1s") && !o.contains("tiny-pkg"),
+        "{o}\n{e}"
+    );
 
     // No store copy and no registry: fail closed.
     let empty_home = s.path.join("empty-home");
@@ -200,18 +301,30 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     let (out, report) = validate_with(&empty_home, &env, &reg.oci("security/acme:v1"), &[]);
     assert_eq!(out.status.code(), Some(1), "{report:#}");
     let msgs = failure_messages(&report).join("\n");
-    assert!(msgs.contains("not in the local store") && msgs.contains("cannot be reached"), "{msgs}");
+    assert!(
+        msgs.contains("not in the local store") && msgs.contains("cannot be reached"),
+        "{msgs}"
+    );
     assert!(store_is_empty(&empty_home));
 }
 
 #[test]
 fn a_tampered_blob_in_the_registry_is_refused_naming_both_digests() {
     let s = scratch();
-    let Some(reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else { return };
+    let Some(reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else {
+        return;
+    };
     let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let home = s.path.join("home");
     fs::create_dir_all(&home).unwrap();
-    policy_ok(&home, &["push", manifest.to_str().unwrap(), &reg.oci("security/acme:v1")]);
+    policy_ok(
+        &home,
+        &[
+            "push",
+            manifest.to_str().unwrap(),
+            &reg.oci("security/acme:v1"),
+        ],
+    );
     let toml_digest = format!("sha256:{}", sha256_hex(&fs::read(&manifest).unwrap()));
     let blob = reg.blob_file(&toml_digest);
     let mut bytes = fs::read(&blob).unwrap();
@@ -219,7 +332,15 @@ fn a_tampered_blob_in_the_registry_is_refused_naming_both_digests() {
     let at = bytes.windows(5).position(|w| w == b"\"pip\"").unwrap();
     bytes[at + 2] = b'o';
     fs::write(&blob, &bytes).unwrap();
-    let out = policy(&home, &["pull", &reg.oci("security/acme:v1"), "--lock", s.path.join("l").to_str().unwrap()]);
+    let out = policy(
+        &home,
+        &[
+            "pull",
+            &reg.oci("security/acme:v1"),
+            "--lock",
+            s.path.join("l").to_str().unwrap(),
+        ],
+    );
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let actual = format!("sha256:{}", sha256_hex(&bytes));
@@ -227,33 +348,56 @@ fn a_tampered_blob_in_the_registry_is_refused_naming_both_digests() {
         err.contains(&format!("expected {toml_digest}")) && err.contains(&format!("got {actual}")),
         "{err}"
     );
-    assert!(store_is_empty(&home), "nothing may be stored from a tampered pull");
+    assert!(
+        store_is_empty(&home),
+        "nothing may be stored from a tampered pull"
+    );
     assert!(!s.path.join("l").exists(), "nor locked");
 }
 
 #[test]
 fn a_moved_tag_is_refused_under_locked_naming_both_digests() {
     let s = scratch();
-    let Some(reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else { return };
+    let Some(reg) = Registry::start(&s.path.join("reg"), &Setup::default()) else {
+        return;
+    };
     let home = s.path.join("home");
     fs::create_dir_all(&home).unwrap();
     let lock = s.path.join("fetter.lock");
     let lock = lock.to_str().unwrap();
     let first = write_policy(&s.path.join("v1"), &["pip"]);
-    let old = digest_in(&policy_ok(&home, &["push", first.to_str().unwrap(), &reg.oci("sec/p:stable")]));
+    let old = digest_in(&policy_ok(
+        &home,
+        &["push", first.to_str().unwrap(), &reg.oci("sec/p:stable")],
+    ));
     policy_ok(&home, &["pull", &reg.oci("sec/p:stable"), "--lock", lock]);
     // Same tag as locked: fine.
-    policy_ok(&home, &["pull", &reg.oci("sec/p:stable"), "--lock", lock, "--locked"]);
+    policy_ok(
+        &home,
+        &["pull", &reg.oci("sec/p:stable"), "--lock", lock, "--locked"],
+    );
     let second = write_policy(&s.path.join("v2"), &["pip", "tiny-pkg"]);
-    let new = digest_in(&policy_ok(&home, &["push", second.to_str().unwrap(), &reg.oci("sec/p:stable")]));
+    let new = digest_in(&policy_ok(
+        &home,
+        &["push", second.to_str().unwrap(), &reg.oci("sec/p:stable")],
+    ));
     assert_ne!(old, new);
-    let out = policy(&home, &["pull", &reg.oci("sec/p:stable"), "--lock", lock, "--locked"]);
+    let out = policy(
+        &home,
+        &["pull", &reg.oci("sec/p:stable"), "--lock", lock, "--locked"],
+    );
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&old) && err.contains(&new) && err.contains("--locked"), "{err}");
+    assert!(
+        err.contains(&old) && err.contains(&new) && err.contains("--locked"),
+        "{err}"
+    );
     assert!(fs::read_to_string(lock).unwrap().contains(&old));
     // A tag never locked is refused under --locked too.
-    let out = policy(&home, &["pull", &reg.oci("sec/other:v1"), "--lock", lock, "--locked"]);
+    let out = policy(
+        &home,
+        &["pull", &reg.oci("sec/other:v1"), "--lock", lock, "--locked"],
+    );
     assert_eq!(out.status.code(), Some(1));
     // Without --locked the lock moves.
     policy_ok(&home, &["pull", &reg.oci("sec/p:stable"), "--lock", lock]);
@@ -262,5 +406,8 @@ fn a_moved_tag_is_refused_under_locked_naming_both_digests() {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

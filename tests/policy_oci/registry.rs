@@ -34,7 +34,11 @@ impl Registry {
     /// Start one in `dir` (storage, config and log go there); `None` when
     /// the package cannot be had (skipped, or failed under CI).
     pub fn start(dir: &Path, setup: &Setup) -> Option<Registry> {
-        let bin = deb_tool("docker-registry", &["docker-registry"], "usr/bin/docker-registry")?;
+        let bin = deb_tool(
+            "docker-registry",
+            &["docker-registry"],
+            "usr/bin/docker-registry",
+        )?;
         fs::create_dir_all(dir).unwrap();
         let storage = dir.join("storage");
         let port = free_port();
@@ -50,7 +54,10 @@ impl Registry {
             ));
         }
         if let Some(h) = &setup.htpasswd {
-            config.push_str(&format!("auth:\n  htpasswd:\n    realm: fetter-tests\n    path: {}\n", h.display()));
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: fetter-tests\n    path: {}\n",
+                h.display()
+            ));
         }
         let config_path = dir.join("config.yml");
         fs::write(&config_path, config).unwrap();

@@ -20,7 +20,10 @@ pub struct PolicyArgs {
     /// of a first-party plugin built into fetter, a bundle
     /// (oci://HOST/REPO:TAG, run from the local store) or a lock file
     /// (FILE.lock: every bundle it pins). Repeatable.
-    #[arg(long = "policy", value_name = "FILE.wasm|FILE.toml|NAME|oci://REF|FILE.lock")]
+    #[arg(
+        long = "policy",
+        value_name = "FILE.wasm|FILE.toml|NAME|oci://REF|FILE.lock"
+    )]
     pub policies: Vec<String>,
     /// When an oci:// bundle's registry cannot be reached, the oldest
     /// stored copy accepted: set from the command's `--max-age` (purge's
@@ -90,7 +93,14 @@ impl PolicyArgs {
     /// An `oci://` reference or a lock file, resolved from the local store
     /// (refreshed from the registry when it answers) into `specs`; a
     /// bundle that cannot be had is a check failure, so the run fails closed.
-    fn resolve_bundle(&self, arg: &str, sink: &Sink, quiet: bool, specs: &mut Vec<PolicySpec>, inputs: &mut Vec<Input>) {
+    fn resolve_bundle(
+        &self,
+        arg: &str,
+        sink: &Sink,
+        quiet: bool,
+        specs: &mut Vec<PolicySpec>,
+        inputs: &mut Vec<Input>,
+    ) {
         use fetter::oci::{source, store::Store, Reference};
         let options = source::Options {
             client: self.registry.options(),
@@ -98,7 +108,9 @@ impl PolicyArgs {
             max_age: self.max_age,
         };
         let resolved = if arg.starts_with("oci://") {
-            Reference::parse(arg).and_then(|r| source::resolve(&r, &options)).map(|r| vec![r])
+            Reference::parse(arg)
+                .and_then(|r| source::resolve(&r, &options))
+                .map(|r| vec![r])
         } else {
             source::resolve_lock(std::path::Path::new(arg), &options)
         };
@@ -108,7 +120,11 @@ impl PolicyArgs {
                     let mut from = r.pinned.clone();
                     if let Some(stale) = &r.stale {
                         if !quiet {
-                            eprintln!("warning: {}: {}", fetter::escape::escape(arg), fetter::escape::escape(stale));
+                            eprintln!(
+                                "warning: {}: {}",
+                                fetter::escape::escape(arg),
+                                fetter::escape::escape(stale)
+                            );
                         }
                         from = format!("{from} ({stale})");
                     }
@@ -122,7 +138,10 @@ impl PolicyArgs {
             Err(e) => {
                 // The failure's source already names the reference.
                 let message = e.to_string();
-                let message = message.strip_prefix(&format!("{arg}: ")).unwrap_or(&message).to_string();
+                let message = message
+                    .strip_prefix(&format!("{arg}: "))
+                    .unwrap_or(&message)
+                    .to_string();
                 sink.fail(fetter::diag::CheckFailure {
                     check: "policy".into(),
                     source: arg.to_string(),
@@ -133,7 +152,13 @@ impl PolicyArgs {
         }
     }
 
-    fn evaluate(&self, inv: &fetter::Inventory, specs: &[PolicySpec], sink: &Sink, quiet: bool) -> Vec<Input> {
+    fn evaluate(
+        &self,
+        inv: &fetter::Inventory,
+        specs: &[PolicySpec],
+        sink: &Sink,
+        quiet: bool,
+    ) -> Vec<Input> {
         plugins::evaluate(inv, specs, &self.options(quiet), sink)
             .into_iter()
             .inspect(|r| {

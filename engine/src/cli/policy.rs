@@ -46,22 +46,32 @@ pub struct PolicyCmdArgs {
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Publish a policy manifest and its plugins as one OCI artifact.
-    #[command(after_help = "Prints HOST/REPO@sha256:…, the digest that pins the whole policy.\n\nExample:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3")]
+    #[command(
+        after_help = "Prints HOST/REPO@sha256:…, the digest that pins the whole policy.\n\nExample:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3"
+    )]
     Push(PushArgs),
     /// Fetch a bundle into the local store, check every digest, and lock it.
-    #[command(after_help = "Example:\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused or failed.")]
+    #[command(
+        after_help = "Example:\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused or failed."
+    )]
     Pull(PullArgs),
     /// Write stored bundles to a tarball (an OCI image layout) for an air gap.
-    #[command(after_help = "Example:\n  fetter policy save -o policies.tar\n\nExit codes: 0 saved, 1 failed (nothing written).")]
+    #[command(
+        after_help = "Example:\n  fetter policy save -o policies.tar\n\nExit codes: 0 saved, 1 failed (nothing written)."
+    )]
     Save(SaveArgs),
     /// Load a tarball written by `save` into the store (and push it to a mirror).
-    #[command(after_help = "Example:\n  fetter policy load policies.tar --push oci://mirror.internal/security/base\n\nExit codes: 0 loaded, 1 refused or failed (nothing stored).")]
+    #[command(
+        after_help = "Example:\n  fetter policy load policies.tar --push oci://mirror.internal/security/base\n\nExit codes: 0 loaded, 1 refused or failed (nothing stored)."
+    )]
     Load(LoadArgs),
     /// What the local store holds.
     #[command(after_help = "Example:\n  fetter policy list --json")]
     List(ListArgs),
     /// A stored bundle's layers, plugins and settings.
-    #[command(after_help = "Example:\n  fetter policy inspect oci://registry.acme.internal/security/base:v3")]
+    #[command(
+        after_help = "Example:\n  fetter policy inspect oci://registry.acme.internal/security/base:v3"
+    )]
     Inspect(InspectArgs),
 }
 
@@ -150,11 +160,19 @@ pub fn run(quiet: bool, args: &PolicyCmdArgs) -> anyhow::Result<ExitCode> {
 fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let reference = Reference::parse(&args.reference)?;
     if reference.digest.is_some() {
-        bail!("{}: push to a tag (a digest is what push prints)", args.reference);
+        bail!(
+            "{}: push to a tag (a digest is what push prints)",
+            args.reference
+        );
     }
     let artifact = bundle::build(&args.manifest, args.revision.as_deref())?;
     let client = Client::connect(&reference, &args.registry.options())?;
-    let digest = fetch::upload(&client, artifact.blobs(), &artifact.manifest, reference.tag_or_latest())?;
+    let digest = fetch::upload(
+        &client,
+        artifact.blobs(),
+        &artifact.manifest,
+        reference.tag_or_latest(),
+    )?;
     println!("{}", reference.pinned(&digest));
     Ok(ExitCode::SUCCESS)
 }
@@ -193,12 +211,27 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
     }
     if let Some(d) = &reference.digest {
         if *d != manifest.digest {
-            bail!("{}: the registry sent manifest {}", reference, manifest.digest);
+            bail!(
+                "{}: the registry sent manifest {}",
+                reference,
+                manifest.digest
+            );
         }
     }
-    let mut get = |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
-    let pulled = fetch::assemble(&reference.repo_name(), manifest.bytes, Some(&manifest.media_type), &mut get)?;
-    fetch::commit(store, &pulled, &source::names(&reference, &pulled.digest), Some(fetter::oci::now_secs()))?;
+    let mut get =
+        |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
+    let pulled = fetch::assemble(
+        &reference.repo_name(),
+        manifest.bytes,
+        Some(&manifest.media_type),
+        &mut get,
+    )?;
+    fetch::commit(
+        store,
+        &pulled,
+        &source::names(&reference, &pulled.digest),
+        Some(fetter::oci::now_secs()),
+    )?;
     lock.upsert(Locked {
         source: source_key,
         manifest_digest: pulled.digest.clone(),
@@ -241,7 +274,10 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
     let mirror = args.push.as_deref().map(Reference::parse).transpose()?;
     if let Some(m) = &mirror {
         if m.tag.is_some() || m.digest.is_some() {
-            bail!("--push {}: give a repository (oci://MIRROR/REPO): the tags come from the tarball", m);
+            bail!(
+                "--push {}: give a repository (oci://MIRROR/REPO): the tags come from the tarball",
+                m
+            );
         }
     }
     let loaded = archive::load(store, &args.archive)?;
@@ -269,7 +305,12 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
             Some(t) => t.clone(),
             None => b.digest.clone(),
         };
-        let digest = fetch::upload(&client, b.blobs.iter().map(|(_, v)| v.as_slice()), &b.manifest, &tag)?;
+        let digest = fetch::upload(
+            &client,
+            b.blobs.iter().map(|(_, v)| v.as_slice()),
+            &b.manifest,
+            &tag,
+        )?;
         let target = Reference {
             tag: from.tag.clone(),
             ..mirror.clone()
@@ -334,9 +375,12 @@ struct InspectPlugin {
 fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     let reference = Reference::parse(&args.reference)?;
     let name = source::store_name(&reference);
-    let entry = store
-        .find(&name)?
-        .with_context(|| format!("{name} is not in the store ({}); see `fetter policy list`", store.root().display()))?;
+    let entry = store.find(&name)?.with_context(|| {
+        format!(
+            "{name} is not in the store ({}); see `fetter policy list`",
+            store.root().display()
+        )
+    })?;
     let resolved = source::run_from(store, &reference, &entry.digest, None)?;
     let (pulled, _) = fetch::stored(store, &reference.repo_name(), &entry.digest)?;
     let plugins = resolved
@@ -370,7 +414,12 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     let c = &report.config;
     writeln!(out, "bundle    {}", escape(&report.reference))?;
-    writeln!(out, "name      {} {}", escape(&c.name), escape(c.version.as_deref().unwrap_or("")))?;
+    writeln!(
+        out,
+        "name      {} {}",
+        escape(&c.name),
+        escape(c.version.as_deref().unwrap_or(""))
+    )?;
     writeln!(out, "abi       {}", escape(&c.abi))?;
     if let Some(r) = &c.requires_fetter {
         writeln!(out, "requires  fetter {}", escape(r))?;
@@ -381,11 +430,21 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, "signers   (none verified)")?;
     let mut t = fetter::report::table::Table::new(["LAYER", "MEDIA TYPE", "DIGEST", "SIZE"]);
     for l in &report.layers {
-        t.row([escape(&l.path).into_owned(), l.media_type.clone(), l.digest.clone(), l.size.to_string()]);
+        t.row([
+            escape(&l.path).into_owned(),
+            l.media_type.clone(),
+            l.digest.clone(),
+            l.size.to_string(),
+        ]);
     }
     t.write(&mut out)?;
     for p in &report.plugins {
-        writeln!(out, "plugin {} settings {}", escape(&p.layer), escape(&p.settings.to_string()))?;
+        writeln!(
+            out,
+            "plugin {} settings {}",
+            escape(&p.layer),
+            escape(&p.settings.to_string())
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

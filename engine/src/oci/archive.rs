@@ -43,10 +43,12 @@ pub fn save(store: &Store, names: &[String], out: &Path) -> Result<Vec<Entry>, O
     } else {
         let mut v = Vec::new();
         for n in names {
-            let e = all
-                .iter()
-                .find(|e| e.name == *n)
-                .ok_or_else(|| OciError::file(store.root(), format!("{n} is not in the store (see `fetter policy list`)")))?;
+            let e = all.iter().find(|e| e.name == *n).ok_or_else(|| {
+                OciError::file(
+                    store.root(),
+                    format!("{n} is not in the store (see `fetter policy list`)"),
+                )
+            })?;
             v.push(e.clone());
         }
         v
@@ -54,7 +56,11 @@ pub fn save(store: &Store, names: &[String], out: &Path) -> Result<Vec<Entry>, O
     // Signatures travel with what they sign.
     let sig_names: BTreeSet<String> = chosen
         .iter()
-        .filter_map(|e| Reference::parse(&e.name).ok().map(|r| format!("{}:sha256-{}.sig", r.repo_name(), &e.digest[7..])))
+        .filter_map(|e| {
+            Reference::parse(&e.name)
+                .ok()
+                .map(|r| format!("{}:sha256-{}.sig", r.repo_name(), &e.digest[7..]))
+        })
         .collect();
     for e in &all {
         if sig_names.contains(&e.name) && !chosen.iter().any(|c| c.name == e.name) {
@@ -62,7 +68,10 @@ pub fn save(store: &Store, names: &[String], out: &Path) -> Result<Vec<Entry>, O
         }
     }
     if chosen.is_empty() {
-        return Err(OciError::file(store.root(), "the store is empty: nothing to save (`fetter policy pull` first)"));
+        return Err(OciError::file(
+            store.root(),
+            "the store is empty: nothing to save (`fetter policy pull` first)",
+        ));
     }
     let mut blobs = BTreeSet::new();
     for e in &chosen {
@@ -76,7 +85,10 @@ pub fn save(store: &Store, names: &[String], out: &Path) -> Result<Vec<Entry>, O
     let index = super::store::index_for(&chosen).map_err(|e| OciError::file(store.root(), e))?;
     for d in &blobs {
         if !store.has_blob(d) {
-            return Err(OciError::file(store.blob_path(d)?, "blob missing from the store"));
+            return Err(OciError::file(
+                store.blob_path(d)?,
+                "blob missing from the store",
+            ));
         }
     }
     let tmp = out.with_extension("tar.partial");
@@ -95,7 +107,9 @@ pub fn save(store: &Store, names: &[String], out: &Path) -> Result<Vec<Entry>, O
         for d in &blobs {
             // Read and checked again: a store file changed on disk must
             // not travel.
-            let bytes = store.read_blob(d, WASM_LIMIT).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let bytes = store
+                .read_blob(d, WASM_LIMIT)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             add(&format!("blobs/sha256/{}", &d[7..]), &bytes)?;
         }
         builder.into_inner()?.sync_all()?;
@@ -118,21 +132,29 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
     let err = |m: String| OciError::file(path, m);
     for entry in archive.entries().map_err(|e| err(e.to_string()))? {
         let mut entry = entry.map_err(|e| err(format!("not a tar archive: {e}")))?;
-        let name = entry.path().map_err(|e| err(e.to_string()))?.to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .map_err(|e| err(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
         let name = name.trim_start_matches("./").to_string();
         let kind = entry.header().entry_type();
         if kind.is_dir() {
             continue;
         }
         if !kind.is_file() {
-            return Err(err(format!("{name:?}: not a regular file; an image layout holds only files")));
+            return Err(err(format!(
+                "{name:?}: not a regular file; an image layout holds only files"
+            )));
         }
         let size = entry.header().size().map_err(|e| err(e.to_string()))?;
         let (limit, digest) = match name.as_str() {
             "oci-layout" => (1024, None),
             "index.json" => (MANIFEST_LIMIT * 4, None),
             n => match n.strip_prefix("blobs/sha256/") {
-                Some(hex) if super::is_sha256_digest(&format!("sha256:{hex}")) => (WASM_LIMIT, Some(format!("sha256:{hex}"))),
+                Some(hex) if super::is_sha256_digest(&format!("sha256:{hex}")) => {
+                    (WASM_LIMIT, Some(format!("sha256:{hex}")))
+                }
                 _ => return Err(err(format!("{name:?}: not part of an OCI image layout"))),
             },
         };
@@ -144,7 +166,10 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
             });
         }
         let mut bytes = Vec::with_capacity(size as usize);
-        (&mut entry).take(limit).read_to_end(&mut bytes).map_err(|e| err(format!("{name}: {e}")))?;
+        (&mut entry)
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| err(format!("{name}: {e}")))?;
         match digest {
             Some(d) => {
                 super::verify_digest(&format!("{}: {name}", path.display()), &d, &bytes)?;
@@ -154,15 +179,21 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
             None => {}
         }
     }
-    let index = index.ok_or_else(|| err("no index.json: not an image layout saved by `fetter policy save`".into()))?;
-    let index: ImageIndex = serde_json::from_slice(&index).map_err(|e| err(format!("index.json: {e}")))?;
+    let index = index.ok_or_else(|| {
+        err("no index.json: not an image layout saved by `fetter policy save`".into())
+    })?;
+    let index: ImageIndex =
+        serde_json::from_slice(&index).map_err(|e| err(format!("index.json: {e}")))?;
     let mut loaded = Vec::new();
     for d in index.manifests() {
         let ann = d.annotations().clone().unwrap_or_default();
-        let name = ann
-            .get(super::REF_ANNOTATION)
-            .cloned()
-            .ok_or_else(|| err(format!("index.json: manifest {} has no {} annotation", d.digest(), super::REF_ANNOTATION)))?;
+        let name = ann.get(super::REF_ANNOTATION).cloned().ok_or_else(|| {
+            err(format!(
+                "index.json: manifest {} has no {} annotation",
+                d.digest(),
+                super::REF_ANNOTATION
+            ))
+        })?;
         let reference = Reference::parse(&name)?;
         let digest = d.digest().to_string();
         let manifest = blobs
@@ -172,13 +203,17 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
         let generic: ImageManifest = serde_json::from_slice(&manifest)
             .map_err(|e| err(format!("{name}: not an OCI image manifest: {e}")))?;
         let mut get = |what: &str, d: &str, _size: u64, _limit: u64| {
-            blobs
-                .get(d)
-                .cloned()
-                .ok_or_else(|| OciError::bundle(what, format!("blob {d} is not in {}", path.display())))
+            blobs.get(d).cloned().ok_or_else(|| {
+                OciError::bundle(what, format!("blob {d} is not in {}", path.display()))
+            })
         };
         let bundle = if generic.config().media_type().as_ref() == CONFIG_MEDIA_TYPE {
-            Some(fetch::assemble(&reference.repo_name(), manifest.clone(), None, &mut get)?)
+            Some(fetch::assemble(
+                &reference.repo_name(),
+                manifest.clone(),
+                None,
+                &mut get,
+            )?)
         } else {
             // Not a bundle (a signature): its blobs must all be here.
             get(&name, &generic.config().digest().to_string(), 0, 0)?;
@@ -192,7 +227,9 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
                 name,
                 digest: digest_of(&manifest),
                 size: manifest.len() as u64,
-                verified_at: ann.get(super::VERIFIED_ANNOTATION).and_then(|v| v.parse().ok()),
+                verified_at: ann
+                    .get(super::VERIFIED_ANNOTATION)
+                    .and_then(|v| v.parse().ok()),
             },
             bundle,
         });

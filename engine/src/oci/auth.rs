@@ -35,7 +35,10 @@ impl Credentials {
     /// The `Authorization: Basic …` value.
     pub fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 }
 
@@ -157,7 +160,11 @@ fn parse_params(text: &str) -> BTreeMap<String, String> {
         let Some((key, after)) = rest.split_once('=') else {
             break;
         };
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, next) = if let Some(q) = after.strip_prefix('"') {
             match q.find('"') {
@@ -193,7 +200,10 @@ mod tests {
 
     #[test]
     fn challenges_parse() {
-        assert_eq!(parse_challenge("Basic realm=\"basic-realm\""), Some(Challenge::Basic));
+        assert_eq!(
+            parse_challenge("Basic realm=\"basic-realm\""),
+            Some(Challenge::Basic)
+        );
         assert_eq!(
             parse_challenge(
                 "Bearer realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull,push\""
@@ -225,7 +235,10 @@ mod tests {
     #[test]
     fn token_answers() {
         assert_eq!(token_from_answer(br#"{"token":"t"}"#).as_deref(), Some("t"));
-        assert_eq!(token_from_answer(br#"{"access_token":"a"}"#).as_deref(), Some("a"));
+        assert_eq!(
+            token_from_answer(br#"{"access_token":"a"}"#).as_deref(),
+            Some("a")
+        );
         assert_eq!(token_from_answer(b"<html>"), None);
     }
 }

@@ -110,12 +110,19 @@ pub fn build(path: &Path, revision: Option<&str>) -> Result<Artifact, OciError> 
     for spec in &parsed.plugins {
         let (title, bytes): (String, Cow<'static, [u8]>) = match &spec.source {
             PluginSource::Embedded(n) => {
-                let e = embedded::find(n).ok_or_else(|| OciError::bundle(path.display(), format!("no first-party plugin {n:?}")))?;
+                let e = embedded::find(n).ok_or_else(|| {
+                    OciError::bundle(path.display(), format!("no first-party plugin {n:?}"))
+                })?;
                 (builtin_title(n), Cow::Borrowed(e.bytes))
             }
             PluginSource::File(p) => {
-                let rel = p.strip_prefix(base).unwrap_or(p).to_string_lossy().into_owned();
-                let bytes = crate::fsutil::read_capped(p, WASM_LIMIT).map_err(|e| OciError::file(p, e))?;
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap_or(p)
+                    .to_string_lossy()
+                    .into_owned();
+                let bytes =
+                    crate::fsutil::read_capped(p, WASM_LIMIT).map_err(|e| OciError::file(p, e))?;
                 (rel, Cow::Owned(bytes))
             }
         };
@@ -160,12 +167,20 @@ pub fn build(path: &Path, revision: Option<&str>) -> Result<Artifact, OciError> 
     let mut annotations = HashMap::new();
     annotations.insert(TITLE_ANNOTATION.to_string(), parsed.name.clone());
     if !parsed.version.is_empty() {
-        annotations.insert("org.opencontainers.image.version".to_string(), parsed.version.clone());
+        annotations.insert(
+            "org.opencontainers.image.version".to_string(),
+            parsed.version.clone(),
+        );
     }
     let manifest = ImageManifestBuilder::default()
         .schema_version(2u32)
         .media_type(MediaType::ImageManifest)
-        .config(descriptor(CONFIG_MEDIA_TYPE, &digest_of(&config), config.len() as u64, HashMap::new())?)
+        .config(descriptor(
+            CONFIG_MEDIA_TYPE,
+            &digest_of(&config),
+            config.len() as u64,
+            HashMap::new(),
+        )?)
         .layers(descriptors)
         .annotations(annotations)
         .build()
@@ -185,14 +200,23 @@ fn builtin_title(name: &str) -> String {
 fn layer_annotations(l: &LayerInfo) -> HashMap<String, String> {
     let mut a = HashMap::new();
     a.insert(TITLE_ANNOTATION.to_string(), l.path.clone());
-    if let Some(name) = l.path.strip_prefix("builtin/").and_then(|n| n.strip_suffix(".wasm")) {
+    if let Some(name) = l
+        .path
+        .strip_prefix("builtin/")
+        .and_then(|n| n.strip_suffix(".wasm"))
+    {
         a.insert(BUILTIN_ANNOTATION.to_string(), name.to_string());
     }
     a
 }
 
 /// A descriptor (annotations only when there are any).
-pub(crate) fn descriptor(media_type: &str, digest: &str, size: u64, annotations: HashMap<String, String>) -> Result<Descriptor, OciError> {
+pub(crate) fn descriptor(
+    media_type: &str,
+    digest: &str,
+    size: u64,
+    annotations: HashMap<String, String>,
+) -> Result<Descriptor, OciError> {
     let d = oci_spec::image::Digest::try_from(digest).map_err(|e| OciError::bundle(digest, e))?;
     let mut desc = Descriptor::new(MediaType::from(media_type), size, d);
     if !annotations.is_empty() {
@@ -215,9 +239,18 @@ pub struct Plan {
 impl Plan {
     /// Every blob to fetch: (what, digest, size, limit), config first.
     pub fn blobs(&self) -> Vec<(String, String, u64, u64)> {
-        let mut out = vec![("config".to_string(), self.config.0.clone(), self.config.1, SMALL_BLOB_LIMIT)];
+        let mut out = vec![(
+            "config".to_string(),
+            self.config.0.clone(),
+            self.config.1,
+            SMALL_BLOB_LIMIT,
+        )];
         for l in &self.layers {
-            let limit = if l.media_type == POLICY_MEDIA_TYPE { SMALL_BLOB_LIMIT } else { WASM_LIMIT };
+            let limit = if l.media_type == POLICY_MEDIA_TYPE {
+                SMALL_BLOB_LIMIT
+            } else {
+                WASM_LIMIT
+            };
             out.push((format!("layer {}", l.path), l.digest.clone(), l.size, limit));
         }
         out
@@ -225,7 +258,12 @@ impl Plan {
 
     /// The policy TOML layer's digest.
     pub fn policy_digest(&self) -> &str {
-        &self.layers.iter().find(|l| l.media_type == POLICY_MEDIA_TYPE).expect("checked").digest
+        &self
+            .layers
+            .iter()
+            .find(|l| l.media_type == POLICY_MEDIA_TYPE)
+            .expect("checked")
+            .digest
     }
 }
 
@@ -265,7 +303,12 @@ pub fn check(what: &str, bytes: &[u8], content_type: Option<&str>) -> Result<Pla
             .as_ref()
             .and_then(|a| a.get(TITLE_ANNOTATION))
             .cloned()
-            .ok_or_else(|| OciError::bundle(what, format!("layer {i} has no {TITLE_ANNOTATION} annotation")))?;
+            .ok_or_else(|| {
+                OciError::bundle(
+                    what,
+                    format!("layer {i} has no {TITLE_ANNOTATION} annotation"),
+                )
+            })?;
         let (mt, limit) = match d.media_type().as_ref() {
             POLICY_MEDIA_TYPE => (POLICY_MEDIA_TYPE, SMALL_BLOB_LIMIT),
             WASM_MEDIA_TYPE => (WASM_MEDIA_TYPE, WASM_LIMIT),
@@ -286,7 +329,10 @@ pub fn check(what: &str, bytes: &[u8], content_type: Option<&str>) -> Result<Pla
         }
         total = total.saturating_add(d.size());
         if !super::is_sha256_digest(d.digest().as_ref()) {
-            return Err(OciError::bundle(what, format!("layer {path:?}: not a sha256 digest")));
+            return Err(OciError::bundle(
+                what,
+                format!("layer {path:?}: not a sha256 digest"),
+            ));
         }
         layers.push(LayerInfo {
             path,
@@ -302,12 +348,22 @@ pub fn check(what: &str, bytes: &[u8], content_type: Option<&str>) -> Result<Pla
             limit: BUNDLE_LIMIT,
         });
     }
-    let policies = layers.iter().filter(|l| l.media_type == POLICY_MEDIA_TYPE).count();
+    let policies = layers
+        .iter()
+        .filter(|l| l.media_type == POLICY_MEDIA_TYPE)
+        .count();
     if policies != 1 {
-        return Err(OciError::bundle(what, format!("{policies} policy TOML layers; a bundle has exactly one")));
+        return Err(OciError::bundle(
+            what,
+            format!("{policies} policy TOML layers; a bundle has exactly one"),
+        ));
     }
     let config = (config.digest().to_string(), config.size());
-    Ok(Plan { manifest, config, layers })
+    Ok(Plan {
+        manifest,
+        config,
+        layers,
+    })
 }
 
 /// The plugins the bundle's manifest TOML (`policy`) names, each mapped to
@@ -330,13 +386,24 @@ pub fn plugins_of(
     for mut spec in parsed.plugins {
         let title = match &spec.source {
             PluginSource::Embedded(n) => builtin_title(n),
-            PluginSource::File(p) => p.strip_prefix(&base).unwrap_or(p).to_string_lossy().into_owned(),
+            PluginSource::File(p) => p
+                .strip_prefix(&base)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned(),
         };
         let layer = plan
             .layers
             .iter()
             .find(|l| l.media_type == WASM_MEDIA_TYPE && l.path == title)
-            .ok_or_else(|| OciError::bundle(what, format!("the manifest names plugin {title:?} but the bundle has no layer for it")))?;
+            .ok_or_else(|| {
+                OciError::bundle(
+                    what,
+                    format!(
+                        "the manifest names plugin {title:?} but the bundle has no layer for it"
+                    ),
+                )
+            })?;
         let hex = layer.digest["sha256:".len()..].to_string();
         if let Some(pin) = &spec.sha256 {
             if *pin != hex {
@@ -357,5 +424,10 @@ pub fn plugins_of(
 
 /// Read the config blob's JSON.
 pub fn parse_config(what: &str, bytes: &[u8]) -> Result<BundleConfig, OciError> {
-    serde_json::from_slice(bytes).map_err(|e| OciError::bundle(what, format!("the config is not a fetter policy config: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        OciError::bundle(
+            what,
+            format!("the config is not a fetter policy config: {e}"),
+        )
+    })
 }

@@ -61,7 +61,7 @@ impl Client {
     /// plain HTTP where allowed and the registry does not speak TLS),
     /// load credentials, and check that it is an OCI registry at all.
     pub fn connect(reference: &Reference, options: &ClientOptions) -> Result<Client, OciError> {
-        let agent = agent(options)?;
+        let agent = super::tls::agent(options)?;
         let creds = auth::credentials_for(&reference.registry)?;
         let mut client = Client {
             agent,
@@ -73,7 +73,9 @@ impl Client {
         let plain_ok = options.insecure || reference.is_loopback();
         match client.ping() {
             Ok(()) => Ok(client),
-            Err(tls_error @ OciError::Unreachable { .. }) if plain_ok && options.ca_cert.is_none() => {
+            Err(tls_error @ OciError::Unreachable { .. })
+                if plain_ok && options.ca_cert.is_none() =>
+            {
                 // Loopback (or --insecure) may speak plain HTTP; when that
                 // fails too, the HTTPS error is the one that explains.
                 client.base = format!("http://{}", reference.registry);
@@ -168,7 +170,11 @@ impl Client {
             status,
             content_type,
             // The challenge rides in `location` for 401s (see `send`).
-            location: if status == StatusCode::UNAUTHORIZED { challenge } else { location },
+            location: if status == StatusCode::UNAUTHORIZED {
+                challenge
+            } else {
+                location
+            },
             body,
         })
     }
@@ -206,8 +212,14 @@ impl Client {
         Ok(again)
     }
 
-    fn authenticate(&self, url: &str, challenge: Option<Challenge>, push: bool) -> Result<(), OciError> {
-        let no_creds = || OciError::Registry {
+    fn authenticate(
+        &self,
+        url: &str,
+        challenge: Option<Challenge>,
+        push: bool,
+    ) -> Result<(), OciError> {
+        let no_creds = || {
+            OciError::Registry {
             url: url.to_string(),
             message: format!(
                 "the registry requires credentials and none are configured: add `auths` for it to {} (`docker login` writes them)",
@@ -215,6 +227,7 @@ impl Client {
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "~/.docker/config.json".into())
             ),
+        }
         };
         match challenge {
             Some(Challenge::Basic) => {
@@ -222,9 +235,17 @@ impl Client {
                 *self.authorization.borrow_mut() = Some(creds.basic_header());
                 Ok(())
             }
-            Some(Challenge::Bearer { realm, service, scope }) => {
+            Some(Challenge::Bearer {
+                realm,
+                service,
+                scope,
+            }) => {
                 let scope = scope.unwrap_or_else(|| {
-                    format!("repository:{}:{}", self.repo, if push { "pull,push" } else { "pull" })
+                    format!(
+                        "repository:{}:{}",
+                        self.repo,
+                        if push { "pull,push" } else { "pull" }
+                    )
                 });
                 let mut token_url = url::Url::parse(&realm).map_err(|e| registry(&realm, e))?;
                 {
@@ -259,7 +280,8 @@ impl Client {
                 Ok(())
             }
             None if self.creds.is_some() => {
-                *self.authorization.borrow_mut() = self.creds.as_ref().map(Credentials::basic_header);
+                *self.authorization.borrow_mut() =
+                    self.creds.as_ref().map(Credentials::basic_header);
                 Ok(())
             }
             None => Err(no_creds()),
@@ -269,10 +291,15 @@ impl Client {
     /// The manifest at `reference` (a tag or a digest): only an OCI image
     /// manifest is accepted; when asked by digest its bytes must hash to it.
     pub fn get_manifest(&self, reference: &str) -> Result<Fetched, OciError> {
-        self.get_manifest_opt(reference)?.ok_or_else(|| OciError::Registry {
-            url: self.url(&format!("manifests/{reference}")),
-            message: format!("no manifest {} in {} (HTTP 404)", escape(reference), escape(&self.repo)),
-        })
+        self.get_manifest_opt(reference)?
+            .ok_or_else(|| OciError::Registry {
+                url: self.url(&format!("manifests/{reference}")),
+                message: format!(
+                    "no manifest {} in {} (HTTP 404)",
+                    escape(reference),
+                    escape(&self.repo)
+                ),
+            })
     }
 
     /// [`get_manifest`](Self::get_manifest), `None` when the registry has
@@ -280,7 +307,13 @@ impl Client {
     pub fn get_manifest_opt(&self, reference: &str) -> Result<Option<Fetched>, OciError> {
         let url = self.url(&format!("manifests/{reference}"));
         let accept = format!("{},{}", super::MANIFEST_MEDIA_TYPE, super::INDEX_MEDIA_TYPE);
-        let a = self.send(Method::GET, &url, &[("Accept", &accept)], None, MANIFEST_LIMIT)?;
+        let a = self.send(
+            Method::GET,
+            &url,
+            &[("Accept", &accept)],
+            None,
+            MANIFEST_LIMIT,
+        )?;
         if a.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -290,7 +323,13 @@ impl Client {
         if a.content_type.starts_with("text/html") {
             return Err(not_a_registry(&url, &a.content_type));
         }
-        let media_type = a.content_type.split(';').next().unwrap_or("").trim().to_string();
+        let media_type = a
+            .content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
         let digest = digest_of(&a.body);
         if super::is_sha256_digest(reference) {
             verify_digest(&format!("manifest {reference}"), reference, &a.body)?;
@@ -305,7 +344,13 @@ impl Client {
     /// The blob `digest`, declared `size` bytes: refused before the
     /// request when `size` is over `limit`, cut off when the registry
     /// sends more, and checked against its digest.
-    pub fn get_blob(&self, what: &str, digest: &str, size: u64, limit: u64) -> Result<Vec<u8>, OciError> {
+    pub fn get_blob(
+        &self,
+        what: &str,
+        digest: &str,
+        size: u64,
+        limit: u64,
+    ) -> Result<Vec<u8>, OciError> {
         if size > limit {
             return Err(OciError::TooLarge {
                 what: what.to_string(),
@@ -314,7 +359,10 @@ impl Client {
             });
         }
         if !super::is_sha256_digest(digest) {
-            return Err(OciError::bundle(what, format!("{} is not a sha256 digest", escape(digest))));
+            return Err(OciError::bundle(
+                what,
+                format!("{} is not a sha256 digest", escape(digest)),
+            ));
         }
         let url = self.url(&format!("blobs/{digest}"));
         let a = self.send(Method::GET, &url, &[], None, size)?;
@@ -324,7 +372,10 @@ impl Client {
         if a.body.len() as u64 != size {
             return Err(OciError::bundle(
                 what,
-                format!("the registry sent {} bytes, the manifest says {size}", a.body.len()),
+                format!(
+                    "the registry sent {} bytes, the manifest says {size}",
+                    a.body.len()
+                ),
             ));
         }
         verify_digest(what, digest, &a.body)?;
@@ -346,7 +397,13 @@ impl Client {
             return Ok(digest);
         }
         let url = self.url("blobs/uploads/");
-        let a = self.send(Method::POST, &url, &[("Content-Length", "0")], Some(&[]), 64 * 1024)?;
+        let a = self.send(
+            Method::POST,
+            &url,
+            &[("Content-Length", "0")],
+            Some(&[]),
+            64 * 1024,
+        )?;
         if a.status != StatusCode::ACCEPTED {
             return Err(status_error(&url, &a));
         }
@@ -362,7 +419,10 @@ impl Client {
         let a = self.send(
             Method::PUT,
             put.as_str(),
-            &[("Content-Type", "application/octet-stream"), ("Content-Length", &len)],
+            &[
+                ("Content-Type", "application/octet-stream"),
+                ("Content-Length", &len),
+            ],
             Some(bytes),
             64 * 1024,
         )?;
@@ -374,9 +434,20 @@ impl Client {
 
     /// Upload a manifest under `reference` (a tag, or its own digest);
     /// returns its digest.
-    pub fn push_manifest(&self, reference: &str, bytes: &[u8], media_type: &str) -> Result<String, OciError> {
+    pub fn push_manifest(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<String, OciError> {
         let url = self.url(&format!("manifests/{reference}"));
-        let a = self.send(Method::PUT, &url, &[("Content-Type", media_type)], Some(bytes), 64 * 1024)?;
+        let a = self.send(
+            Method::PUT,
+            &url,
+            &[("Content-Type", media_type)],
+            Some(bytes),
+            64 * 1024,
+        )?;
         if a.status != StatusCode::CREATED {
             return Err(status_error(&url, &a));
         }
@@ -389,17 +460,25 @@ impl Client {
     /// [`get_manifest_opt`](Self::get_manifest_opt)).
     pub fn referrers(&self, digest: &str) -> Result<Option<oci_spec::image::ImageIndex>, OciError> {
         let url = self.url(&format!("referrers/{digest}"));
-        let a = self.send(Method::GET, &url, &[("Accept", super::INDEX_MEDIA_TYPE)], None, MANIFEST_LIMIT)?;
+        let a = self.send(
+            Method::GET,
+            &url,
+            &[("Accept", super::INDEX_MEDIA_TYPE)],
+            None,
+            MANIFEST_LIMIT,
+        )?;
         if a.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !a.status.is_success() {
             return Err(status_error(&url, &a));
         }
-        serde_json::from_slice(&a.body).map(Some).map_err(|e| OciError::Registry {
-            url,
-            message: format!("the referrers answer is not an image index: {e}"),
-        })
+        serde_json::from_slice(&a.body)
+            .map(Some)
+            .map_err(|e| OciError::Registry {
+                url,
+                message: format!("the referrers answer is not an image index: {e}"),
+            })
     }
 }
 
@@ -437,7 +516,13 @@ fn status_error(url: &str, a: &Answer) -> OciError {
         .map(|e| {
             e.errors
                 .iter()
-                .map(|x| format!("{} {}", x.code.as_deref().unwrap_or(""), x.message.as_deref().unwrap_or("")))
+                .map(|x| {
+                    format!(
+                        "{} {}",
+                        x.code.as_deref().unwrap_or(""),
+                        x.message.as_deref().unwrap_or("")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         })
@@ -459,50 +544,3 @@ fn status_error(url: &str, a: &Answer) -> OciError {
         message,
     }
 }
-
-/// An agent verifying TLS against the system roots, or the system roots
-/// plus `ca_cert` (the platform verifier takes no extra roots, so then the
-/// system bundle is read as PEM).
-fn agent(options: &ClientOptions) -> Result<ureq::Agent, OciError> {
-    use ureq::tls::{Certificate, RootCerts, TlsConfig};
-    let roots = match &options.ca_cert {
-        None => RootCerts::PlatformVerifier,
-        Some(path) => {
-            let mut certs: Vec<Certificate<'static>> = Vec::new();
-            let pem = std::fs::read(path).map_err(|e| OciError::file(path, format!("cannot read the CA certificate: {e}")))?;
-            for item in ureq::tls::parse_pem(&pem) {
-                if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
-                    certs.push(c);
-                }
-            }
-            if certs.is_empty() {
-                return Err(OciError::file(path, "no PEM certificate in the file"));
-            }
-            for bundle in SYSTEM_BUNDLES {
-                if let Ok(pem) = std::fs::read(bundle) {
-                    certs.extend(ureq::tls::parse_pem(&pem).filter_map(|i| match i {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                        _ => None,
-                    }));
-                    break;
-                }
-            }
-            RootCerts::new_with_certs(&certs)
-        }
-    };
-    let tls = TlsConfig::builder().root_certs(roots).build();
-    Ok(ureq::Agent::config_builder()
-        .tls_config(tls)
-        .timeout_global(Some(options.timeout.unwrap_or(Duration::from_secs(60))))
-        .http_status_as_error(false)
-        .user_agent(concat!("fetter/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into())
-}
-
-/// Where distributions keep the system's CA bundle.
-const SYSTEM_BUNDLES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/cert.pem",
-];

@@ -45,7 +45,9 @@ pub fn assemble(
 ) -> Result<Pulled, OciError> {
     let pulled = assemble_with(repo_name, manifest, content_type, get, Plugins::Fetch)?;
     // Every plugin the TOML names must have its layer (paths are not used).
-    bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| Ok(PathBuf::from(d)))?;
+    bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| {
+        Ok(PathBuf::from(d))
+    })?;
     Ok(pulled)
 }
 
@@ -82,7 +84,12 @@ fn assemble_with(
         super::verify_digest(&label, &d, &bytes)?;
         blobs.push((d, bytes));
     }
-    let blob = |d: &str| blobs.iter().find(|(have, _)| have == d).map(|(_, b)| b.as_slice());
+    let blob = |d: &str| {
+        blobs
+            .iter()
+            .find(|(have, _)| have == d)
+            .map(|(_, b)| b.as_slice())
+    };
     let config = bundle::parse_config(&what, blob(&plan.config.0).unwrap_or_default())?;
     let policy = String::from_utf8(blob(plan.policy_digest()).unwrap_or_default().to_vec())
         .map_err(|_| OciError::bundle(&what, "the policy TOML layer is not UTF-8"))?;
@@ -99,7 +106,12 @@ fn assemble_with(
 
 /// Write a checked bundle to `store` and point `names` at it (verified by
 /// the registry at `verified_at`, if known).
-pub fn commit(store: &Store, pulled: &Pulled, names: &[String], verified_at: Option<u64>) -> Result<(), OciError> {
+pub fn commit(
+    store: &Store,
+    pulled: &Pulled,
+    names: &[String],
+    verified_at: Option<u64>,
+) -> Result<(), OciError> {
     for (_, bytes) in &pulled.blobs {
         store.put_blob(bytes)?;
     }
@@ -118,7 +130,11 @@ pub fn commit(store: &Store, pulled: &Pulled, names: &[String], verified_at: Opt
 
 /// The stored bundle with manifest `digest`, re-checked from disk, and the
 /// plugins to run from the store's blobs.
-pub fn stored(store: &Store, repo_name: &str, digest: &str) -> Result<(Pulled, Vec<PolicySpec>), OciError> {
+pub fn stored(
+    store: &Store,
+    repo_name: &str,
+    digest: &str,
+) -> Result<(Pulled, Vec<PolicySpec>), OciError> {
     let manifest = store.read_blob(digest, MANIFEST_LIMIT)?;
     // The plugin layers are read (and checked against their pins) when the
     // plugins load; here only the small blobs are read.
@@ -127,14 +143,19 @@ pub fn stored(store: &Store, repo_name: &str, digest: &str) -> Result<(Pulled, V
             let path = store.blob_path(d)?;
             return match std::fs::metadata(&path) {
                 Ok(m) if m.len() == size => Ok(Vec::new()),
-                Ok(m) => Err(OciError::bundle(what, format!("stored blob is {} bytes, the manifest says {size}", m.len()))),
+                Ok(m) => Err(OciError::bundle(
+                    what,
+                    format!("stored blob is {} bytes, the manifest says {size}", m.len()),
+                )),
                 Err(e) => Err(OciError::file(&path, format!("{what}: {e}"))),
             };
         }
         store.read_blob(d, limit)
     };
     let pulled = assemble_with(repo_name, manifest, None, &mut get, Plugins::AtLoad)?;
-    let specs = bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| store.blob_path(d))?;
+    let specs = bundle::plugins_of(&pulled.what, &pulled.plan, &pulled.policy, |d| {
+        store.blob_path(d)
+    })?;
     Ok((pulled, specs))
 }
 

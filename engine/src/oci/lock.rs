@@ -81,12 +81,18 @@ impl Lock {
         if lock.version != LOCK_VERSION {
             return Err(OciError::file(
                 path,
-                format!("lock version {} is not {LOCK_VERSION}: written by another fetter", lock.version),
+                format!(
+                    "lock version {} is not {LOCK_VERSION}: written by another fetter",
+                    lock.version
+                ),
             ));
         }
         for b in &lock.bundles {
             if !super::is_sha256_digest(&b.manifest_digest) {
-                return Err(OciError::file(path, format!("{}: manifest-digest is not sha256:HEX", b.source)));
+                return Err(OciError::file(
+                    path,
+                    format!("{}: manifest-digest is not sha256:HEX", b.source),
+                ));
             }
             super::Reference::parse(&b.source)?;
         }
@@ -140,8 +146,17 @@ mod tests {
         lock.save(&path).unwrap();
         let again = Lock::load(&path).unwrap();
         assert_eq!(again, lock);
-        std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replace(&d, "sha256:00")).unwrap();
+        std::fs::write(
+            &path,
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .replace(&d, "sha256:00"),
+        )
+        .unwrap();
         let e = Lock::load(&path).unwrap_err().to_string();
-        assert!(e.contains("fetter.lock") && e.contains("manifest-digest"), "{e}");
+        assert!(
+            e.contains("fetter.lock") && e.contains("manifest-digest"),
+            "{e}"
+        );
     }
 }

@@ -27,6 +27,7 @@ pub mod reference;
 pub mod referrers;
 pub mod source;
 pub mod store;
+mod tls;
 
 use std::path::PathBuf;
 
@@ -173,7 +174,9 @@ pub fn digest_of(bytes: &[u8]) -> String {
 /// fetter writes or accepts: a digest is also a file name in the store).
 pub fn is_sha256_digest(digest: &str) -> bool {
     digest.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 

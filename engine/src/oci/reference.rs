@@ -36,7 +36,9 @@ impl Reference {
         let (rest, digest) = match rest.split_once('@') {
             Some((r, d)) => {
                 if !is_sha256_digest(d) {
-                    return Err(err("the digest must be sha256: and 64 lowercase hex digits"));
+                    return Err(err(
+                        "the digest must be sha256: and 64 lowercase hex digits",
+                    ));
                 }
                 (r, Some(d.to_string()))
             }
@@ -45,7 +47,11 @@ impl Reference {
         let (registry, path) = rest
             .split_once('/')
             .ok_or_else(|| err("no repository after the registry host"))?;
-        if registry.is_empty() || !registry.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) {
+        if registry.is_empty()
+            || !registry
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        {
             return Err(err("the registry must be HOST or HOST:PORT"));
         }
         // A tag is after the last `:` of the last path component.
@@ -60,7 +66,9 @@ impl Reference {
         }
         if let Some(t) = &tag {
             if !valid_tag(t) {
-                return Err(err("a tag is 1-128 of [A-Za-z0-9_.-], not starting with . or -"));
+                return Err(err(
+                    "a tag is 1-128 of [A-Za-z0-9_.-], not starting with . or -",
+                ));
             }
         }
         Ok(Reference {
@@ -78,7 +86,9 @@ impl Reference {
 
     /// What to ask the registry for: the digest when pinned, else the tag.
     pub fn manifest_ref(&self) -> &str {
-        self.digest.as_deref().unwrap_or_else(|| self.tag_or_latest())
+        self.digest
+            .as_deref()
+            .unwrap_or_else(|| self.tag_or_latest())
     }
 
     /// `HOST/REPO@sha256:…`: the pinned form `push` prints.
@@ -88,7 +98,12 @@ impl Reference {
 
     /// `HOST/REPO:TAG` (no digest): the name a tag resolves under.
     pub fn tagged(&self) -> String {
-        format!("{}/{}:{}", self.registry, self.repository, self.tag_or_latest())
+        format!(
+            "{}/{}:{}",
+            self.registry,
+            self.repository,
+            self.tag_or_latest()
+        )
     }
 
     /// `HOST/REPO`.
@@ -153,7 +168,8 @@ fn valid_tag(tag: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
 }
 
 #[cfg(test)]

@@ -48,15 +48,30 @@ pub fn attach(
     let mut descriptors = Vec::new();
     for l in layers {
         let digest = client.push_blob(&l.bytes)?;
-        descriptors.push(descriptor(&l.media_type, &digest, l.bytes.len() as u64, l.annotations.clone())?);
+        descriptors.push(descriptor(
+            &l.media_type,
+            &digest,
+            l.bytes.len() as u64,
+            l.annotations.clone(),
+        )?);
     }
     let manifest = ImageManifestBuilder::default()
         .schema_version(2u32)
         .media_type(MediaType::ImageManifest)
         .artifact_type(MediaType::from(artifact_type))
-        .config(descriptor(EMPTY_CONFIG_MEDIA_TYPE, &digest_of(&config), config.len() as u64, HashMap::new())?)
+        .config(descriptor(
+            EMPTY_CONFIG_MEDIA_TYPE,
+            &digest_of(&config),
+            config.len() as u64,
+            HashMap::new(),
+        )?)
         .layers(descriptors)
-        .subject(descriptor(MANIFEST_MEDIA_TYPE, subject, size, HashMap::new())?)
+        .subject(descriptor(
+            MANIFEST_MEDIA_TYPE,
+            subject,
+            size,
+            HashMap::new(),
+        )?)
         .build()
         .map_err(|e| OciError::bundle(subject, e))?;
     let bytes = super::canonical_json(&manifest).map_err(|e| OciError::bundle(subject, e))?;
@@ -70,7 +85,11 @@ pub fn attach(
 /// The manifests of `artifact_type` attached to `subject`: through the
 /// referrers API, else the fallback tag. Each must name `subject` as its
 /// subject (a fallback tag is only a name anyone could have pushed).
-pub fn attached(client: &Client, subject: &str, artifact_type: &str) -> Result<Vec<(Fetched, ImageManifest)>, OciError> {
+pub fn attached(
+    client: &Client,
+    subject: &str,
+    artifact_type: &str,
+) -> Result<Vec<(Fetched, ImageManifest)>, OciError> {
     let mut found = Vec::new();
     match client.referrers(subject)? {
         Some(index) => {
@@ -86,8 +105,14 @@ pub fn attached(client: &Client, subject: &str, artifact_type: &str) -> Result<V
     for f in found {
         let m: ImageManifest = serde_json::from_slice(&f.bytes)
             .map_err(|e| OciError::bundle(&f.digest, format!("not an OCI image manifest: {e}")))?;
-        let names_subject = m.subject().as_ref().is_some_and(|s| s.digest().as_ref() == subject);
-        let of_type = m.artifact_type().as_ref().is_some_and(|t| t.as_ref() == artifact_type);
+        let names_subject = m
+            .subject()
+            .as_ref()
+            .is_some_and(|s| s.digest().as_ref() == subject);
+        let of_type = m
+            .artifact_type()
+            .as_ref()
+            .is_some_and(|t| t.as_ref() == artifact_type);
         if names_subject && of_type {
             out.push((f, m));
         }

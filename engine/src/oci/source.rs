@@ -54,12 +54,27 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
     let online = Client::connect(reference, &options.client).and_then(|client| {
         let manifest = client.get_manifest(reference.manifest_ref())?;
         if !store.has_blob(&manifest.digest) {
-            let mut get = |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
-            let pulled = fetch::assemble(&reference.repo_name(), manifest.bytes.clone(), Some(&manifest.media_type), &mut get)?;
-            fetch::commit(store, &pulled, &names(reference, &pulled.digest), Some(now_secs()))?;
+            let mut get =
+                |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
+            let pulled = fetch::assemble(
+                &reference.repo_name(),
+                manifest.bytes.clone(),
+                Some(&manifest.media_type),
+                &mut get,
+            )?;
+            fetch::commit(
+                store,
+                &pulled,
+                &names(reference, &pulled.digest),
+                Some(now_secs()),
+            )?;
         } else {
             // Already stored: the registry has just confirmed the name.
-            store.record(&entries(reference, &manifest.digest, manifest.bytes.len() as u64))?;
+            store.record(&entries(
+                reference,
+                &manifest.digest,
+                manifest.bytes.len() as u64,
+            ))?;
         }
         Ok(manifest.digest)
     });
@@ -77,7 +92,9 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
                 )
             })?;
             let age = entry.verified_at.map(|t| now_secs().saturating_sub(t));
-            let age_text = age.map(human_age).unwrap_or_else(|| "at an unknown time".into());
+            let age_text = age
+                .map(human_age)
+                .unwrap_or_else(|| "at an unknown time".into());
             if let Some(max) = options.max_age {
                 if age.is_none_or(|a| a > max.as_secs()) {
                     return Err(OciError::bundle(
@@ -116,7 +133,12 @@ pub fn resolve_lock(path: &std::path::Path, options: &Options) -> Result<Vec<Res
 }
 
 /// Run the stored manifest `digest` of `reference`'s repository.
-pub fn run_from(store: &Store, reference: &Reference, digest: &str, stale: Option<String>) -> Result<Resolved, OciError> {
+pub fn run_from(
+    store: &Store,
+    reference: &Reference,
+    digest: &str,
+    stale: Option<String>,
+) -> Result<Resolved, OciError> {
     let (pulled, specs) = fetch::stored(store, &reference.repo_name(), digest)?;
     Ok(Resolved {
         pinned: pulled.what,

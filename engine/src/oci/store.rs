@@ -57,9 +57,15 @@ impl Store {
     /// Where blob `digest` is (or would be).
     pub fn blob_path(&self, digest: &str) -> Result<PathBuf, OciError> {
         if !is_sha256_digest(digest) {
-            return Err(OciError::file(&self.root, format!("{digest:?} is not a sha256 digest")));
+            return Err(OciError::file(
+                &self.root,
+                format!("{digest:?} is not a sha256 digest"),
+            ));
         }
-        Ok(self.root.join("blobs/sha256").join(&digest["sha256:".len()..]))
+        Ok(self
+            .root
+            .join("blobs/sha256")
+            .join(&digest["sha256:".len()..]))
     }
 
     /// Whether blob `digest` is stored.
@@ -71,7 +77,8 @@ impl Store {
     /// store file changed on disk is refused, naming both digests).
     pub fn read_blob(&self, digest: &str, limit: u64) -> Result<Vec<u8>, OciError> {
         let path = self.blob_path(digest)?;
-        let bytes = crate::fsutil::read_capped(&path, limit).map_err(|e| OciError::file(&path, e))?;
+        let bytes =
+            crate::fsutil::read_capped(&path, limit).map_err(|e| OciError::file(&path, e))?;
         verify_digest(&path.display().to_string(), digest, &bytes)?;
         Ok(bytes)
     }
@@ -130,7 +137,10 @@ impl Store {
             if !self.has_blob(&e.digest) {
                 return Err(OciError::file(
                     &self.root,
-                    format!("cannot name {}: manifest {} is not stored", e.name, e.digest),
+                    format!(
+                        "cannot name {}: manifest {} is not stored",
+                        e.name, e.digest
+                    ),
                 ));
             }
         }
@@ -169,11 +179,17 @@ impl Store {
 
 /// The `index.json` of exactly `entries` (for a saved tarball).
 pub fn index_for(entries: &[Entry]) -> Result<Vec<u8>, String> {
-    document(entries.iter().map(descriptor_of).collect::<Result<_, _>>()?)
+    document(
+        entries
+            .iter()
+            .map(descriptor_of)
+            .collect::<Result<_, _>>()?,
+    )
 }
 
 fn descriptor_of(e: &Entry) -> Result<Descriptor, String> {
-    let digest = oci_spec::image::Digest::try_from(e.digest.as_str()).map_err(|err| err.to_string())?;
+    let digest =
+        oci_spec::image::Digest::try_from(e.digest.as_str()).map_err(|err| err.to_string())?;
     let mut d = Descriptor::new(MediaType::ImageManifest, e.size, digest);
     let mut ann = HashMap::new();
     ann.insert(REF_ANNOTATION.to_string(), e.name.clone());
@@ -212,7 +228,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OciError> {
     fs::create_dir_all(dir).map_err(|e| OciError::file(dir, e))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let result = (|| {
@@ -247,7 +265,12 @@ mod tests {
         store.record(std::slice::from_ref(&e)).unwrap();
         assert_eq!(store.find("h/r:t").unwrap(), Some(e.clone()));
         // Renaming replaces, never duplicates.
-        store.record(&[Entry { verified_at: Some(9), ..e }]).unwrap();
+        store
+            .record(&[Entry {
+                verified_at: Some(9),
+                ..e
+            }])
+            .unwrap();
         assert_eq!(store.entries().unwrap().len(), 1);
         assert!(dir.path().join("s/oci-layout").is_file());
         fs::write(store.blob_path(&d).unwrap(), b"{ }").unwrap();
