@@ -232,6 +232,7 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     assert_eq!(codes(&by_lock), codes(&local));
 
     // `purge --policy` takes the same bundles: the dry run plans to remove what it denies.
+    let acme = reg.oci("security/acme:v1");
     let purge = |extra: &[&str]| {
         let mut c = fetter_at(&home);
         c.env_remove("DOCKER_CONFIG")
@@ -243,7 +244,7 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
                 "--format",
                 "json",
                 "--policy",
-                &reg.oci("security/acme:v1"),
+                &acme,
             ])
             .args(extra);
         run(&mut c)
@@ -266,7 +267,8 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
         "{inputs}"
     );
     // --max-age turns an old copy into a failure (exit 1, never a pass).
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Ages are whole seconds: 2.1 s later the copy is at least 2 s old.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
     let (out, report) = validate_with(
         &home,
         &env,
