@@ -41,6 +41,16 @@ fn write_policy(dir: &Path, allow: &[&str]) -> PathBuf {
     path
 }
 
+/// A registry set up as `setup`, a policy (allowing pip) and an empty
+/// home, in `s`; `None` when the registry cannot be had.
+fn start(s: &Scratch, setup: &Setup) -> Option<(Registry, PathBuf, PathBuf)> {
+    let reg = Registry::start(&s.path.join("reg"), setup)?;
+    let manifest = write_policy(&s.path.join("policy"), &["pip"]);
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    Some((reg, manifest, home))
+}
+
 /// `fetter policy ARGS` with `home` as its home (store, Docker config).
 fn policy(home: &Path, args: &[&str]) -> Output {
     let mut c = fetter_at(home);

@@ -218,20 +218,7 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
             );
         }
     }
-    let mut get =
-        |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
-    let pulled = fetch::assemble(
-        &reference.repo_name(),
-        manifest.bytes,
-        Some(&manifest.media_type),
-        &mut get,
-    )?;
-    fetch::commit(
-        store,
-        &pulled,
-        &source::names(&reference, &pulled.digest),
-        Some(fetter::oci::now_secs()),
-    )?;
+    let pulled = fetch::pull_into(store, &client, &reference, manifest)?;
     lock.upsert(Locked {
         source: source_key,
         manifest_digest: pulled.digest.clone(),
