@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod bounds;
+pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
@@ -20,6 +21,7 @@ pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
 pub mod inventory;
+pub mod license;
 pub mod lookup;
 pub mod names;
 pub mod osowner;
