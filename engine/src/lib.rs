@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod bounds;
+pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
@@ -23,6 +24,7 @@ pub mod http;
 #[cfg(feature = "oci")]
 pub mod oci;
 pub mod inventory;
+pub mod license;
 pub mod lookup;
 pub mod names;
 pub mod osowner;
