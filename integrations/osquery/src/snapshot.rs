@@ -50,20 +50,27 @@ impl Snapshot {
     pub fn failed(scanned_at: i64, message: String) -> Snapshot {
         Snapshot {
             scanned_at,
-            findings: vec![FindingRow {
-                environment: String::new(),
-                package: String::new(),
-                version: String::new(),
-                check: "scan".into(),
-                rule: String::new(),
-                severity: String::new(),
-                action: String::new(),
-                message,
-                outcome: Outcome::Error,
-                source: String::new(),
-                metadata_path: String::new(),
-            }],
+            findings: vec![FindingRow::about_scan(Outcome::Error, message)],
             ..Snapshot::default()
+        }
+    }
+}
+
+impl FindingRow {
+    /// A row about the scan itself (check `scan`): it failed, or has not run yet.
+    pub fn about_scan(outcome: Outcome, message: String) -> FindingRow {
+        FindingRow {
+            environment: String::new(),
+            package: String::new(),
+            version: String::new(),
+            check: "scan".into(),
+            rule: String::new(),
+            severity: String::new(),
+            action: String::new(),
+            message,
+            outcome,
+            source: String::new(),
+            metadata_path: String::new(),
         }
     }
 }

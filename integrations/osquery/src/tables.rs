@@ -184,7 +184,10 @@ impl TableKind {
                 let findings: &[FindingRow] = if snap.scanned_at == 0 {
                     // Before the first scan no check has run: say so
                     // rather than return nothing, which reads as "clean".
-                    pending = [pending_row()];
+                    pending = [FindingRow::about_scan(
+                        Outcome::Pending,
+                        "the first scan has not finished yet; no check has run".into(),
+                    )];
                     &pending
                 } else {
                     &snap.findings
@@ -238,22 +241,6 @@ impl TableKind {
             // Built by `FetterTable::generate`, which also sees the refresher.
             TableKind::Scan => Vec::new(),
         }
-    }
-}
-
-fn pending_row() -> FindingRow {
-    FindingRow {
-        environment: String::new(),
-        package: String::new(),
-        version: String::new(),
-        check: "scan".into(),
-        rule: String::new(),
-        severity: String::new(),
-        action: String::new(),
-        message: "the first scan has not finished yet; no check has run".into(),
-        outcome: Outcome::Pending,
-        source: String::new(),
-        metadata_path: String::new(),
     }
 }
 
@@ -363,5 +350,54 @@ impl ReadOnlyTable for FetterTable {
 
     fn shutdown(&self) {
         log::debug!("{}: shutting down", self.kind.name());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::PackageRow;
+
+    fn package(name: &str, env: &str) -> PackageRow {
+        PackageRow {
+            name: name.into(),
+            normalized_name: name.into(),
+            version: "1.0".into(),
+            environment: env.into(),
+            ..PackageRow::default()
+        }
+    }
+
+    #[test]
+    fn constraints_drop_rows_before_they_are_built() {
+        let snap = Snapshot {
+            scanned_at: 5,
+            packages: vec![
+                package("a", "/e1"),
+                package("b", "/e1"),
+                package("a", "/e2"),
+            ],
+            ..Snapshot::default()
+        };
+        let c = Constraints::parse(
+            r#"{"constraints":[{"name":"name","affinity":"TEXT","list":[{"op":2,"expr":"a"}]}]}"#,
+        )
+        .unwrap();
+        let rows = TableKind::Packages.rows(&snap, &c);
+        assert_eq!(rows.len(), 2);
+        assert!(rows
+            .iter()
+            .all(|r| r["name"] == "a" && r["scanned_at"] == "5"));
+        let all = TableKind::Packages.rows(&snap, &Constraints::default());
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].len(), TableKind::Packages.columns().len());
+    }
+
+    #[test]
+    fn findings_before_the_first_scan_are_one_pending_row() {
+        let rows = TableKind::Findings.rows(&Snapshot::default(), &Constraints::default());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["outcome"], "pending");
+        assert_eq!(rows[0]["check_name"], "scan");
     }
 }

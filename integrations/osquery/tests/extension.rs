@@ -160,24 +160,36 @@ fn tables_over_real_venvs() {
              [bounds]\nfiles = [\"requirements.txt\"]\nsubset = true\nsuperset = true\n\
              [[policy]]\nbuiltin = \"typosquat\"\n\
              [[policy]]\nplugin = \"missing.wasm\"\nsha256 = \"{missing_hash}\"\n\
-             [[policy]]\nbundle = \"oci://registry.example/org/policy@sha256:{missing_hash}\"\n"
+             [[policy]]\nbundle = \"oci://registry.example/org/policy@sha256:{missing_hash}\"\n\
+             [plugins]\ncache-dir = \"plugin-cache\"\n"
         ),
     )
     .unwrap();
-    let home = root.join("home");
-    fs::create_dir_all(&home).unwrap();
-
-    let sockets = socket_dir();
-    let socket = sockets.path().join("osquery.em");
-    let mut m = Manager::start(&oq, &socket);
-    let log = root.join("extension.log");
-    let mut ext = start_extension(&socket, &config, &home, &log);
-    let pid = ext.0.id();
+    // `--scan-once` checks the config as an operator would: exit 1, since
+    // two policies cannot run. It also compiles typosquat into the plugin
+    // cache at normal priority, so the extension's nice-19 scans (which
+    // crawl on a loaded 2-core CI machine) only load it.
+    let once = std::process::Command::new(env!("CARGO_BIN_EXE_fetter-osquery"))
+        .args(["--scan-once", "--config"])
+        .arg(&config)
+        .env("HOME", &root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        once.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&once.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&once.stdout).unwrap();
+    assert_eq!(summary["environments"], json!(2), "{summary}");
+    assert_eq!(summary["errors"].as_array().unwrap().len(), 2, "{summary}");
+    let mut run = Running::start(&oq, &root, &config);
+    let pid = run.extension.0.id();
+    let reg = run.registration.clone();
+    let m = &mut run.manager;
 
     // Registration and the column schemas.
-    let reg = m.send(json!({"cmd": "wait_registered", "timeout": 30}));
-    assert_eq!(reg["registered"], json!(true), "{reg}");
-    assert_eq!(reg["listening"], json!(true), "{reg}");
     assert_eq!(reg["name"], json!("fetter"));
     let tables = reg["registry"]["table"].as_object().unwrap();
     let schemas = expected_schemas();
@@ -219,7 +231,15 @@ fn tables_over_real_venvs() {
         "{ping}"
     );
 
-    let scan = wait_for_scans(&mut m, 1);
+    // Before the first scan finishes, findings say so rather than look clean.
+    let early = m.generate("fetter_findings", None);
+    assert!(!rows(&early).is_empty(), "{early}");
+    if rows(&early).iter().any(|r| col(r, "outcome") == "pending") {
+        assert_eq!(rows(&early).len(), 1, "{early}");
+        assert_eq!(col(&rows(&early)[0], "scanned_at"), "0");
+    }
+
+    let scan = wait_for_scans(m, 1);
     assert_eq!(col(&scan, "environments"), "2", "{scan}");
     let scanned_at: i64 = col(&scan, "scanned_at").parse().unwrap();
     assert!(scanned_at > 1_600_000_000, "{scan}");
@@ -415,7 +435,7 @@ fn tables_over_real_venvs() {
     let r = m.send(json!({"cmd": "call", "table": "fetter_scan",
         "request": {"action": "generate", "context": equals(&[("refresh", &["1"])]).to_string()}}));
     assert_eq!(col(&rows(&r)[0], "refresh"), "1", "{r}");
-    wait_for_scans(&mut m, 2);
+    wait_for_scans(m, 2);
     let g = m.generate("fetter_packages", Some(equals(&[("name", &["gamma"])])));
     assert_eq!(rows(&g).len(), 1, "{g}");
     assert_eq!(
@@ -426,8 +446,8 @@ fn tables_over_real_venvs() {
     // The manager goes away: the extension notices and exits cleanly.
     let ext_socket = reg["socket"].as_str().unwrap().to_string();
     m.send(json!({"cmd": "exit"}));
-    let status = wait_exit(&mut ext.0, Duration::from_secs(15));
-    let log_text = fs::read_to_string(&log).unwrap_or_default();
+    let status = wait_exit(&mut run.extension.0, Duration::from_secs(15));
+    let log_text = run.log_text();
     assert!(
         status.is_some_and(|s| s.success()),
         "exit {status:?}; log:\n{log_text}"
@@ -459,16 +479,9 @@ fn bad_input_never_hangs() {
     let v = Venv::create(&py, &root.join("envs/v"));
     let config = root.join("osquery.toml");
     fs::write(&config, "[scope]\nroots = [\"envs\"]\n").unwrap();
-    let home = root.join("home");
-    fs::create_dir_all(&home).unwrap();
-    let sockets = socket_dir();
-    let socket = sockets.path().join("osquery.em");
-    let mut m = Manager::start(&oq, &socket);
-    let log = root.join("extension.log");
-    let mut ext = start_extension(&socket, &config, &home, &log);
-    let reg = m.send(json!({"cmd": "wait_registered", "timeout": 30}));
-    assert_eq!(reg["listening"], json!(true), "{reg}");
-    wait_for_scans(&mut m, 1);
+    let mut run = Running::start(&oq, &root, &config);
+    let m = &mut run.manager;
+    wait_for_scans(m, 1);
     let serving = |m: &mut Manager, after: &str| {
         let r = m.generate(
             "fetter_packages",
@@ -480,7 +493,7 @@ fn bad_input_never_hangs() {
             "after {after}: {r}"
         );
     };
-    serving(&mut m, "start");
+    serving(m, "start");
 
     let call = m.send(json!({"cmd": "encode_call", "table": "fetter_packages", "request": {"action": "generate"}}));
     let call_hex = col(&call, "hex").to_string();
@@ -512,7 +525,7 @@ fn bad_input_never_hangs() {
     for (what, hex, read) in cases {
         let r = m.send(json!({"cmd": "raw", "hex": hex, "read": read}));
         assert!(r.get("error").is_none(), "{what}: {r}");
-        serving(&mut m, what);
+        serving(m, what);
     }
 
     let bad = m.send(json!({"cmd": "call", "table": "fetter_packages",
@@ -531,13 +544,13 @@ fn bad_input_never_hangs() {
     let no_table =
         m.send(json!({"cmd": "call", "table": "no_such_table", "request": {"action": "generate"}}));
     assert!(no_table.get("error").is_some(), "{no_table}");
-    serving(&mut m, "malformed requests");
+    serving(m, "malformed requests");
 
     // The manager dies while the extension waits for its ping answer.
     m.send(json!({"cmd": "die_on_next_ping"}));
     assert_eq!(m.read()["died"], json!("mid-ping"));
-    let status = wait_exit(&mut ext.0, Duration::from_secs(15));
-    let log_text = fs::read_to_string(&log).unwrap_or_default();
+    let status = wait_exit(&mut run.extension.0, Duration::from_secs(15));
+    let log_text = run.log_text();
     assert!(
         status.is_some_and(|s| s.success()),
         "exit {status:?}; log:\n{log_text}"

@@ -339,6 +339,48 @@ pub fn equals(constraints: &[(&str, &[&str])]) -> Value {
     })
 }
 
+/// A manager and the extension it started, registered and listening.
+pub struct Running {
+    /// The manager.
+    pub manager: Manager,
+    /// The extension process.
+    pub extension: ChildGuard,
+    /// What `wait_registered` answered (name, registry, extension socket).
+    pub registration: Value,
+    /// The extension's stderr.
+    pub log: PathBuf,
+    _sockets: tempfile::TempDir,
+}
+
+impl Running {
+    /// Start a manager, then `fetter-osquery --config config` under it
+    /// (its `HOME` and log under `root`), and wait for the registration.
+    pub fn start(osquery_python: &Path, root: &Path, config: &Path) -> Running {
+        let home = root.join("home");
+        fs::create_dir_all(&home).unwrap();
+        let sockets = socket_dir();
+        let socket = sockets.path().join("osquery.em");
+        let mut manager = Manager::start(osquery_python, &socket);
+        let log = root.join("extension.log");
+        let extension = start_extension(&socket, config, &home, &log);
+        let registration = manager.send(json!({"cmd": "wait_registered", "timeout": 30}));
+        assert_eq!(registration["registered"], json!(true), "{registration}");
+        assert_eq!(registration["listening"], json!(true), "{registration}");
+        Running {
+            manager,
+            extension,
+            registration,
+            log,
+            _sockets: sockets,
+        }
+    }
+
+    /// The extension's stderr so far.
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
 /// Start `fetter-osquery` as osqueryd does, with `config`; stderr goes to `log`.
 pub fn start_extension(socket: &Path, config: &Path, home: &Path, log: &Path) -> ChildGuard {
     let child = Command::new(env!("CARGO_BIN_EXE_fetter-osquery"))
@@ -375,7 +417,8 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::E
     None
 }
 
-/// Poll `fetter_scan` until `scans` reaches `at_least` (60 s at most).
+/// Poll `fetter_scan` until `scans` reaches `at_least` (300 s at most: a
+/// nice-19 scan waits for everything else on a busy machine).
 pub fn wait_for_scans(m: &mut Manager, at_least: u64) -> Value {
     let start = Instant::now();
     loop {
