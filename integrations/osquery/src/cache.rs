@@ -58,13 +58,13 @@ impl Cache {
             .clone()
     }
 
-    /// Ask for a scan now (returns at once; a scan already running counts).
+    /// Ask for a scan now (returns at once). Asked during a scan, another
+    /// follows it: the running one may have read the sites before the change
+    /// the caller wants to see.
     pub fn request_refresh(&self) {
         let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
-        if !c.scanning {
-            c.refresh_requested = true;
-            self.wake.notify_all();
-        }
+        c.refresh_requested = true;
+        self.wake.notify_all();
     }
 
     /// What the refresher is doing.
@@ -101,10 +101,11 @@ impl Cache {
             log::warn!("cannot lower the scan thread's priority: {e}");
         }
         loop {
-            self.control
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .scanning = true;
+            {
+                let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
+                c.scanning = true;
+                c.refresh_requested = false;
+            }
             let started = Instant::now();
             let snapshot = scan.run();
             log::info!(
@@ -122,7 +123,6 @@ impl Cache {
             let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
             c.scanning = false;
             c.scans += 1;
-            c.refresh_requested = false;
             c.next_scan_at = engine_bridge::now() + refresh.as_secs() as i64;
             while !c.refresh_requested {
                 let left = deadline.saturating_duration_since(Instant::now());

@@ -80,6 +80,12 @@ impl ScanCommand {
 
 /// The child's `main`: lower priority, scan on one rayon thread, print JSON.
 pub fn child_main(cfg: &Config) -> ExitCode {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with integer arguments only. The scan is of no use once
+    // the extension (whose scan thread started us) is gone.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+    }
     if let Err(e) = priority::lower_current_thread() {
         log::warn!("cannot lower the scan's priority: {e}");
     }
