@@ -13,7 +13,7 @@ use fetter_osquery::cache::Cache;
 use fetter_osquery::config::{Config, ENV_VAR};
 use fetter_osquery::scan_child::{self, ScanCommand};
 use fetter_osquery::tables::FetterTable;
-use fetter_osquery::{engine_bridge, logging, priority};
+use fetter_osquery::{engine_bridge, logging};
 
 /// The name the extension registers under (`osquery_extensions.name`).
 const EXTENSION_NAME: &str = "fetter";
@@ -161,10 +161,9 @@ fn wait_for(socket: &Path, timeout: Duration) -> bool {
     }
 }
 
+/// Run by an operator (and as the benchmark's reference), so at normal
+/// priority; still on one thread, as the extension's scans.
 fn scan_once(cfg: &Config) -> ExitCode {
-    if let Err(e) = priority::lower_current_thread() {
-        log::warn!("cannot lower priority: {e}");
-    }
     let snap = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
         Ok(pool) => pool.install(|| engine_bridge::scan(cfg)),
         Err(e) => {
