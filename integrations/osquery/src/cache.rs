@@ -5,6 +5,7 @@
 //! lowest priority, rescans on an interval or when asked, each scan in a
 //! child process ([`crate::scan_child`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -12,6 +13,9 @@ use std::time::{Duration, Instant};
 use crate::scan_child::ScanCommand;
 use crate::snapshot::Snapshot;
 use crate::{engine_bridge, priority};
+
+/// How soon after a query the memory its answer needed is given back.
+const TRIM_AFTER_QUERY: Duration = Duration::from_secs(2);
 
 /// The name of the thread that starts scans (seen in `/proc/PID/task/*/comm`).
 pub const SCAN_THREAD: &str = "fetter-scan";
@@ -22,6 +26,7 @@ pub struct Cache {
     current: RwLock<Arc<Snapshot>>,
     control: Mutex<Control>,
     wake: Condvar,
+    queried: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +70,13 @@ impl Cache {
         let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
         c.refresh_requested = true;
         self.wake.notify_all();
+    }
+
+    /// A query was answered: its rows and Thrift buffers, freed once sent,
+    /// are given back to the OS within two [`TRIM_AFTER_QUERY`] periods, so the
+    /// extension idles at the size of its cache, not of its largest answer.
+    pub fn note_query(&self) {
+        self.queried.store(true, Ordering::Relaxed);
     }
 
     /// What the refresher is doing.
@@ -124,6 +136,7 @@ impl Cache {
             c.scanning = false;
             c.scans += 1;
             c.next_scan_at = engine_bridge::now() + refresh.as_secs() as i64;
+            let mut trim_next = false;
             while !c.refresh_requested {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left == Duration::ZERO {
@@ -131,9 +144,15 @@ impl Cache {
                 }
                 c = self
                     .wake
-                    .wait_timeout(c, left)
+                    .wait_timeout(c, left.min(TRIM_AFTER_QUERY))
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+                // Trim one period after a query was seen, once its answer
+                // has surely been sent and freed.
+                if trim_next {
+                    priority::release_memory();
+                }
+                trim_next = self.queried.swap(false, Ordering::Relaxed);
             }
         }
     }

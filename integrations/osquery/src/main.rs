@@ -13,7 +13,7 @@ use fetter_osquery::cache::Cache;
 use fetter_osquery::config::{Config, ENV_VAR};
 use fetter_osquery::scan_child::{self, ScanCommand};
 use fetter_osquery::tables::FetterTable;
-use fetter_osquery::{engine_bridge, logging};
+use fetter_osquery::{engine_bridge, logging, priority};
 
 /// The name the extension registers under (`osquery_extensions.name`).
 const EXTENSION_NAME: &str = "fetter";
@@ -90,6 +90,7 @@ fn serve(socket: &Path, timeout: Duration, cfg: Config) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    priority::limit_arenas();
     let cache = Cache::new();
     let scan = match ScanCommand::current(cfg.path.as_deref()) {
         Ok(s) => s,

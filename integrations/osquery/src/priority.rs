@@ -46,6 +46,18 @@ pub fn lower_current_thread() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Keep the heap in few arenas: glibc gives each thread that allocates its
+/// own (up to 8 per core), and each keeps what a large answer once needed.
+/// The Thrift server answers on up to 10 threads.
+pub fn limit_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before the
+    // server's threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// Give freed heap memory back to the OS (glibc keeps it by default), so
 /// the resident size between scans is what the cache holds, not what the
 /// scan and the plugin sandbox peaked at.

@@ -336,6 +336,7 @@ impl ReadOnlyTable for FetterTable {
     }
 
     fn generate(&self, request: ExtensionPluginRequest) -> ExtensionResponse {
+        self.cache.note_query();
         match self.generate_rows(&request) {
             // Status code 0 set explicitly: a default status leaves it unset.
             Ok(rows) => {
