@@ -16,6 +16,7 @@ pub mod bounds;
 pub mod diag;
 pub mod discover;
 pub mod escape;
+pub mod fleet;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
