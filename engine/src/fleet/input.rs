@@ -132,9 +132,19 @@ fn name_of(path: &Path) -> Result<String, FleetError> {
         .ok_or_else(|| FleetError::NoHostName(path.to_path_buf()))
 }
 
-/// `web1.json`, `web1.scan.json` → `web1`.
+/// `web1.json`, `web1.scan.json`, `web1/scan.json` → `web1`.
 fn host_of_file(path: &Path) -> Result<String, FleetError> {
     let name = name_of(path)?;
+    if HOST_DIR_FILES.iter().any(|(f, _)| *f == name) {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() && p != Path::new(".") => p.to_path_buf(),
+            _ => std::env::current_dir().map_err(|e| FleetError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?,
+        };
+        return name_of(&dir);
+    }
     let stem = name.strip_suffix(".json").unwrap_or(&name);
     let host = HOST_DIR_FILES
         .iter()
@@ -242,6 +252,7 @@ mod tests {
             ("db.example.org.audit.json", "db.example.org"),
             ("db.example.org.json", "db.example.org"),
             ("noext", "noext"),
+            ("/r/web2/validate.json", "web2"),
         ] {
             assert_eq!(host_of_file(Path::new(file)).unwrap(), host, "{file}");
         }
