@@ -91,14 +91,7 @@ fn build() -> Option<Fleet> {
         venvs.push((host, venv));
     }
     fs::write(dir.join("requirements.txt"), "alpha>=1.0\nbeta==2.0\n").unwrap();
-    fs::create_dir_all(dir.join("osv")).unwrap();
-    fs::write(
-        dir.join("osv/PYSEC-2099-1.json"),
-        r#"{"id": "PYSEC-2099-1", "summary": "alpha before 1.1 is vulnerable",
-            "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
-            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]}]}"#,
-    )
-    .unwrap();
+    osv_alpha(&dir);
     let f = Fleet {
         old: dir.join("round1"),
         new: dir.join("round2"),

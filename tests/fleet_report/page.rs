@@ -149,14 +149,7 @@ fn page_counts_filters_and_changes_in_chromium() {
 /// A scratch "host" whose only site holds distributions named to break
 /// out of the page, in a report file whose name is markup too.
 fn hostile_reports(s: &Path, home: &Path) -> PathBuf {
-    let prefix = s.join("evil");
-    fs::create_dir_all(&prefix).unwrap();
-    fs::write(
-        prefix.join("pyvenv.cfg"),
-        "home = /nonexistent/bin\nversion = 3.12.1\n",
-    )
-    .unwrap();
-    let site = prefix.join("lib/python3.12/site-packages");
+    let (prefix, site) = crate::fail_closed::fake_venv(s, "evil");
     for (dir, name, version) in [
         (
             "img-1.0.dist-info",
