@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--fetter", default=default)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--no-browser", action="store_true", help="time the merge only")
     a = ap.parse_args()
     base = os.path.join(ROOT, "target/bench-fleet")
     os.makedirs(base, exist_ok=True)
@@ -174,7 +175,7 @@ def main():
     print("| what | median wall (ms) |\n|---|---:|")
     for what, ms in rows:
         print(f"| {what} | {ms:.0f} |")
-    if not os.path.exists(a.chromium):
+    if a.no_browser or not os.path.exists(a.chromium):
         print("\n(no Chromium: page not measured)")
         return
     scratch = tempfile.mkdtemp(prefix="fleet-bench-")
