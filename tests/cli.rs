@@ -3,6 +3,7 @@
 
 mod common;
 mod fail_closed;
+mod fleet_report;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

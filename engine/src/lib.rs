@@ -18,6 +18,7 @@ pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
+pub mod fleet;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;

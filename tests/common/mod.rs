@@ -450,6 +450,21 @@ pub fn find_env<'a>(inv: &'a serde_json::Value, prefix: &Path) -> &'a serde_json
         })
 }
 
+/// An OSV database directory `dir/osv` holding one record,
+/// `PYSEC-2099-1`: alpha before 1.1 is vulnerable. Returns the directory.
+pub fn osv_alpha(dir: &Path) -> PathBuf {
+    let osv = dir.join("osv");
+    fs::create_dir_all(&osv).unwrap();
+    fs::write(
+        osv.join("PYSEC-2099-1.json"),
+        r#"{"id": "PYSEC-2099-1", "summary": "alpha before 1.1 is vulnerable",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]}]}"#,
+    )
+    .unwrap();
+    osv
+}
+
 /// Write a minimal `dir` (`*.dist-info` or `*.egg-info`) into `site` with `metadata`.
 pub fn write_dist(site: &Path, dir: &str, metadata: &str) {
     write_dist_bytes(site, dir, metadata.as_bytes());
