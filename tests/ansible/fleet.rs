@@ -150,20 +150,6 @@ fn scanned(scan: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-fn codes(validate: &Value) -> BTreeSet<(String, String)> {
-    validate["environments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|e| e["diagnostics"].as_array().unwrap().iter())
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["distribution"]["name"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
 
 /// A fleet: three hosts, a controller, sshd for one host.
 struct Fleet {
@@ -243,11 +229,11 @@ fn audit_role_check_mode_then_real_then_idempotent() {
         if h.name == "db1" {
             assert_eq!(validate["outcome"], "violations", "{validate:#}");
             assert_eq!(
-                codes(&validate),
-                BTreeSet::from([
+                diagnostic_codes(&validate),
+                [
                     ("bounds/misdefined".to_string(), "alpha".to_string()),
                     ("bounds/unrequired".to_string(), "gamma".to_string()),
-                ]),
+                ],
             );
             assert_eq!(vulnerable, ["PYSEC-2099-7"]);
         } else {
