@@ -98,19 +98,28 @@ class Fetter:
         return None  # not reached: fail_json exits
 
     def fail(self, args, rc, err, out="", **extra):
-        """Fail the task with fetter's own error line (it is already escaped by fetter)."""
-        lines = [line for line in err.splitlines() if line.strip()]
-        why = lines[-1] if lines else "no message"
+        """Fail the task saying why: the report's own check failures when fetter printed one
+        (each naming its source), else fetter's error line (fetter has escaped both)."""
         document = None
         if out:
             try:
                 document = json.loads(out)
             except ValueError:
                 document = None
+        failures = document.get("failures") if isinstance(document, dict) else None
+        if failures:
+            why = "; ".join(
+                "%s: %s" % (f.get("source") or f.get("check"), f.get("message")) for f in failures
+            )
+            extra.setdefault("failures", failures)
+        else:
+            lines = [line for line in err.splitlines() if line.strip()]
+            errors = [line for line in lines if line.startswith("error")]
+            why = (errors or lines or ["no message"])[-1]
         if document is not None:
             extra.setdefault("report", document)
         self.module.fail_json(
-            msg="fetter %s failed (exit %d): %s" % (args[0], rc, why),
+            msg="fetter %s could not run (exit %d): %s" % (args[0], rc, why),
             fetter_rc=rc,
             stderr=err,
             **extra
