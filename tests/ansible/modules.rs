@@ -2,6 +2,7 @@
 //! violations are results (the task succeeds with `fetter_rc` 3), a check
 //! that could not run fails the task saying why, and misuse is refused.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -53,6 +54,9 @@ fn tasks(ctl: &Controller, calls: &[(&str, Value)]) -> Vec<(bool, Value)> {
         .collect()
 }
 
+/// The collection's modules.
+const MODULES: [&str; 4] = ["fetter_facts", "fetter_validate", "fetter_purge", "fetter_restore"];
+
 fn msg(r: &Value) -> &str {
     r["msg"].as_str().unwrap_or("")
 }
@@ -90,7 +94,7 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
     absent["executable"] = json!(s.path.join("bin/fetter"));
     let results = tasks(
         &ctl,
-        &[
+        &vec![
             ("fetter_validate", base(&ok)),
             ("fetter_validate", base(&s.path.join("strict.txt"))),
             ("fetter_validate", base(&s.path.join("missing.txt"))),
@@ -106,7 +110,12 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
                 json!({"executable": bin, "data_dir": s.path.join("data"),
                        "id": "20990101T000000Z-00000000"}),
             ),
-        ],
+        ]
+        .into_iter()
+        // Each module with an option it does not have: Ansible refuses it,
+        // listing the options the argument spec really has.
+        .chain(MODULES.iter().map(|m| (*m, json!({"not_an_option": 1, "id": "x"}))))
+        .collect::<Vec<_>>(),
     );
 
     let (failed, r) = &results[0];
@@ -149,4 +158,28 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
     assert!(*failed && msg(r).contains("exactly one"), "{r:#}");
     let (failed, r) = &results[7];
     assert!(*failed && msg(r).contains("no quarantine"), "{r:#}");
+
+    // The argument specs are what the documentation says (what ansible-test's
+    // validate-modules checks), module by module.
+    let names: Vec<String> = MODULES.iter().map(|m| format!("fetter.fetter.{m}")).collect();
+    let docs = run_ok(ctl.command("ansible-doc").arg("--json").args(&names));
+    let docs: Value = serde_json::from_str(&docs).unwrap();
+    for (i, (m, name)) in MODULES.iter().zip(&names).enumerate() {
+        let (failed, r) = &results[8 + i];
+        let text = msg(r);
+        assert!(*failed && text.contains("Unsupported parameters"), "{m}: {r:#}");
+        let listed = text.split("Supported parameters include: ").nth(1).unwrap();
+        let spec: BTreeSet<&str> = listed
+            .trim_end_matches('.')
+            .split(", ")
+            .map(|o| o.split(" (").next().unwrap())
+            .collect();
+        let documented: BTreeSet<&str> = docs[name]["doc"]["options"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: no options in {docs:#}"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(spec, documented, "{m}: argument spec vs DOCUMENTATION");
+    }
 }
