@@ -26,15 +26,18 @@ fn ansible_doc_renders_every_module_and_role() {
     let listed: BTreeSet<String> = listed.as_object().unwrap().keys().cloned().collect();
     assert_eq!(listed, modules);
 
+    // Text rendering (what a person reads) of every module, in one call...
+    let text = run_ok(ctl.command("ansible-doc").args(&modules));
     for m in &modules {
-        // Text rendering (what a person reads) works...
-        let text = run_ok(ctl.command("ansible-doc").arg(m));
-        assert!(text.contains("OPTIONS") && text.contains("EXAMPLES"), "{m}:\n{text}");
-        // ...and the structured doc has every section, the shared options,
-        // check mode declared, and a description for every option.
-        let doc = run_ok(ctl.command("ansible-doc").args(["--json", m]));
-        let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
-        let d = &doc[m];
+        assert!(text.contains(&format!("> MODULE {m}")), "{m} not rendered:\n{text}");
+    }
+    assert_eq!(text.matches("EXAMPLES").count(), modules.len(), "{text}");
+    // ...and the structured doc: every section, the shared options, check
+    // mode declared, and a description for every option.
+    let docs = run_ok(ctl.command("ansible-doc").arg("--json").args(&modules));
+    let docs: serde_json::Value = serde_json::from_str(&docs).unwrap();
+    for m in &modules {
+        let d = &docs[m];
         let options = d["doc"]["options"].as_object().unwrap();
         for shared in ["executable", "data_dir"] {
             assert!(options.contains_key(shared), "{m}: no option {shared}");
@@ -56,4 +59,16 @@ fn ansible_doc_renders_every_module_and_role() {
         let text = run_ok(ctl.command("ansible-doc").args(["-t", "role", role]));
         assert!(text.contains("fetter_install_path"), "{role}:\n{text}");
     }
+
+    // galaxy.yml is valid: the collection builds into an installable artifact.
+    let built = run_ok(
+        ctl.command("ansible-galaxy")
+            .args(["collection", "build", "--output-path"])
+            .arg(s.path.join("dist"))
+            .arg(collection_src()),
+    );
+    assert!(
+        s.path.join("dist/fetter-fetter-0.1.0.tar.gz").is_file(),
+        "{built}"
+    );
 }

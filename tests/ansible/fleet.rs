@@ -115,7 +115,7 @@ fn site_playbook(dir: &Path) -> String {
          fetter_bounds: [{dir}/requirements.txt]\n        fetter_subset: true\n        \
          fetter_audit: true\n        fetter_osv_db: {dir}/osv\n        \
          fetter_reports_dir: {dir}/reports\n",
-        bin = fetter_bin().display(),
+        bin = super::host_binary().display(),
         dir = dir.display()
     )
 }
@@ -209,7 +209,7 @@ fn audit_role_check_mode_then_real_then_idempotent() {
     if f._sshd.is_some() {
         assert!(play.1.contains(&format!("[{SSH_HOST}]")), "{}", play.1);
     }
-    let binary = fs::read(fetter_bin()).unwrap();
+    let binary = fs::read(super::host_binary()).unwrap();
     for h in &f.hosts {
         assert!(fs::read(&h.install).unwrap() == binary, "{} differs", h.install.display());
         let dir = reports.join(h.name);
@@ -318,7 +318,7 @@ fn alpha_of(h: &Host) -> Option<String> {
 fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
     let Some(f) = fleet() else { return };
     let dir = &f.ctl.dir;
-    let bin = fetter_bin();
+    let bin = super::host_binary();
     fs::write(dir.join("install.yml"), INSTALL.replace("BIN", bin.to_str().unwrap())).unwrap();
     fs::write(dir.join("purge.yml"), PURGE).unwrap();
     fs::write(dir.join("restore.yml"), RESTORE).unwrap();

@@ -30,6 +30,49 @@ pub fn ansible_bin() -> Option<PathBuf> {
     Some(playbook.parent().unwrap().to_path_buf())
 }
 
+/// The fetter binary the tests install on the hosts: the one under test
+/// without its debug info (`strip`: a fifth of the size, so copying it to
+/// three hosts and checksumming it takes seconds, not minutes), made once
+/// per build of it; the binary itself where `strip` is missing.
+pub fn host_binary() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let bin = crate::common::fetter_bin();
+        let meta = fs::metadata(&bin).unwrap();
+        let stamp = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let name = format!("ansible-fetter-{}-{stamp}", meta.len());
+        let out = dir.join(&name);
+        if out.is_file() {
+            return out;
+        }
+        let tmp = dir.join(format!("{name}.{}", std::process::id()));
+        let stripped = Command::new("strip")
+            .arg("-o")
+            .arg(&tmp)
+            .arg(&bin)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !stripped || fs::rename(&tmp, &out).is_err() {
+            let _ = fs::remove_file(&tmp);
+            return bin;
+        }
+        // Copies made from earlier builds are of no further use.
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with("ansible-fetter-") && n != name && !n.contains('.') {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+        out
+    })
+    .clone()
+}
+
 /// The collection's source in the repository.
 pub fn collection_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../integrations/ansible")
@@ -84,10 +127,12 @@ impl Controller {
     /// per host, and the whole output for messages. Panics (with the
     /// output) when the playbook fails.
     pub fn playbook(&self, playbook: &str, args: &[&str]) -> (BTreeMap<String, Recap>, String) {
+        let start = std::time::Instant::now();
         let out = run(self
             .command("ansible-playbook")
             .args(["-i", "inventory.json", playbook])
             .args(args));
+        eprintln!("ansible-playbook {playbook} {args:?}: {:.1}s", start.elapsed().as_secs_f64());
         let text = text_of(&out);
         assert!(out.status.success(), "ansible-playbook {playbook} {args:?} failed:\n{text}");
         (recap(&text), text)
