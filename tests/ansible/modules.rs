@@ -17,11 +17,15 @@ fn tasks(ctl: &Controller, calls: &[(&str, Value)]) -> Vec<(bool, Value)> {
     let python = python().unwrap();
     let mut play = Vec::new();
     for (i, (module, args)) in calls.iter().enumerate() {
+        // Purges run in check mode with --diff: these calls remove nothing.
+        let check = *module == "fetter_purge";
         play.push(json!({
             "name": format!("call {i}"),
             format!("fetter.fetter.{module}"): args,
             "register": format!("r{i}"),
             "ignore_errors": true,
+            "check_mode": check,
+            "diff": check,
         }));
     }
     let all: Vec<String> = (0..calls.len()).map(|i| format!("r{i}")).collect();
@@ -72,6 +76,20 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
         "alpha-1.0.dist-info",
         "Metadata-Version: 2.1\nName: alpha\nVersion: 1.0\n",
     );
+    // A distribution whose name would clear the line and reverse the text
+    // on a terminal, in its own venv.
+    let evil = Venv::create_with(&py, &s.path.join("evil/.venv"), &["--without-pip"]);
+    let info = "evil_name-1.0.dist-info";
+    write_dist(
+        &evil.site(),
+        info,
+        "Metadata-Version: 2.1\nName: evil\u{1b}[2K\u{202e}name\nVersion: 1.0\n",
+    );
+    fs::write(
+        evil.site().join(info).join("RECORD"),
+        format!("{info}/METADATA,,\n{info}/RECORD,,\n"),
+    )
+    .unwrap();
     fs::write(s.path.join("ok.txt"), "alpha==1.0\n").unwrap();
     fs::write(s.path.join("strict.txt"), "alpha==2.0\n").unwrap();
     let bin = fetter_bin();
@@ -109,6 +127,11 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
                 "fetter_restore",
                 json!({"executable": bin, "data_dir": s.path.join("data"),
                        "id": "20990101T000000Z-00000000"}),
+            ),
+            (
+                "fetter_purge",
+                json!({"executable": bin, "data_dir": s.path.join("data"), "exe": [evil.prefix],
+                       "bound": [ok]}),
             ),
         ]
         .into_iter()
@@ -159,13 +182,23 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
     let (failed, r) = &results[7];
     assert!(*failed && msg(r).contains("no quarantine"), "{r:#}");
 
+    // Check mode with --diff: the plan as the diff, nothing removed, and the
+    // hostile name shown escaped (Ansible prints a diff as is).
+    let (failed, r) = &results[8];
+    assert!(!failed && r["changed"] == true, "{r:#}");
+    let diff = r["diff"]["before"].as_str().unwrap();
+    assert!(diff.contains("evil\\x1b[2K\\u202ename 1.0 in"), "{diff:?}");
+    assert!(!diff.contains('\u{1b}') && !diff.contains('\u{202e}'), "{diff:?}");
+    assert_eq!(r["quarantine_id"], Value::Null);
+    assert!(evil.site().join(info).join("METADATA").is_file(), "check mode removed it");
+
     // The argument specs are what the documentation says (what ansible-test's
     // validate-modules checks), module by module.
     let names: Vec<String> = MODULES.iter().map(|m| format!("fetter.fetter.{m}")).collect();
     let docs = run_ok(ctl.command("ansible-doc").arg("--json").args(&names));
     let docs: Value = serde_json::from_str(&docs).unwrap();
     for (i, (m, name)) in MODULES.iter().zip(&names).enumerate() {
-        let (failed, r) = &results[8 + i];
+        let (failed, r) = &results[9 + i];
         let text = msg(r);
         assert!(*failed && text.contains("Unsupported parameters"), "{m}: {r:#}");
         let listed = text.split("Supported parameters include: ").nth(1).unwrap();

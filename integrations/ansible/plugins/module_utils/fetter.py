@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 
 # fetter's exit codes (README, "Exit codes").
 EXIT_OK = 0
@@ -108,9 +109,9 @@ class Fetter:
                 document = None
         failures = document.get("failures") if isinstance(document, dict) else None
         if failures:
-            why = "; ".join(
+            why = printable("; ".join(
                 "%s: %s" % (f.get("source") or f.get("check"), f.get("message")) for f in failures
-            )
+            ))
             extra.setdefault("failures", failures)
         else:
             lines = [line for line in err.splitlines() if line.strip()]
@@ -124,6 +125,28 @@ class Fetter:
             stderr=err,
             **extra
         )
+
+
+def is_unsafe_for_terminal(c):
+    """The characters fetter's own escaper (engine/src/escape.rs) never writes raw: controls
+    (ANSI escapes, forged newlines), bidirectional and zero-width format characters, the line and
+    paragraph separators."""
+    return unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def printable(text):
+    """Untrusted text (a package name, a path) for a line Ansible prints as is (a diff, a message):
+    each unsafe character shown as `\\x1b` or `\\u202e`, as fetter shows it. The JSON results
+    keep the exact value."""
+    out = []
+    for c in text:
+        if not is_unsafe_for_terminal(c):
+            out.append(c)
+        elif ord(c) < 0x80:
+            out.append("\\x%02x" % ord(c))
+        else:
+            out.append("\\u%04x" % ord(c))
+    return "".join(out)
 
 
 def warnings_of(stderr):

@@ -118,6 +118,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fetter.fetter.plugins.module_utils.fetter import (
     Fetter,
     argument_spec,
+    printable,
     repeat,
 )
 
@@ -155,7 +156,11 @@ def planned(plan):
 
 def diff_of(removed):
     # One line per distribution: before lists it, after does not, so `--diff` shows each removal.
-    lines = ["%s %s in %s\n" % (r["name"], r["version"], r["environment"]) for r in removed]
+    # Ansible prints the diff as is: names and paths are untrusted, so escaped as fetter does.
+    lines = [
+        printable("%s %s in %s" % (r["name"], r["version"], r["environment"])) + "\n"
+        for r in removed
+    ]
     return dict(
         before="".join(lines),
         after="",

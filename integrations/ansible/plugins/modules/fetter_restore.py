@@ -77,6 +77,7 @@ from ansible_collections.fetter.fetter.plugins.module_utils.fetter import (
     EXIT_OK,
     Fetter,
     argument_spec,
+    printable,
 )
 
 RESTORABLE = "complete"
@@ -119,7 +120,7 @@ def main():
     if module._diff:
         result["diff"] = dict(
             before="",
-            after="".join("%s\n" % d for d in result["distributions"]),
+            after="".join(printable(d) + "\n" for d in result["distributions"]),
             before_header="quarantined",
             after_header="restored",
         )
