@@ -262,8 +262,19 @@ fn audit_role_check_mode_then_real_then_idempotent() {
 const INSTALL: &str = "- name: Install fetter\n  hosts: all\n  gather_facts: false\n  roles:\n    \
     - role: fetter.fetter.install\n      vars:\n        fetter_binary: BIN\n";
 
-/// Purge `alpha` on every host, recording each host's result on the
-/// controller as `results/HOST.TAG.json`.
+/// The last task of PURGE and RESTORE: the registered `task_result` recorded on
+/// the controller as `results/HOST.TAG.json` (in check mode too).
+const RECORD: &str = r#"    - name: Record the result
+      ansible.builtin.copy:
+        content: "{{ task_result | to_nice_json }}"
+        dest: "{{ playbook_dir }}/results/{{ inventory_hostname }}.{{ tag }}.json"
+        mode: "0644"
+      delegate_to: localhost
+      check_mode: false
+      changed_when: false
+"#;
+
+/// Purge `alpha` on every host (then [`RECORD`]).
 const PURGE: &str = r#"- name: Purge alpha
   hosts: all
   gather_facts: false
@@ -274,18 +285,10 @@ const PURGE: &str = r#"- name: Purge alpha
         data_dir: "{{ fetter_data_dir }}"
         root: "{{ fetter_root }}"
         name: [alpha]
-      register: purge
-    - name: Record the result
-      ansible.builtin.copy:
-        content: "{{ purge | to_nice_json }}"
-        dest: "{{ playbook_dir }}/results/{{ inventory_hostname }}.{{ tag }}.json"
-        mode: "0644"
-      delegate_to: localhost
-      check_mode: false
-      changed_when: false
+      register: task_result
 "#;
 
-/// Restore the quarantine the first real purge recorded.
+/// Restore the quarantine the first real purge recorded (then [`RECORD`]).
 const RESTORE: &str = r#"- name: Restore alpha
   hosts: all
   gather_facts: false
@@ -295,15 +298,7 @@ const RESTORE: &str = r#"- name: Restore alpha
         executable: "{{ fetter_install_path }}"
         data_dir: "{{ fetter_data_dir }}"
         id: "{{ (lookup('ansible.builtin.file', playbook_dir ~ '/results/' ~ inventory_hostname ~ '.purge.json') | from_json).quarantine_id }}"
-      register: restore
-    - name: Record the result
-      ansible.builtin.copy:
-        content: "{{ restore | to_nice_json }}"
-        dest: "{{ playbook_dir }}/results/{{ inventory_hostname }}.{{ tag }}.json"
-        mode: "0644"
-      delegate_to: localhost
-      check_mode: false
-      changed_when: false
+      register: task_result
 "#;
 
 fn alpha_of(h: &Host) -> Option<String> {
@@ -320,8 +315,8 @@ fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
     let dir = &f.ctl.dir;
     let bin = super::host_binary();
     fs::write(dir.join("install.yml"), INSTALL.replace("BIN", bin.to_str().unwrap())).unwrap();
-    fs::write(dir.join("purge.yml"), PURGE).unwrap();
-    fs::write(dir.join("restore.yml"), RESTORE).unwrap();
+    fs::write(dir.join("purge.yml"), format!("{PURGE}{RECORD}")).unwrap();
+    fs::write(dir.join("restore.yml"), format!("{RESTORE}{RECORD}")).unwrap();
     fs::create_dir_all(dir.join("results")).unwrap();
     let play = f.ctl.playbook("install.yml", &[]);
     all_changed(&play, true);
