@@ -486,3 +486,23 @@ pub fn make_executable(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The (code, distribution name) pairs of a `fetter.validate/1` report's
+/// diagnostics, sorted, each once.
+pub fn diagnostic_codes(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["diagnostics"].as_array().unwrap().iter())
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["distribution"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
