@@ -9,9 +9,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use fetter::diag::Sink;
-use fetter::plugins::{self, abi, Cache, CacheStatus, LogMode, Options, PolicySpec};
-use fetter::report::validate::Input;
+use fetter::plugins::{self, abi, Cache, CacheStatus, LogMode, Options, PolicyCheck, PolicySpec};
 
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
@@ -61,25 +59,23 @@ impl PolicyArgs {
         }
     }
 
-    /// Run every `--policy` over `inv`, reporting into `sink`; returns the
-    /// report's inputs (one per plugin).
-    pub fn run(&self, inv: &fetter::Inventory, sink: &Sink, quiet: bool) -> Vec<Input> {
-        let specs = plugins::resolve_policy_args(&self.policies, sink);
-        plugins::evaluate(inv, &specs, &self.options(quiet), sink)
-            .into_iter()
-            .inspect(|r| {
-                // A cache entry that was not what its key says (another
-                // plugin's code, a corrupt file) is worth knowing about:
-                // someone or something wrote the cache.
-                if let (Some(status @ CacheStatus::Recompiled(_)), false) = (&r.cache, quiet) {
-                    eprintln!("warning: plugin `{}`: {status}", r.name);
-                }
-            })
-            .map(|r| Input {
-                check: plugins::diags::check_name(&r.name),
-                source: r.source,
-            })
-            .collect()
+    /// The policy check of these arguments.
+    pub fn check(&self, quiet: bool) -> PolicyCheck {
+        PolicyCheck::new(self.policies.clone(), self.options(quiet))
+    }
+}
+
+/// Warn about cache entries of the last run that were not what their key
+/// says (another plugin's code, a corrupt file): someone or something
+/// wrote the cache.
+pub fn warn_recompiled(check: &PolicyCheck, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for r in check.reports() {
+        if let Some(status @ CacheStatus::Recompiled(_)) = &r.cache {
+            eprintln!("warning: plugin `{}`: {status}", r.name);
+        }
     }
 }
 
