@@ -39,11 +39,13 @@ fn policy(s: &Setup) -> PathBuf {
     path
 }
 
+/// `fetter validate` over the setup's tree. What `python -m venv` installs
+/// besides pip depends on the Python (setuptools before 3.12): not checked.
 fn validate(s: &Setup, args: &[&str]) -> std::process::Output {
     run(fetter(&s.home)
         .arg("--root")
         .arg(&s.root)
-        .arg("validate")
+        .args(["validate", "--ignore", "pip", "--ignore", "setuptools"])
         .args(args))
 }
 
@@ -68,7 +70,9 @@ fn findings(report: &Value) -> Vec<(String, String)> {
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn validator() -> jsonschema::Validator {
@@ -98,7 +102,7 @@ fn assert_schema_valid(doc: &Value) {
 }
 
 #[test]
-fn validate_audit_gates_bounds_policies_and_vulnerabilities_together() {
+fn validate_audit_gates_all_three_checks_as_the_library_does() {
     let Some(s) = setup() else { return };
     let (req, pol) = (bound(&s), policy(&s));
     let db = s.db_dir.to_str().unwrap();
@@ -143,7 +147,10 @@ fn validate_audit_gates_bounds_policies_and_vulnerabilities_together() {
     assert_eq!(checks, ["bounds", "plugin:allow-list", "audit"]);
     assert_eq!(report["inputs"][2]["source"], db);
     assert_eq!(report["audit_database"]["records"], 7);
-    assert_eq!((&report["outcome"], &report["exit_code"]), (&"violations".into(), &3.into()));
+    assert_eq!(
+        (&report["outcome"], &report["exit_code"]),
+        (&"violations".into(), &3.into())
+    );
 
     // One SARIF run with every check's rules and results.
     let out = run_format("sarif");
@@ -174,24 +181,35 @@ fn validate_audit_gates_bounds_policies_and_vulnerabilities_together() {
     let out = run_format("table");
     assert_eq!(out.status.code(), Some(3));
     let table = text(&out.stdout);
-    for needle in ["MAL-2099-6", "bounds/unrequired", "allow-list/not-allowed", "upgrade to 2.0"] {
+    for needle in [
+        "MAL-2099-6",
+        "bounds/unrequired",
+        "allow-list/not-allowed",
+        "upgrade to 2.0",
+    ] {
         assert!(table.contains(needle), "{needle}: {table}");
     }
-}
 
-/// The example drives scan → checks → report with the library alone and
-/// must print what the command prints, with the same exit code.
-#[test]
-fn the_library_example_says_what_the_command_says() {
-    let Some(s) = setup() else { return };
-    let req = bound(&s);
+    // The example drives scan → checks → report with the library alone and
+    // must print what the command prints, with the same exit code.
     let mut mine = Vec::new();
     let code = example::validate(&s.root, &req, &s.db_dir, &mut mine).unwrap();
-    let out = validate(
-        &s,
-        &["--bound", req.to_str().unwrap(), "--audit", "--osv-db", s.db_dir.to_str().unwrap()],
+    // The example keeps the default `--ignore` (pip only), so the command does too.
+    let out = run(fetter(&s.home)
+        .arg("--root")
+        .arg(&s.root)
+        .args([
+            "validate",
+            "--audit",
+            "--osv-db",
+            s.db_dir.to_str().unwrap(),
+            "--bound",
+        ])
+        .arg(&req));
+    assert_eq!(
+        (Some(i32::from(code)), text(&mine)),
+        (out.status.code(), text(&out.stdout))
     );
-    assert_eq!((Some(i32::from(code)), text(&mine)), (out.status.code(), text(&out.stdout)));
     assert_eq!(code, 3);
     assert!(text(&mine).contains("audit/malicious"), "{}", text(&mine));
 }
@@ -209,21 +227,43 @@ fn validate_audit_that_cannot_run_never_passes() {
     let req = req.to_str().unwrap();
     let clean = s.root.join("osv-clean");
     fs::create_dir_all(&clean).unwrap();
-    fs::write(clean.join("PYSEC-1.json"), r#"{"id":"PYSEC-1","affected":[]}"#).unwrap();
-    let out = validate(&s, &["--bound", req, "--audit", "--osv-db", clean.to_str().unwrap(), "--format", "json"]);
+    fs::write(
+        clean.join("PYSEC-1.json"),
+        r#"{"id":"PYSEC-1","affected":[]}"#,
+    )
+    .unwrap();
+    let out = validate(
+        &s,
+        &[
+            "--bound",
+            req,
+            "--audit",
+            "--osv-db",
+            clean.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let report = json(&out.stdout);
     assert_schema_valid(&report);
-    assert_eq!(report["audit_database"]["records"], 1);
+    let source = report["audit_database"]["source"].as_str().unwrap();
+    assert!(source.ends_with("osv-clean"), "{source}");
 
     let junk = s.root.join("junk.bin");
     fs::write(&junk, b"\x00\x01\x02").unwrap();
-    let unreachable = format!("http://127.0.0.1:{}", free_port());
+    let unreachable = format!("http://127.0.0.1:{}", super::common::server::free_port());
     let cases: [(Vec<&str>, &str); 3] = [
-        (vec!["--osv-db", junk.to_str().unwrap()], "not an OSV zip, directory or fetter database"),
+        (
+            vec!["--osv-db", junk.to_str().unwrap()],
+            "not an OSV zip, directory or fetter database",
+        ),
         // No local copy in this HOME.
         (vec![], "no OSV database"),
-        (vec!["--online", "--osv-url", &unreachable], "cannot reach the server"),
+        (
+            vec!["--online", "--osv-url", &unreachable],
+            "cannot reach the server",
+        ),
     ];
     for (extra, needle) in &cases {
         for format in ["table", "json", "sarif"] {
@@ -241,7 +281,10 @@ fn validate_audit_that_cannot_run_never_passes() {
             }
             if format == "sarif" {
                 let sarif = json(&out.stdout);
-                assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], false);
+                assert_eq!(
+                    sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+                    false
+                );
             }
         }
     }
@@ -260,7 +303,8 @@ fn purge_selects_by_every_check_through_one_rule() {
         run(fetter(&s.home)
             .arg("--root")
             .arg(&s.root)
-            .args(["purge", "--dry-run", "--format", "json", "--bound"])
+            .args(["purge", "--dry-run", "--format", "json"])
+            .args(["--ignore", "pip", "--ignore", "setuptools", "--bound"])
             .arg(&req)
             .arg("--policy")
             .arg(&pol)
@@ -280,7 +324,11 @@ fn purge_selects_by_every_check_through_one_rule() {
         .collect();
     names.sort();
     assert_eq!(names, ["Vuln.A", "evil-pkg", "vuln-b", "vuln-d", "vuln_c"]);
-    assert!(text(&out.stderr).contains("MAL-2099-6"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("MAL-2099-6"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let junk = s.root.join("junk.bin");
     fs::write(&junk, b"\x00\x01\x02").unwrap();
@@ -288,7 +336,11 @@ fn purge_selects_by_every_check_through_one_rule() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("nothing removed"), "{err}");
-    assert!(json_or_empty(&out.stdout).is_null(), "no plan: {}", text(&out.stdout));
+    assert!(
+        json_or_empty(&out.stdout).is_null(),
+        "no plan: {}",
+        text(&out.stdout)
+    );
 }
 
 fn json_or_empty(b: &[u8]) -> Value {
