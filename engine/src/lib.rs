@@ -23,6 +23,7 @@ pub mod http;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
+pub mod osowner;
 pub mod pathjson;
 pub mod paths;
 pub mod pipeline;
@@ -34,6 +35,7 @@ pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
 pub mod unpack;
+pub mod verify;
 
 pub use discover::Scope;
 pub use inventory::Inventory;
