@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::audit::diags::Code as AuditCode;
 use crate::bounds::diags::Code as BoundsCode;
+use crate::report::verify::Code as VerifyCode;
 
 /// The check that produced a diagnostic or could not run.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +24,8 @@ pub enum CheckId {
     Bounds,
     /// The vulnerability audit ([`crate::audit`]): `audit`.
     Audit,
+    /// Installed files against their RECORD ([`crate::verify`]): `verify`.
+    Verify,
     /// One policy plugin, by name ([`crate::plugins`]): `plugin:<name>`.
     Plugin(String),
     /// Resolving `--policy` arguments, before any plugin is known: `policy`.
@@ -47,6 +50,7 @@ impl fmt::Display for CheckId {
         match self {
             CheckId::Bounds => f.write_str("bounds"),
             CheckId::Audit => f.write_str("audit"),
+            CheckId::Verify => f.write_str("verify"),
             CheckId::Plugin(name) => write!(f, "plugin:{name}"),
             CheckId::Policy => f.write_str("policy"),
             CheckId::Scope => f.write_str("scope"),
@@ -60,6 +64,7 @@ impl FromStr for CheckId {
         Ok(match s {
             "bounds" => CheckId::Bounds,
             "audit" => CheckId::Audit,
+            "verify" => CheckId::Verify,
             "policy" => CheckId::Policy,
             "scope" => CheckId::Scope,
             _ => match s.strip_prefix("plugin:") {
@@ -90,6 +95,8 @@ pub enum Code {
     Bounds(BoundsCode),
     /// A finding of the audit (`audit/vulnerability`, `audit/malicious`).
     Audit(AuditCode),
+    /// A finding of `fetter verify` (`verify/modified`, …).
+    Verify(VerifyCode),
     /// A plugin's rule id as the plugin named it (`typosquat/omitted-char`);
     /// checked by [`crate::plugins::diags::valid_rule`] before it gets here.
     Rule(String),
@@ -101,6 +108,7 @@ impl Code {
         match self {
             Code::Bounds(c) => c.as_str(),
             Code::Audit(c) => c.as_str(),
+            Code::Verify(c) => c.as_str(),
             Code::Rule(r) => r,
         }
     }
@@ -115,6 +123,12 @@ impl From<BoundsCode> for Code {
 impl From<AuditCode> for Code {
     fn from(c: AuditCode) -> Self {
         Code::Audit(c)
+    }
+}
+
+impl From<VerifyCode> for Code {
+    fn from(c: VerifyCode) -> Self {
+        Code::Verify(c)
     }
 }
 
@@ -153,6 +167,8 @@ impl<'de> Deserialize<'de> for Code {
             Code::Bounds(c)
         } else if let Some(c) = AuditCode::from_text(&s) {
             Code::Audit(c)
+        } else if let Some(c) = VerifyCode::from_text(&s) {
+            Code::Verify(c)
         } else {
             Code::Rule(s)
         })
@@ -168,6 +184,7 @@ mod tests {
         for id in [
             CheckId::Bounds,
             CheckId::Audit,
+            CheckId::Verify,
             CheckId::Plugin("typosquat".into()),
             CheckId::Policy,
             CheckId::Scope,
@@ -179,6 +196,7 @@ mod tests {
         for code in [
             Code::Bounds(BoundsCode::Unrequired),
             Code::Audit(AuditCode::Malicious),
+            Code::Verify(VerifyCode::UnownedStartup),
             Code::Rule("typosquat/omitted-char".into()),
         ] {
             let text = serde_json::to_string(&code).unwrap();
