@@ -8,7 +8,8 @@
 //! [`pipeline`]) → [`report`] (or [`purge`]). See docs/architecture.md.
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
-//! WebAssembly sandbox), `online` (HTTP), `osv-zip` (OSV's zip export).
+//! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
+//! registries: [`oci`]), `osv-zip` (OSV's zip export).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
@@ -20,6 +21,8 @@ pub mod escape;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod inventory;
 pub mod lookup;
 pub mod names;

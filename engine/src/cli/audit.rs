@@ -89,18 +89,16 @@ pub struct ValidateAuditArgs {
     // not make every `fetter validate` a usage error.
     #[arg(long, value_name = "URL", env = "FETTER_OSV_URL", default_value = fetter::audit::online::DEFAULT_URL)]
     osv_url: String,
-    /// With --audit: fail (exit 1) when the database is older than this (`7d`, `24h`).
-    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration, requires = "audit")]
-    max_age: Option<std::time::Duration>,
 }
 
 impl ValidateAuditArgs {
-    /// The audit check these arguments ask for, if any.
-    pub fn check(&self) -> Option<AuditCheck> {
+    /// The audit check these arguments ask for, if any; a local database
+    /// older than `max_age` (validate's `--max-age`) fails it.
+    pub fn check(&self, max_age: Option<std::time::Duration>) -> Option<AuditCheck> {
         self.audit.then(|| {
             AuditCheck::new(match self.online {
                 true => AuditConfig::online(&self.osv_url),
-                false => AuditConfig::local_or_default(self.osv_db.clone(), self.max_age),
+                false => AuditConfig::local_or_default(self.osv_db.clone(), max_age),
             })
         })
     }

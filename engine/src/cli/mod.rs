@@ -11,6 +11,7 @@ mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod policy;
 mod progress;
 mod purge;
 mod purge_pattern;
@@ -242,6 +243,11 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
+    /// Share policy bundles through OCI registries: push, pull (and lock), save/load for air gaps.
+    #[command(
+        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
+    )]
+    Policy(policy::PolicyCmdArgs),
     /// Count the files each distribution installed (from its RECORD).
     #[command(
         name = "unpack-count",
@@ -328,6 +334,7 @@ impl Command {
             Command::Restore(_)
                 | Command::Quarantine(_)
                 | Command::Plugin(_)
+                | Command::Policy(_)
                 | Command::LookupName(_)
                 | Command::LookupBound(_)
                 | Command::Config(_)
@@ -384,6 +391,7 @@ pub fn run() -> ExitCode {
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
         Command::Plugin(a) => plugin::run(quiet, a),
+        Command::Policy(a) => policy::run(quiet, a),
         Command::UnpackCount { args, scope } => unpack::run(&cli.scope_with(scope), args, false),
         Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
         Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),

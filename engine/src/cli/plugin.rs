@@ -9,15 +9,31 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use fetter::plugins::{self, abi, Cache, CacheStatus, LogMode, Options, PolicyCheck, PolicySpec};
+use fetter::diag::CheckId;
+use fetter::pipeline::Input;
+use fetter::plugins::{
+    self, abi, Cache, CacheStatus, LogMode, Options, PolicyCheck, PolicySpec, Resolved,
+};
 
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct PolicyArgs {
-    /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml) or the name
-    /// of a first-party plugin built into fetter. Repeatable.
-    #[arg(long = "policy", value_name = "FILE.wasm|FILE.toml|NAME")]
+    /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml), the name
+    /// of a first-party plugin built into fetter, a bundle
+    /// (oci://HOST/REPO:TAG, run from the local store) or a lock file
+    /// (FILE.lock: every bundle it pins). Repeatable.
+    #[arg(
+        long = "policy",
+        value_name = "FILE.wasm|FILE.toml|NAME|oci://REF|FILE.lock"
+    )]
     pub policies: Vec<String>,
+    /// When an oci:// bundle's registry cannot be reached, the oldest
+    /// stored copy accepted: set from the command's `--max-age` (purge's
+    /// also bounds the OSV database's age), so it is not a flag here.
+    #[arg(skip)]
+    pub max_age: Option<Duration>,
+    #[command(flatten)]
+    pub registry: super::policy::RegistryArgs,
     /// Memory limit per plugin, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -59,9 +75,75 @@ impl PolicyArgs {
         }
     }
 
-    /// The policy check of these arguments.
+    /// The policy check of these arguments: bundles (`oci://`, `.lock`)
+    /// are resolved from the local store now (refreshed from the registry
+    /// when it answers); the rest when the check runs.
     pub fn check(&self, quiet: bool) -> PolicyCheck {
-        PolicyCheck::new(self.policies.clone(), self.options(quiet))
+        let (bundles, local): (Vec<String>, Vec<String>) = self
+            .policies
+            .iter()
+            .cloned()
+            .partition(|p| p.starts_with("oci://") || p.ends_with(".lock"));
+        let mut resolved = Resolved::default();
+        for arg in &bundles {
+            self.resolve_bundle(arg, quiet, &mut resolved);
+        }
+        PolicyCheck::new(local, self.options(quiet)).with_resolved(resolved)
+    }
+
+    /// An `oci://` reference or a lock file, resolved from the local store
+    /// (refreshed from the registry when it answers) into `resolved`; a
+    /// bundle that cannot be had is a check failure, so the run fails closed.
+    fn resolve_bundle(&self, arg: &str, quiet: bool, resolved: &mut Resolved) {
+        use fetter::oci::{source, store::Store, Reference};
+        let options = source::Options {
+            client: self.registry.options(),
+            store: Store::default_location(),
+            max_age: self.max_age,
+        };
+        let found = if arg.starts_with("oci://") {
+            Reference::parse(arg)
+                .and_then(|r| source::resolve(&r, &options))
+                .map(|r| vec![r])
+        } else {
+            source::resolve_lock(std::path::Path::new(arg), &options)
+        };
+        match found {
+            Ok(list) => {
+                for r in list {
+                    let mut from = r.pinned.clone();
+                    if let Some(stale) = &r.stale {
+                        if !quiet {
+                            eprintln!(
+                                "warning: {}: {}",
+                                fetter::escape::escape(arg),
+                                fetter::escape::escape(stale)
+                            );
+                        }
+                        from = format!("{from} ({stale})");
+                    }
+                    resolved.inputs.push(Input {
+                        check: CheckId::Policy,
+                        source: format!("{arg} = {from}"),
+                    });
+                    resolved.specs.extend(r.specs);
+                }
+            }
+            Err(e) => {
+                // The failure's source already names the reference.
+                let message = e.to_string();
+                let message = message
+                    .strip_prefix(&format!("{arg}: "))
+                    .unwrap_or(&message)
+                    .to_string();
+                resolved.failures.push(fetter::diag::CheckFailure {
+                    check: CheckId::Policy,
+                    source: arg.to_string(),
+                    message,
+                    environment: None,
+                })
+            }
+        }
     }
 }
 

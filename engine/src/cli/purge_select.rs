@@ -43,8 +43,9 @@ pub struct SelectArgs {
     /// With --audit: the OSV data (default: the local copy).
     #[arg(long, value_name = "PATH", requires = "audit")]
     pub osv_db: Option<PathBuf>,
-    /// With --audit: refuse a database older than this (`7d`, `24h`).
-    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration, requires = "audit")]
+    /// Refuse an OSV database (--audit), or a stored oci:// policy bundle
+    /// whose registry cannot be reached (--policy), older than this (`7d`, `24h`).
+    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration)]
     pub max_age: Option<Duration>,
     /// Remove what policy plugins deny (`--policy typosquat`, FILE.wasm, FILE.toml).
     #[command(flatten)]
@@ -88,7 +89,12 @@ pub fn targets(
             args.max_age,
         ))
     });
-    let policy = (!args.policy.policies.is_empty()).then(|| args.policy.check(quiet));
+    let policy = (!args.policy.policies.is_empty()).then(|| {
+        // --max-age also bounds the age of stored oci:// bundles.
+        let mut policy = args.policy.clone();
+        policy.max_age = args.max_age;
+        policy.check(quiet)
+    });
     let mut checks: Vec<&dyn Check> = Vec::new();
     checks.extend(bounds.as_ref().map(|c| c as &dyn Check));
     checks.extend(audit.as_ref().map(|c| c as &dyn Check));

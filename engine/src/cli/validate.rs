@@ -56,6 +56,11 @@ pub struct ValidateArgs {
     policy: super::plugin::PolicyArgs,
     #[command(flatten)]
     audit: super::audit::ValidateAuditArgs,
+    /// When the registry of an oci:// policy cannot be reached, fail (exit
+    /// 1) rather than run a stored copy last verified longer ago than this
+    /// (`7d`, `24h`, `90m`); with --audit, also the oldest OSV database accepted.
+    #[arg(long, value_name = "DURATION", value_parser = fetter::audit::db::parse_duration)]
+    max_age: Option<std::time::Duration>,
     /// Report format [default: table, or the config file's].
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
@@ -92,6 +97,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     // --policy replaces the file's policies, as --bound replaces its bounds.
     let mut policy = args.policy.clone();
+    policy.max_age = args.max_age;
     if policy.policies.is_empty() {
         policy.policies = defaults.policies.clone();
     }
@@ -117,7 +123,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         ignore,
     };
     let policy_check = (!policy.policies.is_empty()).then(|| policy.check(scope.quiet));
-    let audit_check = args.audit.check();
+    let audit_check = args.audit.check(args.max_age);
     let mut checks: Vec<&dyn Check> = vec![&cfg];
     checks.extend(policy_check.as_ref().map(|c| c as &dyn Check));
     checks.extend(audit_check.as_ref().map(|c| c as &dyn Check));

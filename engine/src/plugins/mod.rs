@@ -47,7 +47,7 @@ pub use diags::PluginError;
 #[cfg(feature = "plugins")]
 pub use {
     cache::{Cache, CacheStatus},
-    check::PolicyCheck,
+    check::{PolicyCheck, Resolved},
     host::LogMode,
     run::{evaluate, load, EpochTicker, Loaded, Options, PluginReport},
 };
