@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod bounds;
+pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
@@ -24,6 +25,7 @@ pub mod http;
 #[cfg(feature = "oci")]
 pub mod oci;
 pub mod inventory;
+pub mod license;
 pub mod lookup;
 pub mod names;
 pub mod osowner;
