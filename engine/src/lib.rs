@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage:
 //! [`discover`] (environments, without running interpreters) →
 //! [`scan`] / [`inventory`] (sites and distributions) →
-//! checks → [`report`].
+//! checks ([`bounds`], [`plugins`], [`audit`], run together by
+//! [`pipeline`]) → [`report`] (or [`purge`]). See docs/architecture.md.
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
 //! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
@@ -31,6 +32,7 @@ pub mod names;
 pub mod osowner;
 pub mod pathjson;
 pub mod paths;
+pub mod pipeline;
 pub mod plugins;
 pub mod purge;
 pub mod report;

@@ -471,17 +471,3 @@ fn scan_named(scope: &ScopeArgs) -> fetter::scan::Scanned {
     }
     scanned
 }
-
-/// A named scope entry that found nothing, as a check failure: the check
-/// could not run on the environment the user meant.
-fn unresolved_failure(u: &fetter::discover::explicit::Unresolved) -> fetter::diag::CheckFailure {
-    fetter::diag::CheckFailure {
-        check: SCOPE_CHECK.into(),
-        source: u.source(),
-        message: u.explanation(),
-        environment: Some(u.path.clone()),
-    }
-}
-
-/// The `check` of failures about the scope itself.
-const SCOPE_CHECK: &str = "scope";
