@@ -22,6 +22,7 @@ pub mod http;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
+pub mod osowner;
 pub mod pathjson;
 pub mod paths;
 pub mod plugins;
@@ -32,6 +33,7 @@ pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
 pub mod unpack;
+pub mod verify;
 
 pub use discover::Scope;
 pub use inventory::Inventory;
