@@ -25,7 +25,8 @@ rule((inventory, settings) => {
       for (;;) { /* spin */ }
     case 'alloc': {
       const hoard = [];
-      for (;;) hoard.push(new Array(1 << 20).fill(7));
+      // Typed arrays: 16 MiB a step, so the memory limit comes before the time limit.
+      for (;;) hoard.push(new Uint8Array(16 << 20).fill(7));
     }
     case 'raise':
       return null.field;
