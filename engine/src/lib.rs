@@ -7,7 +7,8 @@
 //! checks → [`report`].
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
-//! WebAssembly sandbox), `online` (HTTP), `osv-zip` (OSV's zip export).
+//! WebAssembly sandbox), `online` (HTTP), `osv-zip` (OSV's zip export), `trust` (signed
+//! policy bundles: SSH signatures and trust.toml).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
@@ -31,6 +32,8 @@ pub mod scan;
 pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
+#[cfg(feature = "trust")]
+pub mod trust;
 pub mod unpack;
 
 pub use discover::Scope;
