@@ -11,6 +11,7 @@ mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod policy_trust;
 mod progress;
 mod purge;
 mod purge_pattern;
@@ -241,6 +242,11 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
+    /// Sign and verify shared policy bundles (SSH signatures over manifest digests).
+    #[command(
+        after_help = "Examples:\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key id_ed25519 -o base.sig\n  fetter policy verify registry.acme.internal/security/base@sha256:… --signature base.sig"
+    )]
+    Policy(policy_trust::PolicyArgs),
     /// Count the files each distribution installed (from its RECORD).
     #[command(
         name = "unpack-count",
@@ -317,6 +323,7 @@ impl Command {
             Command::Restore(_)
                 | Command::Quarantine(_)
                 | Command::Plugin(_)
+                | Command::Policy(_)
                 | Command::LookupName(_)
                 | Command::LookupBound(_)
                 | Command::Config(_)
@@ -373,6 +380,7 @@ pub fn run() -> ExitCode {
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
         Command::Plugin(a) => plugin::run(quiet, a),
+        Command::Policy(a) => policy_trust::run(a),
         Command::UnpackCount { args, scope } => unpack::run(&cli.scope_with(scope), args, false),
         Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
         Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),

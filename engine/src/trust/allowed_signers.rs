@@ -22,12 +22,12 @@ use super::pattern;
 #[derive(Debug, thiserror::Error)]
 pub enum SignersError {
     /// The file cannot be read.
-    #[error("cannot read the allowed signers file {}: {source}", path.display())]
+    #[error("cannot read the allowed signers file {}: {reason}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        reason: String,
     },
     /// A line that is not a valid entry.
     #[error("{}:{line}: {problem}", path.display())]
@@ -73,7 +73,9 @@ pub enum EntryRefusal {
 impl fmt::Display for EntryRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EntryRefusal::Namespace(ns) => write!(f, "its namespaces=\"{ns}\" does not include the namespace"),
+            EntryRefusal::Namespace(ns) => {
+                write!(f, "its namespaces=\"{ns}\" does not include the namespace")
+            }
             EntryRefusal::NotYetValid => f.write_str("its valid-after time has not come yet"),
             EntryRefusal::Expired => f.write_str("its valid-before time has passed"),
         }
@@ -121,9 +123,9 @@ pub struct AllowedSigners {
 impl AllowedSigners {
     /// Read and parse the file at `path`.
     pub fn load(path: &Path) -> Result<Self, SignersError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SignersError::Read {
+        let text = crate::fsutil::read_small_text(path).map_err(|reason| SignersError::Read {
             path: path.to_owned(),
-            source,
+            reason,
         })?;
         Self::parse(path, &text)
     }
@@ -151,7 +153,10 @@ impl AllowedSigners {
     }
 
     /// The entries whose key is `key`, in file order.
-    pub fn entries_for<'a>(&'a self, key: &'a ssh_key::public::KeyData) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub fn entries_for<'a>(
+        &'a self,
+        key: &'a ssh_key::public::KeyData,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries.iter().filter(move |e| e.key.key_data() == key)
     }
 }
@@ -262,7 +267,9 @@ fn parse_options(opts: &str) -> Result<Options, String> {
 /// `YYYYMMDD[HHMM[SS]][Z]` as seconds since the epoch: UTC with `Z`,
 /// local time without (as ssh-keygen reads it).
 pub fn parse_time(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a time (YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, with Z for UTC)");
+    let bad = || {
+        format!("{s:?} is not a time (YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, with Z for UTC)")
+    };
     let (digits, utc) = match s.strip_suffix(['Z', 'z']) {
         Some(d) => (d, true),
         None => (s, false),
@@ -270,7 +277,8 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     if !matches!(digits.len(), 8 | 12 | 14) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let num = |r: std::ops::Range<usize>| digits.get(r).map_or(0, |d| d.parse::<i64>().unwrap_or(0));
+    let num =
+        |r: std::ops::Range<usize>| digits.get(r).map_or(0, |d| d.parse::<i64>().unwrap_or(0));
     let (y, mo, d) = (num(0..4), num(4..6), num(6..8));
     let (h, mi, sec) = (num(8..10), num(10..12), num(12..14));
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
@@ -322,7 +330,7 @@ pub fn now() -> i64 {
 mod tests {
     use super::*;
 
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti";
+    use crate::trust::test_key::PUBLIC as KEY;
 
     fn parse(text: &str) -> Result<AllowedSigners, SignersError> {
         AllowedSigners::parse(Path::new("signers"), text)
@@ -338,8 +346,14 @@ mod tests {
         assert_eq!(s.entries.len(), 2);
         assert_eq!(s.entries[0].line, 3);
         assert_eq!(s.entries[0].namespaces, None);
-        assert_eq!(s.entries[1].principal_list(), ["bob@acme.com", "carol@acme.com"]);
-        assert_eq!(s.entries[1].namespaces.as_deref(), Some("git,fetter-policy"));
+        assert_eq!(
+            s.entries[1].principal_list(),
+            ["bob@acme.com", "carol@acme.com"]
+        );
+        assert_eq!(
+            s.entries[1].namespaces.as_deref(),
+            Some("git,fetter-policy")
+        );
         assert_eq!(s.entries[1].valid_after, Some(1_577_836_800));
         assert!(s.entries[0].fingerprint().starts_with("SHA256:"));
     }
@@ -351,9 +365,18 @@ mod tests {
         ))
         .unwrap();
         let now = now();
-        assert_eq!(s.entries[0].allows("fetter-policy", now), Err(EntryRefusal::Namespace("git".into())));
-        assert_eq!(s.entries[1].allows("fetter-policy", now), Err(EntryRefusal::Expired));
-        assert_eq!(s.entries[2].allows("fetter-policy", now), Err(EntryRefusal::NotYetValid));
+        assert_eq!(
+            s.entries[0].allows("fetter-policy", now),
+            Err(EntryRefusal::Namespace("git".into()))
+        );
+        assert_eq!(
+            s.entries[1].allows("fetter-policy", now),
+            Err(EntryRefusal::Expired)
+        );
+        assert_eq!(
+            s.entries[2].allows("fetter-policy", now),
+            Err(EntryRefusal::NotYetValid)
+        );
     }
 
     #[test]

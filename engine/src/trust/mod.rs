@@ -16,6 +16,8 @@ pub mod policy;
 #[cfg(test)]
 mod policy_tests;
 pub mod sshsig;
+#[cfg(test)]
+mod test_key;
 pub mod verify;
 
 pub use allowed_signers::AllowedSigners;

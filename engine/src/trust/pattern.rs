@@ -62,8 +62,14 @@ mod tests {
     #[test]
     fn wildcards() {
         assert!(matches("*", "registry.acme.internal/security/base"));
-        assert!(matches("registry.acme.internal/security/*", "registry.acme.internal/security/a/b"));
-        assert!(!matches("registry.acme.internal/security/*", "registry.acme.internal/securityx"));
+        assert!(matches(
+            "registry.acme.internal/security/*",
+            "registry.acme.internal/security/a/b"
+        ));
+        assert!(!matches(
+            "registry.acme.internal/security/*",
+            "registry.acme.internal/securityx"
+        ));
         assert!(matches("a?c", "abc"));
         assert!(!matches("a?c", "ac"));
         assert!(matches("*@acme.com", "alice@acme.com"));

@@ -45,15 +45,20 @@ impl Repository {
     pub fn parse(s: &str) -> Result<Self, PayloadError> {
         let bad = |why| PayloadError::Repository(s.to_owned(), why);
         let rest = s.strip_prefix("oci://").unwrap_or(s);
-        let (host, name) = rest.split_once('/').ok_or_else(|| bad("no `/` after the host"))?;
+        let (host, name) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("no `/` after the host"))?;
         let (hostname, port) = match host.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (host, None),
         };
         if hostname.is_empty()
-            || !hostname
-                .split('.')
-                .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !l.starts_with('-') && !l.ends_with('-'))
+            || !hostname.split('.').all(|l| {
+                !l.is_empty()
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            })
         {
             return Err(bad("the host is not a DNS name or IPv4 address"));
         }
@@ -129,7 +134,9 @@ impl Digest {
         match s.strip_prefix("sha256:") {
             Some(hex)
                 if hex.len() == 64
-                    && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
             {
                 Ok(Digest(s.to_owned()))
             }
@@ -249,7 +256,8 @@ impl Payload {
         let payload = Payload::new(Target {
             repository: Repository::parse(&wire.repository)
                 .map_err(|e| PayloadError::Malformed(e.to_string()))?,
-            digest: Digest::parse(&wire.digest).map_err(|e| PayloadError::Malformed(e.to_string()))?,
+            digest: Digest::parse(&wire.digest)
+                .map_err(|e| PayloadError::Malformed(e.to_string()))?,
         });
         let canonical = payload.to_bytes();
         if canonical != bytes {
@@ -269,11 +277,16 @@ mod tests {
 
     #[test]
     fn canonical_bytes() {
-        let t = Target::parse(&format!("oci://Registry.Acme.Internal:5000/security/base@{D}")).unwrap();
+        let t = Target::parse(&format!(
+            "oci://Registry.Acme.Internal:5000/security/base@{D}"
+        ))
+        .unwrap();
         let bytes = Payload::new(t.clone()).to_bytes();
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            format!(r#"{{"digest":"{D}","repository":"registry.acme.internal:5000/security/base","type":"fetter-policy-signature/v1"}}"#)
+            format!(
+                r#"{{"digest":"{D}","repository":"registry.acme.internal:5000/security/base","type":"fetter-policy-signature/v1"}}"#
+            )
         );
         assert_eq!(Payload::parse(&bytes).unwrap().target, t);
     }
@@ -289,13 +302,26 @@ mod tests {
 
     #[test]
     fn bad_names_and_digests() {
-        for bad in ["nohost", "host/UPPER", "host/a//b", "host/-a", "ho st/a", "host:x/a", "/a"] {
+        for bad in [
+            "nohost",
+            "host/UPPER",
+            "host/a//b",
+            "host/-a",
+            "ho st/a",
+            "host:x/a",
+            "/a",
+        ] {
             assert!(Repository::parse(bad).is_err(), "{bad}");
         }
         for ok in ["h/a", "h/a.b_c__d--e/f", "h:1/a0"] {
             assert!(Repository::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["sha256:abc", "sha512:00", &D.to_uppercase(), &D.replace("sha256", "sha256 ")] {
+        for bad in [
+            "sha256:abc",
+            "sha512:00",
+            &D.to_uppercase(),
+            &D.replace("sha256", "sha256 "),
+        ] {
             assert!(Digest::parse(bad).is_err(), "{bad}");
         }
     }
@@ -305,11 +331,20 @@ mod tests {
         let t = Target::parse(&format!("h/a@{D}")).unwrap();
         let good = String::from_utf8(Payload::new(t).to_bytes()).unwrap();
         let spaced = good.replace(",", ", ");
-        assert!(matches!(Payload::parse(spaced.as_bytes()), Err(PayloadError::NotCanonical(_))));
+        assert!(matches!(
+            Payload::parse(spaced.as_bytes()),
+            Err(PayloadError::NotCanonical(_))
+        ));
         let extra = good.replace("{", r#"{"x":1,"#);
-        assert!(matches!(Payload::parse(extra.as_bytes()), Err(PayloadError::Malformed(_))));
+        assert!(matches!(
+            Payload::parse(extra.as_bytes()),
+            Err(PayloadError::Malformed(_))
+        ));
         let other = good.replace("fetter-policy-signature/v1", "cosign");
-        assert!(Payload::parse(other.as_bytes()).unwrap_err().to_string().contains("cosign"));
+        assert!(Payload::parse(other.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("cosign"));
         assert!(Payload::parse(b"\xff").is_err());
     }
 }

@@ -30,8 +30,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::allowed_signers::{AllowedSigners, SignersError};
-use super::payload::{Repository, Target};
 use super::pattern;
+use super::payload::{Repository, Target};
 use super::sshsig::Signer;
 use super::verify::{verify_found, FoundSignature};
 
@@ -43,12 +43,12 @@ pub const SYSTEM_TRUST: &str = "/etc/fetter/trust.toml";
 #[derive(Debug, thiserror::Error)]
 pub enum TrustFileError {
     /// The file cannot be read.
-    #[error("cannot read the trust file {}: {source}", path.display())]
+    #[error("cannot read the trust file {}: {reason}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        reason: String,
     },
     /// The file could have been written by someone else.
     #[error("refusing the trust file {}: {problem}", path.display())]
@@ -128,11 +128,19 @@ pub struct Rule {
 impl Rule {
     /// The rule's scope and where it is written, for messages.
     pub fn origin(&self) -> String {
-        format!("scope {:?} ({}:{})", self.scope, self.file.display(), self.line)
+        format!(
+            "scope {:?} ({}:{})",
+            self.scope,
+            self.file.display(),
+            self.line
+        )
     }
 
     fn specificity(&self) -> (bool, usize) {
-        (pattern::is_literal(&self.scope), pattern::literal_len(&self.scope))
+        (
+            pattern::is_literal(&self.scope),
+            pattern::literal_len(&self.scope),
+        )
     }
 }
 
@@ -223,10 +231,11 @@ impl TrustPolicy {
         let mut layers = Vec::new();
         for path in paths {
             check_owner(path)?;
-            let text = std::fs::read_to_string(path).map_err(|source| TrustFileError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                crate::fsutil::read_small_text(path).map_err(|reason| TrustFileError::Read {
+                    path: path.clone(),
+                    reason,
+                })?;
             layers.push((path.clone(), parse(path, &text)?));
         }
         Ok(TrustPolicy { layers })
@@ -256,7 +265,10 @@ impl TrustPolicy {
             .filter(|x| !x.is_empty())
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
-        if let Some(p) = config.map(|d| d.join("fetter/trust.toml")).filter(|p| p.exists()) {
+        if let Some(p) = config
+            .map(|d| d.join("fetter/trust.toml"))
+            .filter(|p| p.exists())
+        {
             out.push(p);
         }
         out
@@ -281,7 +293,12 @@ impl TrustPolicy {
     /// Accept or refuse `subject` given the signatures found for it, at
     /// `now` (seconds since the epoch). Every deciding rule must be
     /// satisfied; the first that is not names the refusal.
-    pub fn decide(&self, subject: &Subject, found: &[FoundSignature], now: i64) -> Result<Accepted, Refusal> {
+    pub fn decide(
+        &self,
+        subject: &Subject,
+        found: &[FoundSignature],
+        now: i64,
+    ) -> Result<Accepted, Refusal> {
         let mut accepted = Accepted::default();
         for rule in self.rules_for(&subject.target.repository) {
             let refuse = |missing| Refusal {
@@ -295,7 +312,10 @@ impl TrustPolicy {
                     Requirement::Pin if !subject.pinned => return Err(refuse(Missing::Unpinned)),
                     Requirement::Pin => {}
                     Requirement::Signature => {
-                        let signers = rule.signers.as_ref().expect("checked at load: signature has signers");
+                        let signers = rule
+                            .signers
+                            .as_ref()
+                            .expect("checked at load: signature has signers");
                         if found.is_empty() {
                             return Err(refuse(Missing::Unsigned {
                                 signers: signers.path.clone(),
@@ -308,7 +328,9 @@ impl TrustPolicy {
                                 .ok()
                         });
                         match verified {
-                            Some(signer) if !accepted.signers.contains(&signer) => accepted.signers.push(signer),
+                            Some(signer) if !accepted.signers.contains(&signer) => {
+                                accepted.signers.push(signer)
+                            }
                             Some(_) => {}
                             None => {
                                 return Err(refuse(Missing::NoValidSignature {
@@ -352,7 +374,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Rule>, TrustFileError> {
         let scope = raw.scope.into_inner();
         check_scope(&scope).map_err(|p| invalid(line, p))?;
         if let Some(first) = seen.insert(scope.clone(), line) {
-            return Err(invalid(line, format!("scope {scope:?} is already given at line {first}")));
+            return Err(invalid(
+                line,
+                format!("scope {scope:?} is already given at line {first}"),
+            ));
         }
         let req_line = line_of(text, raw.require.span());
         let mut require = raw.require.into_inner();
@@ -386,7 +411,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Rule>, TrustFileError> {
         };
         if !raw.origins.is_empty() && !wants_signature {
             let at = line_of(text, raw.origins[0].span());
-            return Err(invalid(at, "origins apply only to a rule that requires a signature".into()));
+            return Err(invalid(
+                at,
+                "origins apply only to a rule that requires a signature".into(),
+            ));
         }
         let mut origins = Vec::new();
         for o in raw.origins {
@@ -413,7 +441,9 @@ fn check_scope(scope: &str) -> Result<(), String> {
         return Err("the scope is empty (use \"*\" for every repository)".into());
     }
     if pattern::is_literal(scope) {
-        return Repository::parse(scope).map(drop).map_err(|e| e.to_string());
+        return Repository::parse(scope)
+            .map(drop)
+            .map_err(|e| e.to_string());
     }
     match scope.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "*?./:_-".contains(*c))) {
         Some(c) => Err(format!(
@@ -425,28 +455,12 @@ fn check_scope(scope: &str) -> Result<(), String> {
 
 /// Refuse a file someone else could have written: it decides what runs
 /// as root on every machine.
-#[cfg(unix)]
 fn check_owner(path: &Path) -> Result<(), TrustFileError> {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(()); // reported by the read that follows
-    };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let problem = if meta.uid() != me && meta.uid() != 0 {
-        format!("it is owned by uid {}, not by you (uid {me}) or root; chown it", meta.uid())
-    } else if meta.mode() & 0o022 != 0 {
-        "others can write to it; `chmod go-w` it".to_owned()
-    } else {
-        return Ok(());
-    };
-    Err(TrustFileError::Unsafe {
-        path: path.to_owned(),
-        problem,
-    })
-}
-
-#[cfg(not(unix))]
-fn check_owner(_: &Path) -> Result<(), TrustFileError> {
-    Ok(())
+    match crate::fsutil::owner_problem(path) {
+        Some(problem) => Err(TrustFileError::Unsafe {
+            path: path.to_owned(),
+            problem,
+        }),
+        None => Ok(()),
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ssh_key::private::{KeypairData, RsaKeypair};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use super::allowed_signers::{AllowedSigners, EntryRefusal};
@@ -16,12 +17,12 @@ pub const NAMESPACE: &str = "fetter-policy";
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The key file cannot be read.
-    #[error("cannot read the signing key {}: {source}", path.display())]
+    #[error("cannot read the signing key {}: {reason}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        reason: String,
     },
     /// Not an OpenSSH private key.
     #[error("{} is not an OpenSSH private key ({reason}); `ssh-keygen -p -f {}` rewrites an old PEM key in OpenSSH format", path.display(), path.display())]
@@ -100,19 +101,25 @@ pub struct SigningKey {
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the key material.
-        write!(f, "SigningKey({}, {})", self.path.display(), self.fingerprint())
+        write!(
+            f,
+            "SigningKey({}, {})",
+            self.path.display(),
+            self.fingerprint()
+        )
     }
 }
 
 impl SigningKey {
     /// Read an unencrypted OpenSSH private key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
-            KeyError::Read {
-                path: path.to_owned(),
-                source,
-            }
-        })?);
+        let text =
+            zeroize::Zeroizing::new(crate::fsutil::read_small_text(path).map_err(|reason| {
+                KeyError::Read {
+                    path: path.to_owned(),
+                    reason,
+                }
+            })?);
         let key = PrivateKey::from_openssh(text.as_bytes()).map_err(|e| KeyError::Format {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -135,15 +142,60 @@ impl SigningKey {
 
     /// Sign `msg` in [`NAMESPACE`] with SHA-512 (ssh-keygen's default).
     pub fn sign(&self, msg: &[u8]) -> Result<Signature, KeyError> {
-        self.key
-            .sign(NAMESPACE, HashAlg::Sha512, msg)
-            .map(Signature)
-            .map_err(|e| KeyError::Unsupported {
-                path: self.path.clone(),
-                algorithm: self.key.algorithm().to_string(),
-                reason: e.to_string(),
-            })
+        let unsupported = |reason: String| KeyError::Unsupported {
+            path: self.path.clone(),
+            algorithm: self.key.algorithm().to_string(),
+            reason,
+        };
+        let sig = match self.key.key_data() {
+            KeypairData::Rsa(pair) => {
+                let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg)
+                    .map_err(|e| unsupported(e.to_string()))?;
+                let raw = sign_rsa(pair, &data).map_err(unsupported)?;
+                SshSig::new(
+                    self.key.public_key().key_data().clone(),
+                    NAMESPACE,
+                    HashAlg::Sha512,
+                    raw,
+                )
+            }
+            _ => self.key.sign(NAMESPACE, HashAlg::Sha512, msg),
+        };
+        sig.map(Signature).map_err(|e| unsupported(e.to_string()))
     }
+}
+
+/// `rsa-sha2-512` (PKCS#1 v1.5 over SHA-512) of the sshsig signed data,
+/// as ssh-keygen makes it for RSA keys. By hand from the key's components
+/// because ssh-key 0.6.7's own conversion passes the prime p twice (p, p
+/// instead of p, q), which the `rsa` crate rightly refuses.
+fn sign_rsa(pair: &RsaKeypair, data: &[u8]) -> Result<ssh_key::Signature, String> {
+    use rsa::signature::{SignatureEncoding, Signer as _};
+    let int = |m: &ssh_key::Mpint, what: &str| {
+        m.as_positive_bytes()
+            .map(rsa::BigUint::from_bytes_be)
+            .ok_or_else(|| format!("the key's {what} is not a positive integer"))
+    };
+    let key = rsa::RsaPrivateKey::from_components(
+        int(&pair.public.n, "modulus")?,
+        int(&pair.public.e, "exponent")?,
+        int(&pair.private.d, "private exponent")?,
+        vec![
+            int(&pair.private.p, "prime p")?,
+            int(&pair.private.q, "prime q")?,
+        ],
+    )
+    .map_err(|e| format!("not a valid RSA key: {e}"))?;
+    let sig = rsa::pkcs1v15::SigningKey::<ssh_key::sha2::Sha512>::new(key)
+        .try_sign(data)
+        .map_err(|e| e.to_string())?;
+    ssh_key::Signature::new(
+        ssh_key::Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        },
+        sig.to_vec(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// An SSH signature (what `ssh-keygen -Y sign` writes to `FILE.sig`).
@@ -186,7 +238,12 @@ impl Signature {
     /// `ssh-keygen -Y verify -n fetter-policy` does: the namespace, the
     /// cryptographic signature under its embedded key, then a line of the
     /// file that lists that key and allows the namespace now.
-    pub fn verify(&self, msg: &[u8], signers: &AllowedSigners, now: i64) -> Result<Signer, VerifyError> {
+    pub fn verify(
+        &self,
+        msg: &[u8],
+        signers: &AllowedSigners,
+        now: i64,
+    ) -> Result<Signer, VerifyError> {
         if self.0.namespace() != NAMESPACE {
             return Err(VerifyError::Namespace {
                 found: self.0.namespace().to_owned(),
@@ -255,16 +312,7 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// ssh-key's own ed25519 test key (unencrypted, OpenSSH format).
-    const PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
-b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
-QyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYgAAAJgAIAxdACAM
-XQAAAAtzc2gtZWQyNTUxOQAAACCzPq7zfqLffKoBDe/eo04kH2XxtSmk9D7RQyf1xUqrYg
-AAAEC2BsIi0QwW2uFscKTUUXNHLsYX4FxlaSDSblbAj7WR7bM+rvN+ot98qgEN796jTiQf
-ZfG1KaT0PtFDJ/XFSqtiAAAAEHVzZXJAZXhhbXBsZS5jb20BAgMEBQ==
------END OPENSSH PRIVATE KEY-----
-";
-    const PUBLIC: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti";
+    use crate::trust::test_key::{PRIVATE, PUBLIC};
 
     fn key() -> SigningKey {
         let dir = tempfile::tempdir().unwrap();
@@ -291,9 +339,17 @@ ZfG1KaT0PtFDJ/XFSqtiAAAAEHVzZXJAZXhhbXBsZS5jb20BAgMEBQ==
         let e = sig.verify(b"other", &ok, 0).unwrap_err();
         assert!(matches!(e, VerifyError::Mismatch { .. }), "{e}");
         let e = sig.verify(b"payload", &signers(""), 0).unwrap_err();
-        assert!(e.to_string().contains("is not in the allowed signers file allowed"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("is not in the allowed signers file allowed"),
+            "{e}"
+        );
         let e = sig
-            .verify(b"payload", &signers(&format!("a namespaces=\"git\" {PUBLIC}\n")), 0)
+            .verify(
+                b"payload",
+                &signers(&format!("a namespaces=\"git\" {PUBLIC}\n")),
+                0,
+            )
             .unwrap_err();
         assert!(e.to_string().contains("line 1 (a)"), "{e}");
         // A later line may allow what an earlier one does not.
@@ -305,8 +361,15 @@ ZfG1KaT0PtFDJ/XFSqtiAAAAEHVzZXJAZXhhbXBsZS5jb20BAgMEBQ==
     fn other_namespaces_are_refused() {
         let raw = PrivateKey::from_openssh(PRIVATE).unwrap();
         let git = Signature(raw.sign("git", HashAlg::Sha512, b"payload").unwrap());
-        let e = git.verify(b"payload", &signers(&format!("a {PUBLIC}\n")), 0).unwrap_err();
-        assert_eq!(e, VerifyError::Namespace { found: "git".into() });
+        let e = git
+            .verify(b"payload", &signers(&format!("a {PUBLIC}\n")), 0)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            VerifyError::Namespace {
+                found: "git".into()
+            }
+        );
     }
 
     #[test]
@@ -315,8 +378,13 @@ ZfG1KaT0PtFDJ/XFSqtiAAAAEHVzZXJAZXhhbXBsZS5jb20BAgMEBQ==
         let p = dir.path().join("id");
         std::fs::write(&p, PUBLIC).unwrap();
         let e = SigningKey::load(&p).unwrap_err().to_string();
-        assert!(e.contains("is not an OpenSSH private key") && e.contains("id"), "{e}");
-        let e = SigningKey::load(&dir.path().join("missing")).unwrap_err().to_string();
+        assert!(
+            e.contains("is not an OpenSSH private key") && e.contains("id"),
+            "{e}"
+        );
+        let e = SigningKey::load(&dir.path().join("missing"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("cannot read the signing key"), "{e}");
         assert!(Signature::parse(b"nope").is_err());
     }

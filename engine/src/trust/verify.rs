@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use super::allowed_signers::AllowedSigners;
-use super::payload::{Payload, PayloadError, Target};
 use super::pattern;
+use super::payload::{Payload, PayloadError, Target};
 use super::sshsig::{Signature, Signer, VerifyError};
 
 /// A signature as found next to a manifest: the payload bytes it signs and
@@ -78,7 +78,8 @@ pub fn verify_found(
         });
     }
     let repo = signed.repository.as_str();
-    if signed.repository != target.repository && !origins.iter().any(|o| pattern::matches(o, repo)) {
+    if signed.repository != target.repository && !origins.iter().any(|o| pattern::matches(o, repo))
+    {
         return Err(SignatureRefusal::OtherRepository {
             signed: repo.to_owned(),
             expected: target.repository.to_string(),
@@ -95,5 +96,11 @@ pub fn verify_with_file(
     path: &Path,
 ) -> Result<Result<Signer, SignatureRefusal>, super::allowed_signers::SignersError> {
     let signers = AllowedSigners::load(path)?;
-    Ok(verify_found(found, target, &signers, &[], super::allowed_signers::now()))
+    Ok(verify_found(
+        found,
+        target,
+        &signers,
+        &[],
+        super::allowed_signers::now(),
+    ))
 }
