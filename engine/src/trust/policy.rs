@@ -298,14 +298,16 @@ impl TrustPolicy {
         subject: &Subject,
         found: &[FoundSignature],
         now: i64,
-    ) -> Result<Accepted, Refusal> {
+    ) -> Result<Accepted, Box<Refusal>> {
         let mut accepted = Accepted::default();
         for rule in self.rules_for(&subject.target.repository) {
-            let refuse = |missing| Refusal {
-                target: subject.target.clone(),
-                rule: rule.origin(),
-                scope: rule.scope.clone(),
-                missing,
+            let refuse = |missing| {
+                Box::new(Refusal {
+                    target: subject.target.clone(),
+                    rule: rule.origin(),
+                    scope: rule.scope.clone(),
+                    missing,
+                })
             };
             for req in &rule.require {
                 match req {
