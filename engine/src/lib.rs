@@ -23,6 +23,7 @@ pub mod http;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
+pub mod osowner;
 pub mod pathjson;
 pub mod paths;
 pub mod plugins;
@@ -35,6 +36,7 @@ pub mod timefmt;
 #[cfg(feature = "trust")]
 pub mod trust;
 pub mod unpack;
+pub mod verify;
 
 pub use discover::Scope;
 pub use inventory::Inventory;

@@ -23,6 +23,7 @@ mod search;
 mod site_hook;
 mod unpack;
 mod validate;
+mod verify;
 mod version;
 
 use std::path::PathBuf;
@@ -279,6 +280,16 @@ enum Command {
         #[command(flatten)]
         scope: ScopeOpts,
     },
+    /// Check every installed file against the hash and size its RECORD gives.
+    #[command(
+        after_help = "Like debsums or rpm -V, for Python: files modified, resized or missing since install, files\ndropped into a distribution's package directories that no RECORD lists, and start-up files\n(.pth, sitecustomize) that run code and that nothing installed.\n\nExamples:\n  fetter --exe .venv verify\n  fetter verify -p requests --format json\n  fetter verify --format sarif -o verify.sarif\n\nExit codes: 0 everything matches, 3 something was modified, 1 verification could not run\n(a RECORD or file unreadable, or no RECORD outside an OS-managed site without\n--allow-unverifiable)."
+    )]
+    Verify {
+        #[command(flatten)]
+        args: verify::VerifyArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// What the local OSV database knows about a package name.
     #[command(
         name = "lookup-name",
@@ -363,7 +374,7 @@ pub fn run() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 "--exe, --root and --all-users apply only to the commands that read the \
                  inventory (scan, count, search, validate, derive, audit, purge, purge-pattern, \
-                 unpack-count, unpack-files, inspect, site-install, site-uninstall)",
+                 unpack-count, unpack-files, inspect, verify, site-install, site-uninstall)",
             )
             .exit();
     }
@@ -384,6 +395,7 @@ pub fn run() -> ExitCode {
         Command::UnpackCount { args, scope } => unpack::run(&cli.scope_with(scope), args, false),
         Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
         Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),
+        Command::Verify { args, scope } => verify::run(&cli.scope_with(scope), args),
         Command::LookupName(a) => lookup::run_name(a),
         Command::LookupBound(a) => lookup::run_bound(a),
         Command::SiteInstall { args, scope } => {

@@ -31,6 +31,10 @@ pub struct ScanArgs {
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Table: also show each distribution's installer and the OS package
+    /// that owns it (dpkg, in OS-managed sites).
+    #[arg(long, short = 'l')]
+    long: bool,
 }
 
 /// Run `fetter scan`.
@@ -40,7 +44,7 @@ pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut out = output::open(args.output.as_ref())?;
     let dists: Vec<_> = inv.distributions.iter().collect();
     let result = match format {
-        ScanFormat::Table => render::write_table(&inv, &dists, &mut out),
+        ScanFormat::Table => render::write_table(&inv, &dists, args.long, &mut out),
         ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &inv)
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),

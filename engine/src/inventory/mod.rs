@@ -5,6 +5,7 @@ pub mod dist;
 pub mod metadata;
 pub mod model;
 pub mod record;
+pub mod record_hash;
 pub mod site;
 pub mod version;
 

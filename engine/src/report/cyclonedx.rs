@@ -68,6 +68,15 @@ fn component(inv: &Inventory, d: &Distribution) -> Value {
     if !d.version_valid {
         props.push(property("version_valid", "false"));
     }
+    if let Some(os) = &d.os_package {
+        // The distro package is what a scanner must match advisories
+        // against: Debian patches its copy without changing the version.
+        props.push(property("os_package", os.name.clone()));
+        props.push(property("os_package_manager", os.manager.clone()));
+        if let Some(v) = &os.version {
+            props.push(property("os_package_version", v.clone()));
+        }
+    }
     let mut c = json!({
         "type": "library",
         // The metadata directory is what makes a copy unique on disk.
@@ -163,6 +172,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            os_package: None,
         };
         assert_eq!(purl(&d), "pkg:pypi/jaraco-classes@1.0%2Blocal.1");
     }

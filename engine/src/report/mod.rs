@@ -7,6 +7,7 @@ pub mod purge;
 pub mod sarif;
 pub mod table;
 pub mod validate;
+pub mod verify;
 
 use std::path::Path;
 
