@@ -9,6 +9,7 @@ mod plugin_abi;
 mod plugin_deprecated;
 mod plugin_sandbox;
 mod policy_oci;
+mod policy_trust;
 
 use std::fs;
 use std::path::{Path, PathBuf};

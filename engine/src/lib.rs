@@ -8,7 +8,8 @@
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
 //! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
-//! registries: [`oci`]), `osv-zip` (OSV's zip export).
+//! registries: [`oci`]), `osv-zip` (OSV's zip export), `trust` (signed policy
+//! bundles: SSH signatures and trust.toml).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
@@ -35,6 +36,8 @@ pub mod scan;
 pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
+#[cfg(feature = "trust")]
+pub mod trust;
 pub mod unpack;
 pub mod verify;
 

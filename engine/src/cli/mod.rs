@@ -12,6 +12,7 @@ mod lookup;
 mod output;
 mod plugin;
 mod policy;
+mod policy_trust;
 mod progress;
 mod purge;
 mod purge_pattern;
