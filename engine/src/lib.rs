@@ -21,11 +21,11 @@ pub mod escape;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
-#[cfg(feature = "oci")]
-pub mod oci;
 pub mod inventory;
 pub mod lookup;
 pub mod names;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod osowner;
 pub mod pathjson;
 pub mod paths;

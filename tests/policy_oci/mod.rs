@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod referrers;
 mod registry;
+mod signing;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -19,7 +19,7 @@ fn reference() -> String {
 }
 
 /// `ssh-keygen` from PATH, else from Debian's openssh-client package.
-fn ssh_keygen() -> Option<PathBuf> {
+pub(crate) fn ssh_keygen() -> Option<PathBuf> {
     let on_path = Command::new("ssh-keygen")
         .arg("-?")
         .stdout(Stdio::null())

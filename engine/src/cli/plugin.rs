@@ -32,6 +32,10 @@ pub struct PolicyArgs {
     pub max_age: Option<Duration>,
     #[command(flatten)]
     pub registry: super::policy::RegistryArgs,
+    /// The user's trust file for oci:// bundles (instead of $FETTER_TRUST or
+    /// ~/.config/fetter/trust.toml; /etc/fetter/trust.toml always applies).
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<std::path::PathBuf>,
     /// Memory limit per plugin, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -101,18 +105,30 @@ impl PolicyArgs {
         specs: &mut Vec<PolicySpec>,
         inputs: &mut Vec<Input>,
     ) {
-        use fetter::oci::{source, store::Store, Reference};
-        let options = source::Options {
-            client: self.registry.options(),
-            store: Store::default_location(),
-            max_age: self.max_age,
-        };
-        let resolved = if arg.starts_with("oci://") {
-            Reference::parse(arg)
-                .and_then(|r| source::resolve(&r, &options))
-                .map(|r| vec![r])
-        } else {
-            source::resolve_lock(std::path::Path::new(arg), &options)
+        use fetter::oci::{source, store::Store, OciError, Reference};
+        use fetter::trust::TrustPolicy;
+        let trust = TrustPolicy::load(&TrustPolicy::default_files(self.trust.as_deref()));
+        let resolved = match trust {
+            // No trust rules, no bundle: fail closed.
+            Err(e) => Err(OciError::Bundle {
+                what: arg.to_string(),
+                message: e.to_string(),
+            }),
+            Ok(trust) => {
+                let options = source::Options {
+                    client: self.registry.options(),
+                    store: Store::default_location(),
+                    max_age: self.max_age,
+                    trust,
+                };
+                if arg.starts_with("oci://") {
+                    Reference::parse(arg)
+                        .and_then(|r| source::resolve(&r, &options))
+                        .map(|r| vec![r])
+                } else {
+                    source::resolve_lock(std::path::Path::new(arg), &options)
+                }
+            }
         };
         match resolved {
             Ok(list) => {

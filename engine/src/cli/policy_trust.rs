@@ -1,10 +1,8 @@
 //! `fetter policy sign|verify|payload`: SSH signatures over policy bundle
-//! digests, verified offline against allowed_signers or trust.toml.
-//!
-//! The OCI client (`fetter policy push/pull/…`) absorbs these: its
-//! subcommand enum flattens [`TrustCommand`], pushes what `sign` makes
-//! through [`push_signature`], and verifies from its store with
-//! `fetter::trust::TrustPolicy::decide`.
+//! digests, pushed beside the bundle in its registry (or written to a
+//! file), verified offline against allowed_signers or trust.toml: from
+//! files here, from the local store in [`super::policy_verify`].
+//! `fetter policy`'s subcommand enum flattens [`TrustCommand`].
 
 use std::fs;
 use std::io::Write;
@@ -15,26 +13,24 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
 use fetter::escape::escape;
+use fetter::oci::client::Client;
+use fetter::oci::store::Store;
+use fetter::oci::{signatures, Reference};
 use fetter::trust::{
-    self, FoundSignature, Payload, Signer, SigningKey, Subject, Target, TrustPolicy,
+    self, FoundSignature, Payload, Signature, Signer, SigningKey, Subject, Target, TrustPolicy,
 };
 
-/// Exit code: the signature or the reference was refused.
-const EXIT_REFUSED: u8 = 3;
+use super::policy::RegistryArgs;
 
-/// Arguments of `fetter policy`.
-#[derive(Debug, Args)]
-pub struct PolicyArgs {
-    #[command(subcommand)]
-    command: TrustCommand,
-}
+/// Exit code: the signature or the reference was refused.
+pub const EXIT_REFUSED: u8 = 3;
 
 /// The signing and verification subcommands of `fetter policy`.
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
     /// Sign a policy bundle's manifest digest with an SSH key (namespace fetter-policy).
     #[command(
-        after_help = "Signs a digest, never a tag: the signature covers a small JSON payload naming the\nrepository and the manifest digest, so it cannot be replayed onto another repository.\nThe signature is in `ssh-keygen -Y sign` format; `ssh-keygen -Y verify -n fetter-policy`\nverifies it against the payload (`fetter policy payload REF`).\n\nExamples:\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key ~/.ssh/id_ed25519 -o base.sig\n  fetter policy sign REF@sha256:… --key ci_key -o base.sig --payload-out base.payload\n\nExit codes: 0 signed, 1 error (key unreadable or encrypted, a tag instead of a digest)."
+        after_help = "Signs a digest, never a tag: the signature covers a small JSON payload naming the\nrepository and the manifest digest, so it cannot be replayed onto another repository.\nThe signature is in `ssh-keygen -Y sign` format; `ssh-keygen -Y verify -n fetter-policy`\nverifies it against the payload (`fetter policy payload REF`).\nWithout -o, the signature is pushed to REF's registry beside the bundle: through the OCI 1.1\nreferrers API, or the tag sha256-<hex>.sig where the registry has none. --signature FILE pushes\na signature made elsewhere (ssh-keygen -Y sign over `fetter policy payload REF`) after checking\nit signs exactly that payload.\n\nExamples:\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key ~/.ssh/id_ed25519\n  fetter policy sign REF@sha256:… --key ci_key -o base.sig --payload-out base.payload\n  fetter policy sign REF@sha256:… --signature base.payload.sig\n\nExit codes: 0 signed, 1 error (key unreadable or encrypted, a tag instead of a digest, the\nbundle not in the registry, a signature of something else)."
     )]
     Sign(SignArgs),
     /// Verify a signature over a bundle digest, offline: against an allowed_signers file or the trust rules.
@@ -56,34 +52,45 @@ pub struct SignArgs {
     #[arg(value_name = "REF@sha256:…")]
     reference: String,
     /// The OpenSSH private key to sign with (unencrypted; ed25519, RSA, ECDSA).
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "signature")]
+    key: Option<PathBuf>,
+    /// Push this signature (`ssh-keygen -Y sign -n fetter-policy` over
+    /// `fetter policy payload REF`) instead of signing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "output"])]
+    signature: Option<PathBuf>,
     /// Write the signature (armored, as ssh-keygen writes FILE.sig) here.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write the signed payload here.
     #[arg(long, value_name = "FILE")]
     payload_out: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 /// Arguments of `fetter policy verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The bundle: HOST[:PORT]/REPO@sha256:….
-    #[arg(value_name = "REF@sha256:…")]
-    reference: String,
-    /// The signature file (`-----BEGIN SSH SIGNATURE-----`).
+    /// The bundle: HOST[:PORT]/REPO@sha256:… (with --signature), or a stored
+    /// name (oci://HOST/REPO:TAG or …@sha256:…).
+    #[arg(value_name = "REF", required_unless_present = "lock")]
+    pub reference: Option<String>,
+    /// Verify every bundle this lock file pins, from the store.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["reference", "signature"])]
+    pub lock: Option<PathBuf>,
+    /// The signature file (`-----BEGIN SSH SIGNATURE-----`); without it,
+    /// the signatures kept in the local store.
     #[arg(long, value_name = "FILE")]
-    signature: Option<PathBuf>,
+    pub signature: Option<PathBuf>,
     /// The signed payload; default: the canonical payload of REF.
-    #[arg(long, value_name = "FILE")]
-    payload: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", requires = "signature")]
+    pub payload: Option<PathBuf>,
     /// Verify against this allowed_signers file instead of the trust rules.
     #[arg(long, value_name = "FILE", conflicts_with = "trust")]
-    allowed_signers: Option<PathBuf>,
+    pub allowed_signers: Option<PathBuf>,
     /// The user's trust file (instead of $FETTER_TRUST or ~/.config/fetter/trust.toml).
     #[arg(long, value_name = "FILE")]
-    trust: Option<PathBuf>,
+    pub trust: Option<PathBuf>,
 }
 
 /// Arguments of `fetter policy payload`.
@@ -97,15 +104,12 @@ pub struct PayloadArgs {
     output: Option<PathBuf>,
 }
 
-/// Run `fetter policy …`.
-pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
-    run_trust(&args.command)
-}
-
-/// Run one of the signing and verification subcommands.
-pub fn run_trust(cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
+/// Run one of the signing and verification subcommands (`store`: the
+/// local store, for `verify` without `--signature`).
+pub fn run_trust(store: &Store, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TrustCommand::Sign(a) => sign(a),
+        TrustCommand::Verify(a) if a.signature.is_none() => super::policy_verify::run(store, a),
         TrustCommand::Verify(a) => verify(a),
         TrustCommand::Payload(a) => payload(a),
     }
@@ -117,37 +121,67 @@ fn target(reference: &str) -> anyhow::Result<Target> {
 
 fn sign(args: &SignArgs) -> anyhow::Result<ExitCode> {
     let target = target(&args.reference)?;
-    let key = SigningKey::load(&args.key)?;
     let payload = Payload::new(target.clone()).to_bytes();
-    let signature = key.sign(&payload)?;
+    let (signature, fingerprint) = match (&args.key, &args.signature) {
+        (Some(key), _) => {
+            let key = SigningKey::load(key)?;
+            (
+                key.sign(&payload)?.to_armored().into_bytes(),
+                key.fingerprint(),
+            )
+        }
+        (None, Some(file)) => {
+            let bytes = read_file(file, "signature")?;
+            let sig = Signature::parse(&bytes)
+                .with_context(|| format!("{}: not an SSH signature", file.display()))?;
+            sig.check_self(&payload).with_context(|| {
+                format!(
+                    "{}: not a signature of `fetter policy payload {target}`",
+                    file.display()
+                )
+            })?;
+            (bytes, sig.fingerprint())
+        }
+        (None, None) => bail!("give --key FILE to sign, or --signature FILE to push a signature"),
+    };
     let found = FoundSignature {
         payload: payload.clone(),
-        signature: signature.to_armored().into_bytes(),
+        signature,
     };
-    match &args.output {
-        Some(out) => write_file(out, &found.signature)?,
-        None => push_signature(&target, &found)?,
-    }
+    let pushed = match &args.output {
+        Some(out) => {
+            write_file(out, &found.signature)?;
+            None
+        }
+        None => Some(push_signature(
+            &args.reference,
+            &target,
+            &found,
+            &args.registry,
+        )?),
+    };
     if let Some(p) = &args.payload_out {
         write_file(p, &payload)?;
     }
-    println!(
-        "signed {} with {}",
-        escape(&target.to_string()),
-        key.fingerprint()
-    );
+    println!("signed {} with {fingerprint}", escape(&target.to_string()));
+    if let Some(artifact) = pushed {
+        println!("pushed signature {artifact}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Where the OCI client attaches a signature to its manifest (referrers
-/// API, else the tag `fetter::trust::fallback_tag`). Until it does, a
-/// signature goes to a file.
-fn push_signature(target: &Target, _found: &FoundSignature) -> anyhow::Result<()> {
-    bail!(
-        "pushing a signature to the registry is not available in this build; write it to a \
-         file with -o FILE (signing {})",
-        target
-    )
+/// Attach `found` to the bundle in its registry (referrers API, else the
+/// fallback tag `sha256-<hex>.sig`); returns the signature artifact's digest.
+fn push_signature(
+    reference: &str,
+    target: &Target,
+    found: &FoundSignature,
+    registry: &RegistryArgs,
+) -> anyhow::Result<String> {
+    let reference = Reference::parse(reference)?;
+    let client = Client::connect(&reference, &registry.options())?;
+    signatures::push(&client, target.digest.as_str(), std::slice::from_ref(found))
+        .with_context(|| format!("cannot push the signature of {target}"))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -160,12 +194,10 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let target = target(&args.reference)?;
-    let Some(sig_path) = &args.signature else {
-        bail!(
-            "verifying from the local store is not available in this build; pass --signature FILE"
-        );
+    let (Some(reference), Some(sig_path)) = (&args.reference, &args.signature) else {
+        bail!("--signature FILE verifies one REF@sha256:…");
     };
+    let target = target(reference)?;
     let found = FoundSignature {
         payload: match &args.payload {
             Some(p) => read_file(p, "payload")?,
@@ -213,12 +245,12 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn refused(message: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn refused(message: &str) -> anyhow::Result<ExitCode> {
     eprintln!("refused: {}", escape(message));
     Ok(ExitCode::from(EXIT_REFUSED))
 }
 
-fn print_verified(target: &Target, signer: &Signer, rules: Option<&str>) {
+pub(super) fn print_verified(target: &Target, signer: &Signer, rules: Option<&str>) {
     println!("verified {}", escape(&target.to_string()));
     println!("signer: {}", escape(&signer.identity()));
     println!("key: {}", signer.fingerprint);

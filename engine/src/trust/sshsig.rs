@@ -234,6 +234,22 @@ impl Signature {
             .to_string()
     }
 
+    /// Check the namespace and the signature over `msg` under its own
+    /// embedded key, without asking whether anyone allows that key: a
+    /// signature of other bytes is refused before it is published.
+    pub fn check_self(&self, msg: &[u8]) -> Result<(), VerifyError> {
+        if self.0.namespace() != NAMESPACE {
+            return Err(VerifyError::Namespace {
+                found: self.0.namespace().to_owned(),
+            });
+        }
+        let key = PublicKey::from(self.0.public_key().clone());
+        key.verify(NAMESPACE, msg, &self.0)
+            .map_err(|_| VerifyError::Mismatch {
+                fingerprint: self.fingerprint(),
+            })
+    }
+
     /// Verify this signature over `msg` against `signers`, as
     /// `ssh-keygen -Y verify -n fetter-policy` does: the namespace, the
     /// cryptographic signature under its embedded key, then a line of the
