@@ -8,8 +8,8 @@ use std::process::Command;
 
 use base64::Engine as _;
 
-use super::registry::{Registry, Setup};
-use super::{policy, policy_ok, store_is_empty, write_policy};
+use super::registry::Setup;
+use super::{policy, policy_ok, store_is_empty};
 use crate::common::*;
 
 fn docker_config(home: &Path, registry: &str, user: &str, password: &str) {
@@ -34,13 +34,10 @@ fn basic_auth_against_htpasswd_with_docker_config_credentials() {
         htpasswd: Some(htpasswd),
         ..Setup::default()
     };
-    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else {
+    let Some((reg, manifest, home)) = super::start(&s, &setup) else {
         return;
     };
-    let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let m = manifest.to_str().unwrap();
-    let home = s.path.join("home");
-    fs::create_dir_all(&home).unwrap();
 
     let out = policy(&home, &["push", m, &reg.oci("sec/acme:v1")]);
     let (_, err) = super::text(&out);
@@ -113,13 +110,10 @@ fn tls_with_a_self_signed_ca_needs_ca_cert() {
         tls: Some((certs.join("server.pem"), certs.join("server.key"))),
         ..Setup::default()
     };
-    let Some(reg) = Registry::start(&s.path.join("reg"), &setup) else {
+    let Some((reg, manifest, home)) = super::start(&s, &setup) else {
         return;
     };
-    let manifest = write_policy(&s.path.join("policy"), &["pip"]);
     let m = manifest.to_str().unwrap();
-    let home = s.path.join("home");
-    fs::create_dir_all(&home).unwrap();
     let ca = certs.join("ca.pem");
     let ca = ca.to_str().unwrap();
 

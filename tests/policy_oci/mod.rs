@@ -42,6 +42,16 @@ fn write_policy(dir: &Path, allow: &[&str]) -> PathBuf {
     path
 }
 
+/// A registry set up as `setup`, a policy (allowing pip) and an empty
+/// home, in `s`; `None` when the registry cannot be had.
+fn start(s: &Scratch, setup: &Setup) -> Option<(Registry, PathBuf, PathBuf)> {
+    let reg = Registry::start(&s.path.join("reg"), setup)?;
+    let manifest = write_policy(&s.path.join("policy"), &["pip"]);
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    Some((reg, manifest, home))
+}
+
 /// `fetter policy ARGS` with `home` as its home (store, Docker config).
 fn policy(home: &Path, args: &[&str]) -> Output {
     let mut c = fetter_at(home);
@@ -233,19 +243,13 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     assert_eq!(codes(&by_lock), codes(&local));
 
     // `purge --policy` takes the same bundles: the dry run plans to remove what it denies.
+    let acme = reg.oci("security/acme:v1");
     let purge = |extra: &[&str]| {
         let mut c = fetter_at(&home);
         c.env_remove("DOCKER_CONFIG")
             .arg("--exe")
             .arg(&env.prefix)
-            .args([
-                "purge",
-                "--dry-run",
-                "--format",
-                "json",
-                "--policy",
-                &reg.oci("security/acme:v1"),
-            ])
+            .args(["purge", "--dry-run", "--format", "json", "--policy", &acme])
             .args(extra);
         run(&mut c)
     };
@@ -267,7 +271,8 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
         "{inputs}"
     );
     // --max-age turns an old copy into a failure (exit 1, never a pass).
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Ages are whole seconds: 2.1 s later the copy is at least 2 s old.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
     let (out, report) = validate_with(
         &home,
         &env,

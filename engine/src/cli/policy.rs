@@ -228,37 +228,15 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
             );
         }
     }
-    let mut get =
-        |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
-    let pulled = fetch::assemble(
-        &reference.repo_name(),
-        manifest.bytes,
-        Some(&manifest.media_type),
-        &mut get,
-    )?;
     // The trust rules decide before anything is stored or locked.
     let trust = TrustPolicy::load(&TrustPolicy::default_files(args.trust.as_deref()))?;
-    let repo = reference.repo_name();
-    let mut found = signatures::stored(store, &repo, &pulled.digest).unwrap_or_default();
-    found.extend(
-        signatures::fetch(&client, &pulled.digest)?
-            .into_iter()
-            .filter(|f| !found.contains(f))
-            .collect::<Vec<_>>(),
-    );
     let pinned = reference.digest.is_some()
         || locked
             .as_ref()
-            .is_some_and(|l| l.manifest_digest == pulled.digest);
-    let accepted = signatures::decide(&trust, &repo, &pulled.digest, pinned, &found)?;
+            .is_some_and(|l| l.manifest_digest == manifest.digest);
+    let (pulled, accepted) =
+        signatures::pull_trusted(store, &client, &reference, manifest, &trust, pinned)?;
     let (signer, key_fingerprint) = signatures::lock_fields(&accepted);
-    fetch::commit(
-        store,
-        &pulled,
-        &source::names(&reference, &pulled.digest),
-        Some(fetter::oci::now_secs()),
-    )?;
-    signatures::keep(store, &repo, &pulled.digest, &found)?;
     lock.upsert(Locked {
         source: source_key,
         manifest_digest: pulled.digest.clone(),

@@ -22,10 +22,11 @@ use std::collections::HashMap;
 
 use oci_spec::image::ImageManifest;
 
-use super::client::Client;
+use super::client::{Client, Fetched};
+use super::fetch::{self, Pulled};
 use super::referrers::{self, Attachment};
 use super::store::{Entry, Store};
-use super::{OciError, MANIFEST_LIMIT};
+use super::{OciError, Reference, MANIFEST_LIMIT};
 use crate::trust::{
     self, Accepted, FoundSignature, Subject, Target, TrustPolicy, PAYLOAD_MEDIA_TYPE,
     SIGNATURE_ARTIFACT_TYPE, SIGNATURE_MEDIA_TYPE,
@@ -253,6 +254,30 @@ pub fn decide_stored(
 ) -> Result<Accepted, OciError> {
     let found = stored(store, repo_name, digest)?;
     decide(trust, repo_name, digest, pinned, &found)
+}
+
+/// Pull `manifest` (just received for `reference`) into `store` as
+/// [`fetch::pull_into`] does, but only when the trust rules accept it
+/// given the signatures the store keeps and the registry's: judged in
+/// memory, before anything is stored. The signatures are kept with it.
+pub fn pull_trusted(
+    store: &Store,
+    client: &Client,
+    reference: &Reference,
+    manifest: Fetched,
+    trust: &TrustPolicy,
+    pinned: bool,
+) -> Result<(Pulled, Accepted), OciError> {
+    let repo = reference.repo_name();
+    let (pulled, (accepted, found)) =
+        fetch::pull_into_if(store, client, reference, manifest, |p| {
+            let mut found = stored(store, &repo, &p.digest).unwrap_or_default();
+            add_new(&mut found, fetch(client, &p.digest)?);
+            let accepted = decide(trust, &repo, &p.digest, pinned, &found)?;
+            Ok((accepted, found))
+        })?;
+    keep(store, &repo, &pulled.digest, &found)?;
+    Ok((pulled, accepted))
 }
 
 /// `fetter.lock`'s `signer` and `key-fingerprint` for `accepted`: each

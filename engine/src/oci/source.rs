@@ -64,37 +64,17 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
     }
     let online = Client::connect(reference, &options.client).and_then(|client| {
         let manifest = client.get_manifest(reference.manifest_ref())?;
-        if !store.has_blob(&manifest.digest) {
-            let mut get =
-                |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
-            let pulled = fetch::assemble(
-                &reference.repo_name(),
-                manifest.bytes.clone(),
-                Some(&manifest.media_type),
-                &mut get,
-            )?;
-            // Judged before anything of it is stored.
-            let found = signatures::fetch(&client, &pulled.digest)?;
-            let repo = reference.repo_name();
-            let pinned = reference.digest.is_some();
-            signatures::decide(&options.trust, &repo, &pulled.digest, pinned, &found)?;
-            fetch::commit(
-                store,
-                &pulled,
-                &names(reference, &pulled.digest),
-                Some(now_secs()),
-            )?;
-            signatures::keep(store, &repo, &pulled.digest, &found)?;
-        } else {
-            trusted(Some(&client), reference, &manifest.digest, options)?;
+        let digest = manifest.digest.clone();
+        if store.has_blob(&digest) {
+            trusted(Some(&client), reference, &digest, options)?;
             // Already stored: the registry has just confirmed the name.
-            store.record(&entries(
-                reference,
-                &manifest.digest,
-                manifest.bytes.len() as u64,
-            ))?;
+            let size = manifest.bytes.len() as u64;
+            store.record(&entries(reference, &digest, size))?;
+        } else {
+            let pinned = reference.digest.is_some();
+            signatures::pull_trusted(store, &client, reference, manifest, &options.trust, pinned)?;
         }
-        Ok(manifest.digest)
+        Ok(digest)
     });
     match online {
         Ok(digest) => run_from(store, reference, &digest, None),
