@@ -438,10 +438,17 @@ fn bad_inputs_are_clear_errors() {
         text(&out).1
     );
 
-    // No -o: the registry push is the OCI client's; say so, sign nothing.
+    // No -o: the signature goes to the registry; one that cannot be reached
+    // is an error naming it and the way out.
     let out = k.policy(&["sign", &reference(), "--key", key.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
-    assert!(text(&out).1.contains("with -o FILE"), "{}", text(&out).1);
+    let e = text(&out).1;
+    assert!(
+        e.contains(&format!("cannot push the signature of {}", reference()))
+            && e.contains("registry.acme.internal")
+            && e.contains("-o FILE"),
+        "{e}"
+    );
 
     let trust = k.path("trust.toml");
     fs::write(&trust, "[[rule]]\nscope = \"*\"\nrequire = [\"signed\"]\n").unwrap();

@@ -179,9 +179,13 @@ fn push_signature(
     registry: &RegistryArgs,
 ) -> anyhow::Result<String> {
     let reference = Reference::parse(reference)?;
-    let client = Client::connect(&reference, &registry.options())?;
-    signatures::push(&client, target.digest.as_str(), std::slice::from_ref(found))
-        .with_context(|| format!("cannot push the signature of {target}"))
+    Client::connect(&reference, &registry.options())
+        .and_then(|client| {
+            signatures::push(&client, target.digest.as_str(), std::slice::from_ref(found))
+        })
+        .with_context(|| {
+            format!("cannot push the signature of {target} (-o FILE writes it to a file instead)")
+        })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

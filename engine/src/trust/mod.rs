@@ -7,7 +7,7 @@
 //! manifest digest a reference resolved to, whether the reference pinned
 //! that digest, and the signatures it found next to the manifest; an
 //! [`Accepted`] carries the signers to record in `fetter.lock`, a
-//! [`Refusal`] names the scope and what was missing. See docs/trust.md.
+//! [`Refusal`] names the scope and what was missing. See docs/distribution.md (Trust).
 
 pub mod allowed_signers;
 mod pattern;
