@@ -9,6 +9,8 @@ mod common;
 mod names;
 /// `fetter verify` against Python's and dpkg's own hashes.
 mod verify;
+/// `fetter tree` against `pip check`; licences; SPDX and CycloneDX validated.
+mod depgraph;
 
 use std::fs;
 use std::path::{Path, PathBuf};

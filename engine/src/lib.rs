@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod bounds;
+pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
@@ -22,6 +23,7 @@ pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
 pub mod inventory;
+pub mod license;
 pub mod lookup;
 pub mod names;
 #[cfg(feature = "oci")]

@@ -23,6 +23,7 @@ mod restore;
 mod scan;
 mod search;
 mod site_hook;
+mod tree;
 mod unpack;
 mod validate;
 mod verify;
@@ -292,6 +293,16 @@ enum Command {
         #[command(flatten)]
         scope: ScopeOpts,
     },
+    /// Show the installed dependency graph; with --check, what `pip check` reports.
+    #[command(
+        after_help = "Requires-Dist of every visible distribution, markers evaluated for its environment and\nextras followed.\n\nExamples:\n  fetter --exe .venv tree\n  fetter --exe .venv tree --check\n  fetter tree --format json -o tree.json\n\nExit codes: 0 done (with --check: nothing broken), 3 with --check: a requirement missing or\nconflicting, 1 metadata or markers that could not be read or evaluated."
+    )]
+    Tree {
+        #[command(flatten)]
+        args: tree::TreeArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
     /// What the local OSV database knows about a package name.
     #[command(
         name = "lookup-name",
@@ -376,7 +387,7 @@ pub fn run() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 "--exe, --root and --all-users apply only to the commands that read the \
                  inventory (scan, count, search, validate, derive, audit, purge, purge-pattern, \
-                 unpack-count, unpack-files, inspect, verify, site-install, site-uninstall)",
+                 unpack-count, unpack-files, inspect, verify, tree, site-install, site-uninstall)",
             )
             .exit();
     }
@@ -398,6 +409,7 @@ pub fn run() -> ExitCode {
         Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
         Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),
         Command::Verify { args, scope } => verify::run(&cli.scope_with(scope), args),
+        Command::Tree { args, scope } => tree::run(&cli.scope_with(scope), args),
         Command::LookupName(a) => lookup::run_name(a),
         Command::LookupBound(a) => lookup::run_bound(a),
         Command::SiteInstall { args, scope } => {

@@ -20,6 +20,8 @@ pub enum ScanFormat {
     Csv,
     /// A CycloneDX 1.6 JSON SBOM, one component per distribution.
     Cyclonedx,
+    /// An SPDX 2.3 JSON document, one package per distribution.
+    Spdx,
 }
 
 /// Arguments of `fetter scan`.
@@ -50,6 +52,7 @@ pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
             .and_then(|_| writeln!(out)),
         ScanFormat::Csv => render::write_csv(&dists, &mut out),
         ScanFormat::Cyclonedx => fetter::report::cyclonedx::write(&inv, &mut out),
+        ScanFormat::Spdx => fetter::report::spdx::write(&inv, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;

@@ -5,7 +5,10 @@ pub mod cyclonedx;
 pub mod inventory;
 pub mod purge;
 pub mod sarif;
+pub mod sbom;
+pub mod spdx;
 pub mod table;
+pub mod tree;
 pub mod validate;
 pub mod verify;
 
