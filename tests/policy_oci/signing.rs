@@ -62,12 +62,7 @@ impl Keys {
     }
 
     fn fingerprint(&self, key: &Path) -> String {
-        let out = run_ok(
-            Command::new(&self.keygen)
-                .arg("-lf")
-                .arg(key.with_extension("pub")),
-        );
-        out.split_whitespace().nth(1).unwrap().to_owned()
+        crate::policy_trust::fingerprint(&self.keygen, key)
     }
 }
 

@@ -32,6 +32,16 @@ pub(crate) fn ssh_keygen() -> Option<PathBuf> {
     deb::deb_tool("openssh-client", &["openssh-client"], "usr/bin/ssh-keygen")
 }
 
+/// `SHA256:…` of `key.pub`, as `ssh-keygen -l` prints it.
+pub(crate) fn fingerprint(keygen: &Path, key: &Path) -> String {
+    let out = run_ok(
+        Command::new(keygen)
+            .arg("-lf")
+            .arg(key.with_extension("pub")),
+    );
+    out.split_whitespace().nth(1).unwrap().to_owned()
+}
+
 struct Keys {
     s: Scratch,
     keygen: PathBuf,
@@ -81,12 +91,7 @@ impl Keys {
     }
 
     fn fingerprint(&self, key: &Path) -> String {
-        let out = run_ok(
-            Command::new(&self.keygen)
-                .arg("-lf")
-                .arg(key.with_extension("pub")),
-        );
-        out.split_whitespace().nth(1).unwrap().to_owned()
+        fingerprint(&self.keygen, key)
     }
 
     fn keygen_sign(&self, key: &Path, namespace: &str, file: &Path) -> PathBuf {

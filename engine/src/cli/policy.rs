@@ -390,15 +390,25 @@ struct InspectPlugin {
     settings: serde_json::Value,
 }
 
-fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
-    let reference = Reference::parse(&args.reference)?;
+/// `text` parsed, and the store's entry for it (an error naming the
+/// store when there is none).
+pub(super) fn stored_entry(
+    store: &Store,
+    text: &str,
+) -> anyhow::Result<(Reference, fetter::oci::store::Entry)> {
+    let reference = Reference::parse(text)?;
     let name = source::store_name(&reference);
     let entry = store.find(&name)?.with_context(|| {
         format!(
-            "{name} is not in the store ({}); see `fetter policy list`",
+            "{name} is not in the local store ({}): `fetter policy pull` or `load` it first; see `fetter policy list`",
             store.root().display()
         )
     })?;
+    Ok((reference, entry))
+}
+
+fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
+    let (reference, entry) = stored_entry(store, &args.reference)?;
     let resolved = source::run_from(store, &reference, &entry.digest, None)?;
     let (pulled, _) = fetch::stored(store, &reference.repo_name(), &entry.digest)?;
     // Signers the trust rules accept, from the stored signatures (offline).

@@ -6,12 +6,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use fetter::escape::escape;
 use fetter::oci::lock::Lock;
 use fetter::oci::store::Store;
-use fetter::oci::{fetch, signatures, source, OciError, Reference};
+use fetter::oci::{fetch, signatures, OciError, Reference};
 use fetter::trust::{self, Target, TrustPolicy};
 
 use super::policy_trust::{print_verified, refused, VerifyArgs, EXIT_REFUSED};
@@ -81,14 +79,7 @@ fn from_lock(path: &Path) -> anyhow::Result<Vec<Item>> {
 }
 
 fn from_store(store: &Store, text: &str) -> anyhow::Result<Item> {
-    let reference = Reference::parse(text)?;
-    let name = source::store_name(&reference);
-    let entry = store.find(&name)?.with_context(|| {
-        format!(
-            "{name} is not in the local store ({}): `fetter policy pull` or `load` it first",
-            store.root().display()
-        )
-    })?;
+    let (reference, entry) = super::policy::stored_entry(store, text)?;
     Ok(Item {
         repo: reference.repo_name(),
         digest: entry.digest,
