@@ -15,6 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::diagnostic_codes as codes;
 use common::*;
 use sha2::{Digest, Sha256};
 
@@ -113,24 +114,6 @@ fn failure_messages(report: &serde_json::Value) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = report["environments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|e| e["diagnostics"].as_array().unwrap().iter())
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["distribution"]["name"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 /// Each misbehaviour is stopped with an error naming the plugin and the

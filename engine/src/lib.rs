@@ -4,7 +4,8 @@
 //! The pipeline, one module per stage:
 //! [`discover`] (environments, without running interpreters) →
 //! [`scan`] / [`inventory`] (sites and distributions) →
-//! checks → [`report`].
+//! checks ([`bounds`], [`plugins`], [`audit`], run together by
+//! [`pipeline`]) → [`report`] (or [`purge`]). See docs/architecture.md.
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
 //! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
@@ -19,6 +20,7 @@ pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
+pub mod fleet;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
@@ -31,6 +33,7 @@ pub mod oci;
 pub mod osowner;
 pub mod pathjson;
 pub mod paths;
+pub mod pipeline;
 pub mod plugins;
 pub mod purge;
 pub mod report;

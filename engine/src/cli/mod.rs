@@ -19,6 +19,7 @@ mod purge;
 mod purge_pattern;
 mod purge_select;
 mod quarantine;
+mod report;
 mod restore;
 mod scan;
 mod search;
@@ -315,6 +316,11 @@ enum Command {
         after_help = "Examples:\n  fetter lookup-bound requirements.txt\n  fetter lookup-bound uv.lock --format json\n\nExit codes: 0 nothing admitted, 3 a requirement admits an affected version, 1 bound or database unusable."
     )]
     LookupBound(lookup::LookupBoundArgs),
+    /// Merge many hosts' JSON reports (scan, validate, audit) into one fleet report.
+    #[command(
+        after_help = "Inputs: HOST.json (or HOST.scan.json, HOST.validate.json, HOST.audit.json), a HOST/\ndirectory holding scan.json, validate.json and/or audit.json, or a directory of those.\nThe host is named after the file or directory.\n\nExamples:\n  fetter report reports/ -o fleet.json\n  fetter report reports/ --format html -o fleet.html --previous last-week.json\n\nExit codes: 0 written, 1 a report could not be read (with --keep-going: after writing\nthe rest, the host listed as unreadable), 2 usage."
+    )]
+    Report(report::ReportArgs),
     /// Install a start-up hook that checks the environment against a bound at each start.
     #[command(
         name = "site-install",
@@ -353,6 +359,7 @@ impl Command {
                 | Command::Config(_)
                 | Command::Completions(_)
                 | Command::Man(_)
+                | Command::Report(_)
         )
     }
 }
@@ -419,6 +426,7 @@ pub fn run() -> ExitCode {
             site_hook::run_uninstall(&cli.scope_with(scope), args)
         }
         Command::Config(a) => config::run(a),
+        Command::Report(a) => report::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
     };
@@ -465,17 +473,3 @@ fn scan_named(scope: &ScopeArgs) -> fetter::scan::Scanned {
     }
     scanned
 }
-
-/// A named scope entry that found nothing, as a check failure: the check
-/// could not run on the environment the user meant.
-fn unresolved_failure(u: &fetter::discover::explicit::Unresolved) -> fetter::diag::CheckFailure {
-    fetter::diag::CheckFailure {
-        check: SCOPE_CHECK.into(),
-        source: u.source(),
-        message: u.explanation(),
-        environment: Some(u.path.clone()),
-    }
-}
-
-/// The `check` of failures about the scope itself.
-const SCOPE_CHECK: &str = "scope";

@@ -125,7 +125,7 @@ pub enum VerifiedAgainst {
 }
 
 /// What is wrong with one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
     /// Same size (or none recorded), different content.
