@@ -7,6 +7,7 @@
 mod common;
 mod plugin_abi;
 mod plugin_deprecated;
+mod plugin_langs;
 mod plugin_sandbox;
 mod policy_oci;
 mod policy_trust;

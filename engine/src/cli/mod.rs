@@ -11,6 +11,8 @@ mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod plugin_build;
+mod plugin_new;
 mod policy;
 mod policy_trust;
 mod policy_verify;

@@ -197,6 +197,16 @@ enum PluginCommand {
         after_help = "Examples:\n  fetter plugin check my.wasm --settings '{\"allow\": [\"requests\"]}'\n  fetter plugin check policies/default.toml\n\nExit codes: 0 the plugin loads and accepts its settings, 1 it does not."
     )]
     Check(CheckArgs),
+    /// Build a plugin project (Python, JavaScript or Rust) into a component.
+    #[command(
+        after_help = "Examples:\n  fetter plugin build my-policy\n  fetter plugin build . -o dist/my-policy.wasm\n\nPython needs componentize-py, JavaScript componentize-js (with Node), Rust cargo and wasm-tools."
+    )]
+    Build(super::plugin_build::BuildArgs),
+    /// Create a plugin project: an example rule, its test, a README, the contract.
+    #[command(
+        after_help = "Examples:\n  fetter plugin new no-git                # Python\n  fetter plugin new no-git --lang js"
+    )]
+    New(super::plugin_new::NewArgs),
 }
 
 /// Arguments of `fetter plugin info`.
@@ -229,6 +239,8 @@ pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         PluginCommand::Info(a) => info(a),
         PluginCommand::Check(a) => check(quiet, a),
+        PluginCommand::Build(a) => super::plugin_build::run(quiet, a),
+        PluginCommand::New(a) => super::plugin_new::run(quiet, a),
     }
 }
 

@@ -39,10 +39,12 @@ pub enum PluginError {
         host: String,
     },
     /// Imports something the sandbox does not grant (WASI, …).
-    #[error("imports `{import}`, which the sandbox does not grant (plugins may import only `fetter:policy/host`, no WASI): build it for wasm32-unknown-unknown")]
+    #[error("imports `{import}`, which the sandbox does not grant (plugins may import only `fetter:policy/host`, no WASI): {advice}")]
     ForbiddenImport {
         /// The import name.
         import: String,
+        /// Which toolchain flag removes it.
+        advice: String,
     },
     /// The manifest pinned another hash.
     #[error("sha256 mismatch: the manifest pins {expected} but the file is {actual}; refusing to run it (update the pin only if you trust the new file)")]

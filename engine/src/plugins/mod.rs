@@ -30,7 +30,10 @@ mod convert;
 pub mod diags;
 pub mod embedded;
 #[cfg(feature = "plugins")]
+pub mod build;
+#[cfg(feature = "plugins")]
 pub mod host;
+pub mod imports;
 #[cfg(feature = "plugins")]
 mod check;
 #[cfg(feature = "plugins")]
