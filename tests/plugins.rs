@@ -10,6 +10,7 @@ mod plugin_deprecated;
 mod plugin_langs;
 mod plugin_sandbox;
 mod policy_oci;
+mod policy_trust;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,8 @@
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
 //! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
-//! registries: [`oci`]), `osv-zip` (OSV's zip export).
+//! registries: [`oci`]), `osv-zip` (OSV's zip export), `trust` (signed policy
+//! bundles: SSH signatures and trust.toml).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
@@ -23,12 +24,12 @@ pub mod fleet;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
-#[cfg(feature = "oci")]
-pub mod oci;
 pub mod inventory;
 pub mod license;
 pub mod lookup;
 pub mod names;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod osowner;
 pub mod pathjson;
 pub mod paths;
@@ -40,6 +41,8 @@ pub mod scan;
 pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
+#[cfg(feature = "trust")]
+pub mod trust;
 pub mod unpack;
 pub mod verify;
 

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod referrers;
 mod registry;
+mod signing;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -248,14 +249,7 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
         c.env_remove("DOCKER_CONFIG")
             .arg("--exe")
             .arg(&env.prefix)
-            .args([
-                "purge",
-                "--dry-run",
-                "--format",
-                "json",
-                "--policy",
-                &acme,
-            ])
+            .args(["purge", "--dry-run", "--format", "json", "--policy", &acme])
             .args(extra);
         run(&mut c)
     };

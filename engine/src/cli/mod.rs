@@ -14,6 +14,8 @@ mod plugin;
 mod plugin_build;
 mod plugin_new;
 mod policy;
+mod policy_trust;
+mod policy_verify;
 mod progress;
 mod purge;
 mod purge_pattern;
@@ -247,9 +249,9 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
-    /// Share policy bundles through OCI registries: push, pull (and lock), save/load for air gaps.
+    /// Share policy bundles through OCI registries: push, sign, pull (verify and lock), save/load for air gaps.
     #[command(
-        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
+        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key ~/.ssh/id_ed25519\n  fetter policy verify --lock fetter.lock\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
     )]
     Policy(policy::PolicyCmdArgs),
     /// Count the files each distribution installed (from its RECORD).

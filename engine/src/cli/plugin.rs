@@ -34,6 +34,10 @@ pub struct PolicyArgs {
     pub max_age: Option<Duration>,
     #[command(flatten)]
     pub registry: super::policy::RegistryArgs,
+    /// The user's trust file for oci:// bundles (instead of $FETTER_TRUST or
+    /// ~/.config/fetter/trust.toml; /etc/fetter/trust.toml always applies).
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<std::path::PathBuf>,
     /// Memory limit per plugin, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -95,18 +99,30 @@ impl PolicyArgs {
     /// (refreshed from the registry when it answers) into `resolved`; a
     /// bundle that cannot be had is a check failure, so the run fails closed.
     fn resolve_bundle(&self, arg: &str, quiet: bool, resolved: &mut Resolved) {
-        use fetter::oci::{source, store::Store, Reference};
-        let options = source::Options {
-            client: self.registry.options(),
-            store: Store::default_location(),
-            max_age: self.max_age,
-        };
-        let found = if arg.starts_with("oci://") {
-            Reference::parse(arg)
-                .and_then(|r| source::resolve(&r, &options))
-                .map(|r| vec![r])
-        } else {
-            source::resolve_lock(std::path::Path::new(arg), &options)
+        use fetter::oci::{source, store::Store, OciError, Reference};
+        use fetter::trust::TrustPolicy;
+        let trust = TrustPolicy::load(&TrustPolicy::default_files(self.trust.as_deref()));
+        let found = match trust {
+            // No trust rules, no bundle: fail closed.
+            Err(e) => Err(OciError::Bundle {
+                what: arg.to_string(),
+                message: e.to_string(),
+            }),
+            Ok(trust) => {
+                let options = source::Options {
+                    client: self.registry.options(),
+                    store: Store::default_location(),
+                    max_age: self.max_age,
+                    trust,
+                };
+                if arg.starts_with("oci://") {
+                    Reference::parse(arg)
+                        .and_then(|r| source::resolve(&r, &options))
+                        .map(|r| vec![r])
+                } else {
+                    source::resolve_lock(std::path::Path::new(arg), &options)
+                }
+            }
         };
         match found {
             Ok(list) => {

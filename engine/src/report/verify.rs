@@ -85,7 +85,10 @@ pub fn write_table(r: &VerifyReport, out: &mut dyn Write) -> io::Result<()> {
             String::new(),
             String::new(),
             display_path(&s.path),
-            format!("{} file that runs code; no RECORD lists it", s.kind.as_str()),
+            format!(
+                "{} file that runs code; no RECORD lists it",
+                s.kind.as_str()
+            ),
         ]);
     }
     if !t.is_empty() {
@@ -166,8 +169,17 @@ pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<C
                 environment: env.clone(),
                 distribution: Some(dist_ref(d)),
                 requirement: None,
-                message: format!("{} {}: {} is {}", d.name, d.version, p.path.display(), p.kind.label()),
-                suggestion: Some(format!("reinstall {}=={} to restore the files it installed", d.name, d.version)),
+                message: format!(
+                    "{} {}: {} is {}",
+                    d.name,
+                    d.version,
+                    p.path.display(),
+                    p.kind.label()
+                ),
+                suggestion: Some(format!(
+                    "reinstall {}=={} to restore the files it installed",
+                    d.name, d.version
+                )),
             });
         }
     }

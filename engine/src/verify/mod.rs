@@ -224,9 +224,10 @@ impl VerifyReport {
     /// Exit code: 1 when a verification could not run (fail closed), else
     /// 3 when anything was modified, else 0.
     pub fn exit_code(&self) -> u8 {
-        let failed = self.distributions.iter().any(|d| {
-            d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify)
-        });
+        let failed = self
+            .distributions
+            .iter()
+            .any(|d| d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify));
         if failed {
             1
         } else if self.summary.modified > 0 || !self.unowned_startup.is_empty() {
