@@ -59,7 +59,13 @@ fn tasks(ctl: &Controller, calls: &[(&str, Value)]) -> Vec<(bool, Value)> {
 }
 
 /// The collection's modules.
-const MODULES: [&str; 4] = ["fetter_facts", "fetter_validate", "fetter_purge", "fetter_restore"];
+const MODULES: [&str; 5] = [
+    "fetter_facts",
+    "fetter_validate",
+    "fetter_purge",
+    "fetter_restore",
+    "fetter_policy",
+];
 
 fn msg(r: &Value) -> &str {
     r["msg"].as_str().unwrap_or("")
