@@ -28,7 +28,7 @@ version_added: 0.1.0
 author:
   - fetter developers
 extends_documentation_fragment:
-  - fetter.fetter
+  - fetter.fetter.scope
 options:
   ref:
     description: The bundle, C(oci://HOST[:PORT]/REPO[:TAG][@sha256:...]).
