@@ -14,6 +14,7 @@
 mod docs;
 mod fleet;
 mod modules;
+mod policy;
 mod sshd;
 
 use std::collections::BTreeMap;

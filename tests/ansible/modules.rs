@@ -59,7 +59,13 @@ fn tasks(ctl: &Controller, calls: &[(&str, Value)]) -> Vec<(bool, Value)> {
 }
 
 /// The collection's modules.
-const MODULES: [&str; 4] = ["fetter_facts", "fetter_validate", "fetter_purge", "fetter_restore"];
+const MODULES: [&str; 5] = [
+    "fetter_facts",
+    "fetter_validate",
+    "fetter_purge",
+    "fetter_restore",
+    "fetter_policy",
+];
 
 fn msg(r: &Value) -> &str {
     r["msg"].as_str().unwrap_or("")
@@ -136,8 +142,11 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
         ]
         .into_iter()
         // Each module with an option it does not have: Ansible refuses it,
-        // listing the options the argument spec really has.
-        .chain(MODULES.iter().map(|m| (*m, json!({"not_an_option": 1, "id": "x"}))))
+        // listing the options the argument spec really has (given the
+        // required ones of each, which Ansible checks first).
+        .chain(MODULES.iter().map(|m| {
+            (*m, json!({"not_an_option": 1, "id": "x", "ref": "x", "lock": "x"}))
+        }))
         .collect::<Vec<_>>(),
     );
 

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod deb;
+pub mod registry;
 pub mod server;
 
 use std::collections::BTreeSet;

@@ -8,7 +8,6 @@ mod airgap;
 mod auth;
 mod bad_input;
 mod referrers;
-mod registry;
 mod signing;
 
 use std::fs;
@@ -17,7 +16,7 @@ use std::process::Output;
 
 use super::{codes, failure_messages, fetter_at, repo_path, text, venv_with_tiny};
 use crate::common::*;
-use registry::{Registry, Setup};
+use crate::common::registry::{Registry, Setup};
 
 /// A policy directory: `acme.toml` running a plugin file (allow-list,
 /// copied beside it) with `allow`, and the first-party deprecated-names by

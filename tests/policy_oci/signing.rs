@@ -16,7 +16,7 @@ use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::{signatures, Reference};
 use fetter::trust::FoundSignature;
 
-use super::registry::{Registry, Setup};
+use crate::common::registry::{Registry, Setup};
 use super::{
     codes, digest_in, failure_messages, policy, policy_ok, store_is_empty, text, validate_with,
     write_policy,
