@@ -8,8 +8,8 @@ use std::process::Command;
 
 use base64::Engine as _;
 
-use crate::common::registry::Setup;
 use super::{policy, policy_ok, store_is_empty};
+use crate::common::registry::Setup;
 use crate::common::*;
 
 fn docker_config(home: &Path, registry: &str, user: &str, password: &str) {

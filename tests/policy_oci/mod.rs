@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use super::{codes, failure_messages, fetter_at, repo_path, text, venv_with_tiny};
-use crate::common::*;
 use crate::common::registry::{Registry, Setup};
+use crate::common::*;
 
 /// A policy directory: `acme.toml` running a plugin file (allow-list,
 /// copied beside it) with `allow`, and the first-party deprecated-names by

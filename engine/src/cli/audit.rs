@@ -79,7 +79,12 @@ pub struct ValidateAuditArgs {
     pub audit: bool,
     /// With --audit: the OSV data (PyPI's `all.zip`, a directory of OSV
     /// JSON, or a fetter database; default: the local copy).
-    #[arg(long, value_name = "PATH", requires = "audit", conflicts_with = "online")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "audit",
+        conflicts_with = "online"
+    )]
     osv_db: Option<PathBuf>,
     /// With --audit: ask the OSV API instead of a local database (needs network).
     #[arg(long, requires = "audit")]

@@ -132,6 +132,7 @@ fn bounds_config(cfg: &Config) -> bounds::BoundsConfig {
         selection: Selection::default(),
         subset: b.subset,
         superset: b.superset,
+        transitive: bounds::Transitive::Auto,
         // As `fetter validate`: absent ignores pip, `[]` checks everything.
         ignore: match &b.ignore {
             None => Vec::new(),
