@@ -13,14 +13,20 @@
 //! `--policy oci://…` runs: the store, refreshed from the registry when it
 //! answers).
 //!
+//! Without the `online` feature (fetter-osquery), the registry client
+//! ([`auth`], [`client`]) and everything that talks to a registry are
+//! left out: bundles run only from the store ([`source::resolve_stored`]).
+//!
 //! The format and the trust model are in `docs/distribution.md`.
 //! [`signatures`] carries SSH signatures (`crate::trust`) between
 //! registries (through [`referrers`]), the store and tarballs, and asks
 //! the trust rules before a bundle is stored, locked or run.
 
 pub mod archive;
+#[cfg(feature = "online")]
 pub mod auth;
 pub mod bundle;
+#[cfg(feature = "online")]
 pub mod client;
 pub mod fetch;
 pub mod lock;
@@ -29,6 +35,7 @@ pub mod referrers;
 pub mod signatures;
 pub mod source;
 pub mod store;
+#[cfg(feature = "online")]
 mod tls;
 
 use std::path::PathBuf;
