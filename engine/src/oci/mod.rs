@@ -17,6 +17,8 @@
 //! [`signatures`] carries SSH signatures (`crate::trust`) between
 //! registries (through [`referrers`]), the store and tarballs, and asks
 //! the trust rules before a bundle is stored, locked or run.
+//! [`wasm_artifact`] is a single plugin in the CNCF WebAssembly layout
+//! (`fetter plugin push`), for other wasm tooling.
 
 pub mod archive;
 pub mod auth;
@@ -30,6 +32,7 @@ pub mod signatures;
 pub mod source;
 pub mod store;
 mod tls;
+pub mod wasm_artifact;
 
 use std::path::PathBuf;
 
