@@ -2,13 +2,16 @@
 //! started per test on loopback), end to end through the CLI: push → pull
 //! → validate a real venv from the store; tampered blobs, moved tags under
 //! `--locked`, basic auth, TLS with a self-signed CA, save → load across
-//! an "air gap", mirrors keeping digests, and hostile registries.
+//! an "air gap", mirrors keeping digests, and hostile registries; a single
+//! plugin pushed in the CNCF wasm layout; registry settings in the config file.
 
 mod airgap;
 mod auth;
 mod bad_input;
 mod referrers;
+mod registry_config;
 mod signing;
+mod wasm_artifact;
 
 use std::fs;
 use std::path::{Path, PathBuf};

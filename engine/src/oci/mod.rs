@@ -21,6 +21,8 @@
 //! [`signatures`] carries SSH signatures (`crate::trust`) between
 //! registries (through [`referrers`]), the store and tarballs, and asks
 //! the trust rules before a bundle is stored, locked or run.
+//! [`wasm_artifact`] is a single plugin in the CNCF WebAssembly layout
+//! (`fetter plugin push`), for other wasm tooling.
 
 pub mod archive;
 #[cfg(feature = "online")]
@@ -37,6 +39,7 @@ pub mod source;
 pub mod store;
 #[cfg(feature = "online")]
 mod tls;
+pub mod wasm_artifact;
 
 use std::path::PathBuf;
 
