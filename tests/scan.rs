@@ -192,9 +192,139 @@ fn site_layout_matches_python() {
     }
 }
 
-/// `sys.path`-ordered existing site directories as Python reports them.
+/// A venv under a `--root` that is a home sees that home's user site, in
+/// `sys.path` order (own, user, base), as Python does with that HOME.
+#[test]
+fn user_site_under_a_root_is_in_sys_path_order() {
+    let Some(py) = pythons().into_iter().next() else {
+        skip_or_fail("no python3 (3.8+) with venv and ensurepip on this machine");
+        return;
+    };
+    let s = scratch();
+    let home = s.path.join("home");
+    let xy =
+        run_ok(Command::new(&py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]));
+    let user = home.join(format!(".local/lib/python{}/site-packages", xy.trim()));
+    write_dist(&user, "mine-1.0.dist-info", "Name: mine\nVersion: 1.0\n");
+    let venv = Venv::create_with(
+        &py,
+        &home.join("proj/.venv"),
+        &["--without-pip", "--system-site-packages"],
+    );
+    let want = python_sites(&venv.python(), &home);
+    assert!(want.contains(&user.canonicalize().unwrap()), "{want:?}");
+    let inv = scan_json(
+        &s.path.join("elsewhere"),
+        &[OsStr::new("--root"), home.as_os_str()],
+    );
+    let env = inv["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["prefix"] == venv.prefix.canonicalize().unwrap().to_str().unwrap())
+        .unwrap_or_else(|| panic!("no venv under the root: {inv:#}"));
+    let got: Vec<PathBuf> = env["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| PathBuf::from(s["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        inv["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "mine"),
+        "{inv:#}"
+    );
+}
+
+/// A conda environment in an `envs_dirs` directory of `~/.condarc` is
+/// found by a machine scan, and a distribution that conda's record
+/// (`conda-meta/*.json`) lists is named with its conda package; one pip
+/// added beside it is not. conda itself cannot be installed offline, so the
+/// record is written as conda writes it, from the wheel's real RECORD.
+#[test]
+fn conda_env_from_condarc_names_its_conda_packages() {
+    let Some(py) = pythons().into_iter().next() else {
+        skip_or_fail("no python3 (3.8+) with venv and ensurepip on this machine");
+        return;
+    };
+    let s = scratch();
+    let home = s.path.join("home");
+    fs::create_dir_all(&home).unwrap();
+    let envs = s.path.join("conda-envs");
+    fs::write(
+        home.join(".condarc"),
+        format!(
+            "channels:\n  - conda-forge\nenvs_dirs:\n  - {}\n",
+            envs.display()
+        ),
+    )
+    .unwrap();
+    let prefix = envs.join("ds");
+    let xy =
+        run_ok(Command::new(&py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]));
+    let rel_site = format!("lib/python{}/site-packages", xy.trim());
+    let site = prefix.join(&rel_site);
+    fs::create_dir_all(prefix.join("conda-meta")).unwrap();
+    fs::write(
+        prefix.join("conda-meta/history"),
+        "==> 2026-12-05 10:00:00 <==\n",
+    )
+    .unwrap();
+    let tools = Venv::create(&py, &s.path.join("tools"));
+    let mut wheels = Vec::new();
+    for (name, version) in [("conda-owned", "1.0"), ("pip-added", "2.0")] {
+        let project = tiny_project(&s.path, name, version, None);
+        wheels.push(build_wheel(&tools.python(), &project, &s.path.join("dist")));
+    }
+    let mut args = vec!["install", "--no-deps", "--target", site.to_str().unwrap()];
+    args.extend(wheels.iter().map(|w| w.to_str().unwrap()));
+    tools.pip(&args);
+    let record = fs::read_to_string(site.join("conda_owned-1.0.dist-info/RECORD")).unwrap();
+    let files: Vec<String> = record
+        .lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{rel_site}/{p}"))
+        .collect();
+    fs::write(
+        prefix.join("conda-meta/conda-owned-1.0-pyhd8ed1ab_0.json"),
+        serde_json::json!({"name": "conda-owned", "version": "1.0", "build": "pyhd8ed1ab_0",
+            "channel": "https://conda.anaconda.org/conda-forge/noarch", "files": files})
+        .to_string(),
+    )
+    .unwrap();
+    let inv = scan_json(&home, &[]);
+    let canon = prefix.canonicalize().unwrap();
+    let env = inv["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["prefix"] == canon.to_str().unwrap())
+        .unwrap_or_else(|| panic!("the conda env was not found: {inv:#}"));
+    assert_eq!(env["kind"], "conda", "{env}");
+    let dist = |name: &str| {
+        inv["distributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {inv:#}"))
+            .clone()
+    };
+    assert_eq!(
+        dist("conda-owned")["os_package"],
+        serde_json::json!({"manager": "conda", "name": "conda-owned", "version": "1.0"})
+    );
+    assert!(dist("pip-added").get("os_package").is_none());
+}
+
+/// The existing site directories Python puts on `sys.path`, in its order.
 fn python_sites(exe: &Path, home: &Path) -> Vec<PathBuf> {
-    let code = "import site, json\nu = site.getusersitepackages() if site.ENABLE_USER_SITE else None\nprint(json.dumps([u] + site.getsitepackages()))";
+    let code = "import site, sys, json\nu = site.getusersitepackages() if site.ENABLE_USER_SITE else None\nc = set(p for p in [u] + site.getsitepackages() if p)\nprint(json.dumps([p for p in sys.path if p in c]))";
     let text = run_ok(Command::new(exe).args(["-c", code]).env("HOME", home));
     let v: Vec<Option<String>> = serde_json::from_str(&text).unwrap();
     let mut out: Vec<PathBuf> = Vec::new();

@@ -34,12 +34,10 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
     let discovered = discover::discover(scope);
     let unresolved = discovered.unresolved;
     let mut warnings = discovered.warnings;
-    let include_user = scope.roots.is_empty();
-
     let mut environments: Vec<Environment> = discovered
         .environments
         .iter()
-        .map(|spec| environment_of(spec, if include_user { &discovered.homes } else { &[] }))
+        .map(|spec| environment_of(spec, &discovered.homes))
         .collect();
     environments.sort_by(|a, b| a.prefix.cmp(&b.prefix));
 
@@ -135,8 +133,11 @@ fn push_unique(out: &mut Vec<SiteRef>, path: PathBuf, scope: SiteScope) {
     }
 }
 
-/// Build an environment and its sites in `sys.path` order: user site first
-/// (when enabled), then the environment's own, then inherited ones.
+/// Build an environment and its sites in `sys.path` order, as CPython's
+/// `site` orders them (checked against `sys.path` on 3.8 to 3.13): an
+/// installation's user site comes before its own site-packages; a venv's
+/// own site-packages come first, then (with `include-system-site-packages`)
+/// the user site, then the base's.
 fn environment_of(spec: &EnvSpec, homes: &[PathBuf]) -> Environment {
     let version = spec.version.as_deref();
     let mut sites = Vec::new();
@@ -144,6 +145,14 @@ fn environment_of(spec: &EnvSpec, homes: &[PathBuf]) -> Environment {
         Some(cfg) => (cfg.include_system_site_packages, false),
         None => (true, layout::is_externally_managed(&spec.prefix, version)),
     };
+    let own = |sites: &mut Vec<SiteRef>| {
+        for s in layout::prefix_sites(&spec.prefix, version) {
+            push_unique(sites, s, SiteScope::Own);
+        }
+    };
+    if spec.venv.is_some() {
+        own(&mut sites);
+    }
     if user_enabled {
         if let Some(v) = version {
             for h in homes {
@@ -153,8 +162,8 @@ fn environment_of(spec: &EnvSpec, homes: &[PathBuf]) -> Environment {
             }
         }
     }
-    for s in layout::prefix_sites(&spec.prefix, version) {
-        push_unique(&mut sites, s, SiteScope::Own);
+    if spec.venv.is_none() {
+        own(&mut sites);
     }
     if let (Some(cfg), Some(base)) = (&spec.venv, &spec.base) {
         if cfg.include_system_site_packages {

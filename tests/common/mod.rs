@@ -59,6 +59,7 @@ pub fn fetter(home: &Path) -> Command {
         .env_remove("UV_PYTHON_INSTALL_DIR")
         .env_remove("WORKON_HOME")
         .env_remove("CONDA_PREFIX")
+        .env_remove("CONDA_ENVS_PATH")
         .env("NO_COLOR", "1");
     c
 }

@@ -279,14 +279,7 @@ fn a_fifo_planted_for_a_module_is_reported_without_hanging() {
 /// modified there is what `dpkg --verify` finds.
 #[test]
 fn debian_site_agrees_with_dpkg_verify() {
-    let site = Path::new("/usr/lib/python3/dist-packages");
-    if !Path::new("/var/lib/dpkg/status").is_file()
-        || !site.is_dir()
-        || !Path::new("/usr/bin/python3").is_file()
-    {
-        skip_for_machine("not a Debian system with a python3 package");
-        return;
-    }
+    let Some(site) = debian_site() else { return };
     let s = scratch();
     let out = run(fetter(&s.path).args([
         "-q",
@@ -330,21 +323,22 @@ fn debian_site_agrees_with_dpkg_verify() {
     assert_eq!(ours_modified, theirs, "fetter and dpkg --verify disagree");
 }
 
-/// The OS package of each distribution in Debian's site is the one
-/// `dpkg -S` names for its metadata, in the inventory JSON and the
-/// `scan --long` table.
-#[test]
-fn debian_owners_match_dpkg_search() {
+/// Debian's site, or `None` (skipped for the machine) off Debian.
+fn debian_site() -> Option<&'static Path> {
     let site = Path::new("/usr/lib/python3/dist-packages");
     if !Path::new("/var/lib/dpkg/status").is_file()
         || !site.is_dir()
         || !Path::new("/usr/bin/python3").is_file()
     {
         skip_for_machine("not a Debian system with a python3 package");
-        return;
+        return None;
     }
-    let s = scratch();
-    let out = run(fetter(&s.path).args([
+    Some(site)
+}
+
+/// `fetter scan --format json` of Debian's /usr/bin/python3.
+fn scan_system(home: &Path) -> Value {
+    let out = run(fetter(home).args([
         "-q",
         "--exe",
         "/usr/bin/python3",
@@ -352,7 +346,17 @@ fn debian_owners_match_dpkg_search() {
         "--format",
         "json",
     ]));
-    let doc = json(&out.stdout);
+    json(&out.stdout)
+}
+
+/// The OS package of each distribution in Debian's site is the one
+/// `dpkg -S` names for its metadata, in the inventory JSON and the
+/// `scan --long` table.
+#[test]
+fn debian_owners_match_dpkg_search() {
+    let Some(site) = debian_site() else { return };
+    let s = scratch();
+    let doc = scan_system(&s.path);
     assert_valid(&ours("fetter.inventory-1"), &doc, "scan with OS owners");
     let mut checked = 0;
     for d in doc["distributions"].as_array().unwrap() {

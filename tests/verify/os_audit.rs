@@ -25,7 +25,7 @@ struct Owned {
 /// A dpkg-owned distribution of `/usr/lib/python3/dist-packages` and what
 /// dpkg itself says of its package, or `None` (skipped) off Debian.
 fn owned_distribution(home: &Path) -> Option<Owned> {
-    let site = Path::new("/usr/lib/python3/dist-packages");
+    let site = super::debian_site()?;
     let release = fs::read_to_string("/etc/os-release").unwrap_or_default();
     let field = |k: &str| {
         release
@@ -34,26 +34,16 @@ fn owned_distribution(home: &Path) -> Option<Owned> {
             .map(|v| v.trim_matches('"').to_string())
     };
     if field("ID").as_deref() != Some("debian")
-        || !site.is_dir()
-        || !Path::new("/usr/bin/python3").is_file()
         || Command::new("dpkg-query")
             .arg("--version")
             .output()
             .is_err()
     {
-        skip_for_machine("not a Debian release with a python3 package");
+        skip_for_machine("not a Debian release (dpkg-query, ID=debian in /etc/os-release)");
         return None;
     }
     let ecosystem = format!("Debian:{}", field("VERSION_ID")?.split('.').next()?);
-    let out = run(fetter(home).args([
-        "-q",
-        "--exe",
-        "/usr/bin/python3",
-        "scan",
-        "--format",
-        "json",
-    ]));
-    let doc = json(&out.stdout);
+    let doc = super::scan_system(home);
     let mut owned: Vec<&Value> = doc["distributions"]
         .as_array()
         .unwrap()

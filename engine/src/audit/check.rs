@@ -116,6 +116,7 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
     let os = d
         .os_package
         .as_ref()
+        .filter(|p| p.is_os())
         .and_then(|p| Some((p, p.distro.as_deref()?, p.source_version()?)));
     let mut cleared: Vec<&Record> = Vec::new();
     if let Some((p, eco, version)) = os {
@@ -185,7 +186,7 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
                 fixed,
                 malicious: group.iter().any(|(r, _, _)| r.is_malicious()),
                 note: group.iter().find_map(|(_, n, _)| n.clone()),
-                os_package: d.os_package.clone(),
+                os_package: d.os_package.clone().filter(OsPackage::is_os),
                 os_advisory,
             }
         })

@@ -146,15 +146,7 @@ impl Record {
 
     /// Fixed versions named for the package `normalized_name`.
     pub fn fixed_versions(&self, normalized_name: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .affected_for(normalized_name)
-            .flat_map(|a| a.ranges.iter())
-            .flat_map(|r| r.events.iter())
-            .filter_map(|e| e.fixed.clone())
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+        fixed_in(self.affected_for(normalized_name))
     }
 
     /// The `affected` entries for a PyPI package (by PEP 503 name).
@@ -187,15 +179,7 @@ impl Record {
 
     /// Fixed versions named for an OS package.
     pub fn fixed_versions_os(&self, ecosystem: &str, source: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .affected_for_os(ecosystem, source)
-            .flat_map(|a| a.ranges.iter())
-            .flat_map(|r| r.events.iter())
-            .filter_map(|e| e.fixed.clone())
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+        fixed_in(self.affected_for_os(ecosystem, source))
     }
 
     /// The record's id, aliases and upstream ids.
@@ -204,6 +188,18 @@ impl Record {
             .chain(self.aliases.iter().map(String::as_str))
             .chain(self.upstream.iter().map(String::as_str))
     }
+}
+
+/// The `fixed` versions of `entries`' ranges, sorted, each once.
+fn fixed_in<'a>(entries: impl Iterator<Item = &'a Affected>) -> Vec<String> {
+    let mut out: Vec<String> = entries
+        .flat_map(|a| a.ranges.iter())
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| e.fixed.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Whether an OSV ecosystem is one of Debian's releases (`Debian:12`),

@@ -69,6 +69,15 @@ pub fn prefix_candidates(homes: &[PathBuf]) -> Vec<PathBuf> {
         ] {
             conda_roots.push(h.join(n));
         }
+        // Directories conda creates named environments in besides
+        // `<root>/envs` (`envs_dirs` in ~/.condarc).
+        for rc in [h.join(".condarc"), h.join(".config/conda/.condarc")] {
+            if let Ok(text) = crate::fsutil::read_small_text(&rc) {
+                for d in condarc_envs_dirs(&text, h) {
+                    out.extend(children(d));
+                }
+            }
+        }
         // conda's own registry of environments, one prefix a line
         if let Ok(text) = crate::fsutil::read_small_text(&h.join(".conda/environments.txt")) {
             out.extend(
@@ -79,10 +88,54 @@ pub fn prefix_candidates(homes: &[PathBuf]) -> Vec<PathBuf> {
             );
         }
     }
+    if let Some(paths) = env::var_os("CONDA_ENVS_PATH") {
+        for d in env::split_paths(&paths) {
+            out.extend(children(d));
+        }
+    }
     for root in conda_roots {
         out.extend(children(root.join("envs")));
         out.push(root);
     }
+    out
+}
+
+/// The `envs_dirs` a `.condarc` lists (YAML: a block list of `- PATH`
+/// lines or a flow list `[A, B]`), `~` expanded to `home`. Only this key
+/// is read; anything else in the file is ignored.
+pub fn condarc_envs_dirs(text: &str, home: &Path) -> Vec<PathBuf> {
+    let expand = |v: &str| {
+        let v = v.trim().trim_matches(['"', '\'']);
+        match v.strip_prefix("~/") {
+            Some(rest) => home.join(rest),
+            None if v == "~" => home.to_path_buf(),
+            None => PathBuf::from(v),
+        }
+    };
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("envs_dirs:") else {
+            continue;
+        };
+        let rest = rest.split(" #").next().unwrap_or("").trim();
+        if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            out.extend(flow.split(',').filter(|v| !v.trim().is_empty()).map(expand));
+            continue;
+        }
+        while let Some(next) = lines.peek() {
+            let t = next.trim_start();
+            if t.is_empty() || t.starts_with('#') {
+                lines.next();
+            } else if let Some(item) = t.strip_prefix("- ") {
+                out.push(expand(item.split(" #").next().unwrap_or("")));
+                lines.next();
+            } else {
+                break;
+            }
+        }
+    }
+    out.retain(|p| p.is_absolute());
     out
 }
 
@@ -131,6 +184,20 @@ pub fn homes(all_users: bool) -> Vec<PathBuf> {
     out
 }
 
+/// Home directories under a `--root`: the root itself when it is a home
+/// (it holds `.local/lib`, as `--root ~` does), and a system image's
+/// `home/*` and `root` (`--root /`, `--root /mnt/img`).
+pub fn homes_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if root.join(".local/lib").is_dir() {
+        out.push(root.to_path_buf());
+    }
+    out.extend(children(root.join("home")));
+    out.push(root.join("root"));
+    out.retain(|h| h.is_dir());
+    out
+}
+
 /// The sub-directories of `dir` (not following symlinked entries), sorted;
 /// empty when it cannot be listed.
 pub fn children(dir: impl AsRef<Path>) -> Vec<PathBuf> {
@@ -149,4 +216,27 @@ pub fn children(dir: impl AsRef<Path>) -> Vec<PathBuf> {
         .unwrap_or_default();
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod condarc_tests {
+    use super::*;
+
+    #[test]
+    fn envs_dirs_block_and_flow_lists() {
+        let home = Path::new("/home/a");
+        let text = "channels:\n  - conda-forge\nenvs_dirs:\n  - ~/envs  # mine\n\n  - \"/data/conda envs\"\n  - relative\npkgs_dirs:\n  - /p\n";
+        assert_eq!(
+            condarc_envs_dirs(text, home),
+            vec![
+                PathBuf::from("/home/a/envs"),
+                PathBuf::from("/data/conda envs")
+            ]
+        );
+        assert_eq!(
+            condarc_envs_dirs("envs_dirs: [/x, ~/y]\n", home),
+            vec![PathBuf::from("/x"), PathBuf::from("/home/a/y")]
+        );
+        assert!(condarc_envs_dirs("envs_dirs:\n", home).is_empty());
+    }
 }

@@ -68,7 +68,14 @@ pub fn discover(scope: &Scope) -> Discovered {
     let homes = if scope.roots.is_empty() {
         locations::homes(scope.all_users)
     } else {
-        Vec::new()
+        // The user sites a scan of a root sees are that root's users'.
+        let mut seen = std::collections::HashSet::new();
+        scope
+            .roots
+            .iter()
+            .flat_map(|r| locations::homes_under(r))
+            .filter(|h| seen.insert(std::fs::canonicalize(h).unwrap_or_else(|_| h.clone())))
+            .collect()
     };
 
     // What each named entry (`--exe`, `--root`) led to, to tell the user

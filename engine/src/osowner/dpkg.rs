@@ -97,7 +97,7 @@ impl Dpkg {
             packages.push(Installed {
                 stem: stem.to_string(),
                 package: OsPackage {
-                    manager: "dpkg".to_string(),
+                    manager: super::Manager::Dpkg,
                     name: bare.to_string(),
                     version: entry.version.clone(),
                     source: entry.source.clone(),

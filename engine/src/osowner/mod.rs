@@ -6,6 +6,7 @@
 //! `/mnt/img/usr/lib/…` → `/mnt/img/var/lib/dpkg`), so `--root` over a
 //! mounted image reads the image's database, not the host's.
 
+pub mod conda;
 pub mod dpkg;
 
 use std::collections::HashMap;
@@ -15,11 +16,37 @@ use serde::{Deserialize, Serialize};
 
 use crate::inventory::{Distribution, Site, Warning};
 
+/// A package manager whose database fetter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Manager {
+    /// Debian's dpkg: the OS's own packages.
+    Dpkg,
+    /// conda, in a conda environment.
+    Conda,
+}
+
+impl Manager {
+    /// The name users know it by (`dpkg`, `conda`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Manager::Dpkg => "dpkg",
+            Manager::Conda => "conda",
+        }
+    }
+}
+
+impl std::fmt::Display for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An OS package, as its package manager names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsPackage {
-    /// The package manager: `dpkg`.
-    pub manager: String,
+    /// The package manager that installed it.
+    pub manager: Manager,
     /// The package name (`python3-requests`).
     pub name: String,
     /// Its installed version (`2.28.1+dfsg-1`), when the status file gives it.
@@ -39,6 +66,12 @@ pub struct OsPackage {
 }
 
 impl OsPackage {
+    /// Whether the OS installed it (not conda): its vendor may backport
+    /// fixes without changing the version.
+    pub fn is_os(&self) -> bool {
+        self.manager == Manager::Dpkg
+    }
+
     /// The source package advisories name.
     pub fn source_name(&self) -> &str {
         self.source.as_deref().unwrap_or(&self.name)
@@ -77,11 +110,42 @@ pub fn osv_ecosystem(root: &Path) -> Option<String> {
         .then(|| format!("Debian:{major}"))
 }
 
+/// Name the conda package of every distribution conda installed: from the
+/// `conda-meta` records of the environment owning its site (read once per
+/// environment).
+fn attribute_conda(
+    sites: &[Site],
+    distributions: &mut [Distribution],
+    warnings: &mut Vec<Warning>,
+) {
+    let conda: HashMap<&Path, &Path> = sites
+        .iter()
+        .filter_map(|s| Some((s.path.as_path(), s.environment.as_deref()?)))
+        .filter(|(_, env)| env.join("conda-meta").is_dir())
+        .collect();
+    if conda.is_empty() {
+        return;
+    }
+    let mut metas: HashMap<&Path, Option<conda::CondaMeta>> = HashMap::new();
+    for d in distributions.iter_mut() {
+        let Some(prefix) = conda.get(d.site.as_path()) else {
+            continue;
+        };
+        let meta = metas
+            .entry(prefix)
+            .or_insert_with(|| conda::CondaMeta::load(prefix, warnings));
+        if let Some(p) = meta.as_ref().and_then(|m| m.owner(&d.metadata_path)) {
+            d.os_package = Some(p.clone());
+        }
+    }
+}
+
 /// Name the OS package of every distribution in an OS-managed site, from
 /// the dpkg database of the root each such site lives under (read once
 /// per root). A database that cannot be read is a warning: the
 /// distributions keep no owner rather than a wrong one.
 pub fn attribute(sites: &[Site], distributions: &mut [Distribution], warnings: &mut Vec<Warning>) {
+    attribute_conda(sites, distributions, warnings);
     let managed: HashMap<&Path, PathBuf> = sites
         .iter()
         .filter(|s| s.externally_managed)

@@ -74,7 +74,7 @@ fn component(inv: &Inventory, d: &Distribution, x: &SbomExtras) -> Value {
         // The distro package is what a scanner must match advisories
         // against: Debian patches its copy without changing the version.
         props.push(property("os_package", os.name.clone()));
-        props.push(property("os_package_manager", os.manager.clone()));
+        props.push(property("os_package_manager", os.manager.to_string()));
         if let Some(v) = &os.version {
             props.push(property("os_package_version", v.clone()));
         }

@@ -27,13 +27,18 @@ pub fn write_table(
     });
     for d in sorted {
         if long {
-            let os = d
-                .os_package
-                .as_ref()
-                .map_or(String::new(), |p| match &p.version {
-                    Some(v) => format!("{} {v}", p.name),
-                    None => p.name.clone(),
-                });
+            let os = d.os_package.as_ref().map_or(String::new(), |p| {
+                // dpkg packages are the OS's; others say whose they are.
+                let by = if p.is_os() {
+                    String::new()
+                } else {
+                    format!("{}: ", p.manager)
+                };
+                match &p.version {
+                    Some(v) => format!("{by}{} {v}", p.name),
+                    None => format!("{by}{}", p.name),
+                }
+            });
             t.row([
                 d.name.clone(),
                 d.version.clone(),
