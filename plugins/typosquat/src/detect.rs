@@ -5,7 +5,7 @@ use crate::corpus::Protected;
 use crate::edit::{
     distance_within, is_at_edge, is_plausible_misspelling, single_edit, Edit, Substitution,
 };
-use crate::evidence::{combosquat_remainders, is_enough, Strength};
+use crate::evidence::{combosquat_remainders, is_enough, Signals, Strength};
 use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
 };
@@ -103,7 +103,23 @@ impl Detector {
         if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
             return None;
         }
-        self.judge(&normalized, false, scratch)
+        let signals = Signals {
+            unknown: !self.index.tables.known.contains(&normalized),
+        };
+        self.judge(&normalized, false, signals, scratch)
+    }
+
+    /// [`Detector::check`] as if `name` were not a project on PyPI: what
+    /// the detector would say of it installed from a private index or after
+    /// its removal. `examples/near_names.rs` runs this over every name on
+    /// PyPI to list the known names that need the list of known names.
+    pub fn check_assuming_unknown(&self, name: &str) -> Option<Finding> {
+        let normalized = normalize(name);
+        if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
+            return None;
+        }
+        let signals = Signals { unknown: true };
+        self.judge(&normalized, false, signals, &mut Scratch::default())
     }
 
     /// Judge a protected name as if it were not protected, against all the
@@ -114,13 +130,16 @@ impl Detector {
         if normalized.is_empty() {
             return None;
         }
-        self.judge(&normalized, true, &mut Scratch::default())
+        // Every popular name is a known project.
+        let signals = Signals { unknown: false };
+        self.judge(&normalized, true, signals, &mut Scratch::default())
     }
 
     fn judge(
         &self,
         normalized: &str,
         leave_self_out: bool,
+        signals: Signals,
         scratch: &mut Scratch,
     ) -> Option<Finding> {
         use Strength::{Faint, Strong, Weak};
@@ -134,7 +153,13 @@ impl Detector {
             if differs
                 && !is_self
                 && best.is_none_or(|b| (rule, id) < b)
-                && is_enough(rule, strength, &x.differing_part(normalized, id), p.rank)
+                && is_enough(
+                    rule,
+                    strength,
+                    &x.differing_part(normalized, id),
+                    p.rank,
+                    signals,
+                )
             {
                 best = Some((rule, id));
             }
@@ -142,6 +167,15 @@ impl Detector {
 
         for id in x.tables.by_skeleton.values(&skel) {
             consider(Rule::Separator, Strong, id);
+        }
+        // A popular project's import or former name: a name people type
+        // because they know the project by it. Weak: some are real, other
+        // projects (`attr` is not `attrs`).
+        for id in x.tables.by_import.values(&skel) {
+            consider(Rule::ImportName, Weak, id);
+        }
+        for id in x.tables.by_former.values(&skel) {
+            consider(Rule::FormerName, Weak, id);
         }
         for id in x.tables.by_lookalike.values(&lookalike_key(&skel)) {
             consider(Rule::LookAlike, Strong, id);

@@ -25,21 +25,53 @@ pub enum Strength {
     Faint,
 }
 
-/// Weak evidence only flags imitations of names at least this popular.
+/// Weak evidence alone only flags imitations of names at least this
+/// popular.
 pub const WEAK_EVIDENCE_MAX_RANK: u32 = 1000;
+
+/// Weak evidence against a name ranked up to this, with an attacker-style
+/// affix (a combosquat), flags even a name that is on PyPI.
+pub const CORROBORATED_MAX_RANK: u32 = 5000;
+
+/// What is known about the candidate besides how it differs from a
+/// protected name: the signals that corroborate weak evidence against
+/// less popular names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Signals {
+    /// The name is not a project on PyPI (it is absent from the snapshot's
+    /// list of names near popular ones, `data/pypi-near-names.txt`): it was
+    /// installed from elsewhere, or removed from the index, as malware is.
+    pub unknown: bool,
+}
 
 /// True when a `strength` match of `rule` against a protected name is
 /// enough to flag. `target` is the part of the protected skeleton the
 /// candidate differs in (the whole name, or the member name after a shared
 /// family prefix such as `mypy-boto3-`); `rank` its download rank (`None`
 /// for names the settings protect, which count as very popular).
-pub fn is_enough(rule: Rule, strength: Strength, target: &str, rank: Option<u32>) -> bool {
+///
+/// Weak evidence against a name beyond the 1,000 most downloaded needs a
+/// corroborating signal: the candidate is not a known project, or it is a
+/// combosquat (an attacker-style affix) of a name in the top 5,000.
+pub fn is_enough(
+    rule: Rule,
+    strength: Strength,
+    target: &str,
+    rank: Option<u32>,
+    signals: Signals,
+) -> bool {
     if strength != Strength::Strong && rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK) {
-        return false;
+        let affix = rule == Rule::Combosquat && rank.is_some_and(|r| r <= CORROBORATED_MAX_RANK);
+        if !(signals.unknown || affix) {
+            return false;
+        }
     }
     let len = target.len() - usize::from(strength == Strength::Faint);
     match rule {
         Rule::Separator | Rule::LookAlike | Rule::VersionDigit => len >= 4,
+        // Import and former names are matched exactly (or a typo of one,
+        // under the typo's rule): any length says enough.
+        Rule::ImportName | Rule::FormerName => true,
         Rule::SwappedChars | Rule::RepeatedChar | Rule::SubstitutedChar => len >= 5,
         Rule::OmittedChar | Rule::AddedChar => len >= 6,
         Rule::TwoTypos => len >= crate::index::MIN_TWO_TYPO_LEN,
@@ -126,22 +158,31 @@ mod tests {
     fn short_names_need_more_evidence() {
         use Strength::*;
         let top = Some(10);
-        assert!(!is_enough(Rule::SwappedChars, Strong, "six", top));
-        assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top));
-        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top));
-        assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top));
+        let s = Signals::default();
+        assert!(!is_enough(Rule::SwappedChars, Strong, "six", top, s));
+        assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top, s));
+        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top, s));
+        assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top, s));
     }
 
     #[test]
     fn weak_evidence_needs_a_very_popular_target() {
         use Strength::*;
-        assert!(is_enough(Rule::Combosquat, Weak, "requests", Some(6)));
-        assert!(!is_enough(Rule::Combosquat, Weak, "pysher", Some(3481)));
-        assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481)));
-        assert!(is_enough(Rule::Combosquat, Weak, "internal", None));
+        let known = Signals::default();
+        let unknown = Signals { unknown: true };
+        assert!(is_enough(Rule::Combosquat, Weak, "requests", Some(6), known));
+        assert!(!is_enough(Rule::AddedChar, Weak, "pysher", Some(3481), known));
+        assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481), known));
+        assert!(is_enough(Rule::Combosquat, Weak, "internal", None, known));
+        // Corroborated: an attacker-style affix on a top-5,000 name, or a
+        // name that is not on PyPI.
+        assert!(is_enough(Rule::Combosquat, Weak, "pysher", Some(3481), known));
+        assert!(!is_enough(Rule::Combosquat, Weak, "tkcalendar", Some(10084), known));
+        assert!(is_enough(Rule::Combosquat, Weak, "tkcalendar", Some(10084), unknown));
+        assert!(is_enough(Rule::AddedChar, Weak, "pysher", Some(3481), unknown));
     }
 
     fn combosquat_remainders(normalized: &str) -> Vec<String> {

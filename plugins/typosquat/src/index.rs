@@ -5,7 +5,9 @@
 
 use std::borrow::Cow;
 
-use crate::corpus::Protected;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::corpus::{aliases, known_near_names, AliasKind, Protected};
 use crate::evidence::WEAK_EVIDENCE_MAX_RANK;
 use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
@@ -52,6 +54,13 @@ pub struct Tables {
     /// Word prefix (`azure-`, `azure-mgmt-`, separator included) -> the
     /// ids of the protected names that start with it.
     pub families: Table,
+    /// Skeleton of an import name -> the id of the project it imports.
+    pub by_import: Table,
+    /// Skeleton of a former name -> the id of the project it became.
+    pub by_former: Table,
+    /// Normalized names on PyPI near protected ones (values unused): a
+    /// name absent from it is not a known project.
+    pub known: Table,
     /// Forms within one edit, by form id.
     pub one_edit: DeletionIndex,
     /// Long forms of very popular names within two edits, by form id.
@@ -74,13 +83,16 @@ impl Tables {
             by_words: self.by_words.merged(other.by_words, names),
             by_digitless: self.by_digitless.merged(other.by_digitless, names),
             families: self.families.merged(other.families, names),
+            by_import: self.by_import.merged(other.by_import, names),
+            by_former: self.by_former.merged(other.by_former, names),
+            known: self.known.merged(other.known, names),
             one_edit: depth(&self.one_edit, other.one_edit),
             two_edits: depth(&self.two_edits, other.two_edits),
         }
     }
 
     /// The tables in the order [`Tables::encode`] writes them.
-    fn all(&self) -> [&Table; 9] {
+    fn all(&self) -> [&Table; 12] {
         [
             &self.trusted,
             &self.by_skeleton,
@@ -89,6 +101,9 @@ impl Tables {
             &self.by_words,
             &self.by_digitless,
             &self.families,
+            &self.by_import,
+            &self.by_former,
+            &self.known,
             self.one_edit.table(),
             self.two_edits.table(),
         ]
@@ -117,6 +132,9 @@ impl Tables {
             by_words: next()?,
             by_digitless: next()?,
             families: next()?,
+            by_import: next()?,
+            by_former: next()?,
+            known: next()?,
             one_edit: DeletionIndex::from_table(next()?, 1),
             two_edits: DeletionIndex::from_table(next()?, 2),
         };
@@ -143,9 +161,35 @@ fn is_popular(p: &Protected) -> bool {
     p.rank.is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
 }
 
+/// The import and former names of `protected`, as `(kind, alias skeleton,
+/// id)`: the embedded aliases of the names that are in it.
+pub fn alias_ids(protected: &[Protected]) -> Vec<(AliasKind, String, u32)> {
+    let ids: HashMap<&str, u32> = protected
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (p.normalized.as_ref(), i as u32))
+        .collect();
+    aliases()
+        .into_iter()
+        .filter_map(|(kind, alias, project)| {
+            let id = *ids.get(normalize(project).as_str())?;
+            Some((kind, skeleton(&normalize(alias)), id))
+        })
+        .collect()
+}
+
+/// Shortest alias a typo may be measured against (shorter import names,
+/// `cv2`, `bs4`, `jwt`, only match exactly).
+pub const MIN_ALIAS_FORM_LEN: usize = 6;
+
 /// The skeletons and forms of `protected`: cheap to derive, so computed at
-/// run time even when the tables are prebuilt.
-pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+/// run time even when the tables are prebuilt. `with_aliases` adds the
+/// embedded import and former names of the names in it as derived forms.
+pub fn derive(
+    protected: &[Protected],
+    with_aliases: bool,
+) -> (Vec<Cow<'static, str>>, Vec<Form>) {
     let skeletons: Vec<Cow<'static, str>> = protected
         .iter()
         .map(|p| skeleton(&p.normalized).into())
@@ -158,11 +202,8 @@ pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
             text: skel.clone(),
             derived: false,
         });
-        // A typo of a derived form is weak evidence, which only counts
-        // against very popular names: index derived forms of those only.
-        if !is_popular(p) {
-            continue;
-        }
+        // A typo of a derived form is weak evidence: it counts against
+        // less popular names only with a corroborating signal.
         if let Some(d) = without_version_digits(skel) {
             forms.push(Form {
                 id,
@@ -178,6 +219,17 @@ pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
             });
         }
     }
+    if with_aliases {
+        for (_, alias, id) in alias_ids(protected) {
+            if alias.len() >= MIN_ALIAS_FORM_LEN {
+                forms.push(Form {
+                    id,
+                    text: alias.into(),
+                    derived: true,
+                });
+            }
+        }
+    }
     (skeletons, forms)
 }
 
@@ -185,8 +237,25 @@ impl Index {
     /// Build every lookup over `protected` (most preferred first) and the
     /// `exempt` names.
     pub fn build(protected: Vec<Protected>, exempt: &[String]) -> Self {
-        let (skeletons, forms) = derive(&protected);
-        let tables = Self::tables(&protected, &skeletons, &forms, exempt);
+        Self::build_parts(protected, exempt, true)
+    }
+
+    /// [`Index::build`]; `embedded` adds what comes with the top-PyPI list
+    /// (import and former names, the known names), which an index of names
+    /// from settings joined to the prebuilt one must not repeat.
+    fn build_parts(protected: Vec<Protected>, exempt: &[String], embedded: bool) -> Self {
+        let (skeletons, forms) = derive(&protected, embedded);
+        let mut tables = Self::tables(&protected, &skeletons, &forms, exempt);
+        if embedded {
+            let mut by_kind: [Vec<(u64, u32)>; 2] = Default::default();
+            for (kind, alias, id) in alias_ids(&protected) {
+                by_kind[usize::from(kind == AliasKind::Former)].push((key(&alias), id));
+            }
+            let [import, former] = by_kind;
+            tables.by_import = Table::new(import);
+            tables.by_former = Table::new(former);
+            tables.known = Table::new(known_near_names().map(|n| (key(&normalize(n)), 0)).collect());
+        }
         Index {
             protected,
             skeletons,
@@ -199,7 +268,7 @@ impl Index {
     /// names of `rest`, a prebuilt index (with no exempt names): only
     /// `first` (names from settings, usually few) is indexed now.
     pub fn join(first: Vec<Protected>, exempt: &[String], rest: Index) -> Self {
-        let head = Index::build(first, exempt);
+        let head = Index::build_parts(first, exempt, false);
         let Index {
             protected: rest,
             skeletons: rest_skeletons,
@@ -263,6 +332,9 @@ impl Index {
             by_words: Table::new(by_words),
             by_digitless: Table::new(by_digitless),
             families: Table::new(families),
+            by_import: Table::default(),
+            by_former: Table::default(),
+            known: Table::default(),
             one_edit: DeletionIndex::build(forms.iter().map(|f| f.text.as_ref())),
             two_edits: DeletionIndex::build_with_ids(popular_long, 2),
         }
