@@ -7,6 +7,10 @@ mod common;
 /// Non-UTF-8 file names and invalid Names against the schemas.
 #[path = "formats_support/names.rs"]
 mod names;
+/// `fetter verify` against Python's and dpkg's own hashes.
+mod verify;
+/// `fetter tree` against `pip check`; licences; SPDX and CycloneDX validated.
+mod depgraph;
 
 use std::fs;
 use std::path::{Path, PathBuf};

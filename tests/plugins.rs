@@ -8,6 +8,7 @@ mod common;
 mod plugin_abi;
 mod plugin_deprecated;
 mod plugin_sandbox;
+mod policy_oci;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -7,21 +7,27 @@
 //! checks → [`report`].
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
-//! WebAssembly sandbox), `online` (HTTP), `osv-zip` (OSV's zip export).
+//! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
+//! registries: [`oci`]), `osv-zip` (OSV's zip export).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
 pub mod audit;
 pub mod bounds;
+pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod inventory;
+pub mod license;
 pub mod lookup;
 pub mod names;
+pub mod osowner;
 pub mod pathjson;
 pub mod paths;
 pub mod plugins;
@@ -32,6 +38,7 @@ pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
 pub mod unpack;
+pub mod verify;
 
 pub use discover::Scope;
 pub use inventory::Inventory;

@@ -105,6 +105,7 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
     distributions.sort_by(|a, b| {
         (&a.site, &a.normalized_name, &a.version).cmp(&(&b.site, &b.normalized_name, &b.version))
     });
+    crate::osowner::attribute(&sites, &mut distributions, &mut warnings);
     findings.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
     warnings.dedup();

@@ -322,6 +322,7 @@ fn verdict_inventory(n: usize) -> Inventory {
             installer: None,
             requested: false,
             direct_url: None,
+            os_package: None,
         })
         .collect();
     Inventory {

@@ -19,6 +19,7 @@ fn dist(name: &str, version: &str) -> Distribution {
         installer: Some("pip".into()),
         requested: true,
         direct_url: None,
+        os_package: None,
     }
 }
 

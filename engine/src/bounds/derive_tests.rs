@@ -13,6 +13,7 @@ fn dist(name: &str, version: &str, site: &str, du: Option<DirectUrl>) -> Distrib
         installer: None,
         requested: false,
         direct_url: du,
+        os_package: None,
     }
 }
 

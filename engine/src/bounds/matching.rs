@@ -68,7 +68,7 @@ pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), 
 /// (`<2.0rc1` refused `2.0b1`, `<2.0a0` refused `2.0a0.dev0`); PEP 440 and
 /// `packaging` exclude them only when V is not a pre-release. Found by
 /// tests/differential.rs; for a pre-release V, `<V` is plain ordering.
-fn contains(spec: &VersionSpecifier, version: &Version) -> bool {
+pub(crate) fn contains(spec: &VersionSpecifier, version: &Version) -> bool {
     if *spec.operator() == Operator::LessThan && spec.version().any_prerelease() {
         return version < spec.version();
     }

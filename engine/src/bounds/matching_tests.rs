@@ -24,6 +24,7 @@ fn dist(name: &str, version: &str, direct_url: Option<DirectUrl>) -> Distributio
         installer: Some("pip".into()),
         requested: true,
         direct_url,
+        os_package: None,
     }
 }
 

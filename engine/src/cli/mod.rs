@@ -11,6 +11,7 @@ mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod policy;
 mod progress;
 mod purge;
 mod purge_pattern;
@@ -20,8 +21,10 @@ mod restore;
 mod scan;
 mod search;
 mod site_hook;
+mod tree;
 mod unpack;
 mod validate;
+mod verify;
 mod version;
 
 use std::path::PathBuf;
@@ -241,6 +244,11 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
+    /// Share policy bundles through OCI registries: push, pull (and lock), save/load for air gaps.
+    #[command(
+        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
+    )]
+    Policy(policy::PolicyCmdArgs),
     /// Count the files each distribution installed (from its RECORD).
     #[command(
         name = "unpack-count",
@@ -270,6 +278,26 @@ enum Command {
     Inspect {
         #[command(flatten)]
         args: inspect::InspectArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
+    /// Check every installed file against the hash and size its RECORD gives.
+    #[command(
+        after_help = "Like debsums or rpm -V, for Python: files modified, resized or missing since install, files\ndropped into a distribution's package directories that no RECORD lists, and start-up files\n(.pth, sitecustomize) that run code and that nothing installed.\n\nExamples:\n  fetter --exe .venv verify\n  fetter verify -p requests --format json\n  fetter verify --format sarif -o verify.sarif\n\nExit codes: 0 everything matches, 3 something was modified, 1 verification could not run\n(a RECORD or file unreadable, or no RECORD outside an OS-managed site without\n--allow-unverifiable)."
+    )]
+    Verify {
+        #[command(flatten)]
+        args: verify::VerifyArgs,
+        #[command(flatten)]
+        scope: ScopeOpts,
+    },
+    /// Show the installed dependency graph; with --check, what `pip check` reports.
+    #[command(
+        after_help = "Requires-Dist of every visible distribution, markers evaluated for its environment and\nextras followed.\n\nExamples:\n  fetter --exe .venv tree\n  fetter --exe .venv tree --check\n  fetter tree --format json -o tree.json\n\nExit codes: 0 done (with --check: nothing broken), 3 with --check: a requirement missing or\nconflicting, 1 metadata or markers that could not be read or evaluated."
+    )]
+    Tree {
+        #[command(flatten)]
+        args: tree::TreeArgs,
         #[command(flatten)]
         scope: ScopeOpts,
     },
@@ -317,6 +345,7 @@ impl Command {
             Command::Restore(_)
                 | Command::Quarantine(_)
                 | Command::Plugin(_)
+                | Command::Policy(_)
                 | Command::LookupName(_)
                 | Command::LookupBound(_)
                 | Command::Config(_)
@@ -356,7 +385,7 @@ pub fn run() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 "--exe, --root and --all-users apply only to the commands that read the \
                  inventory (scan, count, search, validate, derive, audit, purge, purge-pattern, \
-                 unpack-count, unpack-files, inspect, site-install, site-uninstall)",
+                 unpack-count, unpack-files, inspect, verify, tree, site-install, site-uninstall)",
             )
             .exit();
     }
@@ -373,9 +402,12 @@ pub fn run() -> ExitCode {
         Command::Restore(a) => restore::run(a),
         Command::Quarantine(a) => quarantine::run(a),
         Command::Plugin(a) => plugin::run(quiet, a),
+        Command::Policy(a) => policy::run(quiet, a),
         Command::UnpackCount { args, scope } => unpack::run(&cli.scope_with(scope), args, false),
         Command::UnpackFiles { args, scope } => unpack::run(&cli.scope_with(scope), args, true),
         Command::Inspect { args, scope } => inspect::run(&cli.scope_with(scope), args),
+        Command::Verify { args, scope } => verify::run(&cli.scope_with(scope), args),
+        Command::Tree { args, scope } => tree::run(&cli.scope_with(scope), args),
         Command::LookupName(a) => lookup::run_name(a),
         Command::LookupBound(a) => lookup::run_bound(a),
         Command::SiteInstall { args, scope } => {

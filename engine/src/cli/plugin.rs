@@ -16,10 +16,22 @@ use fetter::report::validate::Input;
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct PolicyArgs {
-    /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml) or the name
-    /// of a first-party plugin built into fetter. Repeatable.
-    #[arg(long = "policy", value_name = "FILE.wasm|FILE.toml|NAME")]
+    /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml), the name
+    /// of a first-party plugin built into fetter, a bundle
+    /// (oci://HOST/REPO:TAG, run from the local store) or a lock file
+    /// (FILE.lock: every bundle it pins). Repeatable.
+    #[arg(
+        long = "policy",
+        value_name = "FILE.wasm|FILE.toml|NAME|oci://REF|FILE.lock"
+    )]
     pub policies: Vec<String>,
+    /// When an oci:// bundle's registry cannot be reached, the oldest
+    /// stored copy accepted: set from the command's `--max-age` (purge's
+    /// also bounds the OSV database's age), so it is not a flag here.
+    #[arg(skip)]
+    pub max_age: Option<Duration>,
+    #[command(flatten)]
+    pub registry: super::policy::RegistryArgs,
     /// Memory limit per plugin, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -64,8 +76,90 @@ impl PolicyArgs {
     /// Run every `--policy` over `inv`, reporting into `sink`; returns the
     /// report's inputs (one per plugin).
     pub fn run(&self, inv: &fetter::Inventory, sink: &Sink, quiet: bool) -> Vec<Input> {
-        let specs = plugins::resolve_policy_args(&self.policies, sink);
-        plugins::evaluate(inv, &specs, &self.options(quiet), sink)
+        let (bundles, local): (Vec<String>, Vec<String>) = self
+            .policies
+            .iter()
+            .cloned()
+            .partition(|p| p.starts_with("oci://") || p.ends_with(".lock"));
+        let mut specs = plugins::resolve_policy_args(&local, sink);
+        let mut inputs = Vec::new();
+        for arg in &bundles {
+            self.resolve_bundle(arg, sink, quiet, &mut specs, &mut inputs);
+        }
+        inputs.extend(self.evaluate(inv, &specs, sink, quiet));
+        inputs
+    }
+
+    /// An `oci://` reference or a lock file, resolved from the local store
+    /// (refreshed from the registry when it answers) into `specs`; a
+    /// bundle that cannot be had is a check failure, so the run fails closed.
+    fn resolve_bundle(
+        &self,
+        arg: &str,
+        sink: &Sink,
+        quiet: bool,
+        specs: &mut Vec<PolicySpec>,
+        inputs: &mut Vec<Input>,
+    ) {
+        use fetter::oci::{source, store::Store, Reference};
+        let options = source::Options {
+            client: self.registry.options(),
+            store: Store::default_location(),
+            max_age: self.max_age,
+        };
+        let resolved = if arg.starts_with("oci://") {
+            Reference::parse(arg)
+                .and_then(|r| source::resolve(&r, &options))
+                .map(|r| vec![r])
+        } else {
+            source::resolve_lock(std::path::Path::new(arg), &options)
+        };
+        match resolved {
+            Ok(list) => {
+                for r in list {
+                    let mut from = r.pinned.clone();
+                    if let Some(stale) = &r.stale {
+                        if !quiet {
+                            eprintln!(
+                                "warning: {}: {}",
+                                fetter::escape::escape(arg),
+                                fetter::escape::escape(stale)
+                            );
+                        }
+                        from = format!("{from} ({stale})");
+                    }
+                    inputs.push(Input {
+                        check: "policy".into(),
+                        source: format!("{arg} = {from}"),
+                    });
+                    specs.extend(r.specs);
+                }
+            }
+            Err(e) => {
+                // The failure's source already names the reference.
+                let message = e.to_string();
+                let message = message
+                    .strip_prefix(&format!("{arg}: "))
+                    .unwrap_or(&message)
+                    .to_string();
+                sink.fail(fetter::diag::CheckFailure {
+                    check: "policy".into(),
+                    source: arg.to_string(),
+                    message,
+                    environment: None,
+                })
+            }
+        }
+    }
+
+    fn evaluate(
+        &self,
+        inv: &fetter::Inventory,
+        specs: &[PolicySpec],
+        sink: &Sink,
+        quiet: bool,
+    ) -> Vec<Input> {
+        plugins::evaluate(inv, specs, &self.options(quiet), sink)
             .into_iter()
             .inspect(|r| {
                 // A cache entry that was not what its key says (another

@@ -40,8 +40,9 @@ pub struct SelectArgs {
     /// With --audit: the OSV data (default: the local copy).
     #[arg(long, value_name = "PATH", requires = "audit")]
     pub osv_db: Option<PathBuf>,
-    /// With --audit: refuse a database older than this (`7d`, `24h`).
-    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration, requires = "audit")]
+    /// Refuse an OSV database (--audit), or a stored oci:// policy bundle
+    /// whose registry cannot be reached (--policy), older than this (`7d`, `24h`).
+    #[arg(long, value_name = "DURATION", value_parser = db::parse_duration)]
     pub max_age: Option<Duration>,
     /// Remove what policy plugins deny (`--policy typosquat`, FILE.wasm, FILE.toml).
     #[command(flatten)]
@@ -110,7 +111,9 @@ pub fn targets(
     }
     if !args.policy.policies.is_empty() {
         let sink = fetter::diag::Sink::new();
-        args.policy.run(inv, &sink, quiet);
+        let mut policy = args.policy.clone();
+        policy.max_age = args.max_age;
+        policy.run(inv, &sink, quiet);
         let (diags, failures) = sink.finish();
         if failures.is_empty() {
             for d in diags

@@ -20,6 +20,8 @@ pub enum ScanFormat {
     Csv,
     /// A CycloneDX 1.6 JSON SBOM, one component per distribution.
     Cyclonedx,
+    /// An SPDX 2.3 JSON document, one package per distribution.
+    Spdx,
 }
 
 /// Arguments of `fetter scan`.
@@ -31,6 +33,10 @@ pub struct ScanArgs {
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Table: also show each distribution's installer and the OS package
+    /// that owns it (dpkg, in OS-managed sites).
+    #[arg(long, short = 'l')]
+    long: bool,
 }
 
 /// Run `fetter scan`.
@@ -40,12 +46,13 @@ pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut out = output::open(args.output.as_ref())?;
     let dists: Vec<_> = inv.distributions.iter().collect();
     let result = match format {
-        ScanFormat::Table => render::write_table(&inv, &dists, &mut out),
+        ScanFormat::Table => render::write_table(&inv, &dists, args.long, &mut out),
         ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &inv)
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),
         ScanFormat::Csv => render::write_csv(&dists, &mut out),
         ScanFormat::Cyclonedx => fetter::report::cyclonedx::write(&inv, &mut out),
+        ScanFormat::Spdx => fetter::report::spdx::write(&inv, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;

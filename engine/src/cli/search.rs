@@ -37,7 +37,7 @@ pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let dists: Vec<_> = inv.distributions.iter().collect();
     let mut out = output::open(args.output.as_ref())?;
     let result = match format {
-        Format::Table => render::write_table(&inv, &dists, &mut out),
+        Format::Table => render::write_table(&inv, &dists, false, &mut out),
         Format::Json => serde_json::to_writer_pretty(&mut out, &inv)
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),

@@ -53,6 +53,11 @@ pub struct ValidateArgs {
     all_packages: bool,
     #[command(flatten)]
     policy: super::plugin::PolicyArgs,
+    /// When the registry of an oci:// policy cannot be reached, fail (exit
+    /// 1) rather than run a stored copy last verified longer ago than this
+    /// (`7d`, `24h`, `90m`).
+    #[arg(long, value_name = "DURATION", value_parser = fetter::audit::db::parse_duration)]
+    max_age: Option<std::time::Duration>,
     /// Report format [default: table, or the config file's].
     #[arg(long, value_enum)]
     format: Option<ReportFormat>,
@@ -85,6 +90,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     // --policy replaces the file's policies, as --bound replaces its bounds.
     let mut policy = args.policy.clone();
+    policy.max_age = args.max_age;
     if policy.policies.is_empty() {
         policy.policies = defaults.policies.clone();
     }

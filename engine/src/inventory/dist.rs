@@ -138,6 +138,8 @@ pub fn read_distribution(
         installer,
         requested,
         direct_url,
+        // Named after the scan, from the OS database (crate::osowner).
+        os_package: None,
     })
 }
 

@@ -1,10 +1,12 @@
 //! The inventory: sites, distributions and their metadata.
 
 pub mod direct_url;
+pub mod details;
 pub mod dist;
 pub mod metadata;
 pub mod model;
 pub mod record;
+pub mod record_hash;
 pub mod site;
 pub mod version;
 

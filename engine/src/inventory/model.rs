@@ -192,6 +192,10 @@ pub struct Distribution {
     pub requested: bool,
     /// Parsed `direct_url.json`, when present and valid.
     pub direct_url: Option<DirectUrl>,
+    /// The OS package that installed it (in an OS-managed site, from the
+    /// package manager's database), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_package: Option<crate::osowner::OsPackage>,
 }
 
 /// The kinds of security-relevant observation a scan reports.

@@ -144,6 +144,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            os_package: None,
         };
         Inventory {
             distributions: (0..n).map(dist).collect(),

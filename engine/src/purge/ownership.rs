@@ -129,6 +129,7 @@ mod tests {
             installer: installer.map(str::to_string),
             requested: false,
             direct_url: None,
+            os_package: None,
         }
     }
 

@@ -13,6 +13,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use super::sbom::SbomExtras;
+
 use crate::inventory::{Distribution, Inventory};
 
 /// The CycloneDX specification version written.
@@ -50,7 +52,7 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn component(inv: &Inventory, d: &Distribution) -> Value {
+fn component(inv: &Inventory, d: &Distribution, x: &SbomExtras) -> Value {
     let mut props = vec![
         property("site", path_str(&d.site)),
         property("metadata_path", path_str(&d.metadata_path)),
@@ -68,6 +70,15 @@ fn component(inv: &Inventory, d: &Distribution) -> Value {
     if !d.version_valid {
         props.push(property("version_valid", "false"));
     }
+    if let Some(os) = &d.os_package {
+        // The distro package is what a scanner must match advisories
+        // against: Debian patches its copy without changing the version.
+        props.push(property("os_package", os.name.clone()));
+        props.push(property("os_package_manager", os.manager.clone()));
+        if let Some(v) = &os.version {
+            props.push(property("os_package_version", v.clone()));
+        }
+    }
     let mut c = json!({
         "type": "library",
         // The metadata directory is what makes a copy unique on disk.
@@ -77,6 +88,12 @@ fn component(inv: &Inventory, d: &Distribution) -> Value {
         "purl": purl(d),
         "properties": props,
     });
+    if let Some(l) = x.licenses.get(&d.metadata_path) {
+        c["licenses"] = match &l.spdx {
+            Some(expr) => json!([{"expression": expr}]),
+            None => json!([{"license": {"name": l.declared}}]),
+        };
+    }
     if let Some(u) = &d.direct_url {
         c["properties"]
             .as_array_mut()
@@ -95,6 +112,23 @@ fn component(inv: &Inventory, d: &Distribution) -> Value {
 
 /// Build the SBOM document for `inv`.
 pub fn document(inv: &Inventory) -> Value {
+    let x = super::sbom::extras(inv);
+    let bom_ref = |p: &std::path::Path| {
+        inv.distributions
+            .iter()
+            .find(|d| d.metadata_path == p)
+            .map(|d| format!("{}#{}", purl(d), path_str(&d.metadata_path)))
+    };
+    let mut deps: std::collections::BTreeMap<String, Vec<String>> = inv
+        .distributions
+        .iter()
+        .map(|d| (format!("{}#{}", purl(d), path_str(&d.metadata_path)), Vec::new()))
+        .collect();
+    for (from, to) in &x.depends_on {
+        if let (Some(a), Some(b)) = (bom_ref(from), bom_ref(to)) {
+            deps.entry(a).or_default().push(b);
+        }
+    }
     let mut doc = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
@@ -112,7 +146,14 @@ pub fn document(inv: &Inventory) -> Value {
                 property("sites", inv.sites.len().to_string()),
             ],
         },
-        "components": inv.distributions.iter().map(|d| component(inv, d)).collect::<Vec<_>>(),
+        "components": inv.distributions.iter().map(|d| component(inv, d, &x)).collect::<Vec<_>>(),
+        "dependencies": deps
+            .into_iter()
+            .map(|(r, mut on)| {
+                on.dedup();
+                json!({"ref": r, "dependsOn": on})
+            })
+            .collect::<Vec<_>>(),
     });
     if let Some(serial) = random_uuid() {
         doc["serialNumber"] = json!(format!("urn:uuid:{serial}"));
@@ -163,6 +204,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            os_package: None,
         };
         assert_eq!(purl(&d), "pkg:pypi/jaraco-classes@1.0%2Blocal.1");
     }

@@ -8,19 +8,39 @@ use crate::inventory::{Distribution, Inventory};
 use crate::report::display_path;
 use crate::report::table::{csv_path, csv_record, Table};
 
-/// The distributions as a table: package, version, site.
+/// The distributions as a table: package, version, site; with `long`, also
+/// the installer and the OS package that owns it.
 pub fn write_table(
     inv: &Inventory,
     dists: &[&Distribution],
+    long: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut t = Table::new(["Package", "Version", "Site"]);
+    let mut t = if long {
+        Table::new(["Package", "Version", "Installer", "OS package", "Site"])
+    } else {
+        Table::new(["Package", "Version", "Site"])
+    };
     let mut sorted: Vec<&&Distribution> = dists.iter().collect();
     sorted.sort_by(|a, b| {
         (&a.normalized_name, &a.version, &a.site).cmp(&(&b.normalized_name, &b.version, &b.site))
     });
     for d in sorted {
-        t.row([d.name.clone(), d.version.clone(), display_path(&d.site)]);
+        if long {
+            let os = d.os_package.as_ref().map_or(String::new(), |p| match &p.version {
+                Some(v) => format!("{} {v}", p.name),
+                None => p.name.clone(),
+            });
+            t.row([
+                d.name.clone(),
+                d.version.clone(),
+                d.installer.clone().unwrap_or_default(),
+                os,
+                display_path(&d.site),
+            ]);
+        } else {
+            t.row([d.name.clone(), d.version.clone(), display_path(&d.site)]);
+        }
     }
     t.write(out)?;
     writeln!(

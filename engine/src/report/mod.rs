@@ -5,8 +5,12 @@ pub mod cyclonedx;
 pub mod inventory;
 pub mod purge;
 pub mod sarif;
+pub mod sbom;
+pub mod spdx;
 pub mod table;
+pub mod tree;
 pub mod validate;
+pub mod verify;
 
 use std::path::Path;
 

@@ -1,0 +1,441 @@
+//! `fetter policy push|pull|save|load|list|inspect`: policy bundles as
+//! OCI artifacts (the library side is `fetter::oci`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use fetter::escape::escape;
+use fetter::oci::client::{Client, ClientOptions};
+use fetter::oci::lock::{Lock, Locked};
+use fetter::oci::store::Store;
+use fetter::oci::{archive, bundle, fetch, source, Reference};
+
+/// How to reach registries (shared by the commands that do).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// Trust this CA certificate (PEM) beside the system roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Allow plain HTTP to a registry that is not on loopback.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl RegistryArgs {
+    /// The client options these flags give.
+    pub fn options(&self) -> ClientOptions {
+        ClientOptions {
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            timeout: None,
+        }
+    }
+}
+
+/// Arguments of `fetter policy`.
+#[derive(Debug, Args)]
+pub struct PolicyCmdArgs {
+    #[command(subcommand)]
+    command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Publish a policy manifest and its plugins as one OCI artifact.
+    #[command(
+        after_help = "Prints HOST/REPO@sha256:…, the digest that pins the whole policy.\n\nExample:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3"
+    )]
+    Push(PushArgs),
+    /// Fetch a bundle into the local store, check every digest, and lock it.
+    #[command(
+        after_help = "Example:\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused or failed."
+    )]
+    Pull(PullArgs),
+    /// Write stored bundles to a tarball (an OCI image layout) for an air gap.
+    #[command(
+        after_help = "Example:\n  fetter policy save -o policies.tar\n\nExit codes: 0 saved, 1 failed (nothing written)."
+    )]
+    Save(SaveArgs),
+    /// Load a tarball written by `save` into the store (and push it to a mirror).
+    #[command(
+        after_help = "Example:\n  fetter policy load policies.tar --push oci://mirror.internal/security/base\n\nExit codes: 0 loaded, 1 refused or failed (nothing stored)."
+    )]
+    Load(LoadArgs),
+    /// What the local store holds.
+    #[command(after_help = "Example:\n  fetter policy list --json")]
+    List(ListArgs),
+    /// A stored bundle's layers, plugins and settings.
+    #[command(
+        after_help = "Example:\n  fetter policy inspect oci://registry.acme.internal/security/base:v3"
+    )]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+struct PushArgs {
+    /// The policy manifest.
+    #[arg(value_name = "MANIFEST.toml")]
+    manifest: PathBuf,
+    /// Where to publish it.
+    #[arg(value_name = "oci://HOST[:PORT]/REPO:TAG")]
+    reference: String,
+    /// A revision (e.g. a git commit) recorded in the bundle's config.
+    #[arg(long)]
+    revision: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+struct PullArgs {
+    /// The bundle: oci://HOST[:PORT]/REPO[:TAG][@sha256:…].
+    #[arg(value_name = "REF")]
+    reference: String,
+    /// The lock file to record the bundle in.
+    #[arg(long, value_name = "FILE", default_value = "fetter.lock")]
+    lock: PathBuf,
+    /// Refuse when the tag no longer points at the digest in the lock.
+    #[arg(long)]
+    locked: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+struct SaveArgs {
+    /// The tarball to write.
+    #[arg(long, short = 'o', value_name = "FILE.tar")]
+    output: PathBuf,
+    /// Only these stored names (HOST/REPO:TAG or HOST/REPO@sha256:…); default all.
+    #[arg(value_name = "REF")]
+    names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct LoadArgs {
+    /// A tarball written by `fetter policy save`.
+    #[arg(value_name = "FILE.tar")]
+    archive: PathBuf,
+    /// Also push every loaded bundle to this repository, same tags, same digests.
+    #[arg(long, value_name = "oci://MIRROR/REPO")]
+    push: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// A stored bundle: oci://HOST/REPO:TAG or HOST/REPO@sha256:….
+    #[arg(value_name = "REF")]
+    reference: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run `fetter policy …`.
+pub fn run(quiet: bool, args: &PolicyCmdArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::default_location();
+    match &args.command {
+        PolicyCommand::Push(a) => push(a),
+        PolicyCommand::Pull(a) => pull(quiet, &store, a),
+        PolicyCommand::Save(a) => save(quiet, &store, a),
+        PolicyCommand::Load(a) => load(quiet, &store, a),
+        PolicyCommand::List(a) => list(&store, a),
+        PolicyCommand::Inspect(a) => inspect(&store, a),
+    }
+}
+
+fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
+    let reference = Reference::parse(&args.reference)?;
+    if reference.digest.is_some() {
+        bail!(
+            "{}: push to a tag (a digest is what push prints)",
+            args.reference
+        );
+    }
+    let artifact = bundle::build(&args.manifest, args.revision.as_deref())?;
+    let client = Client::connect(&reference, &args.registry.options())?;
+    let digest = fetch::upload(
+        &client,
+        artifact.blobs(),
+        &artifact.manifest,
+        reference.tag_or_latest(),
+    )?;
+    println!("{}", reference.pinned(&digest));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode> {
+    let reference = Reference::parse(&args.reference)?;
+    let source_key = Reference {
+        digest: None,
+        ..reference.clone()
+    };
+    let source_key = if reference.tag.is_some() || reference.digest.is_none() {
+        source_key.to_string()
+    } else {
+        reference.to_string()
+    };
+    let mut lock = Lock::load(&args.lock)?;
+    let locked = lock.find(&source_key).cloned();
+    if args.locked && locked.is_none() {
+        bail!(
+            "{}: not in {} (--locked): pull it once without --locked to lock it",
+            source_key,
+            args.lock.display()
+        );
+    }
+    let client = Client::connect(&reference, &args.registry.options())?;
+    let manifest = client.get_manifest(reference.manifest_ref())?;
+    if let (true, Some(l)) = (args.locked, &locked) {
+        if l.manifest_digest != manifest.digest {
+            bail!(
+                "{source_key} now points to {} but {} pins {} (--locked): refusing; review the new bundle, then pull without --locked to move the lock",
+                manifest.digest,
+                args.lock.display(),
+                l.manifest_digest
+            );
+        }
+    }
+    if let Some(d) = &reference.digest {
+        if *d != manifest.digest {
+            bail!(
+                "{}: the registry sent manifest {}",
+                reference,
+                manifest.digest
+            );
+        }
+    }
+    let pulled = fetch::pull_into(store, &client, &reference, manifest)?;
+    lock.upsert(Locked {
+        source: source_key,
+        manifest_digest: pulled.digest.clone(),
+        pulled_at: fetter::timefmt::utc_now(),
+        signer: None,
+        key_fingerprint: None,
+        layers: pulled.plan.layers.clone(),
+    });
+    lock.save(&args.lock)?;
+    println!("{}", escape(&pulled.what));
+    if !quiet {
+        eprintln!(
+            "pulled {} {} ({} layer(s)) into {}; locked in {}",
+            escape(&pulled.config.name),
+            escape(pulled.config.version.as_deref().unwrap_or("")),
+            pulled.plan.layers.len(),
+            store.root().display(),
+            args.lock.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn save(quiet: bool, store: &Store, args: &SaveArgs) -> anyhow::Result<ExitCode> {
+    let names: Vec<String> = args
+        .names
+        .iter()
+        .map(|n| n.strip_prefix("oci://").unwrap_or(n).to_string())
+        .collect();
+    let saved = archive::save(store, &names, &args.output)?;
+    if !quiet {
+        for e in &saved {
+            eprintln!("saved {} ({})", escape(&e.name), e.digest);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode> {
+    let mirror = args.push.as_deref().map(Reference::parse).transpose()?;
+    if let Some(m) = &mirror {
+        if m.tag.is_some() || m.digest.is_some() {
+            bail!(
+                "--push {}: give a repository (oci://MIRROR/REPO): the tags come from the tarball",
+                m
+            );
+        }
+    }
+    let loaded = archive::load(store, &args.archive)?;
+    for l in &loaded {
+        if !quiet {
+            eprintln!("loaded {} ({})", escape(&l.entry.name), l.entry.digest);
+        }
+    }
+    let Some(mirror) = mirror else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let client = Client::connect(&mirror, &args.registry.options())?;
+    // Tags first, so a digest that a tag already carried is not pushed twice.
+    let mut order: Vec<&archive::Loaded> = loaded.iter().collect();
+    order.sort_by_key(|l| l.entry.name.contains('@'));
+    let mut pushed = std::collections::BTreeSet::new();
+    for l in order {
+        let Some(b) = &l.bundle else { continue };
+        let from = Reference::parse(&l.entry.name)?;
+        if from.tag.is_none() && pushed.contains(&b.digest) {
+            continue;
+        }
+        pushed.insert(b.digest.clone());
+        let tag = match &from.tag {
+            Some(t) => t.clone(),
+            None => b.digest.clone(),
+        };
+        let digest = fetch::upload(
+            &client,
+            b.blobs.iter().map(|(_, v)| v.as_slice()),
+            &b.manifest,
+            &tag,
+        )?;
+        let target = Reference {
+            tag: from.tag.clone(),
+            ..mirror.clone()
+        };
+        println!("{}", target.pinned(&digest));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    name: String,
+    digest: String,
+    verified_at: Option<String>,
+}
+
+fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let rows: Vec<ListRow> = store
+        .entries()?
+        .into_iter()
+        .map(|e| ListRow {
+            name: e.name,
+            digest: e.digest,
+            verified_at: e.verified_at.map(fetter::timefmt::rfc3339),
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln_out(&mut out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = fetter::report::table::Table::new(["NAME", "DIGEST", "VERIFIED"]);
+    for r in &rows {
+        t.row([
+            escape(&r.name).into_owned(),
+            r.digest.clone(),
+            r.verified_at.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    t.write(&mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct InspectReport {
+    reference: String,
+    config: bundle::BundleConfig,
+    layers: Vec<bundle::LayerInfo>,
+    plugins: Vec<InspectPlugin>,
+    /// Verified signers (filled when signatures are verified).
+    signers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InspectPlugin {
+    layer: String,
+    sha256: String,
+    settings: serde_json::Value,
+}
+
+fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
+    let reference = Reference::parse(&args.reference)?;
+    let name = source::store_name(&reference);
+    let entry = store.find(&name)?.with_context(|| {
+        format!(
+            "{name} is not in the store ({}); see `fetter policy list`",
+            store.root().display()
+        )
+    })?;
+    let resolved = source::run_from(store, &reference, &entry.digest, None)?;
+    let (pulled, _) = fetch::stored(store, &reference.repo_name(), &entry.digest)?;
+    let plugins = resolved
+        .specs
+        .iter()
+        .map(|s| InspectPlugin {
+            layer: pulled
+                .plan
+                .layers
+                .iter()
+                .find(|l| s.sha256.as_deref().is_some_and(|h| l.digest.ends_with(h)))
+                .map(|l| l.path.clone())
+                .unwrap_or_default(),
+            sha256: s.sha256.clone().unwrap_or_default(),
+            settings: serde_json::from_str(&s.settings).unwrap_or(serde_json::Value::Null),
+        })
+        .collect();
+    let report = InspectReport {
+        reference: resolved.pinned,
+        config: pulled.config.clone(),
+        layers: pulled.plan.layers.clone(),
+        plugins,
+        signers: Vec::new(),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln_out(&mut out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    use std::io::Write;
+    let c = &report.config;
+    writeln!(out, "bundle    {}", escape(&report.reference))?;
+    writeln!(
+        out,
+        "name      {} {}",
+        escape(&c.name),
+        escape(c.version.as_deref().unwrap_or(""))
+    )?;
+    writeln!(out, "abi       {}", escape(&c.abi))?;
+    if let Some(r) = &c.requires_fetter {
+        writeln!(out, "requires  fetter {}", escape(r))?;
+    }
+    if let Some(r) = &c.revision {
+        writeln!(out, "revision  {}", escape(r))?;
+    }
+    writeln!(out, "signers   (none verified)")?;
+    let mut t = fetter::report::table::Table::new(["LAYER", "MEDIA TYPE", "DIGEST", "SIZE"]);
+    for l in &report.layers {
+        t.row([
+            escape(&l.path).into_owned(),
+            l.media_type.clone(),
+            l.digest.clone(),
+            l.size.to_string(),
+        ]);
+    }
+    t.write(&mut out)?;
+    for p in &report.plugins {
+        writeln!(
+            out,
+            "plugin {} settings {}",
+            escape(&p.layer),
+            escape(&p.settings.to_string())
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn writeln_out(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    writeln!(out)
+}

@@ -1,0 +1,191 @@
+//! What `--policy oci://…` (or `--policy fetter.lock`) runs: always a
+//! bundle from the local store, so evaluation needs no network.
+//!
+//! Before the run, a tag is looked up at the registry: when it answers,
+//! the store is brought up to date (a new digest is pulled and checked
+//! completely) and the copy counts as verified now. When the registry
+//! cannot be reached, the last verified copy runs and the caller is told
+//! how old it is; `max_age` turns an old copy into a failure. With no
+//! copy and no registry, resolution fails, and the run fails closed. A
+//! registry that answers wrongly (tampered blob, unknown tag, HTML) is
+//! never papered over with the stored copy.
+
+use std::time::Duration;
+
+use super::client::{Client, ClientOptions};
+use super::fetch;
+use super::lock::Lock;
+use super::store::Store;
+use super::{now_secs, OciError, Reference};
+use crate::plugins::PolicySpec;
+
+/// How to resolve.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How to reach registries.
+    pub client: ClientOptions,
+    /// The store.
+    pub store: Store,
+    /// The oldest stored copy that may stand in for an unreachable registry.
+    pub max_age: Option<Duration>,
+}
+
+/// A bundle ready to run.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// `HOST/REPO@sha256:…`.
+    pub pinned: String,
+    /// Its plugins, reading their code from the store.
+    pub specs: Vec<PolicySpec>,
+    /// Set when the registry could not be reached and the stored copy ran:
+    /// what happened and how old the copy is.
+    pub stale: Option<String>,
+}
+
+/// Resolve `reference` for a run.
+pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, OciError> {
+    let store = &options.store;
+    // Pinned and stored: nothing to ask anyone.
+    if let Some(d) = &reference.digest {
+        if store.has_blob(d) {
+            return run_from(store, reference, d, None);
+        }
+    }
+    let online = Client::connect(reference, &options.client).and_then(|client| {
+        let manifest = client.get_manifest(reference.manifest_ref())?;
+        let digest = manifest.digest.clone();
+        if store.has_blob(&digest) {
+            // Already stored: the registry has just confirmed the name.
+            let size = manifest.bytes.len() as u64;
+            store.record(&entries(reference, &digest, size))?;
+        } else {
+            fetch::pull_into(store, &client, reference, manifest)?;
+        }
+        Ok(digest)
+    });
+    match online {
+        Ok(digest) => run_from(store, reference, &digest, None),
+        Err(OciError::Unreachable { url, message }) => {
+            let name = store_name(reference);
+            let entry = store.find(&name)?.ok_or_else(|| {
+                OciError::bundle(
+                    reference,
+                    format!(
+                        "not in the local store ({}) and the registry cannot be reached ({url}: {message}); pull it while online (`fetter policy pull`) or load a saved bundle (`fetter policy load`)",
+                        store.root().display()
+                    ),
+                )
+            })?;
+            let age = entry.verified_at.map(|t| now_secs().saturating_sub(t));
+            let age_text = age
+                .map(human_age)
+                .unwrap_or_else(|| "at an unknown time".into());
+            if let Some(max) = options.max_age {
+                if age.is_none_or(|a| a > max.as_secs()) {
+                    return Err(OciError::bundle(
+                        reference,
+                        format!(
+                            "the registry cannot be reached ({message}) and the stored copy {} was last verified {age_text}, more than --max-age {}",
+                            entry.digest,
+                            human_duration(max.as_secs())
+                        ),
+                    ));
+                }
+            }
+            let stale = format!(
+                "registry unreachable ({message}); ran the stored copy last verified {age_text}"
+            );
+            run_from(store, reference, &entry.digest, Some(stale))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Every bundle of the lock at `path`, by its locked digest: from the
+/// store, or pulled by digest from its source when the store lacks it.
+pub fn resolve_lock(path: &std::path::Path, options: &Options) -> Result<Vec<Resolved>, OciError> {
+    let lock = Lock::load_existing(path)?;
+    if lock.bundles.is_empty() {
+        return Err(OciError::file(path, "the lock names no bundle"));
+    }
+    lock.bundles
+        .iter()
+        .map(|b| {
+            let r = Reference::parse(&b.source)?.with_digest(&b.manifest_digest);
+            resolve(&r, options)
+        })
+        .collect()
+}
+
+/// Run the stored manifest `digest` of `reference`'s repository.
+pub fn run_from(
+    store: &Store,
+    reference: &Reference,
+    digest: &str,
+    stale: Option<String>,
+) -> Result<Resolved, OciError> {
+    let (pulled, specs) = fetch::stored(store, &reference.repo_name(), digest)?;
+    Ok(Resolved {
+        pinned: pulled.what,
+        specs,
+        stale,
+    })
+}
+
+/// The store names a pull of `reference` records: the tag (when it has
+/// one) and the pinned digest.
+pub fn names(reference: &Reference, digest: &str) -> Vec<String> {
+    let mut out = vec![reference.pinned(digest)];
+    if reference.digest.is_none() {
+        out.push(reference.tagged());
+    }
+    out
+}
+
+fn entries(reference: &Reference, digest: &str, size: u64) -> Vec<super::store::Entry> {
+    names(reference, digest)
+        .into_iter()
+        .map(|name| super::store::Entry {
+            name,
+            digest: digest.to_string(),
+            size,
+            verified_at: Some(now_secs()),
+        })
+        .collect()
+}
+
+/// The store name to fall back on for `reference`.
+pub fn store_name(reference: &Reference) -> String {
+    match &reference.digest {
+        Some(d) => reference.pinned(d),
+        None => reference.tagged(),
+    }
+}
+
+/// `3h 12m ago`, `45s ago`.
+pub fn human_age(secs: u64) -> String {
+    format!("{} ago", human_duration(secs))
+}
+
+/// `2d 3h`, `3h 12m`, `5m 2s`, `45s`.
+pub fn human_duration(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(45), "45s");
+        assert_eq!(human_duration(3 * 3600 + 12 * 60), "3h 12m");
+        assert_eq!(human_duration(2 * 86_400 + 3600), "2d 1h");
+    }
+}

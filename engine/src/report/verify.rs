@@ -1,0 +1,183 @@
+//! `fetter verify` for people (a table of what differs) and for tools
+//! (JSON as [`crate::verify::VerifyReport`] serialises, SARIF through the
+//! shared [`super::sarif`] writer).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::display_path;
+use super::table::Table;
+use crate::diag::{Action, CheckFailure, Diagnostic, DistRef, Severity};
+use crate::inventory::Inventory;
+use crate::verify::{DistStatus, DistVerification, ProblemKind, VerifyReport};
+
+/// The check name in SARIF and diagnostics.
+pub const VERIFY_CHECK: &str = "verify";
+
+/// One row per problem file, per distribution that could not be verified,
+/// and per unowned start-up file; then a summary line.
+pub fn write_table(r: &VerifyReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut t = Table::new(["Status", "Distribution", "Version", "File", "Detail"]);
+    for d in &r.distributions {
+        if let Some(reason) = &d.reason {
+            t.row([
+                d.status.label().to_string(),
+                d.name.clone(),
+                d.version.clone(),
+                display_path(&d.metadata_path),
+                reason.clone(),
+            ]);
+        }
+        for p in &d.problems {
+            let detail = match (&p.detail, p.expected_size, p.actual_size) {
+                (Some(x), _, _) => x.clone(),
+                (None, Some(e), Some(a)) if e != a => format!("{e} -> {a} bytes"),
+                _ => String::new(),
+            };
+            t.row([
+                p.kind.label().to_string(),
+                d.name.clone(),
+                d.version.clone(),
+                display_path(&p.path),
+                detail,
+            ]);
+        }
+    }
+    for s in &r.unowned_startup {
+        t.row([
+            "unowned start-up".to_string(),
+            String::new(),
+            String::new(),
+            display_path(&s.path),
+            format!("{} file that runs code; no RECORD lists it", s.kind.as_str()),
+        ]);
+    }
+    if !t.is_empty() {
+        t.write(out)?;
+        writeln!(out)?;
+    }
+    let s = &r.summary;
+    let n = r.distributions.len();
+    writeln!(
+        out,
+        "verified {n} distribution{} ({} file{}, {}): {} ok, {} modified, {} cannot verify, {} error{}",
+        plural(n),
+        s.files_checked,
+        plural(s.files_checked),
+        human_bytes(s.bytes_hashed),
+        s.ok,
+        s.modified,
+        s.cannot_verify,
+        s.errors,
+        plural(s.errors),
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// The report as diagnostics (one per problem file and unowned start-up
+/// file) and check failures (what could not be verified and fails the
+/// run), for SARIF.
+pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<CheckFailure>) {
+    let mut diags = Vec::new();
+    let mut failures = Vec::new();
+    for d in &r.distributions {
+        let env = environment_of(inv, &d.site);
+        if d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify) {
+            failures.push(CheckFailure {
+                check: VERIFY_CHECK.into(),
+                source: d.metadata_path.display().to_string(),
+                message: format!(
+                    "{} {}: {}",
+                    d.name,
+                    d.version,
+                    d.reason.as_deref().unwrap_or("a file could not be read")
+                ),
+                environment: Some(env.clone()),
+            });
+        }
+        for p in d.problems.iter().filter(|p| p.kind.is_modification()) {
+            diags.push(Diagnostic {
+                code: format!("verify/{}", code(p.kind)),
+                check: VERIFY_CHECK.into(),
+                severity: if p.kind == ProblemKind::Missing {
+                    Severity::Medium
+                } else {
+                    Severity::High
+                },
+                action: Action::Deny,
+                environment: env.clone(),
+                distribution: Some(dist_ref(d)),
+                requirement: None,
+                message: format!("{} {}: {} is {}", d.name, d.version, p.path.display(), p.kind.label()),
+                suggestion: Some(format!("reinstall {}=={} to restore the files it installed", d.name, d.version)),
+            });
+        }
+    }
+    for s in &r.unowned_startup {
+        diags.push(Diagnostic {
+            code: "verify/unowned-startup".into(),
+            check: VERIFY_CHECK.into(),
+            severity: Severity::High,
+            action: Action::Deny,
+            environment: s.environment.clone(),
+            distribution: None,
+            requirement: None,
+            message: format!(
+                "{} runs code at interpreter start-up and no RECORD lists it",
+                s.path.display()
+            ),
+            suggestion: Some("`fetter inspect` shows what it runs".into()),
+        });
+    }
+    (diags, failures)
+}
+
+fn code(k: ProblemKind) -> &'static str {
+    match k {
+        ProblemKind::Modified => "modified",
+        ProblemKind::SizeChanged => "size-changed",
+        ProblemKind::Missing => "missing",
+        ProblemKind::NotRegular => "not-regular",
+        ProblemKind::Unlisted => "unlisted",
+        ProblemKind::Unreadable => "unreadable",
+    }
+}
+
+fn dist_ref(d: &DistVerification) -> DistRef {
+    DistRef {
+        name: d.name.clone(),
+        version: d.version.clone(),
+        site: d.site.clone(),
+        metadata_path: d.metadata_path.clone(),
+    }
+}
+
+/// The first environment using `site` (its own site first), or the site.
+fn environment_of(inv: &Inventory, site: &Path) -> std::path::PathBuf {
+    inv.environments_with_site(site)
+        .first()
+        .map(|&i| inv.environments[i].prefix.clone())
+        .unwrap_or_else(|| site.to_path_buf())
+}

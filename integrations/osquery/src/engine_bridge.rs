@@ -1,0 +1,290 @@
+//! The one module that calls the `fetter` engine: scan, bounds, policies
+//! and start-up inspection in, a [`Snapshot`] of rows out.
+//!
+//! Everything else in the extension works on [`Snapshot`], so a change in
+//! the engine's pipeline API is absorbed here. Entry points used:
+//! `scan::scan_scope`, `bounds::run`, `plugins::evaluate` (with
+//! `plugins::cfg::parse` and `PolicySpec`), `startup::inspect`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fetter::bounds::{self, BoundSource, Selection};
+use fetter::diag::{Action, CheckFailure, Diagnostic, Sink};
+use fetter::discover::Scope;
+use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
+use fetter::startup;
+
+use crate::config::{Config, PolicySource};
+use crate::snapshot::*;
+
+/// The `check` of failures about a `[[policy]]` entry itself.
+const POLICY_CHECK: &str = "policy";
+/// The `check` of failures about `[scope]`.
+const SCOPE_CHECK: &str = "scope";
+
+/// Scan what `cfg` names and judge it with its bounds and policies.
+/// Never fails: anything that could not run is a finding with
+/// [`Outcome::Error`].
+pub fn scan(cfg: &Config) -> Snapshot {
+    let started = Instant::now();
+    let scope = Scope {
+        exes: cfg.scope.exes.clone(),
+        roots: cfg.scope.roots.clone(),
+        all_users: cfg.scope.all_users,
+    };
+    let scanned = fetter::scan::scan_scope(&scope);
+    let inv = &scanned.inventory;
+    let sink = Sink::new();
+    for u in &scanned.unresolved {
+        sink.fail(CheckFailure {
+            check: SCOPE_CHECK.into(),
+            source: u.source(),
+            message: u.explanation(),
+            environment: Some(u.path.clone()),
+        });
+    }
+    if !cfg.bounds.files.is_empty() {
+        bounds::run(inv, &bounds_config(cfg), &sink);
+    }
+    let specs = policy_specs(&cfg.policies, &sink);
+    if !specs.is_empty() {
+        plugins::evaluate(inv, &specs, &plugin_options(cfg), &sink);
+    }
+    let (diags, failures) = sink.finish();
+
+    let owner_of_site: HashMap<&Path, &Path> = inv
+        .sites
+        .iter()
+        .filter_map(|s| Some((s.path.as_path(), s.environment.as_deref()?)))
+        .collect();
+    let mut findings: Vec<FindingRow> = failures.iter().map(failure_row).collect();
+    findings.extend(diags.iter().map(diagnostic_row));
+    Snapshot {
+        scanned_at: now(),
+        duration: started.elapsed(),
+        environments: inv
+            .environments
+            .iter()
+            .map(|e| EnvironmentRow {
+                prefix: text(&e.prefix),
+                kind: e.kind.as_str().into(),
+                python_version: e.python_version.clone().unwrap_or_default(),
+                externally_managed: e.externally_managed,
+                interpreters: e.interpreters.iter().map(|p| text(p)).collect(),
+                base_prefix: e.base_prefix.as_deref().map(text).unwrap_or_default(),
+            })
+            .collect(),
+        packages: inv
+            .distributions
+            .iter()
+            .map(|d| {
+                let direct = d.direct_url.as_ref();
+                PackageRow {
+                    name: d.name.clone(),
+                    normalized_name: d.normalized_name.clone(),
+                    version: d.version.clone(),
+                    site: text(&d.site),
+                    environment: owner_of_site
+                        .get(d.site.as_path())
+                        .map(|p| text(p))
+                        .unwrap_or_default(),
+                    installer: d.installer.clone().unwrap_or_default(),
+                    requested: d.requested,
+                    editable: direct.is_some_and(|u| u.editable),
+                    direct_url: direct.map(|u| u.url.clone()).unwrap_or_default(),
+                    vcs: direct.and_then(|u| u.vcs.clone()).unwrap_or_default(),
+                    vcs_commit: direct.and_then(|u| u.commit_id.clone()).unwrap_or_default(),
+                    metadata_path: text(&d.metadata_path),
+                }
+            })
+            .collect(),
+        findings,
+        startup: startup_rows(inv),
+        warnings: inv.warnings.len(),
+        cost: Default::default(),
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The names of the first-party plugins built in (for `--help` and errors).
+pub fn builtin_names() -> Vec<&'static str> {
+    plugins::embedded::names()
+}
+
+fn text(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn bounds_config(cfg: &Config) -> bounds::BoundsConfig {
+    let b = &cfg.bounds;
+    bounds::BoundsConfig {
+        // Paths only: `BoundSource::from_arg` would make a URL of
+        // `https://…`, and the extension makes no network request.
+        sources: b.files.iter().cloned().map(BoundSource::Path).collect(),
+        selection: Selection::default(),
+        subset: b.subset,
+        superset: b.superset,
+        // As `fetter validate`: absent ignores pip, `[]` checks everything.
+        ignore: match &b.ignore {
+            None => Vec::new(),
+            Some(v) if v.is_empty() => vec![String::new()],
+            Some(v) => v.clone(),
+        },
+    }
+}
+
+fn plugin_options(cfg: &Config) -> Options {
+    Options {
+        memory_bytes: (cfg.limits.memory_mib * 1024 * 1024) as usize,
+        timeout: Duration::from_secs_f64(cfg.limits.timeout_seconds),
+        cache: cfg
+            .limits
+            .cache_dir
+            .clone()
+            .map(Cache::at)
+            .unwrap_or_else(Cache::from_env),
+        log: LogMode::Quiet,
+    }
+}
+
+/// The plugins to run; every entry that cannot be turned into plugins is
+/// a failure in `sink`, so it shows as an `error` row.
+fn policy_specs(sources: &[PolicySource], sink: &Sink) -> Vec<PolicySpec> {
+    let mut specs = Vec::new();
+    for source in sources {
+        match policy_spec(source) {
+            Ok(s) => specs.extend(s),
+            Err(message) => sink.fail(CheckFailure {
+                check: POLICY_CHECK.into(),
+                source: source.label(),
+                message,
+                environment: None,
+            }),
+        }
+    }
+    specs
+}
+
+fn policy_spec(source: &PolicySource) -> Result<Vec<PolicySpec>, String> {
+    match source {
+        PolicySource::Manifest { path, sha256 } => {
+            // Hash and parse the same bytes: nothing can swap the file between.
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            if let Some(want) = sha256 {
+                let got = plugins::sha256_hex(&bytes);
+                if &got != want {
+                    return Err(format!(
+                        "{}: sha256 is {got}, the config pins {want}; refusing a manifest that changed",
+                        path.display()
+                    ));
+                }
+            }
+            let text =
+                String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
+            plugins::cfg::parse(path, &text)
+                .map(|m| m.plugins)
+                .map_err(|e| e.to_string())
+        }
+        PolicySource::Plugin {
+            path,
+            sha256,
+            settings,
+        } => {
+            let mut spec = PolicySpec::file(PathBuf::from(path)).with_settings(settings.clone());
+            spec.sha256 = Some(sha256.clone());
+            Ok(vec![spec])
+        }
+        PolicySource::Builtin { name, settings } => {
+            if plugins::embedded::find(name).is_none() {
+                return Err(format!(
+                    "no first-party plugin named {name:?} (built in: {})",
+                    builtin_names().join(", ")
+                ));
+            }
+            Ok(vec![
+                PolicySpec::embedded(name.clone()).with_settings(settings.clone())
+            ])
+        }
+        PolicySource::Bundle { reference } => Err(format!(
+            "{reference}: OCI bundles are read from fetter's local policy store, which this build \
+             of fetter-osquery cannot read yet; pin a local manifest (`manifest = …`) instead"
+        )),
+    }
+}
+
+fn failure_row(f: &CheckFailure) -> FindingRow {
+    FindingRow {
+        environment: f.environment.as_deref().map(text).unwrap_or_default(),
+        package: String::new(),
+        version: String::new(),
+        check: f.check.clone(),
+        rule: String::new(),
+        severity: String::new(),
+        action: String::new(),
+        message: f.message.clone(),
+        outcome: Outcome::Error,
+        source: f.source.clone(),
+        metadata_path: String::new(),
+    }
+}
+
+fn diagnostic_row(d: &Diagnostic) -> FindingRow {
+    let dist = d.distribution.as_ref();
+    let message = match &d.suggestion {
+        Some(s) => format!("{} ({s})", d.message),
+        None => d.message.clone(),
+    };
+    FindingRow {
+        environment: text(&d.environment),
+        package: dist
+            .map(|x| x.name.clone())
+            .or_else(|| d.requirement.clone())
+            .unwrap_or_default(),
+        version: dist.map(|x| x.version.clone()).unwrap_or_default(),
+        check: d.check.clone(),
+        rule: d.code.clone(),
+        severity: d.severity.as_str().into(),
+        action: match d.action {
+            Action::Deny => "deny",
+            Action::Warn => "warn",
+        }
+        .into(),
+        message,
+        outcome: match d.action {
+            Action::Deny => Outcome::Violation,
+            Action::Warn => Outcome::Warning,
+        },
+        source: String::new(),
+        metadata_path: dist.map(|x| text(&x.metadata_path)).unwrap_or_default(),
+    }
+}
+
+fn startup_rows(inv: &fetter::Inventory) -> Vec<StartupRow> {
+    let report = startup::inspect(inv);
+    let mut rows = Vec::new();
+    for env in &report.environments {
+        for f in &env.startup_files {
+            rows.push(StartupRow {
+                environment: text(&env.prefix),
+                kind: f.kind.as_str().into(),
+                path: text(&f.path),
+                location: f.location.into(),
+                executes: f.executes,
+                import_lines: f.import_lines.join("\n"),
+                owner: f.owner.label(),
+                flagged: f.flagged,
+                error: f.error.clone().unwrap_or_default(),
+            });
+        }
+    }
+    rows
+}
