@@ -2,6 +2,8 @@
 //! real venvs with real installed packages.
 
 mod common;
+/// `fetter validate --audit`, purge by every check, the library example.
+mod validate_audit;
 
 use std::fs;
 use std::process::Command;

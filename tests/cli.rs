@@ -1,8 +1,11 @@
 //! The CLI around the commands: config file precedence and refusal,
-//! completions, man page, `--version`, colour only on a terminal.
+//! completions, man page, `--version`, colour only on a terminal; and the
+//! Ansible collection driving the binary over a fleet (`ansible/`).
 
+mod ansible;
 mod common;
 mod fail_closed;
+mod fleet_report;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

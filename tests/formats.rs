@@ -4,13 +4,13 @@
 //! CSV outputs parsed back.
 
 mod common;
+/// `fetter tree` against `pip check`; licences; SPDX and CycloneDX validated.
+mod depgraph;
 /// Non-UTF-8 file names and invalid Names against the schemas.
 #[path = "formats_support/names.rs"]
 mod names;
 /// `fetter verify` against Python's and dpkg's own hashes.
 mod verify;
-/// `fetter tree` against `pip check`; licences; SPDX and CycloneDX validated.
-mod depgraph;
 
 use std::fs;
 use std::path::{Path, PathBuf};

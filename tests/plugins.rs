@@ -7,13 +7,16 @@
 mod common;
 mod plugin_abi;
 mod plugin_deprecated;
+mod plugin_langs;
 mod plugin_sandbox;
 mod policy_oci;
+mod policy_trust;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::diagnostic_codes as codes;
 use common::*;
 use sha2::{Digest, Sha256};
 
@@ -112,24 +115,6 @@ fn failure_messages(report: &serde_json::Value) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = report["environments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|e| e["diagnostics"].as_array().unwrap().iter())
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["distribution"]["name"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 /// Each misbehaviour is stopped with an error naming the plugin and the

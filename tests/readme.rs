@@ -123,14 +123,7 @@ fn world(s: &Scratch) -> Option<(PathBuf, PathBuf)> {
     );
     fs::write(dir.join("requirements.txt"), derived).unwrap();
     fs::write(dir.join("requirements-old.txt"), "alpha==0.9\nbeta\n").unwrap();
-    fs::create_dir_all(dir.join("osv")).unwrap();
-    fs::write(
-        dir.join("osv/PYSEC-2099-1.json"),
-        r#"{"id": "PYSEC-2099-1", "summary": "alpha before 1.1 is vulnerable",
-            "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
-            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]}]}"#,
-    )
-    .unwrap();
+    osv_alpha(&dir);
     Some((dir, home))
 }
 

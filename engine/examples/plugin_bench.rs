@@ -225,6 +225,7 @@ fn synthetic_inventory() -> Inventory {
                     commit_id: Some("0123456789abcdef".into()),
                     ..Default::default()
                 }),
+                os_package: None,
             });
         }
     }

@@ -115,3 +115,33 @@ pub fn read_small_text(path: &Path) -> Result<String, String> {
     let bytes = read_capped(path, SMALL_FILE_CAP).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
 }
+
+/// Why a file that decides what fetter trusts could have been written by
+/// someone else: owned by a user other than the caller or root, or
+/// writable by group or others. `None`: safe, or missing (the read that
+/// follows reports that). Used for config, trust and allowed_signers files:
+/// fetter runs as root, and such a file planted by another user would
+/// otherwise steer it.
+#[cfg(unix)]
+pub fn owner_problem(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me && meta.uid() != 0 {
+        Some(format!(
+            "it is owned by uid {}, not by you (uid {me}) or root; chown it",
+            meta.uid()
+        ))
+    } else if meta.mode() & 0o022 != 0 {
+        Some("others can write to it; `chmod go-w` it".to_owned())
+    } else {
+        None
+    }
+}
+
+/// No owners to check off Unix.
+#[cfg(not(unix))]
+pub fn owner_problem(_: &Path) -> Option<String> {
+    None
+}

@@ -4,11 +4,13 @@
 //! The pipeline, one module per stage:
 //! [`discover`] (environments, without running interpreters) →
 //! [`scan`] / [`inventory`] (sites and distributions) →
-//! checks → [`report`].
+//! checks ([`bounds`], [`plugins`], [`audit`], run together by
+//! [`pipeline`]) → [`report`] (or [`purge`]). See docs/architecture.md.
 //!
 //! Cargo features (all on by default): `cli` (the binary), `plugins` (the
 //! WebAssembly sandbox), `online` (HTTP), `oci` (policy bundles through OCI
-//! registries: [`oci`]), `osv-zip` (OSV's zip export).
+//! registries: [`oci`]), `osv-zip` (OSV's zip export), `trust` (signed policy
+//! bundles: SSH signatures and trust.toml).
 //! Without them the library keeps every parser and check, which is what
 //! the fuzz targets build against.
 
@@ -18,18 +20,20 @@ pub mod depgraph;
 pub mod diag;
 pub mod discover;
 pub mod escape;
+pub mod fleet;
 pub mod fsutil;
 #[cfg(feature = "online")]
 pub mod http;
-#[cfg(feature = "oci")]
-pub mod oci;
 pub mod inventory;
 pub mod license;
 pub mod lookup;
 pub mod names;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod osowner;
 pub mod pathjson;
 pub mod paths;
+pub mod pipeline;
 pub mod plugins;
 pub mod purge;
 pub mod report;
@@ -37,6 +41,8 @@ pub mod scan;
 pub mod site_hook;
 pub mod startup;
 pub mod timefmt;
+#[cfg(feature = "trust")]
+pub mod trust;
 pub mod unpack;
 pub mod verify;
 

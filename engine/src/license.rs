@@ -51,25 +51,76 @@ const CLASSIFIERS: &[(&str, &str)] = &[
     ("Universal Permissive License (UPL)", "UPL-1.0"),
     ("Zero-Clause BSD (0BSD)", "0BSD"),
     ("GNU General Public License v2 (GPLv2)", "GPL-2.0-only"),
-    ("GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later"),
+    (
+        "GNU General Public License v2 or later (GPLv2+)",
+        "GPL-2.0-or-later",
+    ),
     ("GNU General Public License v3 (GPLv3)", "GPL-3.0-only"),
-    ("GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later"),
-    ("GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only"),
-    ("GNU Lesser General Public License v2 or later (LGPLv2+)", "LGPL-2.0-or-later"),
-    ("GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"),
-    ("GNU Lesser General Public License v3 or later (LGPLv3+)", "LGPL-3.0-or-later"),
+    (
+        "GNU General Public License v3 or later (GPLv3+)",
+        "GPL-3.0-or-later",
+    ),
+    (
+        "GNU Lesser General Public License v2 (LGPLv2)",
+        "LGPL-2.0-only",
+    ),
+    (
+        "GNU Lesser General Public License v2 or later (LGPLv2+)",
+        "LGPL-2.0-or-later",
+    ),
+    (
+        "GNU Lesser General Public License v3 (LGPLv3)",
+        "LGPL-3.0-only",
+    ),
+    (
+        "GNU Lesser General Public License v3 or later (LGPLv3+)",
+        "LGPL-3.0-or-later",
+    ),
     ("GNU Affero General Public License v3", "AGPL-3.0-only"),
-    ("GNU Affero General Public License v3 or later (AGPLv3+)", "AGPL-3.0-or-later"),
-    ("CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"),
+    (
+        "GNU Affero General Public License v3 or later (AGPLv3+)",
+        "AGPL-3.0-or-later",
+    ),
+    (
+        "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication",
+        "CC0-1.0",
+    ),
 ];
 
 /// SPDX identifiers accepted as a whole `License` field (case-insensitive).
 const IDS: &[&str] = &[
-    "0BSD", "AFL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-2.0", "Artistic-2.0",
-    "BSD-2-Clause", "BSD-3-Clause", "BSL-1.0", "CC0-1.0", "CNRI-Python", "EPL-2.0", "EUPL-1.2",
-    "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "HPND", "ISC",
-    "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MIT", "MIT-0",
-    "MPL-2.0", "PSF-2.0", "Python-2.0", "Unlicense", "UPL-1.0", "Zlib", "ZPL-2.1",
+    "0BSD",
+    "AFL-3.0",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "Apache-2.0",
+    "Artistic-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSL-1.0",
+    "CC0-1.0",
+    "CNRI-Python",
+    "EPL-2.0",
+    "EUPL-1.2",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "HPND",
+    "ISC",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "MIT",
+    "MIT-0",
+    "MPL-2.0",
+    "PSF-2.0",
+    "Python-2.0",
+    "Unlicense",
+    "UPL-1.0",
+    "Zlib",
+    "ZPL-2.1",
 ];
 
 /// Unambiguous spellings of a licence in `License` fields.
@@ -115,7 +166,11 @@ pub fn of(d: &Details) -> Option<License> {
         });
     }
     if !d.license_classifiers.is_empty() {
-        let ids: Option<Vec<&str>> = d.license_classifiers.iter().map(|c| classifier(c)).collect();
+        let ids: Option<Vec<&str>> = d
+            .license_classifiers
+            .iter()
+            .map(|c| classifier(c))
+            .collect();
         // Several licence classifiers declare a choice (dual licensing).
         let mut ids = ids.unwrap_or_default();
         ids.dedup();
@@ -140,7 +195,10 @@ fn classifier(c: &str) -> Option<&'static str> {
     let rest = c
         .strip_prefix("License :: OSI Approved :: ")
         .or_else(|| c.strip_prefix("License :: "))?;
-    CLASSIFIERS.iter().find(|(k, _)| *k == rest).map(|(_, v)| *v)
+    CLASSIFIERS
+        .iter()
+        .find(|(k, _)| *k == rest)
+        .map(|(_, v)| *v)
 }
 
 fn field(text: &str) -> Option<String> {
@@ -149,13 +207,21 @@ fn field(text: &str) -> Option<String> {
         return Some((*id).to_string());
     }
     let lower = t.to_ascii_lowercase();
-    ALIASES.iter().find(|(k, _)| *k == lower).map(|(_, v)| (*v).to_string())
+    ALIASES
+        .iter()
+        .find(|(k, _)| *k == lower)
+        .map(|(_, v)| (*v).to_string())
 }
 
 /// Loose check that `e` is an SPDX expression (identifiers, `AND`, `OR`,
 /// `WITH`, parentheses), not free text in the wrong field.
 fn is_expression(e: &str) -> bool {
-    if e.is_empty() || e.len() > 512 || !e.chars().all(|c| c.is_ascii_alphanumeric() || " .-+():".contains(c)) {
+    if e.is_empty()
+        || e.len() > 512
+        || !e
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " .-+():".contains(c))
+    {
         return false;
     }
     // Identifiers alternate with operators: `see LICENSE file` is three
@@ -186,23 +252,57 @@ mod tests {
 
     #[test]
     fn expression_then_classifiers_then_field() {
-        let l = of(&details(Some("MIT OR Apache-2.0"), &["License :: OSI Approved :: BSD License"], None)).unwrap();
-        assert_eq!((l.spdx.as_deref(), l.source), (Some("MIT OR Apache-2.0"), LicenseSource::Expression));
-        let l = of(&details(None, &["License :: OSI Approved :: MIT License"], Some("whatever"))).unwrap();
-        assert_eq!((l.spdx.as_deref(), l.source), (Some("MIT"), LicenseSource::Classifier));
-        let l = of(&details(None, &["License :: OSI Approved :: BSD License"], Some("BSD-3-Clause"))).unwrap();
-        assert_eq!((l.spdx.as_deref(), l.source), (Some("BSD-3-Clause"), LicenseSource::LicenseField));
+        let l = of(&details(
+            Some("MIT OR Apache-2.0"),
+            &["License :: OSI Approved :: BSD License"],
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            (l.spdx.as_deref(), l.source),
+            (Some("MIT OR Apache-2.0"), LicenseSource::Expression)
+        );
+        let l = of(&details(
+            None,
+            &["License :: OSI Approved :: MIT License"],
+            Some("whatever"),
+        ))
+        .unwrap();
+        assert_eq!(
+            (l.spdx.as_deref(), l.source),
+            (Some("MIT"), LicenseSource::Classifier)
+        );
+        let l = of(&details(
+            None,
+            &["License :: OSI Approved :: BSD License"],
+            Some("BSD-3-Clause"),
+        ))
+        .unwrap();
+        assert_eq!(
+            (l.spdx.as_deref(), l.source),
+            (Some("BSD-3-Clause"), LicenseSource::LicenseField)
+        );
         let l = of(&details(None, &[], Some("Apache License, Version 2.0"))).unwrap();
         assert_eq!(l.spdx.as_deref(), Some("Apache-2.0"));
     }
 
     #[test]
     fn ambiguous_text_is_kept_not_guessed() {
-        let l = of(&details(None, &["License :: OSI Approved :: BSD License"], None)).unwrap();
+        let l = of(&details(
+            None,
+            &["License :: OSI Approved :: BSD License"],
+            None,
+        ))
+        .unwrap();
         assert_eq!(l.spdx, None);
         assert_eq!(l.declared, "License :: OSI Approved :: BSD License");
         assert_eq!(of(&details(None, &[], Some("BSD"))).unwrap().spdx, None);
-        assert_eq!(of(&details(Some("see LICENSE file"), &[], None)).unwrap().spdx, None);
+        assert_eq!(
+            of(&details(Some("see LICENSE file"), &[], None))
+                .unwrap()
+                .spdx,
+            None
+        );
         assert!(of(&details(None, &[], None)).is_none());
     }
 }

@@ -13,7 +13,7 @@ use crate::inventory::site::list_site;
 use crate::inventory::*;
 
 /// A scan and the named scope entries it could not resolve.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Scanned {
     /// What was found.
     pub inventory: Inventory,

@@ -87,7 +87,10 @@ fn unpack(base: &Path, root: &Path, packages: &[&str]) -> Result<(), String> {
     fs::write(tree.join(".complete"), b"").map_err(|e| e.to_string())?;
     // Another test binary may have won the race: its tree is as good.
     if fs::rename(&tree, root).is_err() && !root.join(".complete").is_file() {
-        return Err(format!("could not move the unpacked tree to {}", root.display()));
+        return Err(format!(
+            "could not move the unpacked tree to {}",
+            root.display()
+        ));
     }
     Ok(())
 }

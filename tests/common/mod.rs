@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod deb;
+pub mod registry;
 pub mod server;
 
 use std::collections::BTreeSet;
@@ -450,6 +451,21 @@ pub fn find_env<'a>(inv: &'a serde_json::Value, prefix: &Path) -> &'a serde_json
         })
 }
 
+/// An OSV database directory `dir/osv` holding one record,
+/// `PYSEC-2099-1`: alpha before 1.1 is vulnerable. Returns the directory.
+pub fn osv_alpha(dir: &Path) -> PathBuf {
+    let osv = dir.join("osv");
+    fs::create_dir_all(&osv).unwrap();
+    fs::write(
+        osv.join("PYSEC-2099-1.json"),
+        r#"{"id": "PYSEC-2099-1", "summary": "alpha before 1.1 is vulnerable",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]}]}"#,
+    )
+    .unwrap();
+    osv
+}
+
 /// Write a minimal `dir` (`*.dist-info` or `*.egg-info`) into `site` with `metadata`.
 pub fn write_dist(site: &Path, dir: &str, metadata: &str) {
     write_dist_bytes(site, dir, metadata.as_bytes());
@@ -470,4 +486,24 @@ pub fn write_dist_bytes(site: &Path, dir: &str, metadata: &[u8]) {
 pub fn make_executable(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The (code, distribution name) pairs of a `fetter.validate/1` report's
+/// diagnostics, sorted, each once.
+pub fn diagnostic_codes(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["diagnostics"].as_array().unwrap().iter())
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["distribution"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }

@@ -71,7 +71,10 @@ fn world() -> Option<World> {
 }
 
 fn fetter_json(w: &World, args: &[&str]) -> (i32, Value) {
-    let out = run(fetter(&w.home).args(["-q", "--exe"]).arg(w.venv.python()).args(args));
+    let out = run(fetter(&w.home)
+        .args(["-q", "--exe"])
+        .arg(w.venv.python())
+        .args(args));
     (out.status.code().unwrap(), json(&out.stdout))
 }
 
@@ -110,10 +113,16 @@ fn tree_check_agrees_with_pip_check() {
     assert_eq!(msgs, pip_check(&w));
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     // Without --check the tree is shown and the run succeeds.
-    let out = run(fetter(&w.home).args(["-q", "--exe"]).arg(w.venv.python()).arg("tree"));
+    let out = run(fetter(&w.home)
+        .args(["-q", "--exe"])
+        .arg(w.venv.python())
+        .arg("tree"));
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("app==1.0") && text.contains("MISSING") && text.contains("CONFLICT"), "{text}");
+    assert!(
+        text.contains("app==1.0") && text.contains("MISSING") && text.contains("CONFLICT"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -128,7 +137,10 @@ fn edges_match_python_and_extras_are_followed() {
             if e["installed"].is_null() {
                 continue;
             }
-            let edge = (n["normalized_name"].as_str().unwrap().to_string(), e["name"].as_str().unwrap().to_string());
+            let edge = (
+                n["normalized_name"].as_str().unwrap().to_string(),
+                e["name"].as_str().unwrap().to_string(),
+            );
             if e["via_extra"].is_null() {
                 ours.insert(edge);
             } else {
@@ -139,8 +151,16 @@ fn edges_match_python_and_extras_are_followed() {
     let py: Vec<(String, String)> = serde_json::from_str(&w.venv.run_py(PY_EDGES)).unwrap();
     assert_eq!(ours, py.into_iter().collect::<BTreeSet<_>>());
     // lib[fast] pulls in extra-pkg through lib's extra.
-    assert_eq!(via_extra, [("lib".to_string(), "extra-pkg".to_string())].into());
-    let lib = env["distributions"].as_array().unwrap().iter().find(|n| n["normalized_name"] == "lib").unwrap();
+    assert_eq!(
+        via_extra,
+        [("lib".to_string(), "extra-pkg".to_string())].into()
+    );
+    let lib = env["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["normalized_name"] == "lib")
+        .unwrap();
     assert_eq!(lib["extras_requested"], serde_json::json!(["fast"]));
 }
 
@@ -160,17 +180,31 @@ fn spdx_and_cyclonedx_carry_licences_and_dependencies_and_validate() {
     assert_eq!(out.status.code(), Some(0));
     let doc: Value = serde_json::from_str(&fs::read_to_string(&spdx_path).unwrap()).unwrap();
     let declared = |name: &str| {
-        doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["licenseDeclared"]
+        doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["licenseDeclared"]
             .as_str()
             .unwrap()
             .to_string()
     };
     assert_eq!(declared("app"), "MIT OR Apache-2.0");
-    assert_eq!(declared("lib"), "BSD-3-Clause", "an ambiguous classifier yields to an exact License");
+    assert_eq!(
+        declared("lib"),
+        "BSD-3-Clause",
+        "an ambiguous classifier yields to an exact License"
+    );
     assert_eq!(declared("util"), "MIT");
     assert_eq!(declared("extra-pkg"), "NOASSERTION");
     let id = |name: &str| {
-        doc["packages"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["SPDXID"]
+        doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["SPDXID"]
             .as_str()
             .unwrap()
             .to_string()
@@ -180,12 +214,21 @@ fn spdx_and_cyclonedx_carry_licences_and_dependencies_and_validate() {
         .unwrap()
         .iter()
         .filter(|r| r["relationshipType"] == "DEPENDS_ON")
-        .map(|r| (r["spdxElementId"].as_str().unwrap().to_string(), r["relatedSpdxElement"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["spdxElementId"].as_str().unwrap().to_string(),
+                r["relatedSpdxElement"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert!(depends.contains(&(id("app"), id("lib"))));
     assert!(depends.contains(&(id("lib"), id("extra-pkg"))));
     if let Some(pyspdx) = spdx_validator() {
-        let v = Command::new(&pyspdx).arg("-i").arg(&spdx_path).output().unwrap();
+        let v = Command::new(&pyspdx)
+            .arg("-i")
+            .arg(&spdx_path)
+            .output()
+            .unwrap();
         assert!(
             v.status.success(),
             "spdx-tools refused fetter's SPDX:\n{}{}",
@@ -195,20 +238,52 @@ fn spdx_and_cyclonedx_carry_licences_and_dependencies_and_validate() {
     }
 
     let (_, bom) = fetter_json(&w, &["scan", "--format", "cyclonedx"]);
-    assert_valid(&cyclonedx(), &bom, "CycloneDX with licences and dependencies");
-    let comp = |name: &str| bom["components"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
-    assert_eq!(comp("app")["licenses"][0]["expression"], "MIT OR Apache-2.0");
-    assert_eq!(comp("extra-pkg")["licenses"][0]["license"]["name"], "Some custom licence text");
+    assert_valid(
+        &cyclonedx(),
+        &bom,
+        "CycloneDX with licences and dependencies",
+    );
+    let comp = |name: &str| {
+        bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        comp("app")["licenses"][0]["expression"],
+        "MIT OR Apache-2.0"
+    );
+    assert_eq!(
+        comp("extra-pkg")["licenses"][0]["license"]["name"],
+        "Some custom licence text"
+    );
     let app_ref = comp("app")["bom-ref"].clone();
     let lib_ref = comp("lib")["bom-ref"].clone();
-    let app_deps = bom["dependencies"].as_array().unwrap().iter().find(|d| d["ref"] == app_ref).unwrap();
+    let app_deps = bom["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == app_ref)
+        .unwrap();
     assert!(app_deps["dependsOn"].as_array().unwrap().contains(&lib_ref));
     if let Some(py) = cyclonedx_python() {
         let file = w.home.join("bom.json");
         fs::write(&file, serde_json::to_vec(&bom).unwrap()).unwrap();
         let check = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\nerr = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\nprint(err or 'ok')\nsys.exit(1 if err else 0)";
-        let v = Command::new(&py).args(["-c", check]).arg(&file).output().unwrap();
-        assert!(v.status.success(), "cyclonedx-python-lib refused fetter's SBOM: {}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
+        let v = Command::new(&py)
+            .args(["-c", check])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            v.status.success(),
+            "cyclonedx-python-lib refused fetter's SBOM: {}{}",
+            String::from_utf8_lossy(&v.stdout),
+            String::from_utf8_lossy(&v.stderr)
+        );
     }
 }
 
@@ -220,9 +295,20 @@ fn cyclonedx_python() -> Option<std::path::PathBuf> {
         return Some(py);
     }
     let base = python()?;
-    let ok = Command::new(&base).args(["-m", "venv"]).arg(&dir).status().is_ok_and(|s| s.success())
+    let ok = Command::new(&base)
+        .args(["-m", "venv"])
+        .arg(&dir)
+        .status()
+        .is_ok_and(|s| s.success())
         && Command::new(&py)
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "cyclonedx-python-lib[json-validation]"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "cyclonedx-python-lib[json-validation]",
+            ])
             .status()
             .is_ok_and(|s| s.success());
     if ok {

@@ -210,8 +210,8 @@ pub fn verdicts(data: &[u8]) {
             let d = out
                 .next()
                 .expect("a diagnostic per verdict and environment");
-            assert_eq!(d.code, v.rule);
-            assert_eq!(d.check, "plugin:fuzz");
+            assert_eq!(d.code.as_str(), v.rule);
+            assert_eq!(d.check.to_string(), "plugin:fuzz");
             assert_eq!(d.environment, PathBuf::from(env));
             assert_eq!(d.severity, v.severity);
             let downgraded = fail_on.is_some_and(|t| v.severity < t);

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 
-use super::registry::Setup;
+use crate::common::registry::Setup;
 use super::{policy, policy_ok, store_is_empty};
 use crate::common::*;
 

@@ -8,7 +8,7 @@ mod airgap;
 mod auth;
 mod bad_input;
 mod referrers;
-mod registry;
+mod signing;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::process::Output;
 
 use super::{codes, failure_messages, fetter_at, repo_path, text, venv_with_tiny};
 use crate::common::*;
-use registry::{Registry, Setup};
+use crate::common::registry::{Registry, Setup};
 
 /// A policy directory: `acme.toml` running a plugin file (allow-list,
 /// copied beside it) with `allow`, and the first-party deprecated-names by
@@ -248,14 +248,7 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
         c.env_remove("DOCKER_CONFIG")
             .arg("--exe")
             .arg(&env.prefix)
-            .args([
-                "purge",
-                "--dry-run",
-                "--format",
-                "json",
-                "--policy",
-                &acme,
-            ])
+            .args(["purge", "--dry-run", "--format", "json", "--policy", &acme])
             .args(extra);
         run(&mut c)
     };

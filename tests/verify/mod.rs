@@ -64,7 +64,11 @@ fn verify(f: &Fixture, extra: &[&str]) -> (i32, Value) {
         .args(["verify", "--format", "json"])
         .args(extra));
     let doc = json(&out.stdout);
-    assert_valid(&ours("fetter.verify-1"), &doc, "fetter verify --format json");
+    assert_valid(
+        &ours("fetter.verify-1"),
+        &doc,
+        "fetter verify --format json",
+    );
     (out.status.code().unwrap(), doc)
 }
 
@@ -98,7 +102,12 @@ fn fetter_view(doc: &Value) -> BTreeMap<String, (u64, BTreeSet<PathBuf>)> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|p| matches!(p["kind"].as_str(), Some("modified" | "size-changed" | "missing")))
+                .filter(|p| {
+                    matches!(
+                        p["kind"].as_str(),
+                        Some("modified" | "size-changed" | "missing")
+                    )
+                })
                 .map(|p| PathBuf::from(p["path"].as_str().unwrap()))
                 .collect();
             (
@@ -158,10 +167,20 @@ fn tampering_is_found_as_python_finds_it_and_exits_3() {
 
     let (code, doc) = verify(&f, &[]);
     assert_eq!(code, 3, "{doc:#}");
-    assert_eq!(fetter_view(&doc), python_view(&f), "fetter and Python disagree");
+    assert_eq!(
+        fetter_view(&doc),
+        python_view(&f),
+        "fetter and Python disagree"
+    );
     assert_eq!(problems(&doc, "modified"), [pkg.join("__init__.py")].into());
-    assert_eq!(problems(&doc, "size-changed"), [pkg.join("extra.py")].into());
-    assert_eq!(problems(&doc, "missing"), [site.join("pip/__main__.py")].into());
+    assert_eq!(
+        problems(&doc, "size-changed"),
+        [pkg.join("extra.py")].into()
+    );
+    assert_eq!(
+        problems(&doc, "missing"),
+        [site.join("pip/__main__.py")].into()
+    );
     // compileall wrote byte-code for evil.py and sub/hidden.py beside
     // their sources: what Python writes on import is not reported.
     assert_eq!(
@@ -177,9 +196,20 @@ fn tampering_is_found_as_python_finds_it_and_exits_3() {
     assert_eq!(startup, [site.join("zz-persist.pth").to_str().unwrap()]);
 
     // The table names every file; SARIF carries them as results.
-    let table = run(fetter(&f.home).args(["-q", "--exe"]).arg(f.venv.python()).arg("verify"));
+    let table = run(fetter(&f.home)
+        .args(["-q", "--exe"])
+        .arg(f.venv.python())
+        .arg("verify"));
     let text = String::from_utf8_lossy(&table.stdout);
-    for needle in ["modified", "size changed", "missing", "unlisted", "evil.py", "zz-persist.pth", "2 modified"] {
+    for needle in [
+        "modified",
+        "size changed",
+        "missing",
+        "unlisted",
+        "evil.py",
+        "zz-persist.pth",
+        "2 modified",
+    ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
     let s = run(fetter(&f.home)
@@ -205,7 +235,10 @@ fn what_cannot_be_verified_fails_closed() {
     let record = fs::read(dist_info.join("RECORD")).unwrap();
     fs::remove_file(dist_info.join("RECORD")).unwrap();
     let (code, doc) = verify(&f, &[]);
-    assert_eq!(code, 1, "no RECORD outside an OS site is not clean: {doc:#}");
+    assert_eq!(
+        code, 1,
+        "no RECORD outside an OS site is not clean: {doc:#}"
+    );
     let tiny = doc["distributions"]
         .as_array()
         .unwrap()
@@ -218,7 +251,9 @@ fn what_cannot_be_verified_fails_closed() {
     assert_eq!(code, 0);
 
     // A RECORD naming a hash the spec forbids is an error, not a pass.
-    let text = String::from_utf8(record).unwrap().replacen("sha256=", "md5=", 1);
+    let text = String::from_utf8(record)
+        .unwrap()
+        .replacen("sha256=", "md5=", 1);
     fs::write(dist_info.join("RECORD"), text).unwrap();
     let (code, doc) = verify(&f, &[]);
     assert_eq!(code, 1, "{doc:#}");
@@ -243,13 +278,22 @@ fn a_fifo_planted_for_a_module_is_reported_without_hanging() {
 #[test]
 fn debian_site_agrees_with_dpkg_verify() {
     let site = Path::new("/usr/lib/python3/dist-packages");
-    if !Path::new("/var/lib/dpkg/status").is_file() || !site.is_dir() || !Path::new("/usr/bin/python3").is_file() {
+    if !Path::new("/var/lib/dpkg/status").is_file()
+        || !site.is_dir()
+        || !Path::new("/usr/bin/python3").is_file()
+    {
         skip_for_machine("not a Debian system with a python3 package");
         return;
     }
     let s = scratch();
-    let out = run(fetter(&s.path)
-        .args(["-q", "--exe", "/usr/bin/python3", "verify", "--format", "json"]));
+    let out = run(fetter(&s.path).args([
+        "-q",
+        "--exe",
+        "/usr/bin/python3",
+        "verify",
+        "--format",
+        "json",
+    ]));
     let doc = json(&out.stdout);
     assert_valid(&ours("fetter.verify-1"), &doc, "fetter verify on Debian");
     let mut packages = BTreeSet::new();
@@ -266,8 +310,15 @@ fn debian_site_agrees_with_dpkg_verify() {
             ours_modified.insert(PathBuf::from(p["path"].as_str().unwrap()));
         }
     }
-    assert!(!packages.is_empty(), "no distribution verified against dpkg: {doc:#}");
-    let dpkg = Command::new("dpkg").arg("--verify").args(&packages).output().unwrap();
+    assert!(
+        !packages.is_empty(),
+        "no distribution verified against dpkg: {doc:#}"
+    );
+    let dpkg = Command::new("dpkg")
+        .arg("--verify")
+        .args(&packages)
+        .output()
+        .unwrap();
     let theirs: BTreeSet<PathBuf> = String::from_utf8_lossy(&dpkg.stdout)
         .lines()
         .filter(|l| l.as_bytes().get(2) == Some(&b'5') || l.starts_with("missing"))
@@ -283,12 +334,22 @@ fn debian_site_agrees_with_dpkg_verify() {
 #[test]
 fn debian_owners_match_dpkg_search() {
     let site = Path::new("/usr/lib/python3/dist-packages");
-    if !Path::new("/var/lib/dpkg/status").is_file() || !site.is_dir() || !Path::new("/usr/bin/python3").is_file() {
+    if !Path::new("/var/lib/dpkg/status").is_file()
+        || !site.is_dir()
+        || !Path::new("/usr/bin/python3").is_file()
+    {
         skip_for_machine("not a Debian system with a python3 package");
         return;
     }
     let s = scratch();
-    let out = run(fetter(&s.path).args(["-q", "--exe", "/usr/bin/python3", "scan", "--format", "json"]));
+    let out = run(fetter(&s.path).args([
+        "-q",
+        "--exe",
+        "/usr/bin/python3",
+        "scan",
+        "--format",
+        "json",
+    ]));
     let doc = json(&out.stdout);
     assert_valid(&ours("fetter.inventory-1"), &doc, "scan with OS owners");
     let mut checked = 0;
@@ -307,7 +368,11 @@ fn debian_owners_match_dpkg_search() {
         assert_eq!(ours, theirs, "{meta}");
         checked += ours.is_some() as usize;
     }
-    assert!(checked > 0, "no distribution of {} is owned by dpkg", site.display());
+    assert!(
+        checked > 0,
+        "no distribution of {} is owned by dpkg",
+        site.display()
+    );
     let table = run(fetter(&s.path).args(["-q", "--exe", "/usr/bin/python3", "scan", "--long"]));
     assert!(String::from_utf8_lossy(&table.stdout).contains("OS package"));
 }

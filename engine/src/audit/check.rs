@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::audit::db::Database;
 use crate::audit::osv::Record;
 use crate::audit::ranges::is_affected;
-use crate::diag::{Action, Diagnostic, DistRef, Severity, Sink};
+use crate::diag::{DistRef, Severity};
 use crate::inventory::{Distribution, Inventory};
 
 /// One vulnerability (aliases merged) of one installed distribution.
@@ -175,67 +175,4 @@ fn merge_aliases<'a>(
         groups.push((ids, merged));
     }
     groups.into_iter().map(|(_, m)| m).collect()
-}
-
-/// Report vulnerabilities as diagnostics (deny), one per environment that
-/// sees the distribution (or one without environment for orphan sites).
-pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
-    for v in vulns {
-        let (code, what) = if v.malicious {
-            ("audit/malicious", "is a known malicious package")
-        } else {
-            ("audit/vulnerability", "has a known vulnerability")
-        };
-        let mut message = format!(
-            "{} {} {} {what}: {}",
-            v.distribution.name,
-            v.distribution.version,
-            v.id,
-            v.summary.as_deref().unwrap_or("")
-        );
-        if !v.aliases.is_empty() {
-            message.push_str(&format!(" (also {})", v.aliases.join(", ")));
-        }
-        let suggestion = if v.malicious {
-            Some(
-                "remove it now and treat the machine as compromised: `fetter purge --audit`"
-                    .to_string(),
-            )
-        } else {
-            fixed_suggestion(&v.distribution.version, &v.fixed)
-        };
-        let envs: Vec<PathBuf> = if v.environments.is_empty() {
-            vec![PathBuf::new()]
-        } else {
-            v.environments.clone()
-        };
-        for env in envs {
-            sink.push(Diagnostic {
-                code: code.into(),
-                check: "audit".into(),
-                severity: v.severity,
-                action: Action::Deny,
-                environment: env,
-                distribution: Some(v.distribution.clone()),
-                requirement: None,
-                message: message.trim_end_matches([':', ' ']).to_string(),
-                suggestion: suggestion.clone(),
-            });
-        }
-    }
-}
-
-/// "upgrade to 2.32.0" — the lowest fixed version above the installed one.
-pub fn fixed_suggestion(installed: &str, fixed: &[String]) -> Option<String> {
-    use std::str::FromStr;
-    let v = pep440_rs::Version::from_str(installed).ok();
-    let mut candidates: Vec<pep440_rs::Version> = fixed
-        .iter()
-        .filter_map(|f| pep440_rs::Version::from_str(f).ok())
-        .filter(|f| v.as_ref().is_none_or(|v| f > v))
-        .collect();
-    candidates.sort();
-    candidates
-        .first()
-        .map(|f| format!("upgrade to {f} or later"))
 }

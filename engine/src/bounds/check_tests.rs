@@ -81,7 +81,7 @@ fn run(
                 .map(|x| x.name.clone())
                 .or(d.requirement.clone())
                 .unwrap();
-            (d.code.clone(), who)
+            (d.code.to_string(), who)
         })
         .collect();
     codes.sort();

@@ -1,22 +1,53 @@
 //! Diagnostics of the bounds check, with stable codes.
 
 use crate::bounds::spec::{BoundError, BoundRequirement};
-use crate::diag::{Action, CheckFailure, Diagnostic, DistRef, Severity};
+use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, DistRef, Severity};
 use crate::inventory::{Distribution, Environment};
 
-/// The check name in every diagnostic and failure.
-pub const CHECK: &str = "bounds";
-/// Installed, but the bound does not list it.
-pub const UNREQUIRED: &str = "bounds/unrequired";
-/// Installed at a version (or from a source) the bound does not allow.
-pub const MISDEFINED: &str = "bounds/misdefined";
-/// Required by the bound, but not installed.
-pub const MISSING: &str = "bounds/missing";
-/// `--hash` values nothing installed recorded a hash to compare with (a
-/// warning, once per run).
-pub const HASH_UNCHECKED: &str = "bounds/hash-unchecked";
-/// The environment's Python is outside a lock's `requires-python`.
-pub const REQUIRES_PYTHON: &str = "bounds/requires-python";
+/// What the bounds check reports about a distribution or a requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// Installed, but the bound does not list it (`bounds/unrequired`).
+    Unrequired,
+    /// Installed at a version (or from a source) the bound does not allow
+    /// (`bounds/misdefined`).
+    Misdefined,
+    /// Required by the bound, but not installed (`bounds/missing`).
+    Missing,
+    /// `--hash` values nothing installed recorded a hash to compare with (a
+    /// warning, once per run: `bounds/hash-unchecked`).
+    HashUnchecked,
+    /// The environment's Python is outside a lock's `requires-python`
+    /// (`bounds/requires-python`).
+    RequiresPython,
+}
+
+impl Code {
+    /// Every code, for reading reports back.
+    pub const ALL: [Code; 5] = [
+        Code::Unrequired,
+        Code::Misdefined,
+        Code::Missing,
+        Code::HashUnchecked,
+        Code::RequiresPython,
+    ];
+
+    /// The stable text users grep for and SARIF shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Unrequired => "bounds/unrequired",
+            Code::Misdefined => "bounds/misdefined",
+            Code::Missing => "bounds/missing",
+            Code::HashUnchecked => "bounds/hash-unchecked",
+            Code::RequiresPython => "bounds/requires-python",
+        }
+    }
+
+    /// The code whose text is `s`.
+    pub fn from_text(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
 
 fn dist_ref(d: &Distribution) -> DistRef {
     DistRef {
@@ -30,8 +61,8 @@ fn dist_ref(d: &Distribution) -> DistRef {
 /// `bounds/unrequired`: `dist` is installed in `env` but not in the bound.
 pub fn unrequired(env: &Environment, dist: &Distribution) -> Diagnostic {
     Diagnostic {
-        code: UNREQUIRED.into(),
-        check: CHECK.into(),
+        code: Code::Unrequired.into(),
+        check: CheckId::Bounds,
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
@@ -56,8 +87,8 @@ pub fn misdefined(
     why: &str,
 ) -> Diagnostic {
     Diagnostic {
-        code: MISDEFINED.into(),
-        check: CHECK.into(),
+        code: Code::Misdefined.into(),
+        check: CheckId::Bounds,
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
@@ -74,8 +105,8 @@ pub fn misdefined(
 /// `bounds/missing`: `req` applies to `env` but nothing installed provides it.
 pub fn missing(env: &Environment, req: &BoundRequirement) -> Diagnostic {
     Diagnostic {
-        code: MISSING.into(),
-        check: CHECK.into(),
+        code: Code::Missing.into(),
+        check: CheckId::Bounds,
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
@@ -105,8 +136,8 @@ pub fn hash_unchecked(
         list.push(&more);
     }
     Diagnostic {
-        code: HASH_UNCHECKED.into(),
-        check: CHECK.into(),
+        code: Code::HashUnchecked.into(),
+        check: CheckId::Bounds,
         severity: Severity::Info,
         action: Action::Warn,
         environment: env.prefix.clone(),
@@ -133,8 +164,8 @@ pub fn outside_requires_python(
     rp: &crate::bounds::lock::RequiresPython,
 ) -> Diagnostic {
     Diagnostic {
-        code: REQUIRES_PYTHON.into(),
-        check: CHECK.into(),
+        code: Code::RequiresPython.into(),
+        check: CheckId::Bounds,
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
@@ -153,7 +184,7 @@ pub fn outside_requires_python(
 /// A PEP 751 lock selects two entries of one name for `env`.
 pub fn ambiguity_failure(env: &Environment, message: &str) -> CheckFailure {
     CheckFailure {
-        check: CHECK.into(),
+        check: CheckId::Bounds,
         source: env.prefix.display().to_string(),
         message: format!("{message}; this environment was not checked"),
         environment: Some(env.prefix.clone()),
@@ -163,7 +194,7 @@ pub fn ambiguity_failure(env: &Environment, message: &str) -> CheckFailure {
 /// A bound that could not be read, fetched or parsed: the check cannot run.
 pub fn parse_failure(e: &BoundError) -> CheckFailure {
     CheckFailure {
-        check: CHECK.into(),
+        check: CheckId::Bounds,
         source: e.origin.to_string(),
         message: e.message.clone(),
         environment: None,
@@ -173,7 +204,7 @@ pub fn parse_failure(e: &BoundError) -> CheckFailure {
 /// Requirements with markers cannot be evaluated for `env`.
 pub fn marker_failure(env: &Environment, why: &str) -> CheckFailure {
     CheckFailure {
-        check: CHECK.into(),
+        check: CheckId::Bounds,
         source: env.prefix.display().to_string(),
         message: format!(
             "{why}; the bound has environment markers, so this environment was not checked"

@@ -28,13 +28,13 @@ pub mod unnamed;
 pub mod urls;
 pub mod wheel_name;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub use cfg::{BoundSource, BoundsConfig, Selection};
 pub use spec::{BoundError, BoundRequirement, Origin};
 
-use crate::diag::{Action, CheckFailure, Diagnostic, Sink};
+use crate::diag::{CheckId, Diagnostic, Sink};
+use crate::pipeline::{Check, Input};
 use crate::inventory::Inventory;
 
 /// Every bound of a check, combined.
@@ -85,34 +85,50 @@ pub fn run(inv: &Inventory, cfg: &BoundsConfig, sink: &Sink) {
     check::check(inv, &bound, cfg, sink);
 }
 
-/// The metadata paths of the distributions validation denies as
-/// `bounds/unrequired` or `bounds/misdefined`: what purge removes. Each
-/// path once, sorted. A distribution in a site shared by several
-/// environments (the user site) is listed when any of them denies it.
+/// The metadata paths of the distributions the bounds check denies
+/// (`bounds/unrequired`, `bounds/misdefined`): what purge removes, by the
+/// one rule of [`crate::pipeline::deny_targets`]. Each path once, sorted. A
+/// distribution in a site shared by several environments (the user site)
+/// is listed when any of them denies it.
 pub fn violators(diags: &[Diagnostic]) -> Vec<PathBuf> {
-    let set: BTreeSet<PathBuf> = diags
+    let ours: Vec<Diagnostic> = diags
         .iter()
-        .filter(|d| d.action == Action::Deny)
-        .filter(|d| d.code == diags::UNREQUIRED || d.code == diags::MISDEFINED)
-        .filter_map(|d| d.distribution.as_ref().map(|x| x.metadata_path.clone()))
+        .filter(|d| d.check == CheckId::Bounds)
+        .cloned()
         .collect();
-    set.into_iter().collect()
+    crate::pipeline::deny_targets(&ours, crate::diag::Severity::Info)
 }
 
-/// What `fetter purge --bound` removes: run the check and return
-/// [`violators`]. `Err` with the failures when the check could not run
-/// completely (a bound unreadable, markers not evaluable): never purge on
-/// the strength of part of a bound.
+/// What `fetter purge --bound` removes: the bounds check alone through the
+/// pipeline, selected by [`Verdicts::deny_targets`](crate::pipeline::Verdicts::deny_targets).
+/// `Err` with the failures when the check could not run completely (a
+/// bound unreadable, markers not evaluable): never purge on the strength
+/// of part of a bound.
 pub fn purge_targets(
     inv: &Inventory,
     cfg: &BoundsConfig,
-) -> Result<Vec<PathBuf>, Vec<CheckFailure>> {
-    let sink = Sink::new();
-    run(inv, cfg, &sink);
-    let (diags, failures) = sink.finish();
-    if failures.is_empty() {
-        Ok(violators(&diags))
-    } else {
-        Err(failures)
+) -> Result<Vec<PathBuf>, Vec<crate::diag::CheckFailure>> {
+    let verdicts = crate::pipeline::Pipeline::over_scope(crate::diag::Severity::Info)
+        .run_on(inv, &[], &[cfg]);
+    verdicts.deny_targets().map_err(<[_]>::to_vec)
+}
+
+/// The bounds check as a pipeline stage: its inputs are the bound sources.
+impl Check for BoundsConfig {
+    fn planned_inputs(&self) -> Vec<Input> {
+        self.sources
+            .iter()
+            .map(|s| Input {
+                check: CheckId::Bounds,
+                source: s.to_string(),
+            })
+            .collect()
+    }
+
+    fn run(&self, inv: &Inventory, sink: &Sink) -> Vec<Input> {
+        if !self.sources.is_empty() {
+            run(inv, self, sink);
+        }
+        self.planned_inputs()
     }
 }

@@ -8,8 +8,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{output, ScopeArgs};
-use fetter::audit::{self, db, Database};
-use fetter::diag::{self, CheckFailure, Severity, Sink};
+use fetter::audit::{db, AuditCheck, AuditConfig, Database};
+use fetter::diag::{CheckId, Severity};
+use fetter::pipeline::Pipeline;
 use fetter::report::audit::{write_table, AuditReport, DatabaseInfo};
 use fetter::report::sarif;
 
@@ -68,6 +69,41 @@ enum DbAction {
     Info,
 }
 
+/// `fetter validate --audit` and where its OSV data comes from (as for
+/// `fetter audit`).
+#[derive(Debug, Args, Clone)]
+pub struct ValidateAuditArgs {
+    /// Also check installed distributions against OSV's known
+    /// vulnerabilities and malicious packages, in the same report.
+    #[arg(long)]
+    pub audit: bool,
+    /// With --audit: the OSV data (PyPI's `all.zip`, a directory of OSV
+    /// JSON, or a fetter database; default: the local copy).
+    #[arg(long, value_name = "PATH", requires = "audit", conflicts_with = "online")]
+    osv_db: Option<PathBuf>,
+    /// With --audit: ask the OSV API instead of a local database (needs network).
+    #[arg(long, requires = "audit")]
+    online: bool,
+    /// Base URL of the OSV API for --online (or `$FETTER_OSV_URL`).
+    // Not `requires = "online"`: the variable set for `fetter audit` must
+    // not make every `fetter validate` a usage error.
+    #[arg(long, value_name = "URL", env = "FETTER_OSV_URL", default_value = fetter::audit::online::DEFAULT_URL)]
+    osv_url: String,
+}
+
+impl ValidateAuditArgs {
+    /// The audit check these arguments ask for, if any; a local database
+    /// older than `max_age` (validate's `--max-age`) fails it.
+    pub fn check(&self, max_age: Option<std::time::Duration>) -> Option<AuditCheck> {
+        self.audit.then(|| {
+            AuditCheck::new(match self.online {
+                true => AuditConfig::online(&self.osv_url),
+                false => AuditConfig::local_or_default(self.osv_db.clone(), max_age),
+            })
+        })
+    }
+}
+
 /// Output formats of `fetter audit`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 enum AuditFormat {
@@ -90,45 +126,23 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
         }
         return run_db(action);
     }
-    let (database, vulns, failures) = if args.online {
-        // Online needs the inventory first: it is what is asked about.
-        let (inv, scope_failures) = scan(scope);
-        match audit::online::query(&args.osv_url, &inv) {
-            Ok(d) => {
-                let v = audit::audit(&inv, &d);
-                (d, v, scope_failures)
-            }
-            Err(e) => (
-                Database::default(),
-                Vec::new(),
-                vec![failure(&args.osv_url, e)],
-            ),
-        }
-    } else {
-        let path = args.osv_db.clone().unwrap_or_else(db::local_path);
-        match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
-            // No database, no scan: there is nothing to compare against.
-            Ok(d) => {
-                let (inv, scope_failures) = scan(scope);
-                let v = audit::audit(&inv, &d);
-                (d, v, scope_failures)
-            }
-            Err(e) => (
-                Database::default(),
-                Vec::new(),
-                vec![failure(&path.display().to_string(), e)],
-            ),
-        }
+    let cfg = match args.online {
+        true => AuditConfig::online(&args.osv_url),
+        false => AuditConfig::local_or_default(args.osv_db.clone(), args.max_age),
     };
-    let sink = Sink::new();
-    audit::check::to_diagnostics(&vulns, &sink);
+    let check = AuditCheck::new(cfg);
+    // No database, no scan: there is nothing to compare against. (Online
+    // needs the inventory first: it is what is asked about.)
+    let scanned = match check.preload() {
+        true => super::scan_named(scope),
+        false => fetter::scan::Scanned::default(),
+    };
+    let verdicts = Pipeline::over_scope(args.fail_on).run(&scanned, &[&check]);
+    let (diags, failures) = (&verdicts.diagnostics, &verdicts.failures);
+    let vulns = check.vulnerabilities();
     for f in failures {
-        sink.fail(f);
-    }
-    let (diags, failures) = sink.finish();
-    for f in &failures {
         let message = fetter::escape::escape(&f.message);
-        if f.check == super::SCOPE_CHECK {
+        if f.check == CheckId::Scope {
             let source = fetter::escape::escape(&f.source);
             eprintln!("error: audit could not run: {source}: {message}");
         } else {
@@ -140,35 +154,29 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
         AuditFormat::Table if !failures.is_empty() => writeln!(
             out,
             "AUDIT NOT DONE: {} (see the error above).",
-            if failures.iter().all(|f| f.check == super::SCOPE_CHECK) {
+            if failures.iter().all(|f| f.check == CheckId::Scope) {
                 "a named scope leads to no Python environment"
             } else {
                 "the vulnerability database could not be used"
             }
         ),
-        AuditFormat::Table => write_table(&vulns, &mut out),
+        AuditFormat::Table => write_table(vulns, &mut out),
         AuditFormat::Json => {
             let report = AuditReport {
                 schema: "fetter.audit/1",
-                database: DatabaseInfo {
-                    source: database.source.clone(),
-                    records: database.records.len(),
-                    age_seconds: database.age.map(|a| a.as_secs()),
-                },
-                vulnerabilities: &vulns,
-                failures: &failures,
+                database: check.database().map(DatabaseInfo::of).unwrap_or_default(),
+                vulnerabilities: vulns,
+                failures,
             };
             serde_json::to_writer_pretty(&mut out, &report)
                 .map_err(std::io::Error::from)
                 .and_then(|_| writeln!(out))
         }
-        AuditFormat::Sarif => sarif::write(&diags, &failures, &mut out),
+        AuditFormat::Sarif => sarif::write(diags, failures, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;
-    Ok(ExitCode::from(
-        diag::outcome(&diags, &failures, args.fail_on).exit_code(),
-    ))
+    Ok(ExitCode::from(verdicts.exit_code()))
 }
 
 /// Download OSV's zip to a temporary file beside the local copy and load it.
@@ -181,27 +189,6 @@ fn download(url: &str) -> anyhow::Result<Database> {
     let loaded = db::load(&tmp).with_context(|| format!("cannot import {url}"));
     let _ = std::fs::remove_file(&tmp);
     loaded
-}
-
-fn failure(source: &str, e: db::DbError) -> CheckFailure {
-    CheckFailure {
-        check: "audit".into(),
-        source: source.into(),
-        message: e.to_string(),
-        environment: None,
-    }
-}
-
-/// The inventory, and a failure per named scope entry that found nothing:
-/// an audit of a mistyped `--exe` is not "no known vulnerabilities".
-fn scan(scope: &ScopeArgs) -> (fetter::Inventory, Vec<CheckFailure>) {
-    let scanned = super::scan_named(scope);
-    let failures = scanned
-        .unresolved
-        .iter()
-        .map(super::unresolved_failure)
-        .collect();
-    (scanned.inventory, failures)
 }
 
 fn run_db(action: &DbAction) -> anyhow::Result<ExitCode> {

@@ -205,35 +205,14 @@ fn resolve(config: &mut Config, dir: &Path) {
 /// Refuse a config file someone else could have written: fetter runs as
 /// root, and a `fetter.toml` planted in a directory root `cd`s into could
 /// otherwise empty the bounds or ignore every package.
-#[cfg(unix)]
 fn check_owner(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(meta) = fs::metadata(path) else {
-        return Ok(()); // reported by the read that follows
-    };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    if meta.uid() != me && meta.uid() != 0 {
-        bail!(
-            "refusing the config file {}: it is owned by uid {}, not by you (uid {me}) or root; \
-             chown it, or run with FETTER_CONFIG= to use no config file",
-            path.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & 0o022 != 0 {
-        bail!(
-            "refusing the config file {}: others can write to it; `chmod go-w` it, \
-             or run with FETTER_CONFIG= to use no config file",
+    match fetter::fsutil::owner_problem(path) {
+        Some(problem) => bail!(
+            "refusing the config file {}: {problem}, or run with FETTER_CONFIG= to use no config file",
             path.display()
-        );
+        ),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_owner(_: &Path) -> anyhow::Result<()> {
-    Ok(())
 }
 
 /// Arguments of `fetter config`.

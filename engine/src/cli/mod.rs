@@ -11,12 +11,17 @@ mod inspect;
 mod lookup;
 mod output;
 mod plugin;
+mod plugin_build;
+mod plugin_new;
 mod policy;
+mod policy_trust;
+mod policy_verify;
 mod progress;
 mod purge;
 mod purge_pattern;
 mod purge_select;
 mod quarantine;
+mod report;
 mod restore;
 mod scan;
 mod search;
@@ -244,9 +249,9 @@ enum Command {
         after_help = "Examples:\n  fetter plugin info plugins/typosquat.wasm\n  fetter plugin check my.wasm --settings '{}'\n  fetter validate --policy my.wasm"
     )]
     Plugin(plugin::PluginArgs),
-    /// Share policy bundles through OCI registries: push, pull (and lock), save/load for air gaps.
+    /// Share policy bundles through OCI registries: push, sign, pull (verify and lock), save/load for air gaps.
     #[command(
-        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
+        after_help = "Examples:\n  fetter policy push policies/default.toml oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter validate --policy oci://registry.acme.internal/security/base:v3\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key ~/.ssh/id_ed25519\n  fetter policy verify --lock fetter.lock\n  fetter policy save -o policies.tar && fetter policy load policies.tar"
     )]
     Policy(policy::PolicyCmdArgs),
     /// Count the files each distribution installed (from its RECORD).
@@ -313,6 +318,11 @@ enum Command {
         after_help = "Examples:\n  fetter lookup-bound requirements.txt\n  fetter lookup-bound uv.lock --format json\n\nExit codes: 0 nothing admitted, 3 a requirement admits an affected version, 1 bound or database unusable."
     )]
     LookupBound(lookup::LookupBoundArgs),
+    /// Merge many hosts' JSON reports (scan, validate, audit) into one fleet report.
+    #[command(
+        after_help = "Inputs: HOST.json (or HOST.scan.json, HOST.validate.json, HOST.audit.json), a HOST/\ndirectory holding scan.json, validate.json and/or audit.json, or a directory of those.\nThe host is named after the file or directory.\n\nExamples:\n  fetter report reports/ -o fleet.json\n  fetter report reports/ --format html -o fleet.html --previous last-week.json\n\nExit codes: 0 written, 1 a report could not be read (with --keep-going: after writing\nthe rest, the host listed as unreadable), 2 usage."
+    )]
+    Report(report::ReportArgs),
     /// Install a start-up hook that checks the environment against a bound at each start.
     #[command(
         name = "site-install",
@@ -351,6 +361,7 @@ impl Command {
                 | Command::Config(_)
                 | Command::Completions(_)
                 | Command::Man(_)
+                | Command::Report(_)
         )
     }
 }
@@ -417,6 +428,7 @@ pub fn run() -> ExitCode {
             site_hook::run_uninstall(&cli.scope_with(scope), args)
         }
         Command::Config(a) => config::run(a),
+        Command::Report(a) => report::run(a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
     };
@@ -463,17 +475,3 @@ fn scan_named(scope: &ScopeArgs) -> fetter::scan::Scanned {
     }
     scanned
 }
-
-/// A named scope entry that found nothing, as a check failure: the check
-/// could not run on the environment the user meant.
-fn unresolved_failure(u: &fetter::discover::explicit::Unresolved) -> fetter::diag::CheckFailure {
-    fetter::diag::CheckFailure {
-        check: SCOPE_CHECK.into(),
-        source: u.source(),
-        message: u.explanation(),
-        environment: Some(u.path.clone()),
-    }
-}
-
-/// The `check` of failures about the scope itself.
-const SCOPE_CHECK: &str = "scope";

@@ -9,9 +9,11 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use fetter::diag::Sink;
-use fetter::plugins::{self, abi, Cache, CacheStatus, LogMode, Options, PolicySpec};
-use fetter::report::validate::Input;
+use fetter::diag::CheckId;
+use fetter::pipeline::Input;
+use fetter::plugins::{
+    self, abi, Cache, CacheStatus, LogMode, Options, PolicyCheck, PolicySpec, Resolved,
+};
 
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
@@ -32,6 +34,10 @@ pub struct PolicyArgs {
     pub max_age: Option<Duration>,
     #[command(flatten)]
     pub registry: super::policy::RegistryArgs,
+    /// The user's trust file for oci:// bundles (instead of $FETTER_TRUST or
+    /// ~/.config/fetter/trust.toml; /etc/fetter/trust.toml always applies).
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<std::path::PathBuf>,
     /// Memory limit per plugin, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = plugins::DEFAULT_MEMORY_MIB,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
@@ -73,48 +79,52 @@ impl PolicyArgs {
         }
     }
 
-    /// Run every `--policy` over `inv`, reporting into `sink`; returns the
-    /// report's inputs (one per plugin).
-    pub fn run(&self, inv: &fetter::Inventory, sink: &Sink, quiet: bool) -> Vec<Input> {
+    /// The policy check of these arguments: bundles (`oci://`, `.lock`)
+    /// are resolved from the local store now (refreshed from the registry
+    /// when it answers); the rest when the check runs.
+    pub fn check(&self, quiet: bool) -> PolicyCheck {
         let (bundles, local): (Vec<String>, Vec<String>) = self
             .policies
             .iter()
             .cloned()
             .partition(|p| p.starts_with("oci://") || p.ends_with(".lock"));
-        let mut specs = plugins::resolve_policy_args(&local, sink);
-        let mut inputs = Vec::new();
+        let mut resolved = Resolved::default();
         for arg in &bundles {
-            self.resolve_bundle(arg, sink, quiet, &mut specs, &mut inputs);
+            self.resolve_bundle(arg, quiet, &mut resolved);
         }
-        inputs.extend(self.evaluate(inv, &specs, sink, quiet));
-        inputs
+        PolicyCheck::new(local, self.options(quiet)).with_resolved(resolved)
     }
 
     /// An `oci://` reference or a lock file, resolved from the local store
-    /// (refreshed from the registry when it answers) into `specs`; a
+    /// (refreshed from the registry when it answers) into `resolved`; a
     /// bundle that cannot be had is a check failure, so the run fails closed.
-    fn resolve_bundle(
-        &self,
-        arg: &str,
-        sink: &Sink,
-        quiet: bool,
-        specs: &mut Vec<PolicySpec>,
-        inputs: &mut Vec<Input>,
-    ) {
-        use fetter::oci::{source, store::Store, Reference};
-        let options = source::Options {
-            client: self.registry.options(),
-            store: Store::default_location(),
-            max_age: self.max_age,
+    fn resolve_bundle(&self, arg: &str, quiet: bool, resolved: &mut Resolved) {
+        use fetter::oci::{source, store::Store, OciError, Reference};
+        use fetter::trust::TrustPolicy;
+        let trust = TrustPolicy::load(&TrustPolicy::default_files(self.trust.as_deref()));
+        let found = match trust {
+            // No trust rules, no bundle: fail closed.
+            Err(e) => Err(OciError::Bundle {
+                what: arg.to_string(),
+                message: e.to_string(),
+            }),
+            Ok(trust) => {
+                let options = source::Options {
+                    client: self.registry.options(),
+                    store: Store::default_location(),
+                    max_age: self.max_age,
+                    trust,
+                };
+                if arg.starts_with("oci://") {
+                    Reference::parse(arg)
+                        .and_then(|r| source::resolve(&r, &options))
+                        .map(|r| vec![r])
+                } else {
+                    source::resolve_lock(std::path::Path::new(arg), &options)
+                }
+            }
         };
-        let resolved = if arg.starts_with("oci://") {
-            Reference::parse(arg)
-                .and_then(|r| source::resolve(&r, &options))
-                .map(|r| vec![r])
-        } else {
-            source::resolve_lock(std::path::Path::new(arg), &options)
-        };
-        match resolved {
+        match found {
             Ok(list) => {
                 for r in list {
                     let mut from = r.pinned.clone();
@@ -128,11 +138,11 @@ impl PolicyArgs {
                         }
                         from = format!("{from} ({stale})");
                     }
-                    inputs.push(Input {
-                        check: "policy".into(),
+                    resolved.inputs.push(Input {
+                        check: CheckId::Policy,
                         source: format!("{arg} = {from}"),
                     });
-                    specs.extend(r.specs);
+                    resolved.specs.extend(r.specs);
                 }
             }
             Err(e) => {
@@ -142,8 +152,8 @@ impl PolicyArgs {
                     .strip_prefix(&format!("{arg}: "))
                     .unwrap_or(&message)
                     .to_string();
-                sink.fail(fetter::diag::CheckFailure {
-                    check: "policy".into(),
+                resolved.failures.push(fetter::diag::CheckFailure {
+                    check: CheckId::Policy,
                     source: arg.to_string(),
                     message,
                     environment: None,
@@ -151,29 +161,19 @@ impl PolicyArgs {
             }
         }
     }
+}
 
-    fn evaluate(
-        &self,
-        inv: &fetter::Inventory,
-        specs: &[PolicySpec],
-        sink: &Sink,
-        quiet: bool,
-    ) -> Vec<Input> {
-        plugins::evaluate(inv, specs, &self.options(quiet), sink)
-            .into_iter()
-            .inspect(|r| {
-                // A cache entry that was not what its key says (another
-                // plugin's code, a corrupt file) is worth knowing about:
-                // someone or something wrote the cache.
-                if let (Some(status @ CacheStatus::Recompiled(_)), false) = (&r.cache, quiet) {
-                    eprintln!("warning: plugin `{}`: {status}", r.name);
-                }
-            })
-            .map(|r| Input {
-                check: plugins::diags::check_name(&r.name),
-                source: r.source,
-            })
-            .collect()
+/// Warn about cache entries of the last run that were not what their key
+/// says (another plugin's code, a corrupt file): someone or something
+/// wrote the cache.
+pub fn warn_recompiled(check: &PolicyCheck, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for r in check.reports() {
+        if let Some(status @ CacheStatus::Recompiled(_)) = &r.cache {
+            eprintln!("warning: plugin `{}`: {status}", r.name);
+        }
     }
 }
 
@@ -197,6 +197,16 @@ enum PluginCommand {
         after_help = "Examples:\n  fetter plugin check my.wasm --settings '{\"allow\": [\"requests\"]}'\n  fetter plugin check policies/default.toml\n\nExit codes: 0 the plugin loads and accepts its settings, 1 it does not."
     )]
     Check(CheckArgs),
+    /// Build a plugin project (Python, JavaScript or Rust) into a component.
+    #[command(
+        after_help = "Examples:\n  fetter plugin build my-policy\n  fetter plugin build . -o dist/my-policy.wasm\n\nPython needs componentize-py, JavaScript componentize-js (with Node), Rust cargo and wasm-tools."
+    )]
+    Build(super::plugin_build::BuildArgs),
+    /// Create a plugin project: an example rule, its test, a README, the contract.
+    #[command(
+        after_help = "Examples:\n  fetter plugin new no-git                # Python\n  fetter plugin new no-git --lang js"
+    )]
+    New(super::plugin_new::NewArgs),
 }
 
 /// Arguments of `fetter plugin info`.
@@ -229,6 +239,8 @@ pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         PluginCommand::Info(a) => info(a),
         PluginCommand::Check(a) => check(quiet, a),
+        PluginCommand::Build(a) => super::plugin_build::run(quiet, a),
+        PluginCommand::New(a) => super::plugin_new::run(quiet, a),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `fetter policy push|pull|save|load|list|inspect`: policy bundles as
-//! OCI artifacts (the library side is `fetter::oci`).
+//! OCI artifacts (the library side is `fetter::oci`); `sign`, `verify` and
+//! `payload` are in [`super::policy_trust`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,10 @@ use fetter::escape::escape;
 use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::lock::{Lock, Locked};
 use fetter::oci::store::Store;
-use fetter::oci::{archive, bundle, fetch, source, Reference};
+use fetter::oci::{archive, bundle, fetch, signatures, source, Reference};
+use fetter::trust::TrustPolicy;
+
+use super::policy_trust;
 
 /// How to reach registries (shared by the commands that do).
 #[derive(Debug, Args, Clone, Default)]
@@ -52,7 +56,7 @@ enum PolicyCommand {
     Push(PushArgs),
     /// Fetch a bundle into the local store, check every digest, and lock it.
     #[command(
-        after_help = "Example:\n  fetter policy pull oci://registry.acme.internal/security/base:v3\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused or failed."
+        after_help = "Signatures are checked per trust.toml (/etc/fetter/trust.toml, then --trust FILE,\n$FETTER_TRUST or ~/.config/fetter/trust.toml) before anything is stored; a bundle already in\nfetter.lock at the same digest counts as pinned. The signer and key fingerprint go in the lock,\nthe signatures in the store (so `fetter policy verify` and `save` work offline).\n\nExample:\n  fetter policy pull oci://registry.acme.internal/security/base@sha256:…\n  fetter policy pull oci://registry.acme.internal/security/base:v3 --locked\n\nExit codes: 0 pulled, 1 refused (trust, digest, --locked) or failed."
     )]
     Pull(PullArgs),
     /// Write stored bundles to a tarball (an OCI image layout) for an air gap.
@@ -68,6 +72,8 @@ enum PolicyCommand {
     /// What the local store holds.
     #[command(after_help = "Example:\n  fetter policy list --json")]
     List(ListArgs),
+    #[command(flatten)]
+    Trust(policy_trust::TrustCommand),
     /// A stored bundle's layers, plugins and settings.
     #[command(
         after_help = "Example:\n  fetter policy inspect oci://registry.acme.internal/security/base:v3"
@@ -101,6 +107,9 @@ struct PullArgs {
     /// Refuse when the tag no longer points at the digest in the lock.
     #[arg(long)]
     locked: bool,
+    /// The user's trust file (instead of $FETTER_TRUST or ~/.config/fetter/trust.toml).
+    #[arg(long, value_name = "FILE")]
+    trust: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -154,6 +163,7 @@ pub fn run(quiet: bool, args: &PolicyCmdArgs) -> anyhow::Result<ExitCode> {
         PolicyCommand::Load(a) => load(quiet, &store, a),
         PolicyCommand::List(a) => list(&store, a),
         PolicyCommand::Inspect(a) => inspect(&store, a),
+        PolicyCommand::Trust(cmd) => policy_trust::run_trust(&store, cmd),
     }
 }
 
@@ -218,13 +228,21 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
             );
         }
     }
-    let pulled = fetch::pull_into(store, &client, &reference, manifest)?;
+    // The trust rules decide before anything is stored or locked.
+    let trust = TrustPolicy::load(&TrustPolicy::default_files(args.trust.as_deref()))?;
+    let pinned = reference.digest.is_some()
+        || locked
+            .as_ref()
+            .is_some_and(|l| l.manifest_digest == manifest.digest);
+    let (pulled, accepted) =
+        signatures::pull_trusted(store, &client, &reference, manifest, &trust, pinned)?;
+    let (signer, key_fingerprint) = signatures::lock_fields(&accepted);
     lock.upsert(Locked {
         source: source_key,
         manifest_digest: pulled.digest.clone(),
         pulled_at: fetter::timefmt::utc_now(),
-        signer: None,
-        key_fingerprint: None,
+        signer: signer.clone(),
+        key_fingerprint: key_fingerprint.clone(),
         layers: pulled.plan.layers.clone(),
     });
     lock.save(&args.lock)?;
@@ -238,6 +256,9 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
             store.root().display(),
             args.lock.display()
         );
+        if let (Some(s), Some(k)) = (&signer, &key_fingerprint) {
+            eprintln!("signed by {} ({k})", escape(s));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -281,6 +302,7 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
     let mut order: Vec<&archive::Loaded> = loaded.iter().collect();
     order.sort_by_key(|l| l.entry.name.contains('@'));
     let mut pushed = std::collections::BTreeSet::new();
+    let mut signed = std::collections::BTreeSet::new();
     for l in order {
         let Some(b) = &l.bundle else { continue };
         let from = Reference::parse(&l.entry.name)?;
@@ -298,6 +320,12 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
             &b.manifest,
             &tag,
         )?;
+        // Its signatures go along, once: they name the origin repository,
+        // which a mirror's trust rule lists under `origins`.
+        let found = signatures::stored(store, &from.repo_name(), &b.digest)?;
+        if !found.is_empty() && signed.insert(b.digest.clone()) {
+            signatures::push(&client, &digest, &found)?;
+        }
         let target = Reference {
             tag: from.tag.clone(),
             ..mirror.clone()
@@ -348,8 +376,11 @@ struct InspectReport {
     config: bundle::BundleConfig,
     layers: Vec<bundle::LayerInfo>,
     plugins: Vec<InspectPlugin>,
-    /// Verified signers (filled when signatures are verified).
+    /// Signers of stored signatures that the trust rules accept:
+    /// `principals (SHA256:…)`.
     signers: Vec<String>,
+    /// How many signatures the store keeps for the bundle.
+    signatures: usize,
 }
 
 #[derive(Serialize)]
@@ -359,17 +390,44 @@ struct InspectPlugin {
     settings: serde_json::Value,
 }
 
-fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
-    let reference = Reference::parse(&args.reference)?;
+/// `text` parsed, and the store's entry for it (an error naming the
+/// store when there is none).
+pub(super) fn stored_entry(
+    store: &Store,
+    text: &str,
+) -> anyhow::Result<(Reference, fetter::oci::store::Entry)> {
+    let reference = Reference::parse(text)?;
     let name = source::store_name(&reference);
     let entry = store.find(&name)?.with_context(|| {
         format!(
-            "{name} is not in the store ({}); see `fetter policy list`",
+            "{name} is not in the local store ({}): `fetter policy pull` or `load` it first; see `fetter policy list`",
             store.root().display()
         )
     })?;
+    Ok((reference, entry))
+}
+
+fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
+    let (reference, entry) = stored_entry(store, &args.reference)?;
     let resolved = source::run_from(store, &reference, &entry.digest, None)?;
     let (pulled, _) = fetch::stored(store, &reference.repo_name(), &entry.digest)?;
+    // Signers the trust rules accept, from the stored signatures (offline).
+    let stored_sigs = signatures::stored(store, &reference.repo_name(), &entry.digest)?;
+    let trust = TrustPolicy::load(&TrustPolicy::default_files(None))?;
+    let signers: Vec<String> = signatures::decide(
+        &trust,
+        &reference.repo_name(),
+        &entry.digest,
+        true,
+        &stored_sigs,
+    )
+    .map(|a| {
+        a.signers
+            .iter()
+            .map(|s| format!("{} ({})", s.identity(), s.fingerprint))
+            .collect()
+    })
+    .unwrap_or_default();
     let plugins = resolved
         .specs
         .iter()
@@ -390,7 +448,8 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
         config: pulled.config.clone(),
         layers: pulled.plan.layers.clone(),
         plugins,
-        signers: Vec::new(),
+        signers,
+        signatures: stored_sigs.len(),
     };
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -414,7 +473,16 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     if let Some(r) = &c.revision {
         writeln!(out, "revision  {}", escape(r))?;
     }
-    writeln!(out, "signers   (none verified)")?;
+    if report.signers.is_empty() {
+        writeln!(
+            out,
+            "signers   (none verified; {} signature(s) stored)",
+            report.signatures
+        )?;
+    }
+    for s in &report.signers {
+        writeln!(out, "signer    {}", escape(s))?;
+    }
     let mut t = fetter::report::table::Table::new(["LAYER", "MEDIA TYPE", "DIGEST", "SIZE"]);
     for l in &report.layers {
         t.row([

@@ -3,16 +3,19 @@
 //!
 //! Every selection fails closed: a bound that cannot be read or a database
 //! that cannot be used selects nothing and stops the purge with an error,
-//! rather than purging on a partial answer.
+//! rather than purging on a partial answer. The selections are checks run
+//! by [`fetter::pipeline`], as `fetter validate` runs them.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-use fetter::audit::{self, db};
-use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
+use fetter::audit::{db, AuditCheck, AuditConfig};
+use fetter::bounds::{BoundSource, BoundsConfig, Selection};
+use fetter::diag::{Action, CheckFailure, CheckId, Severity};
 use fetter::escape::escape;
+use fetter::pipeline::{Check, Pipeline, Verdicts};
 use fetter::Inventory;
 
 /// Selections of `fetter purge` beyond names.
@@ -56,94 +59,96 @@ impl SelectArgs {
     }
 }
 
-/// The metadata directories the selections pick, or the reasons they could not run.
+/// The metadata directories the selections pick, or the reasons they could
+/// not run. Every selection is a check of one pipeline run; what it
+/// removes is decided by the one rule of [`Verdicts::deny_targets`].
 pub fn targets(
     inv: &Inventory,
     args: &SelectArgs,
     quiet: bool,
 ) -> Result<Vec<PathBuf>, Vec<String>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    if !args.bounds.is_empty() {
-        let cfg = BoundsConfig {
-            sources: args
-                .bounds
-                .iter()
-                .map(|b| BoundSource::from_arg(b))
-                .collect(),
-            selection: Selection {
-                extras: args.extras.clone(),
-                groups: args.groups.clone(),
-                all_packages: args.all_packages,
-            },
-            subset: true,
-            superset: false,
-            ignore: args.ignore.clone(),
-        };
-        match bounds::purge_targets(inv, &cfg) {
-            Ok(t) => out.extend(t),
-            Err(failures) => errors.extend(
-                failures
-                    .into_iter()
-                    .map(|f| format!("{}: {}", f.source, f.message)),
-            ),
-        }
-    }
-    if args.audit {
-        let path = args.osv_db.clone().unwrap_or_else(db::local_path);
-        match db::load(&path).and_then(|d| d.check_age(args.max_age).map(|_| d)) {
-            Ok(database) => {
-                for v in audit::audit(inv, &database) {
-                    let hint = audit::check::fixed_suggestion(&v.distribution.version, &v.fixed)
-                        .map(|s| format!("; {s}"))
-                        .unwrap_or_default();
-                    eprintln!(
-                        "{} {}: {}{hint}",
-                        escape(&v.distribution.name),
-                        escape(&v.distribution.version),
-                        escape(&v.id)
-                    );
-                    out.push(v.distribution.metadata_path);
-                }
-            }
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    if !args.policy.policies.is_empty() {
-        let sink = fetter::diag::Sink::new();
+    let bounds = (!args.bounds.is_empty()).then(|| BoundsConfig {
+        sources: args
+            .bounds
+            .iter()
+            .map(|b| BoundSource::from_arg(b))
+            .collect(),
+        selection: Selection {
+            extras: args.extras.clone(),
+            groups: args.groups.clone(),
+            all_packages: args.all_packages,
+        },
+        // What is not installed cannot be removed.
+        subset: true,
+        superset: false,
+        ignore: args.ignore.clone(),
+    });
+    let audit = args.audit.then(|| {
+        AuditCheck::new(AuditConfig::local_or_default(
+            args.osv_db.clone(),
+            args.max_age,
+        ))
+    });
+    let policy = (!args.policy.policies.is_empty()).then(|| {
+        // --max-age also bounds the age of stored oci:// bundles.
         let mut policy = args.policy.clone();
         policy.max_age = args.max_age;
-        policy.run(inv, &sink, quiet);
-        let (diags, failures) = sink.finish();
-        if failures.is_empty() {
-            for d in diags
-                .iter()
-                .filter(|d| d.action == fetter::diag::Action::Deny)
-            {
-                if let Some(x) = &d.distribution {
-                    eprintln!(
-                        "{} {}: {} ({})",
-                        escape(&x.name),
-                        escape(&x.version),
-                        escape(&d.message),
-                        d.code
-                    );
-                }
-            }
-            out.extend(fetter::plugins::denied(&diags));
-        } else {
-            errors.extend(
-                failures
-                    .into_iter()
-                    .map(|f| format!("{} ({}): {}", f.check, f.source, f.message)),
+        policy.check(quiet)
+    });
+    let mut checks: Vec<&dyn Check> = Vec::new();
+    checks.extend(bounds.as_ref().map(|c| c as &dyn Check));
+    checks.extend(audit.as_ref().map(|c| c as &dyn Check));
+    checks.extend(policy.as_ref().map(|c| c as &dyn Check));
+    let verdicts = Pipeline::over_scope(Severity::Info).run_on(inv, &[], &checks);
+    if let Some(p) = &policy {
+        super::plugin::warn_recompiled(p, quiet);
+    }
+    print_selected(&verdicts, audit.as_ref());
+    verdicts
+        .deny_targets()
+        .map_err(|failures| failures.iter().map(failure_line).collect())
+}
+
+/// Say on stderr why each audit and plugin selection was made (the bound's
+/// are the plan itself: what it does not list).
+fn print_selected(verdicts: &Verdicts, audit: Option<&AuditCheck>) {
+    for v in audit.map_or(&[][..], AuditCheck::vulnerabilities) {
+        let hint = fetter::audit::diags::fixed_suggestion(&v.distribution.version, &v.fixed)
+            .map(|s| format!("; {s}"))
+            .unwrap_or_default();
+        eprintln!(
+            "{} {}: {}{hint}",
+            escape(&v.distribution.name),
+            escape(&v.distribution.version),
+            escape(&v.id)
+        );
+    }
+    let plugin_failed = verdicts
+        .failures
+        .iter()
+        .any(|f| matches!(f.check, CheckId::Plugin(_) | CheckId::Policy));
+    let plugin_denials = verdicts
+        .diagnostics
+        .iter()
+        .filter(|d| d.action == Action::Deny && d.check.plugin().is_some());
+    for d in plugin_denials.filter(|_| !plugin_failed) {
+        if let Some(x) = &d.distribution {
+            eprintln!(
+                "{} {}: {} ({})",
+                escape(&x.name),
+                escape(&x.version),
+                escape(&d.message),
+                d.code
             );
         }
     }
-    if errors.is_empty() {
-        out.sort();
-        out.dedup();
-        Ok(out)
-    } else {
-        Err(errors)
+}
+
+/// A failure as purge has always worded it, per check.
+fn failure_line(f: &CheckFailure) -> String {
+    match f.check {
+        CheckId::Bounds => format!("{}: {}", f.source, f.message),
+        CheckId::Audit => f.message.clone(),
+        _ => format!("{} ({}): {}", f.check, f.source, f.message),
     }
 }

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::{config, output, ScopeArgs};
-use fetter::bounds::{self, BoundSource, BoundsConfig, Selection};
-use fetter::diag::{CheckFailure, Severity, Sink};
-use fetter::report::sarif;
-use fetter::report::validate::{self as render, Input};
+use fetter::audit::AuditCheck;
+use fetter::bounds::{BoundSource, BoundsConfig, Selection};
+use fetter::pipeline::{Check, Pipeline};
+use fetter::report::audit::DatabaseInfo;
+use fetter::report::validate as render;
 
 /// Report formats of `fetter validate`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -53,9 +54,11 @@ pub struct ValidateArgs {
     all_packages: bool,
     #[command(flatten)]
     policy: super::plugin::PolicyArgs,
+    #[command(flatten)]
+    audit: super::audit::ValidateAuditArgs,
     /// When the registry of an oci:// policy cannot be reached, fail (exit
     /// 1) rather than run a stored copy last verified longer ago than this
-    /// (`7d`, `24h`, `90m`).
+    /// (`7d`, `24h`, `90m`); with --audit, also the oldest OSV database accepted.
     #[arg(long, value_name = "DURATION", value_parser = fetter::audit::db::parse_duration)]
     max_age: Option<std::time::Duration>,
     /// Report format [default: table, or the config file's].
@@ -80,11 +83,15 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         &args.bounds
     };
-    if bound_args.is_empty() && args.policy.policies.is_empty() && defaults.policies.is_empty() {
+    if bound_args.is_empty()
+        && args.policy.policies.is_empty()
+        && defaults.policies.is_empty()
+        && !args.audit.audit
+    {
         // A usage error (exit 2), as when clap required --bound.
         eprintln!(
             "error: nothing to validate against: pass --bound FILE (requirements, pyproject.toml, \
-             a lock file) or --policy NAME, or set `bounds`/`policies` under [validate] in fetter.toml (`fetter config --help`)"
+             a lock file), --policy NAME or --audit, or set `bounds`/`policies` under [validate] in fetter.toml (`fetter config --help`)"
         );
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
@@ -115,52 +122,29 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         superset: args.superset,
         ignore,
     };
+    let policy_check = (!policy.policies.is_empty()).then(|| policy.check(scope.quiet));
+    let audit_check = args.audit.check(args.max_age);
+    let mut checks: Vec<&dyn Check> = vec![&cfg];
+    checks.extend(policy_check.as_ref().map(|c| c as &dyn Check));
+    checks.extend(audit_check.as_ref().map(|c| c as &dyn Check));
     let scanned = super::scan_named(scope);
-    let inv = scanned.inventory;
-    let sink = Sink::new();
-    let mut plugin_inputs = Vec::new();
-    for u in &scanned.unresolved {
-        sink.fail(super::unresolved_failure(u));
+    let verdicts = Pipeline::validate().run(&scanned, &checks);
+    if let Some(c) = &policy_check {
+        super::plugin::warn_recompiled(c, scope.quiet);
     }
-    if inv.environments.is_empty() {
-        if scanned.unresolved.is_empty() {
-            // Validating nothing is almost always a wrong scope: fail closed.
-            sink.fail(CheckFailure {
-                check: super::SCOPE_CHECK.into(),
-                source: "scope".into(),
-                message:
-                    "no Python environment found in scope; name one with --exe PATH or --root DIR"
-                        .into(),
-                environment: None,
-            });
-        }
-    } else {
-        if !cfg.sources.is_empty() {
-            bounds::run(&inv, &cfg, &sink);
-        }
-        // Policy plugins judge the same inventory into the same sink.
-        plugin_inputs = policy.run(&inv, &sink, scope.quiet);
-    }
-    let (diags, failures) = sink.finish();
-    let inputs = cfg
-        .sources
-        .iter()
-        .map(|s| Input {
-            check: bounds::diags::CHECK.into(),
-            source: s.to_string(),
-        })
-        .chain(plugin_inputs)
-        .collect();
-    // SARIF is built from the diagnostics themselves, as for `fetter audit`.
-    let sarif_doc = (format == ReportFormat::Sarif).then(|| sarif::document(&diags, &failures));
-    let report = render::build(&inv, inputs, diags, failures, Severity::Info);
+    let mut report = verdicts.report(&scanned.inventory);
+    report.audit_database = audit_check
+        .as_ref()
+        .and_then(AuditCheck::database)
+        .map(DatabaseInfo::of);
     let mut out = output::open(args.output.as_ref())?;
-    let result = match (format, sarif_doc) {
-        (ReportFormat::Sarif, Some(doc)) => serde_json::to_writer_pretty(&mut out, &doc)
+    let result = match format {
+        // SARIF is built from the diagnostics themselves, as for `fetter audit`.
+        ReportFormat::Sarif => serde_json::to_writer_pretty(&mut out, &verdicts.sarif())
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),
-        (ReportFormat::Json, _) => render::write_json(&report, &mut out),
-        _ => render::write_table(&report, &mut out),
+        ReportFormat::Json => render::write_json(&report, &mut out),
+        ReportFormat::Table => render::write_table(&report, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;

@@ -155,7 +155,11 @@ pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, String>
     }
 }
 
-fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Result<Details, String>>) -> EnvGraph {
+fn env_graph(
+    inv: &Inventory,
+    env: &Environment,
+    details: &HashMap<PathBuf, Result<Details, String>>,
+) -> EnvGraph {
     let mut visible: BTreeMap<&str, &Distribution> = BTreeMap::new();
     for (_, d) in inv.distributions_of(env) {
         visible.entry(d.normalized_name.as_str()).or_insert(d);
@@ -169,11 +173,16 @@ fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Resu
             Some(Ok(x)) => x
                 .requires_dist
                 .iter()
-                .filter_map(|text| match BoundRequirement::parse(text, Origin::file(d.metadata_path.display().to_string())) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        problems.push(unchecked(d, text, e.to_string()));
-                        None
+                .filter_map(|text| {
+                    match BoundRequirement::parse(
+                        text,
+                        Origin::file(d.metadata_path.display().to_string()),
+                    ) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            problems.push(unchecked(d, text, e.to_string()));
+                            None
+                        }
                     }
                 })
                 .collect(),
@@ -197,7 +206,11 @@ fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Resu
                 (Ok(m), false) => holds(r, m, extra.as_deref()),
                 (Err(e), false) => {
                     if extra.is_none() {
-                        problems.push(unchecked(d, &r.text, format!("markers cannot be evaluated here: {e}")));
+                        problems.push(unchecked(
+                            d,
+                            &r.text,
+                            format!("markers cannot be evaluated here: {e}"),
+                        ));
                     }
                     false
                 }
@@ -210,7 +223,11 @@ fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Resu
             if let Some(i) = installed {
                 for x in &r.requirement.extras {
                     let x = x.to_string();
-                    if extras.entry(i.normalized_name.as_str()).or_default().insert(x.clone()) {
+                    if extras
+                        .entry(i.normalized_name.as_str())
+                        .or_default()
+                        .insert(x.clone())
+                    {
                         queue.push_back((i.normalized_name.as_str(), Some(x)));
                     }
                 }
@@ -268,12 +285,16 @@ fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Resu
             normalized_name: d.normalized_name.clone(),
             version: d.version.clone(),
             metadata_path: d.metadata_path.clone(),
-            extras_requested: extras.get(name).map(|x| x.iter().cloned().collect()).unwrap_or_default(),
+            extras_requested: extras
+                .get(name)
+                .map(|x| x.iter().cloned().collect())
+                .unwrap_or_default(),
             requires: edges.remove(name).unwrap_or_default(),
             required_by: required_by.get(*name).map_or(0, BTreeSet::len),
         })
         .collect();
-    problems.sort_by(|a, b| (&a.name, a.kind, &a.requirement).cmp(&(&b.name, b.kind, &b.requirement)));
+    problems
+        .sort_by(|a, b| (&a.name, a.kind, &a.requirement).cmp(&(&b.name, b.kind, &b.requirement)));
     EnvGraph {
         prefix: env.prefix.clone(),
         distributions,
@@ -285,7 +306,10 @@ fn env_graph(inv: &Inventory, env: &Environment, details: &HashMap<PathBuf, Resu
 /// requirements (`extra` `None`: `extra == ""`, as pip evaluates them) or
 /// for one extra of it.
 fn holds(r: &BoundRequirement, m: &MarkerEnvironment, extra: Option<&str>) -> bool {
-    let extras: Vec<ExtraName> = extra.and_then(|x| ExtraName::new(x.to_string()).ok()).into_iter().collect();
+    let extras: Vec<ExtraName> = extra
+        .and_then(|x| ExtraName::new(x.to_string()).ok())
+        .into_iter()
+        .collect();
     let with = r.requirement.evaluate_markers(m, &extras);
     match extra {
         None => with,
@@ -318,7 +342,11 @@ fn unchecked(d: &Distribution, requirement: &str, why: String) -> Problem {
 /// The names reachable from `roots` in `g` (the roots included), for
 /// bounds that accept what their requirements pull in.
 pub fn closure<'a>(g: &'a EnvGraph, roots: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
-    let by_name: HashMap<&str, &Node> = g.distributions.iter().map(|n| (n.normalized_name.as_str(), n)).collect();
+    let by_name: HashMap<&str, &Node> = g
+        .distributions
+        .iter()
+        .map(|n| (n.normalized_name.as_str(), n))
+        .collect();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<&str> = roots.into_iter().collect();
     while let Some(n) = stack.pop() {
@@ -326,7 +354,12 @@ pub fn closure<'a>(g: &'a EnvGraph, roots: impl IntoIterator<Item = &'a str>) ->
             continue;
         }
         if let Some(node) = by_name.get(n) {
-            stack.extend(node.requires.iter().filter(|e| e.installed.is_some()).map(|e| e.name.as_str()));
+            stack.extend(
+                node.requires
+                    .iter()
+                    .filter(|e| e.installed.is_some())
+                    .map(|e| e.name.as_str()),
+            );
         }
     }
     seen

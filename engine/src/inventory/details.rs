@@ -32,7 +32,8 @@ pub fn read(dist: &Distribution) -> Result<Details, String> {
         MetadataKind::EggInfo => dist.metadata_path.join("PKG-INFO"),
         MetadataKind::EggInfoFile => dist.metadata_path.clone(),
     };
-    let bytes = fsutil::read_prefix(&meta, METADATA_CAP).map_err(|e| format!("{}: {e}", meta.display()))?;
+    let bytes =
+        fsutil::read_prefix(&meta, METADATA_CAP).map_err(|e| format!("{}: {e}", meta.display()))?;
     let mut details = parse(&String::from_utf8_lossy(&bytes));
     if dist.metadata_kind == MetadataKind::EggInfo && details.requires_dist.is_empty() {
         details.requires_dist = egg_requires(&dist.metadata_path.join("requires.txt"))?;
@@ -59,12 +60,15 @@ pub fn parse(text: &str) -> Details {
             "requires-dist" if !value.is_empty() => d.requires_dist.push(value.to_string()),
             "provides-extra" if !value.is_empty() => d.provides_extra.push(value.to_string()),
             "license-expression" if !value.is_empty() => {
-                d.license_expression.get_or_insert_with(|| value.to_string());
+                d.license_expression
+                    .get_or_insert_with(|| value.to_string());
             }
             "license" if !value.is_empty() && !value.eq_ignore_ascii_case("UNKNOWN") => {
                 d.license.get_or_insert_with(|| value.to_string());
             }
-            "classifier" if value.starts_with("License ::") => d.license_classifiers.push(value.to_string()),
+            "classifier" if value.starts_with("License ::") => {
+                d.license_classifiers.push(value.to_string())
+            }
             _ => {}
         }
     }
@@ -77,7 +81,9 @@ pub fn parse(text: &str) -> Details {
 fn egg_requires(path: &Path) -> Result<Vec<String>, String> {
     let bytes = match fsutil::read_capped(path, METADATA_CAP) {
         Ok(b) => b,
-        Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Vec::new())
+        }
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     Ok(parse_egg_requires(&String::from_utf8_lossy(&bytes)))
@@ -126,7 +132,10 @@ mod tests {
         assert_eq!(d.provides_extra, ["socks"]);
         assert_eq!(d.license_expression.as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(d.license.as_deref(), Some("The MIT License"));
-        assert_eq!(d.license_classifiers, ["License :: OSI Approved :: MIT License"]);
+        assert_eq!(
+            d.license_classifiers,
+            ["License :: OSI Approved :: MIT License"]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The inventory: sites, distributions and their metadata.
 
-pub mod direct_url;
 pub mod details;
+pub mod direct_url;
 pub mod dist;
 pub mod metadata;
 pub mod model;

@@ -168,6 +168,18 @@ pub fn pull_into(
     reference: &super::Reference,
     manifest: super::client::Fetched,
 ) -> Result<Pulled, OciError> {
+    pull_into_if(store, client, reference, manifest, |_| Ok(())).map(|(p, ())| p)
+}
+
+/// [`pull_into`], storing nothing unless `accept` (the trust rules, given
+/// the checked bundle in memory) says yes; returns what it said.
+pub fn pull_into_if<T>(
+    store: &Store,
+    client: &super::client::Client,
+    reference: &super::Reference,
+    manifest: super::client::Fetched,
+    accept: impl FnOnce(&Pulled) -> Result<T, OciError>,
+) -> Result<(Pulled, T), OciError> {
     let mut get =
         |what: &str, d: &str, size: u64, limit: u64| client.get_blob(what, d, size, limit);
     let pulled = assemble(
@@ -176,9 +188,10 @@ pub fn pull_into(
         Some(&manifest.media_type),
         &mut get,
     )?;
+    let accepted = accept(&pulled)?;
     let names = super::source::names(reference, &pulled.digest);
     commit(store, &pulled, &names, Some(super::now_secs()))?;
-    Ok(pulled)
+    Ok((pulled, accepted))
 }
 
 /// Upload `blobs` and then `manifest` (an OCI image manifest) under

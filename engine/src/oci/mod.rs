@@ -13,9 +13,10 @@
 //! `--policy oci://…` runs: the store, refreshed from the registry when it
 //! answers).
 //!
-//! The format is in `docs/distribution.md`. Signatures (issue 16's trust
-//! model) plug in beside [`bundle`]: the lock keeps room for the signer and
-//! key fingerprint, and [`referrers`] attaches and finds artifacts.
+//! The format and the trust model are in `docs/distribution.md`.
+//! [`signatures`] carries SSH signatures (`crate::trust`) between
+//! registries (through [`referrers`]), the store and tarballs, and asks
+//! the trust rules before a bundle is stored, locked or run.
 
 pub mod archive;
 pub mod auth;
@@ -25,6 +26,7 @@ pub mod fetch;
 pub mod lock;
 pub mod reference;
 pub mod referrers;
+pub mod signatures;
 pub mod source;
 pub mod store;
 mod tls;
@@ -139,6 +141,11 @@ pub enum OciError {
     /// A policy manifest TOML that is not valid (file, line, column).
     #[error("{0}")]
     Manifest(crate::plugins::cfg::ManifestError),
+    /// The trust rules (trust.toml) refuse the bundle: unsigned, wrongly
+    /// signed or unpinned in a scope that requires more. The message names
+    /// the scope, where it is written and what was missing.
+    #[error("{0}")]
+    Refused(Box<crate::trust::Refusal>),
     /// The local store, a lock file or an archive could not be read or written.
     #[error("{path}: {message}")]
     File {

@@ -43,14 +43,32 @@ pub fn attach(
     artifact_type: &str,
     layers: &[Attachment],
 ) -> Result<String, OciError> {
-    let config = b"{}".to_vec();
+    let (config, bytes) = manifest_for(subject, size, artifact_type, layers)?;
     client.push_blob(&config)?;
+    for l in layers {
+        client.push_blob(&l.bytes)?;
+    }
+    let digest = client.push_manifest(&digest_of(&bytes), &bytes, MANIFEST_MEDIA_TYPE)?;
+    if client.referrers(subject)?.is_none() {
+        client.push_manifest(&fallback_tag(subject), &bytes, MANIFEST_MEDIA_TYPE)?;
+    }
+    Ok(digest)
+}
+
+/// The artifact manifest [`attach`] pushes (and a store keeps): its
+/// config blob (`{}`) and its canonical JSON bytes.
+pub fn manifest_for(
+    subject: &str,
+    size: u64,
+    artifact_type: &str,
+    layers: &[Attachment],
+) -> Result<(Vec<u8>, Vec<u8>), OciError> {
+    let config = b"{}".to_vec();
     let mut descriptors = Vec::new();
     for l in layers {
-        let digest = client.push_blob(&l.bytes)?;
         descriptors.push(descriptor(
             &l.media_type,
-            &digest,
+            &digest_of(&l.bytes),
             l.bytes.len() as u64,
             l.annotations.clone(),
         )?);
@@ -75,11 +93,7 @@ pub fn attach(
         .build()
         .map_err(|e| OciError::bundle(subject, e))?;
     let bytes = super::canonical_json(&manifest).map_err(|e| OciError::bundle(subject, e))?;
-    let digest = client.push_manifest(&digest_of(&bytes), &bytes, MANIFEST_MEDIA_TYPE)?;
-    if client.referrers(subject)?.is_none() {
-        client.push_manifest(&fallback_tag(subject), &bytes, MANIFEST_MEDIA_TYPE)?;
-    }
-    Ok(digest)
+    Ok((config, bytes))
 }
 
 /// The manifests of `artifact_type` attached to `subject`: through the

@@ -9,15 +9,22 @@
 //! copy and no registry, resolution fails, and the run fails closed. A
 //! registry that answers wrongly (tampered blob, unknown tag, HTML) is
 //! never papered over with the stored copy.
+//!
+//! Only a bundle the trust rules accept runs: its signatures are the ones
+//! the store keeps (checked offline), topped up from the registry when
+//! those do not satisfy the rules and the registry answers. A new digest
+//! is judged before anything of it is stored.
 
 use std::time::Duration;
 
 use super::client::{Client, ClientOptions};
 use super::fetch;
 use super::lock::Lock;
+use super::signatures;
 use super::store::Store;
 use super::{now_secs, OciError, Reference};
 use crate::plugins::PolicySpec;
+use crate::trust::{Missing, TrustPolicy};
 
 /// How to resolve.
 #[derive(Debug, Clone)]
@@ -28,6 +35,8 @@ pub struct Options {
     pub store: Store,
     /// The oldest stored copy that may stand in for an unreachable registry.
     pub max_age: Option<Duration>,
+    /// The trust rules every bundle must satisfy before it runs.
+    pub trust: TrustPolicy,
 }
 
 /// A bundle ready to run.
@@ -45,9 +54,11 @@ pub struct Resolved {
 /// Resolve `reference` for a run.
 pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, OciError> {
     let store = &options.store;
-    // Pinned and stored: nothing to ask anyone.
+    // Pinned and stored: nothing to ask anyone, unless the stored
+    // signatures do not satisfy the trust rules.
     if let Some(d) = &reference.digest {
         if store.has_blob(d) {
+            trusted(None, reference, d, options)?;
             return run_from(store, reference, d, None);
         }
     }
@@ -55,11 +66,13 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
         let manifest = client.get_manifest(reference.manifest_ref())?;
         let digest = manifest.digest.clone();
         if store.has_blob(&digest) {
+            trusted(Some(&client), reference, &digest, options)?;
             // Already stored: the registry has just confirmed the name.
             let size = manifest.bytes.len() as u64;
             store.record(&entries(reference, &digest, size))?;
         } else {
-            fetch::pull_into(store, &client, reference, manifest)?;
+            let pinned = reference.digest.is_some();
+            signatures::pull_trusted(store, &client, reference, manifest, &options.trust, pinned)?;
         }
         Ok(digest)
     });
@@ -92,11 +105,46 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
                     ));
                 }
             }
+            trusted(None, reference, &entry.digest, options)?;
             let stale = format!(
                 "registry unreachable ({message}); ran the stored copy last verified {age_text}"
             );
             run_from(store, reference, &entry.digest, Some(stale))
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// The trust rules' decision on the stored `digest` of `reference`'s
+/// repository, from the signatures the store keeps; when those do not
+/// satisfy the rules, the registry's are added to the store (through
+/// `client`, or a new connection when `None`) and the rules asked again.
+/// An unreachable registry leaves the first refusal standing.
+fn trusted(
+    client: Option<&Client>,
+    reference: &Reference,
+    digest: &str,
+    options: &Options,
+) -> Result<(), OciError> {
+    let (store, repo) = (&options.store, reference.repo_name());
+    let pinned = reference.digest.is_some();
+    let refusal = match signatures::decide_stored(store, &options.trust, &repo, digest, pinned) {
+        Ok(_) => return Ok(()),
+        Err(OciError::Refused(r)) if r.missing != Missing::Unpinned => OciError::Refused(r),
+        Err(e) => return Err(e),
+    };
+    let found = match client {
+        Some(c) => signatures::fetch(c, digest),
+        None => {
+            Client::connect(reference, &options.client).and_then(|c| signatures::fetch(&c, digest))
+        }
+    };
+    match found {
+        Ok(found) if !found.is_empty() => {
+            signatures::keep(store, &repo, digest, &found)?;
+            signatures::decide_stored(store, &options.trust, &repo, digest, pinned).map(|_| ())
+        }
+        Ok(_) | Err(OciError::Unreachable { .. }) => Err(refusal),
         Err(e) => Err(e),
     }
 }

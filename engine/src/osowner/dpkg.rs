@@ -122,7 +122,11 @@ impl Dpkg {
 
     /// The files `owner` installed under `dir`, with the MD5 its
     /// `md5sums` gives; `None` when the package has no `md5sums`.
-    pub fn md5sums_under(&self, owner: &OsPackage, dir: &Path) -> Result<Option<Vec<(PathBuf, [u8; 16])>>, DpkgError> {
+    pub fn md5sums_under(
+        &self,
+        owner: &OsPackage,
+        dir: &Path,
+    ) -> Result<Option<Vec<(PathBuf, [u8; 16])>>, DpkgError> {
         let Some(p) = self.packages.iter().find(|p| &p.package == owner) else {
             return Ok(None);
         };
@@ -241,7 +245,11 @@ mod tests {
         assert!(Dpkg::load(d.path()).unwrap().is_none());
         let admin = d.path().join("var/lib/dpkg");
         fs::create_dir_all(admin.join("info")).unwrap();
-        fs::write(admin.join("status"), "Package: p\nStatus: install ok installed\nVersion: 1\n").unwrap();
+        fs::write(
+            admin.join("status"),
+            "Package: p\nStatus: install ok installed\nVersion: 1\n",
+        )
+        .unwrap();
         fs::write(admin.join("info/p.list"), "/usr/x\n").unwrap();
         fs::write(admin.join("info/p.md5sums"), "zz  usr/x\n").unwrap();
         let db = Dpkg::load(d.path()).unwrap().unwrap();

@@ -45,14 +45,22 @@ pub fn attribute(sites: &[Site], distributions: &mut [Distribution], warnings: &
         let Some(root) = managed.get(d.site.as_path()) else {
             continue;
         };
-        let db = dbs.entry(root.clone()).or_insert_with(|| match dpkg::Dpkg::load(root) {
-            Ok(db) => db,
-            Err(e) => {
-                warnings.push(Warning::new(root.join("var/lib/dpkg"), format!("OS package owners unknown: {e}")));
-                None
-            }
-        });
-        d.os_package = db.as_ref().and_then(|db| db.owner(&d.metadata_path)).cloned();
+        let db = dbs
+            .entry(root.clone())
+            .or_insert_with(|| match dpkg::Dpkg::load(root) {
+                Ok(db) => db,
+                Err(e) => {
+                    warnings.push(Warning::new(
+                        root.join("var/lib/dpkg"),
+                        format!("OS package owners unknown: {e}"),
+                    ));
+                    None
+                }
+            });
+        d.os_package = db
+            .as_ref()
+            .and_then(|db| db.owner(&d.metadata_path))
+            .cloned();
     }
 }
 
@@ -80,11 +88,17 @@ mod tests {
 
     #[test]
     fn root_is_what_precedes_usr() {
-        assert_eq!(root_of(Path::new("/usr/lib/python3/dist-packages")), Some("/".into()));
+        assert_eq!(
+            root_of(Path::new("/usr/lib/python3/dist-packages")),
+            Some("/".into())
+        );
         assert_eq!(
             root_of(Path::new("/mnt/img/usr/lib/python3/dist-packages")),
             Some("/mnt/img".into())
         );
-        assert_eq!(root_of(Path::new("/home/u/.venv/lib/python3.11/site-packages")), None);
+        assert_eq!(
+            root_of(Path::new("/home/u/.venv/lib/python3.11/site-packages")),
+            None
+        );
     }
 }

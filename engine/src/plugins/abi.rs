@@ -39,6 +39,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, PluginError> {
         if !allowed {
             return Err(PluginError::ForbiddenImport {
                 import: import.clone(),
+                advice: super::imports::removal_advice(import),
             });
         }
     }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::diag::{Action, CheckFailure, Diagnostic, DistRef, Severity};
+use crate::diag::{Action, CheckFailure, CheckId, Code, Diagnostic, DistRef, Severity};
 use crate::inventory::Distribution;
 
 /// Why a plugin could not run. Messages say what to do next.
@@ -39,10 +39,12 @@ pub enum PluginError {
         host: String,
     },
     /// Imports something the sandbox does not grant (WASI, …).
-    #[error("imports `{import}`, which the sandbox does not grant (plugins may import only `fetter:policy/host`, no WASI): build it for wasm32-unknown-unknown")]
+    #[error("imports `{import}`, which the sandbox does not grant (plugins may import only `fetter:policy/host`, no WASI): {advice}")]
     ForbiddenImport {
         /// The import name.
         import: String,
+        /// Which toolchain flag removes it.
+        advice: String,
     },
     /// The manifest pinned another hash.
     #[error("sha256 mismatch: the manifest pins {expected} but the file is {actual}; refusing to run it (update the pin only if you trust the new file)")]
@@ -180,8 +182,8 @@ pub const MAX_MEMORIES: usize = 4;
 pub const MAX_TABLES: usize = 16;
 
 /// The `check` of everything a plugin reports: `plugin:<name>`.
-pub fn check_name(plugin: &str) -> String {
-    format!("plugin:{plugin}")
+pub fn check_name(plugin: &str) -> CheckId {
+    CheckId::Plugin(plugin.to_string())
 }
 
 /// A plugin failure as the sink's [`CheckFailure`].
@@ -208,7 +210,7 @@ pub fn diagnostic(
     dist: &Distribution,
 ) -> Diagnostic {
     Diagnostic {
-        code: sanitize(rule, 200),
+        code: Code::Rule(sanitize(rule, 200)),
         check: check_name(plugin),
         severity,
         action,
@@ -280,7 +282,8 @@ mod tests {
             host: "1.0.0".into(),
         };
         let f = failure("t", "t.wasm", &e);
-        assert_eq!(f.check, "plugin:t");
+        assert_eq!(f.check, CheckId::Plugin("t".into()));
+        assert_eq!(f.check.to_string(), "plugin:t");
         assert!(
             f.message.contains("2.0.0") && f.message.contains("1.0.0"),
             "{}",

@@ -30,7 +30,12 @@ mod convert;
 pub mod diags;
 pub mod embedded;
 #[cfg(feature = "plugins")]
+pub mod build;
+#[cfg(feature = "plugins")]
 pub mod host;
+pub mod imports;
+#[cfg(feature = "plugins")]
+mod check;
 #[cfg(feature = "plugins")]
 mod run;
 pub mod verdicts;
@@ -39,12 +44,13 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::diag::{CheckFailure, Severity, Sink};
+use crate::diag::{CheckFailure, CheckId, Severity, Sink};
 
 pub use diags::PluginError;
 #[cfg(feature = "plugins")]
 pub use {
     cache::{Cache, CacheStatus},
+    check::{PolicyCheck, Resolved},
     host::LogMode,
     run::{evaluate, load, EpochTicker, Loaded, Options, PluginReport},
 };
@@ -201,7 +207,7 @@ pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
         match parse_policy_arg(arg) {
             Ok(s) => specs.extend(s),
             Err(message) => sink.fail(CheckFailure {
-                check: "policy".into(),
+                check: CheckId::Policy,
                 source: arg.clone(),
                 message,
                 environment: None,
@@ -220,21 +226,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The metadata directories of the distributions that plugins denied, for
-/// `purge --policy` (each once, in report order). Only `deny` diagnostics
-/// of `plugin:*` checks count; a manifest's `fail-on` has already turned
-/// lesser denials into warnings.
+/// `purge --policy` (each once, sorted), by the one rule of
+/// [`crate::pipeline::deny_targets`]. Only diagnostics of plugin checks
+/// count; a manifest's `fail-on` has already turned lesser denials into
+/// warnings.
 pub fn denied(diagnostics: &[crate::diag::Diagnostic]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    for d in diagnostics {
-        if d.action == crate::diag::Action::Deny && d.check.starts_with("plugin:") {
-            if let Some(dist) = &d.distribution {
-                if !out.contains(&dist.metadata_path) {
-                    out.push(dist.metadata_path.clone());
-                }
-            }
-        }
-    }
-    out
+    let ours: Vec<crate::diag::Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.check.plugin().is_some())
+        .cloned()
+        .collect();
+    crate::pipeline::deny_targets(&ours, Severity::Info)
 }
 
 #[cfg(test)]
@@ -244,8 +246,9 @@ mod tests {
 
     fn diag(check: &str, action: Action, meta: &str) -> Diagnostic {
         Diagnostic {
-            code: "x/y".into(),
-            check: check.into(),
+            // A plugin naming its rule like another check's code changes nothing.
+            code: crate::diag::Code::Rule("bounds/unrequired".into()),
+            check: check.parse().unwrap(),
             severity: Severity::High,
             action,
             environment: "/e".into(),

@@ -23,7 +23,7 @@ pub struct AuditReport<'a> {
 }
 
 /// Provenance of the vulnerability data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DatabaseInfo {
     /// Path, URL or description.
     pub source: String,
@@ -31,6 +31,17 @@ pub struct DatabaseInfo {
     pub records: usize,
     /// Age in seconds, when known.
     pub age_seconds: Option<u64>,
+}
+
+impl DatabaseInfo {
+    /// Where `db` came from, its size and age.
+    pub fn of(db: &crate::audit::Database) -> Self {
+        DatabaseInfo {
+            source: db.source.clone(),
+            records: db.records.len(),
+            age_seconds: db.age.map(|a| a.as_secs()),
+        }
+    }
 }
 
 /// A table: package, version, id, severity, fixed in, site.

@@ -122,7 +122,12 @@ pub fn document(inv: &Inventory) -> Value {
     let mut deps: std::collections::BTreeMap<String, Vec<String>> = inv
         .distributions
         .iter()
-        .map(|d| (format!("{}#{}", purl(d), path_str(&d.metadata_path)), Vec::new()))
+        .map(|d| {
+            (
+                format!("{}#{}", purl(d), path_str(&d.metadata_path)),
+                Vec::new(),
+            )
+        })
         .collect();
     for (from, to) in &x.depends_on {
         if let (Some(a), Some(b)) = (bom_ref(from), bom_ref(to)) {

@@ -27,10 +27,13 @@ pub fn write_table(
     });
     for d in sorted {
         if long {
-            let os = d.os_package.as_ref().map_or(String::new(), |p| match &p.version {
-                Some(v) => format!("{} {v}", p.name),
-                None => p.name.clone(),
-            });
+            let os = d
+                .os_package
+                .as_ref()
+                .map_or(String::new(), |p| match &p.version {
+                    Some(v) => format!("{} {v}", p.name),
+                    None => p.name.clone(),
+                });
             t.row([
                 d.name.clone(),
                 d.version.clone(),

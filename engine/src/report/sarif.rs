@@ -48,11 +48,11 @@ fn file_uri(p: &Path) -> String {
 /// notifications and mark the run unsuccessful.
 pub fn document(diags: &[Diagnostic], failures: &[CheckFailure]) -> Value {
     // One rule per code, with the highest severity seen for it.
-    let mut rules: BTreeMap<&str, (Severity, &str)> = BTreeMap::new();
+    let mut rules: BTreeMap<&str, (Severity, String)> = BTreeMap::new();
     for d in diags {
         let e = rules
             .entry(d.code.as_str())
-            .or_insert((d.severity, d.check.as_str()));
+            .or_insert_with(|| (d.severity, d.check.to_string()));
         e.0 = e.0.max(d.severity);
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();

@@ -44,5 +44,8 @@ pub fn extras(inv: &Inventory) -> SbomExtras {
             }
         }
     }
-    SbomExtras { licenses, depends_on }
+    SbomExtras {
+        licenses,
+        depends_on,
+    }
 }

@@ -29,9 +29,14 @@ pub fn document_with(inv: &Inventory, x: &SbomExtras) -> Value {
         let id = format!("SPDXRef-Package-{i}-{}", spdx_id_part(&d.normalized_name));
         ids.insert(&d.metadata_path, id.clone());
         let license = x.licenses.get(&d.metadata_path);
-        let declared = license.and_then(|l| l.spdx.clone()).unwrap_or_else(|| "NOASSERTION".into());
+        let declared = license
+            .and_then(|l| l.spdx.clone())
+            .unwrap_or_else(|| "NOASSERTION".into());
         // An expression naming LicenseRef-… needs the text it stands for.
-        for word in declared.split([' ', '(', ')']).filter(|w| w.starts_with("LicenseRef-")) {
+        for word in declared
+            .split([' ', '(', ')'])
+            .filter(|w| w.starts_with("LicenseRef-"))
+        {
             let text = license.map(|l| l.declared.clone()).unwrap_or_default();
             refs.entry(word.to_string()).or_insert(text);
         }
@@ -40,7 +45,12 @@ pub fn document_with(inv: &Inventory, x: &SbomExtras) -> Value {
         let download = d
             .direct_url
             .as_ref()
-            .filter(|u| u.url.starts_with("https://") || u.url.starts_with("http://") || u.url.starts_with("ssh://") || u.url.starts_with("git://"))
+            .filter(|u| {
+                u.url.starts_with("https://")
+                    || u.url.starts_with("http://")
+                    || u.url.starts_with("ssh://")
+                    || u.url.starts_with("git://")
+            })
             .map(|u| match (&u.vcs, &u.commit_id) {
                 (Some(vcs), Some(c)) => format!("{vcs}+{}@{c}", u.url),
                 (Some(vcs), None) => format!("{vcs}+{}", u.url),
@@ -109,7 +119,15 @@ pub fn write(inv: &Inventory, out: &mut dyn Write) -> io::Result<()> {
 
 /// SPDX ids allow letters, digits, `.` and `-`.
 fn spdx_id_part(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// A unique document namespace: the creation time and what was scanned.
@@ -119,6 +137,11 @@ fn namespace(inv: &Inventory, created: &str) -> String {
     for d in &inv.distributions {
         h.update(d.metadata_path.as_os_str().as_encoded_bytes());
     }
-    let hex: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("https://spdx.org/spdxdocs/fetter-inventory-{hex}")
 }

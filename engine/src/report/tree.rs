@@ -34,11 +34,19 @@ pub fn write(t: &Tree, problems_only: bool, out: &mut dyn Write) -> io::Result<(
 }
 
 fn write_env(g: &EnvGraph, out: &mut dyn Write) -> io::Result<()> {
-    let by_name: HashMap<&str, &Node> = g.distributions.iter().map(|n| (n.normalized_name.as_str(), n)).collect();
+    let by_name: HashMap<&str, &Node> = g
+        .distributions
+        .iter()
+        .map(|n| (n.normalized_name.as_str(), n))
+        .collect();
     // Roots: what nothing requires; in a pure cycle nobody is a root, so
     // whatever is not reached from a root is listed at the top too.
     let mut shown = BTreeSet::new();
-    let roots: Vec<&Node> = g.distributions.iter().filter(|n| n.required_by == 0).collect();
+    let roots: Vec<&Node> = g
+        .distributions
+        .iter()
+        .filter(|n| n.required_by == 0)
+        .collect();
     for n in roots {
         node(n, &by_name, 0, &mut Vec::new(), &mut shown, out)?;
     }
@@ -70,7 +78,11 @@ fn node<'a>(
             (Some(v), true) => format!("installed: {}", escape(v)),
             (Some(v), false) => format!("installed: {}, CONFLICT", escape(v)),
         };
-        let extra = e.via_extra.as_ref().map(|x| format!(" (extra {})", escape(x))).unwrap_or_default();
+        let extra = e
+            .via_extra
+            .as_ref()
+            .map(|x| format!(" (extra {})", escape(x)))
+            .unwrap_or_default();
         writeln!(out, "{indent}{} [{state}]{extra}", escape(&e.requirement))?;
         if let Some(child) = by_name.get(e.name.as_str()) {
             if depth + 1 < MAX_DEPTH && !path.contains(&child.normalized_name.as_str()) {

@@ -21,14 +21,7 @@ use crate::report::table::Table;
 /// Schema tag of the validation report.
 pub const VALIDATE_SCHEMA: &str = "fetter.validate/1";
 
-/// What a check was run against (a bound file, a plugin).
-#[derive(Debug, Clone, Serialize)]
-pub struct Input {
-    /// The check: `bounds`, `plugin:<name>`.
-    pub check: String,
-    /// The file, URL or plugin.
-    pub source: String,
-}
+pub use crate::pipeline::Input;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +42,9 @@ pub struct ValidateReport {
     pub environments: Vec<EnvironmentReport>,
     /// Checks that could not run: any makes the outcome `error`.
     pub failures: Vec<CheckFailure>,
+    /// The OSV data the audit used (`validate --audit`), when it could be loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_database: Option<crate::report::audit::DatabaseInfo>,
 }
 
 /// Counts over the report.
@@ -146,7 +142,7 @@ pub fn build(
             Action::Deny => summary.denied += 1,
             Action::Warn => summary.warned += 1,
         }
-        *summary.by_code.entry(d.code.clone()).or_default() += 1;
+        *summary.by_code.entry(d.code.to_string()).or_default() += 1;
         by_env.entry(d.environment.clone()).or_default().push(d);
     }
     let mut environments: Vec<EnvironmentReport> = inv
@@ -206,6 +202,7 @@ pub fn build(
         summary,
         environments,
         failures,
+        audit_database: None,
     }
 }
 
@@ -255,7 +252,7 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
                 t.row([
                     action.to_string(),
                     d.severity.as_str().to_string(),
-                    d.code.clone(),
+                    d.code.to_string(),
                     name,
                     version,
                     message,
@@ -269,7 +266,7 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
         writeln!(
             out,
             "error  {}: {}: {}",
-            escape(&f.check),
+            escape(&f.check.to_string()),
             escape(&f.source),
             escape(&f.message)
         )?;
@@ -322,7 +319,7 @@ mod tests {
             ..Default::default()
         };
         let f = CheckFailure {
-            check: "bounds".into(),
+            check: crate::diag::CheckId::Bounds,
             source: "r.txt:3".into(),
             message: "bad".into(),
             environment: None,

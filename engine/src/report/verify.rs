@@ -7,12 +7,48 @@ use std::path::Path;
 
 use super::display_path;
 use super::table::Table;
-use crate::diag::{Action, CheckFailure, Diagnostic, DistRef, Severity};
+use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, DistRef, Severity};
 use crate::inventory::Inventory;
 use crate::verify::{DistStatus, DistVerification, ProblemKind, VerifyReport};
 
-/// The check name in SARIF and diagnostics.
-pub const VERIFY_CHECK: &str = "verify";
+/// What `fetter verify` reports, as diagnostic codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// A file of a distribution is not as its RECORD says (`verify/modified`, …).
+    Problem(ProblemKind),
+    /// A start-up file no RECORD lists (`verify/unowned-startup`).
+    UnownedStartup,
+}
+
+impl Code {
+    const ALL: [Code; 7] = [
+        Code::Problem(ProblemKind::Modified),
+        Code::Problem(ProblemKind::SizeChanged),
+        Code::Problem(ProblemKind::Missing),
+        Code::Problem(ProblemKind::NotRegular),
+        Code::Problem(ProblemKind::Unlisted),
+        Code::Problem(ProblemKind::Unreadable),
+        Code::UnownedStartup,
+    ];
+
+    /// The stable text users grep for and SARIF shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Problem(ProblemKind::Modified) => "verify/modified",
+            Code::Problem(ProblemKind::SizeChanged) => "verify/size-changed",
+            Code::Problem(ProblemKind::Missing) => "verify/missing",
+            Code::Problem(ProblemKind::NotRegular) => "verify/not-regular",
+            Code::Problem(ProblemKind::Unlisted) => "verify/unlisted",
+            Code::Problem(ProblemKind::Unreadable) => "verify/unreadable",
+            Code::UnownedStartup => "verify/unowned-startup",
+        }
+    }
+
+    /// The code whose text is `s`.
+    pub fn from_text(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
 
 /// One row per problem file, per distribution that could not be verified,
 /// and per unowned start-up file; then a summary line.
@@ -49,7 +85,10 @@ pub fn write_table(r: &VerifyReport, out: &mut dyn Write) -> io::Result<()> {
             String::new(),
             String::new(),
             display_path(&s.path),
-            format!("{} file that runs code; no RECORD lists it", s.kind.as_str()),
+            format!(
+                "{} file that runs code; no RECORD lists it",
+                s.kind.as_str()
+            ),
         ]);
     }
     if !t.is_empty() {
@@ -106,7 +145,7 @@ pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<C
         let env = environment_of(inv, &d.site);
         if d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify) {
             failures.push(CheckFailure {
-                check: VERIFY_CHECK.into(),
+                check: CheckId::Verify,
                 source: d.metadata_path.display().to_string(),
                 message: format!(
                     "{} {}: {}",
@@ -119,8 +158,8 @@ pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<C
         }
         for p in d.problems.iter().filter(|p| p.kind.is_modification()) {
             diags.push(Diagnostic {
-                code: format!("verify/{}", code(p.kind)),
-                check: VERIFY_CHECK.into(),
+                code: Code::Problem(p.kind).into(),
+                check: CheckId::Verify,
                 severity: if p.kind == ProblemKind::Missing {
                     Severity::Medium
                 } else {
@@ -130,15 +169,24 @@ pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<C
                 environment: env.clone(),
                 distribution: Some(dist_ref(d)),
                 requirement: None,
-                message: format!("{} {}: {} is {}", d.name, d.version, p.path.display(), p.kind.label()),
-                suggestion: Some(format!("reinstall {}=={} to restore the files it installed", d.name, d.version)),
+                message: format!(
+                    "{} {}: {} is {}",
+                    d.name,
+                    d.version,
+                    p.path.display(),
+                    p.kind.label()
+                ),
+                suggestion: Some(format!(
+                    "reinstall {}=={} to restore the files it installed",
+                    d.name, d.version
+                )),
             });
         }
     }
     for s in &r.unowned_startup {
         diags.push(Diagnostic {
-            code: "verify/unowned-startup".into(),
-            check: VERIFY_CHECK.into(),
+            code: Code::UnownedStartup.into(),
+            check: CheckId::Verify,
             severity: Severity::High,
             action: Action::Deny,
             environment: s.environment.clone(),
@@ -152,17 +200,6 @@ pub fn diagnostics(r: &VerifyReport, inv: &Inventory) -> (Vec<Diagnostic>, Vec<C
         });
     }
     (diags, failures)
-}
-
-fn code(k: ProblemKind) -> &'static str {
-    match k {
-        ProblemKind::Modified => "modified",
-        ProblemKind::SizeChanged => "size-changed",
-        ProblemKind::Missing => "missing",
-        ProblemKind::NotRegular => "not-regular",
-        ProblemKind::Unlisted => "unlisted",
-        ProblemKind::Unreadable => "unreadable",
-    }
 }
 
 fn dist_ref(d: &DistVerification) -> DistRef {

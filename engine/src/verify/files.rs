@@ -73,7 +73,9 @@ pub(super) fn check_all(dists: &[Source]) -> Vec<Checked> {
             continue;
         }
         let record_path = d.metadata_path.join("RECORD");
-        if std::fs::symlink_metadata(&record_path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+        if std::fs::symlink_metadata(&record_path)
+            .is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+        {
             c.reason = Some("no RECORD file".to_string());
             c.record_missing = true;
             continue;
@@ -167,11 +169,21 @@ fn check_one(j: &Job) -> (u64, Option<FileProblem>) {
         }
         Err(ReadError::NotRegular(what)) => (
             0,
-            Some(problem(ProblemKind::NotRegular, None, None, Some(what.to_string()))),
+            Some(problem(
+                ProblemKind::NotRegular,
+                None,
+                None,
+                Some(what.to_string()),
+            )),
         ),
         Err(e) => (
             0,
-            Some(problem(ProblemKind::Unreadable, None, None, Some(e.to_string()))),
+            Some(problem(
+                ProblemKind::Unreadable,
+                None,
+                None,
+                Some(e.to_string()),
+            )),
         ),
     }
 }

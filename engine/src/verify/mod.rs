@@ -125,7 +125,7 @@ pub enum VerifiedAgainst {
 }
 
 /// What is wrong with one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
     /// Same size (or none recorded), different content.
@@ -224,9 +224,10 @@ impl VerifyReport {
     /// Exit code: 1 when a verification could not run (fail closed), else
     /// 3 when anything was modified, else 0.
     pub fn exit_code(&self) -> u8 {
-        let failed = self.distributions.iter().any(|d| {
-            d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify)
-        });
+        let failed = self
+            .distributions
+            .iter()
+            .any(|d| d.fails && matches!(d.status, DistStatus::Error | DistStatus::CannotVerify));
         if failed {
             1
         } else if self.summary.modified > 0 || !self.unowned_startup.is_empty() {

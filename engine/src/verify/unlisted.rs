@@ -57,16 +57,18 @@ pub(super) fn find(
             scan_dir(dir, &listed, &owners, &mut found);
             found.retain(|p| !listed_by_os(p));
             for d in dists.iter().filter(|d| wanted.contains(*d)) {
-                out.entry(d.to_path_buf()).or_default().extend(found.iter().map(|p| FileProblem {
-                    kind: ProblemKind::Unlisted,
-                    path: p.clone(),
-                    recorded: None,
-                    expected_hash: None,
-                    actual_hash: None,
-                    expected_size: None,
-                    actual_size: None,
-                    detail: None,
-                }));
+                out.entry(d.to_path_buf())
+                    .or_default()
+                    .extend(found.iter().map(|p| FileProblem {
+                        kind: ProblemKind::Unlisted,
+                        path: p.clone(),
+                        recorded: None,
+                        expected_hash: None,
+                        actual_hash: None,
+                        expected_size: None,
+                        actual_size: None,
+                        detail: None,
+                    }));
             }
         }
     }
@@ -90,7 +92,12 @@ fn package_dir<'a>(site: &Path, file: &'a Path) -> Option<&'a Path> {
 
 /// The unlisted entries directly in `dir`, and everything under its
 /// subdirectories that no distribution owns.
-fn scan_dir(dir: &Path, listed: &HashSet<PathBuf>, owned: &HashMap<PathBuf, Vec<&Path>>, found: &mut Vec<PathBuf>) {
+fn scan_dir(
+    dir: &Path,
+    listed: &HashSet<PathBuf>,
+    owned: &HashMap<PathBuf, Vec<&Path>>,
+    found: &mut Vec<PathBuf>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -159,9 +166,15 @@ mod tests {
         let pkg = d.path().join("pkg");
         fs::create_dir_all(pkg.join("__pycache__")).unwrap();
         fs::write(pkg.join("mod.py"), "").unwrap();
-        assert!(is_import_bytecode(&pkg.join("__pycache__/mod.cpython-311.pyc")));
-        assert!(is_import_bytecode(&pkg.join("__pycache__/mod.cpython-311.opt-1.pyc")));
-        assert!(!is_import_bytecode(&pkg.join("__pycache__/evil.cpython-311.pyc")));
+        assert!(is_import_bytecode(
+            &pkg.join("__pycache__/mod.cpython-311.pyc")
+        ));
+        assert!(is_import_bytecode(
+            &pkg.join("__pycache__/mod.cpython-311.opt-1.pyc")
+        ));
+        assert!(!is_import_bytecode(
+            &pkg.join("__pycache__/evil.cpython-311.pyc")
+        ));
         assert!(!is_import_bytecode(&pkg.join("mod.cpython-311.pyc")));
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fetter::bounds::{self, BoundSource, Selection};
-use fetter::diag::{Action, CheckFailure, Diagnostic, Sink};
+use fetter::diag::{Action, CheckFailure, CheckId, Diagnostic, Sink};
 use fetter::discover::Scope;
 use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
 use fetter::startup;
@@ -20,9 +20,9 @@ use crate::config::{Config, PolicySource};
 use crate::snapshot::*;
 
 /// The `check` of failures about a `[[policy]]` entry itself.
-const POLICY_CHECK: &str = "policy";
+const POLICY_CHECK: CheckId = CheckId::Policy;
 /// The `check` of failures about `[scope]`.
-const SCOPE_CHECK: &str = "scope";
+const SCOPE_CHECK: CheckId = CheckId::Scope;
 
 /// Scan what `cfg` names and judge it with its bounds and policies.
 /// Never fails: anything that could not run is a finding with
@@ -39,7 +39,7 @@ pub fn scan(cfg: &Config) -> Snapshot {
     let sink = Sink::new();
     for u in &scanned.unresolved {
         sink.fail(CheckFailure {
-            check: SCOPE_CHECK.into(),
+            check: SCOPE_CHECK,
             source: u.source(),
             message: u.explanation(),
             environment: Some(u.path.clone()),
@@ -163,7 +163,7 @@ fn policy_specs(sources: &[PolicySource], sink: &Sink) -> Vec<PolicySpec> {
         match policy_spec(source) {
             Ok(s) => specs.extend(s),
             Err(message) => sink.fail(CheckFailure {
-                check: POLICY_CHECK.into(),
+                check: POLICY_CHECK,
                 source: source.label(),
                 message,
                 environment: None,
@@ -226,7 +226,7 @@ fn failure_row(f: &CheckFailure) -> FindingRow {
         environment: f.environment.as_deref().map(text).unwrap_or_default(),
         package: String::new(),
         version: String::new(),
-        check: f.check.clone(),
+        check: f.check.to_string(),
         rule: String::new(),
         severity: String::new(),
         action: String::new(),
@@ -250,8 +250,8 @@ fn diagnostic_row(d: &Diagnostic) -> FindingRow {
             .or_else(|| d.requirement.clone())
             .unwrap_or_default(),
         version: dist.map(|x| x.version.clone()).unwrap_or_default(),
-        check: d.check.clone(),
-        rule: d.code.clone(),
+        check: d.check.to_string(),
+        rule: d.code.to_string(),
         severity: d.severity.as_str().into(),
         action: match d.action {
             Action::Deny => "deny",

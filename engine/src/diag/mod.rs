@@ -12,11 +12,18 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+mod ids;
+
+pub use ids::{CheckId, Code};
+
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// For information only.
+    #[default]
     Info,
     /// Low.
     Low,
@@ -88,9 +95,9 @@ pub struct DistRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Stable code: `<check>/<rule>` (`bounds/unrequired`, `typosquat/omitted-char`).
-    pub code: String,
+    pub code: Code,
     /// The check that produced it: `bounds`, `plugin:<name>`, `audit`.
-    pub check: String,
+    pub check: CheckId,
     /// How serious it is.
     pub severity: Severity,
     /// Warn or deny.
@@ -115,8 +122,8 @@ pub struct Diagnostic {
 /// database). Its presence alone fails the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckFailure {
-    /// The check: `bounds`, `plugin:<name>`, `audit`.
-    pub check: String,
+    /// The check: `bounds`, `plugin:<name>`, `audit`, `policy`, `scope`.
+    pub check: CheckId,
     /// The file, plugin or URL concerned.
     pub source: String,
     /// What went wrong and what to do.
@@ -184,6 +191,31 @@ impl Sink {
     }
 }
 
+impl CheckFailure {
+    /// A named scope entry (`--exe`, `--root`) that found nothing: the
+    /// checks could not run on the environment the user meant.
+    pub fn unresolved(u: &crate::discover::explicit::Unresolved) -> Self {
+        CheckFailure {
+            check: CheckId::Scope,
+            source: u.source(),
+            message: u.explanation(),
+            environment: Some(u.path.clone()),
+        }
+    }
+
+    /// No environment in scope at all: validating nothing is almost always
+    /// a wrong scope, so it fails closed.
+    pub fn empty_scope() -> Self {
+        CheckFailure {
+            check: CheckId::Scope,
+            source: "scope".into(),
+            message: "no Python environment found in scope; name one with --exe PATH or --root DIR"
+                .into(),
+            environment: None,
+        }
+    }
+}
+
 /// The outcome of a run: failures first (fail closed), then any deny at or
 /// above `fail_on`.
 pub fn outcome(diags: &[Diagnostic], failures: &[CheckFailure], fail_on: Severity) -> Outcome {
@@ -205,8 +237,8 @@ mod tests {
 
     fn diag(action: Action, severity: Severity) -> Diagnostic {
         Diagnostic {
-            code: "x/y".into(),
-            check: "x".into(),
+            code: Code::Rule("x/y".into()),
+            check: CheckId::Plugin("x".into()),
             severity,
             action,
             environment: "/e".into(),
@@ -220,7 +252,7 @@ mod tests {
     #[test]
     fn fails_closed_and_honours_threshold() {
         let f = CheckFailure {
-            check: "plugin:t".into(),
+            check: CheckId::Plugin("t".into()),
             source: "t.wasm".into(),
             message: "trap".into(),
             environment: None,

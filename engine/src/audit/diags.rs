@@ -1,0 +1,106 @@
+//! Diagnostics of the audit check, with stable codes, and its failures.
+
+use std::path::PathBuf;
+
+use crate::audit::check::Vulnerability;
+use crate::audit::db::DbError;
+use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, Sink};
+
+/// What the audit reports about an installed distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// A known vulnerability affects the installed version (`audit/vulnerability`).
+    Vulnerability,
+    /// The package is known to be malicious (`MAL-` records: `audit/malicious`).
+    Malicious,
+}
+
+impl Code {
+    /// The stable text users grep for and SARIF shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Vulnerability => "audit/vulnerability",
+            Code::Malicious => "audit/malicious",
+        }
+    }
+
+    /// The code whose text is `s`.
+    pub fn from_text(s: &str) -> Option<Self> {
+        [Code::Vulnerability, Code::Malicious]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// The OSV data at `source` could not be used: the audit cannot run.
+pub fn failure(source: &str, e: &DbError) -> CheckFailure {
+    CheckFailure {
+        check: CheckId::Audit,
+        source: source.into(),
+        message: e.to_string(),
+        environment: None,
+    }
+}
+
+/// Report vulnerabilities as diagnostics (deny), one per environment that
+/// sees the distribution (or one without environment for orphan sites).
+pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
+    for v in vulns {
+        let (code, what) = if v.malicious {
+            (Code::Malicious, "is a known malicious package")
+        } else {
+            (Code::Vulnerability, "has a known vulnerability")
+        };
+        let mut message = format!(
+            "{} {} {} {what}: {}",
+            v.distribution.name,
+            v.distribution.version,
+            v.id,
+            v.summary.as_deref().unwrap_or("")
+        );
+        if !v.aliases.is_empty() {
+            message.push_str(&format!(" (also {})", v.aliases.join(", ")));
+        }
+        let suggestion = if v.malicious {
+            Some(
+                "remove it now and treat the machine as compromised: `fetter purge --audit`"
+                    .to_string(),
+            )
+        } else {
+            fixed_suggestion(&v.distribution.version, &v.fixed)
+        };
+        let envs: Vec<PathBuf> = if v.environments.is_empty() {
+            vec![PathBuf::new()]
+        } else {
+            v.environments.clone()
+        };
+        for env in envs {
+            sink.push(Diagnostic {
+                code: code.into(),
+                check: CheckId::Audit,
+                severity: v.severity,
+                action: Action::Deny,
+                environment: env,
+                distribution: Some(v.distribution.clone()),
+                requirement: None,
+                message: message.trim_end_matches([':', ' ']).to_string(),
+                suggestion: suggestion.clone(),
+            });
+        }
+    }
+}
+
+/// "upgrade to 2.32.0" — the lowest fixed version above the installed one.
+pub fn fixed_suggestion(installed: &str, fixed: &[String]) -> Option<String> {
+    use std::str::FromStr;
+    let v = pep440_rs::Version::from_str(installed).ok();
+    let mut candidates: Vec<pep440_rs::Version> = fixed
+        .iter()
+        .filter_map(|f| pep440_rs::Version::from_str(f).ok())
+        .filter(|f| v.as_ref().is_none_or(|v| f > v))
+        .collect();
+    candidates.sort();
+    candidates
+        .first()
+        .map(|f| format!("upgrade to {f} or later"))
+}

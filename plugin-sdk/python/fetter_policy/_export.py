@@ -1,0 +1,105 @@
+"""The bridge between the generated WIT bindings and a plugin's `@rule`:
+the `Evaluator` class componentize-py exports. `fetter plugin build`
+writes the entry module that imports this, the plugin and its metadata.
+
+Every exception is caught here and returned as the call's error, with its
+type, message and location, so the host fails the run closed with a reason
+instead of a trap. Locations come from the traceback's code objects (file
+name and line number), never from reading source files (there are none in
+the sandbox).
+"""
+
+import os
+
+from componentize_py_types import Err
+from wit_world.exports import evaluator as wit
+
+from . import Inventory, Settings, SettingsError, _host, _sandbox
+import fetter_policy
+
+_SEVERITY = {s: getattr(wit.Severity, s.upper()) for s in fetter_policy.SEVERITIES}
+_ACTION = {"deny": wit.Action.DENY, "warn": wit.Action.WARN}
+_SDK_DIR = os.path.dirname(__file__)
+
+
+def describe(exc):
+    """`ValueError: bad thing (at policy.py:12 in evaluate)`: the exception
+    and the innermost frame outside the SDK."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not code.co_filename.startswith(_SDK_DIR):
+            where = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {code.co_name}"
+        tb = tb.tb_next
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"{text} (at {where})" if where else text
+
+
+def _verdict(v):
+    if not isinstance(v, fetter_policy.Verdict):
+        raise TypeError(f"the rule returned {type(v).__name__}, not a Verdict (use deny() or warn())")
+    return wit.Verdict(
+        distribution=v.distribution,
+        rule=v.rule,
+        severity=_SEVERITY[v.severity],
+        action=_ACTION[v.action],
+        message=str(v.message),
+        suggestion=None if v.suggestion is None else str(v.suggestion),
+    )
+
+
+def _flush():
+    for stream in (_sandbox.sys.stdout, _sandbox.sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def make(meta):
+    """The `Evaluator` class for a plugin described by `meta` (name,
+    version, description, settings-help: what the build embedded)."""
+
+    _sandbox.prepare()
+
+    class Evaluator:
+        settings = Settings()
+
+        def info(self):
+            _sandbox.install()
+            return wit.PluginInfo(
+                name=meta["name"],
+                version=meta["version"],
+                description=meta.get("description", ""),
+                settings_help=meta.get("settings-help", ""),
+            )
+
+        def configure(self, settings):
+            _sandbox.install()
+            try:
+                s = Settings.parse(settings)
+                if fetter_policy._CONFIGURE is not None:
+                    fetter_policy._CONFIGURE(s)
+                Evaluator.settings = s
+            except SettingsError as e:
+                raise Err(str(e))
+            except BaseException as e:
+                _host.log(_host.ERROR, describe(e))
+                raise Err(describe(e))
+            finally:
+                _flush()
+
+        def evaluate(self, inventory):
+            _sandbox.install()
+            try:
+                if fetter_policy._RULE is None:
+                    raise RuntimeError("no function is marked with @fetter_policy.rule")
+                inv = Inventory(inventory.environments, inventory.distributions)
+                return [_verdict(v) for v in (fetter_policy._RULE(inv, Evaluator.settings) or ())]
+            except BaseException as e:
+                raise Err(describe(e))
+            finally:
+                _flush()
+
+    return Evaluator
