@@ -22,7 +22,12 @@ GENERIC = {"test", "tests", "testing", "doc", "docs", "example", "examples", "sr
            "demos", "samples", "sample", "tutorials", "share", "include", "licenses", "vendor",
            "integration", "schemas", "licensing", "gates", "datastore", "requirements", "editor",
            "material", "proto", "segment", "boolean", "agents", "cosmos", "docket", "storages",
-           "fluent", "runfiles", "amazon", "yandex", "clang"}
+           "fluent", "runfiles", "amazon", "yandex", "clang",
+           # Added after reading the output (issue 21): placeholders, vendored or build
+           # directories and generic words that name no project.
+           "fake_name", "build_tools", "build_utils", "exceptions", "resources", "tasks",
+           "templates", "studio", "third_party", "typings", "vendor_licenses", "version",
+           "wheels", "wrapper", "parser", "plugin", "custom_components", "generate_phacc"}
 
 rank = {}
 for line in open(__file__.rsplit("/", 1)[0] + "/top-pypi.tsv"):

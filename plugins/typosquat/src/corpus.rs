@@ -129,7 +129,10 @@ mod tests {
         assert!(aliases.contains(&(AliasKind::Import, "sklearn", "scikit-learn")));
         assert!(aliases.contains(&(AliasKind::Former, "scikits.learn", "scikit-learn")));
         for (_, alias, project) in aliases {
-            assert!(top.contains(normalize(project).as_str()), "{alias} -> {project}");
+            assert!(
+                top.contains(normalize(project).as_str()),
+                "{alias} -> {project}"
+            );
             assert_ne!(normalize(alias), normalize(project));
         }
     }

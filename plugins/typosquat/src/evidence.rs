@@ -66,7 +66,16 @@ pub fn is_enough(
             return false;
         }
     }
-    let len = target.len() - usize::from(strength == Strength::Faint);
+    // A name that is not on PyPI may be one letter shorter for a slip
+    // inside it to count (`whel`, `numipy`); not at either end, where a
+    // word is often a popular name without its first or last letter
+    // (`json`, `test` for `ujson`, `rtest`).
+    let unknown_bonus = usize::from(
+        signals.unknown
+            && strength == Strength::Strong
+            && matches!(rule, Rule::OmittedChar | Rule::AddedChar),
+    );
+    let len = target.len() + unknown_bonus - usize::from(strength == Strength::Faint);
     match rule {
         Rule::Separator | Rule::LookAlike | Rule::VersionDigit => len >= 4,
         // Import and former names are matched exactly (or a typo of one,
@@ -112,7 +121,17 @@ const AFFIXES: &[&str] = &[
     "pkgs",
     "package",
     "packages",
+    "upgrade",
+    "install",
 ];
+
+/// Most characters of noise after a glued affix (see
+/// [`combosquat_remainders`]).
+const MAX_NOISE: usize = 4;
+
+/// Shortest name a short made-up first word may be put before (see
+/// [`combosquat_remainders`]).
+const MIN_PREFIXED_LEN: usize = 12;
 
 /// Shortest remainder a combosquat may be built on.
 const MIN_REMAINDER: usize = 4;
@@ -122,7 +141,12 @@ const MIN_REMAINDER: usize = 4;
 /// end without a separator (`requestsdev`, remainders of at least five
 /// characters only, since glued short words are often just words).
 /// `skel` is the [`skeleton`] of `normalized`, which callers already have.
-pub fn combosquat_remainders(normalized: &str, skel: &str) -> Vec<String> {
+///
+/// With `loose` (for names not on PyPI), an affix glued in with a few
+/// characters of noise after it counts too (`coloramapkgsdow`,
+/// `pysqlite3pkgv2`), and so does a first word of one to three letters
+/// before a name of two words or more (`sc-concurrent-log-handler`).
+pub fn combosquat_remainders(normalized: &str, skel: &str, loose: bool) -> Vec<String> {
     let mut out = Vec::new();
     let words: Vec<&str> = normalized.split('-').collect();
     // A year or build number bolted on (`2022-requests`) reads as an affix too.
@@ -141,6 +165,26 @@ pub fn combosquat_remainders(normalized: &str, skel: &str) -> Vec<String> {
         if let Some(rest) = skel.strip_suffix(affix) {
             if rest.len() >= 5 {
                 out.push(rest.to_string());
+            }
+        }
+    }
+    if loose {
+        // A short made-up first word on a long name
+        // (`sc-concurrent-log-handler`).
+        if words.len() >= 3 && (1..=3).contains(&words[0].len()) {
+            let rest = skeleton(&words[1..].join("-"));
+            if rest.len() >= MIN_PREFIXED_LEN {
+                out.push(rest);
+            }
+        }
+        for affix in AFFIXES.iter().filter(|a| a.len() >= 3) {
+            let mut from = 0;
+            while let Some(at) = skel[from..].find(affix).map(|i| i + from) {
+                let tail = skel.len() - at - affix.len();
+                if at >= 5 && (1..=MAX_NOISE).contains(&tail) {
+                    out.push(skel[..at].to_string());
+                }
+                from = at + 1;
             }
         }
     }
@@ -173,20 +217,62 @@ mod tests {
         use Strength::*;
         let known = Signals::default();
         let unknown = Signals { unknown: true };
-        assert!(is_enough(Rule::Combosquat, Weak, "requests", Some(6), known));
-        assert!(!is_enough(Rule::AddedChar, Weak, "pysher", Some(3481), known));
-        assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481), known));
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "requests",
+            Some(6),
+            known
+        ));
+        assert!(!is_enough(
+            Rule::AddedChar,
+            Weak,
+            "pysher",
+            Some(3481),
+            known
+        ));
+        assert!(is_enough(
+            Rule::SwappedChars,
+            Strong,
+            "pysher",
+            Some(3481),
+            known
+        ));
         assert!(is_enough(Rule::Combosquat, Weak, "internal", None, known));
         // Corroborated: an attacker-style affix on a top-5,000 name, or a
         // name that is not on PyPI.
-        assert!(is_enough(Rule::Combosquat, Weak, "pysher", Some(3481), known));
-        assert!(!is_enough(Rule::Combosquat, Weak, "tkcalendar", Some(10084), known));
-        assert!(is_enough(Rule::Combosquat, Weak, "tkcalendar", Some(10084), unknown));
-        assert!(is_enough(Rule::AddedChar, Weak, "pysher", Some(3481), unknown));
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "pysher",
+            Some(3481),
+            known
+        ));
+        assert!(!is_enough(
+            Rule::Combosquat,
+            Weak,
+            "tkcalendar",
+            Some(10084),
+            known
+        ));
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "tkcalendar",
+            Some(10084),
+            unknown
+        ));
+        assert!(is_enough(
+            Rule::AddedChar,
+            Weak,
+            "pysher",
+            Some(3481),
+            unknown
+        ));
     }
 
     fn combosquat_remainders(normalized: &str) -> Vec<String> {
-        super::combosquat_remainders(normalized, &skeleton(normalized))
+        super::combosquat_remainders(normalized, &skeleton(normalized), false)
     }
 
     #[test]

@@ -186,10 +186,7 @@ pub const MIN_ALIAS_FORM_LEN: usize = 6;
 /// The skeletons and forms of `protected`: cheap to derive, so computed at
 /// run time even when the tables are prebuilt. `with_aliases` adds the
 /// embedded import and former names of the names in it as derived forms.
-pub fn derive(
-    protected: &[Protected],
-    with_aliases: bool,
-) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+pub fn derive(protected: &[Protected], with_aliases: bool) -> (Vec<Cow<'static, str>>, Vec<Form>) {
     let skeletons: Vec<Cow<'static, str>> = protected
         .iter()
         .map(|p| skeleton(&p.normalized).into())
@@ -254,7 +251,11 @@ impl Index {
             let [import, former] = by_kind;
             tables.by_import = Table::new(import);
             tables.by_former = Table::new(former);
-            tables.known = Table::new(known_near_names().map(|n| (key(&normalize(n)), 0)).collect());
+            tables.known = Table::new(
+                known_near_names()
+                    .map(|n| (key(&normalize(n)), 0))
+                    .collect(),
+            );
         }
         Index {
             protected,
@@ -344,8 +345,15 @@ impl Index {
     /// differs in. When both start with the same words and those words
     /// prefix a family of protected names (`mypy-boto3-`, `azure-mgmt-`),
     /// only the member part counts: `mypy-boto3-rds` and `mypy-boto3-drs`
-    /// are two short names in one family, not a long name with a typo.
-    pub fn differing_part(&self, normalized: &str, id: u32) -> String {
+    /// are two short names in one family, not a long name with a typo. A
+    /// `py-`/`python-` prefix is a language affix, not a family.
+    ///
+    /// With `by_words` (typo rules), when the candidate splits the name
+    /// into other words than the protected name does, its whole words that
+    /// the protected skeleton starts (or ends) with are set aside too:
+    /// `tiny-b` keeps the word `tiny` of `tinydb` intact and differs only
+    /// in `db`, a variant label rather than a slip in a six-letter name.
+    pub fn differing_part(&self, normalized: &str, id: u32, by_words: bool) -> String {
         let target = &self.protected[id as usize].normalized;
         let mut shared = 0;
         let mut prefix_len = 0;
@@ -354,12 +362,42 @@ impl Index {
             if a != b || prefix_len >= target.len() {
                 break;
             }
-            if self.tables.families.values(&target[..prefix_len]).count() >= MIN_FAMILY {
+            let prefix = &target[..prefix_len];
+            if !is_py_prefix(prefix) && self.tables.families.values(prefix).count() >= MIN_FAMILY {
                 shared = prefix_len;
             }
         }
-        skeleton(&target[shared..])
+        let mut part = skeleton(&target[shared..]);
+        if by_words && normalized.matches('-').count() != target.matches('-').count() {
+            let words: Vec<&str> = normalized.split('-').filter(|w| !w.is_empty()).collect();
+            let mut first = 0;
+            while first + 1 < words.len() && part.len() > words[first].len() {
+                match part.strip_prefix(words[first]) {
+                    Some(rest) => part = rest.to_string(),
+                    None => break,
+                }
+                first += 1;
+            }
+            let mut last = words.len();
+            while last > first + 1 && part.len() > words[last - 1].len() {
+                match part.strip_suffix(words[last - 1]) {
+                    Some(rest) => part = rest.to_string(),
+                    None => break,
+                }
+                last -= 1;
+            }
+        }
+        part
     }
+}
+
+/// True for a `py`/`python` word prefix (`py-`, `python3-`): the language,
+/// shared by hundreds of unrelated names, not a family of one project.
+fn is_py_prefix(prefix: &str) -> bool {
+    matches!(
+        prefix,
+        "py-" | "py2-" | "py3-" | "python-" | "python2-" | "python3-"
+    )
 }
 
 #[cfg(test)]
@@ -379,10 +417,13 @@ mod tests {
             "mypy-boto3-ec2",
             "requests-oauthlib",
         ]);
-        assert_eq!(x.differing_part("mypy-boto3-drs", 0), "rds");
-        assert_eq!(x.differing_part("reqeusts-oauthlib", 3), "requestsoauthlib");
+        assert_eq!(x.differing_part("mypy-boto3-drs", 0, false), "rds");
         assert_eq!(
-            x.differing_part("requests-oauthlb", 3),
+            x.differing_part("reqeusts-oauthlib", 3, false),
+            "requestsoauthlib"
+        );
+        assert_eq!(
+            x.differing_part("requests-oauthlb", 3, false),
             "requestsoauthlib",
             "no family"
         );

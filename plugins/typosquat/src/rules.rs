@@ -57,6 +57,22 @@ impl Rule {
         Rule::Combosquat,
     ];
 
+    /// True for the rules that name a slip of the keyboard or the eye (one
+    /// or two characters wrong), as opposed to a changed affix, alias or
+    /// word order.
+    pub fn is_typo(self) -> bool {
+        matches!(
+            self,
+            Rule::LookAlike
+                | Rule::SwappedChars
+                | Rule::RepeatedChar
+                | Rule::OmittedChar
+                | Rule::SubstitutedChar
+                | Rule::AddedChar
+                | Rule::TwoTypos
+        )
+    }
+
     /// The stable rule id users grep for and suppress.
     pub fn id(self) -> &'static str {
         match self {
