@@ -187,6 +187,25 @@ pub const MIN_ALIAS_FORM_LEN: usize = 6;
 /// run time even when the tables are prebuilt. `with_aliases` adds the
 /// embedded import and former names of the names in it as derived forms.
 pub fn derive(protected: &[Protected], with_aliases: bool) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+    let (skeletons, mut forms) = derive_names(protected);
+    if with_aliases {
+        for (_, alias, id) in alias_ids(protected) {
+            if alias.len() >= MIN_ALIAS_FORM_LEN {
+                forms.push(Form {
+                    id,
+                    text: alias.into(),
+                    derived: true,
+                });
+            }
+        }
+    }
+    (skeletons, forms)
+}
+
+/// [`derive`] without aliases. Kept apart so that the plugin, which only
+/// indexes names from settings at run time, does not link the embedded
+/// alias and known-name texts (their tables are prebuilt).
+fn derive_names(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
     let skeletons: Vec<Cow<'static, str>> = protected
         .iter()
         .map(|p| skeleton(&p.normalized).into())
@@ -216,17 +235,6 @@ pub fn derive(protected: &[Protected], with_aliases: bool) -> (Vec<Cow<'static, 
             });
         }
     }
-    if with_aliases {
-        for (_, alias, id) in alias_ids(protected) {
-            if alias.len() >= MIN_ALIAS_FORM_LEN {
-                forms.push(Form {
-                    id,
-                    text: alias.into(),
-                    derived: true,
-                });
-            }
-        }
-    }
     (skeletons, forms)
 }
 
@@ -234,29 +242,34 @@ impl Index {
     /// Build every lookup over `protected` (most preferred first) and the
     /// `exempt` names.
     pub fn build(protected: Vec<Protected>, exempt: &[String]) -> Self {
-        Self::build_parts(protected, exempt, true)
+        let (skeletons, forms) = derive(&protected, true);
+        let mut tables = Self::tables(&protected, &skeletons, &forms, exempt);
+        let mut by_kind: [Vec<(u64, u32)>; 2] = Default::default();
+        for (kind, alias, id) in alias_ids(&protected) {
+            by_kind[usize::from(kind == AliasKind::Former)].push((key(&alias), id));
+        }
+        let [import, former] = by_kind;
+        tables.by_import = Table::new(import);
+        tables.by_former = Table::new(former);
+        tables.known = Table::new(
+            known_near_names()
+                .map(|n| (key(&normalize(n)), 0))
+                .collect(),
+        );
+        Index {
+            protected,
+            skeletons,
+            forms,
+            tables,
+        }
     }
 
-    /// [`Index::build`]; `embedded` adds what comes with the top-PyPI list
-    /// (import and former names, the known names), which an index of names
-    /// from settings joined to the prebuilt one must not repeat.
-    fn build_parts(protected: Vec<Protected>, exempt: &[String], embedded: bool) -> Self {
-        let (skeletons, forms) = derive(&protected, embedded);
-        let mut tables = Self::tables(&protected, &skeletons, &forms, exempt);
-        if embedded {
-            let mut by_kind: [Vec<(u64, u32)>; 2] = Default::default();
-            for (kind, alias, id) in alias_ids(&protected) {
-                by_kind[usize::from(kind == AliasKind::Former)].push((key(&alias), id));
-            }
-            let [import, former] = by_kind;
-            tables.by_import = Table::new(import);
-            tables.by_former = Table::new(former);
-            tables.known = Table::new(
-                known_near_names()
-                    .map(|n| (key(&normalize(n)), 0))
-                    .collect(),
-            );
-        }
+    /// The index over names from settings that [`Index::join`] puts before
+    /// the prebuilt one: without what comes with the top-PyPI list (import
+    /// and former names, the known names), which the prebuilt part has.
+    fn build_head(protected: Vec<Protected>, exempt: &[String]) -> Self {
+        let (skeletons, forms) = derive_names(&protected);
+        let tables = Self::tables(&protected, &skeletons, &forms, exempt);
         Index {
             protected,
             skeletons,
@@ -269,7 +282,7 @@ impl Index {
     /// names of `rest`, a prebuilt index (with no exempt names): only
     /// `first` (names from settings, usually few) is indexed now.
     pub fn join(first: Vec<Protected>, exempt: &[String], rest: Index) -> Self {
-        let head = Index::build_parts(first, exempt, false);
+        let head = Index::build_head(first, exempt);
         let Index {
             protected: rest,
             skeletons: rest_skeletons,
