@@ -246,7 +246,7 @@ fn audit_reads_the_osv_zip_and_a_local_copy() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 7 PyPI records"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 7 PyPI and Debian records"));
     assert!(s.home.join(".local/share/fetter/osv/pypi.json").is_file());
     let out = audit(&s, &["--format", "json", "--max-age", "1d"]);
     assert_eq!(

@@ -9,19 +9,25 @@ use crate::common::*;
 #[test]
 fn ansible_doc_renders_every_module_and_role() {
     let s = scratch();
-    let Some(ctl) = Controller::new(&s.path) else { return };
+    let Some(ctl) = Controller::new(&s.path) else {
+        return;
+    };
     let modules: BTreeSet<String> = fs::read_dir(collection_src().join("plugins/modules"))
         .unwrap()
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_suffix(".py").map(|m| format!("fetter.fetter.{m}"))
+            name.strip_suffix(".py")
+                .map(|m| format!("fetter.fetter.{m}"))
         })
         .collect();
     assert!(modules.len() >= 4, "{modules:?}");
 
     // The collection's module list is exactly the files.
-    let listed = run_ok(ctl.command("ansible-doc").args(["--list", "fetter.fetter", "--json"]));
+    let listed = run_ok(
+        ctl.command("ansible-doc")
+            .args(["--list", "fetter.fetter", "--json"]),
+    );
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
     let listed: BTreeSet<String> = listed.as_object().unwrap().keys().cloned().collect();
     assert_eq!(listed, modules);
@@ -29,7 +35,10 @@ fn ansible_doc_renders_every_module_and_role() {
     // Text rendering (what a person reads) of every module, in one call...
     let text = run_ok(ctl.command("ansible-doc").args(&modules));
     for m in &modules {
-        assert!(text.contains(&format!("> MODULE {m}")), "{m} not rendered:\n{text}");
+        assert!(
+            text.contains(&format!("> MODULE {m}")),
+            "{m} not rendered:\n{text}"
+        );
     }
     assert_eq!(text.matches("EXAMPLES").count(), modules.len(), "{text}");
     // ...and the structured doc: every section, the shared options, check
@@ -50,9 +59,20 @@ fn ansible_doc_renders_every_module_and_role() {
             };
             assert!(described, "{m}: option {name} has no description");
         }
-        assert_eq!(d["doc"]["attributes"]["check_mode"]["support"], "full", "{m}");
-        assert!(d["examples"].as_str().is_some_and(|e| e.contains(m.as_str())), "{m}");
-        assert!(d["return"].as_object().is_some_and(|r| !r.is_empty()), "{m}");
+        assert_eq!(
+            d["doc"]["attributes"]["check_mode"]["support"], "full",
+            "{m}"
+        );
+        assert!(
+            d["examples"]
+                .as_str()
+                .is_some_and(|e| e.contains(m.as_str())),
+            "{m}"
+        );
+        assert!(
+            d["return"].as_object().is_some_and(|r| !r.is_empty()),
+            "{m}"
+        );
     }
 
     for role in ["fetter.fetter.install", "fetter.fetter.audit"] {

@@ -98,7 +98,9 @@ fn inventory(py: &Path, hosts: &[Host], ssh: Option<&sshd::Sshd>) -> Value {
             );
             v.insert(
                 "ansible_ssh_common_args".into(),
-                json!("-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"),
+                json!(
+                    "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+                ),
             );
         }
         all.insert(h.name.to_string(), vars);
@@ -150,7 +152,6 @@ fn scanned(scan: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-
 /// A fleet: three hosts, a controller, sshd for one host.
 struct Fleet {
     _s: Scratch,
@@ -171,7 +172,11 @@ fn fleet() -> Option<Fleet> {
         serde_json::to_string_pretty(&inventory(&py, &hosts, ssh.as_ref())).unwrap(),
     )
     .unwrap();
-    fs::write(dir.join("requirements.txt"), "alpha==1.0\nbeta==2.0\nsetuptools\n").unwrap();
+    fs::write(
+        dir.join("requirements.txt"),
+        "alpha==1.0\nbeta==2.0\nsetuptools\n",
+    )
+    .unwrap();
     fs::create_dir_all(dir.join("osv")).unwrap();
     fs::write(
         dir.join("osv/PYSEC-2099-7.json"),
@@ -199,7 +204,11 @@ fn audit_role_check_mode_then_real_then_idempotent() {
     let play = f.ctl.playbook("site.yml", &["--check"]);
     all_changed(&play, true);
     for h in &f.hosts {
-        assert!(!h.install.exists(), "check mode installed {}", h.install.display());
+        assert!(
+            !h.install.exists(),
+            "check mode installed {}",
+            h.install.display()
+        );
     }
     assert!(!reports.exists(), "check mode wrote reports");
 
@@ -211,7 +220,11 @@ fn audit_role_check_mode_then_real_then_idempotent() {
     }
     let binary = fs::read(super::host_binary()).unwrap();
     for h in &f.hosts {
-        assert!(fs::read(&h.install).unwrap() == binary, "{} differs", h.install.display());
+        assert!(
+            fs::read(&h.install).unwrap() == binary,
+            "{} differs",
+            h.install.display()
+        );
         let dir = reports.join(h.name);
         let scan = read_json(&dir.join("scan.json"));
         let validate = read_json(&dir.join("validate.json"));
@@ -253,9 +266,17 @@ fn audit_role_check_mode_then_real_then_idempotent() {
         .args(["report", "--format", "json"])
         .arg(&reports));
     if out.status.code() != Some(2) {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let fleet = json(&out.stdout);
-        assert_eq!(fleet["hosts"].as_array().unwrap().len(), HOSTS.len(), "{fleet:#}");
+        assert_eq!(
+            fleet["hosts"].as_array().unwrap().len(),
+            HOSTS.len(),
+            "{fleet:#}"
+        );
     }
 }
 
@@ -314,7 +335,11 @@ fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
     let Some(f) = fleet() else { return };
     let dir = &f.ctl.dir;
     let bin = super::host_binary();
-    fs::write(dir.join("install.yml"), INSTALL.replace("BIN", bin.to_str().unwrap())).unwrap();
+    fs::write(
+        dir.join("install.yml"),
+        INSTALL.replace("BIN", bin.to_str().unwrap()),
+    )
+    .unwrap();
     fs::write(dir.join("purge.yml"), format!("{PURGE}{RECORD}")).unwrap();
     fs::write(dir.join("restore.yml"), format!("{RESTORE}{RECORD}")).unwrap();
     fs::create_dir_all(dir.join("results")).unwrap();
@@ -322,15 +347,24 @@ fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
     all_changed(&play, true);
     let before: Vec<_> = f.hosts.iter().map(|h| h.venv.pip_list()).collect();
     let versions: Vec<String> = f.hosts.iter().map(|h| alpha_of(h).unwrap()).collect();
-    let result = |h: &Host, tag: &str| read_json(&dir.join(format!("results/{}.{tag}.json", h.name)));
+    let result =
+        |h: &Host, tag: &str| read_json(&dir.join(format!("results/{}.{tag}.json", h.name)));
 
     // Check mode: the plan as the diff, nothing removed, no quarantine.
-    let play = f.ctl.playbook("purge.yml", &["--check", "--diff", "-e", "tag=check"]);
+    let play = f
+        .ctl
+        .playbook("purge.yml", &["--check", "--diff", "-e", "tag=check"]);
     all_changed(&play, true);
     for ((h, before), version) in f.hosts.iter().zip(&before).zip(&versions) {
-        assert_eq!(&h.venv.pip_list(), before, "check mode removed something on {}", h.name);
+        assert_eq!(
+            &h.venv.pip_list(),
+            before,
+            "check mode removed something on {}",
+            h.name
+        );
         assert!(
-            play.1.contains(&format!("alpha {version} in {}", h.venv.prefix.display())),
+            play.1
+                .contains(&format!("alpha {version} in {}", h.venv.prefix.display())),
             "no diff line for {}:\n{}",
             h.name,
             play.1
@@ -346,8 +380,15 @@ fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
     all_changed(&play, true);
     for h in &f.hosts {
         assert_eq!(alpha_of(h), None, "alpha still installed on {}", h.name);
-        let id = result(h, "purge")["quarantine_id"].as_str().unwrap().to_string();
-        assert!(h.data.join("quarantine").join(&id).is_dir(), "{}: no quarantine {id}", h.name);
+        let id = result(h, "purge")["quarantine_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            h.data.join("quarantine").join(&id).is_dir(),
+            "{}: no quarantine {id}",
+            h.name
+        );
     }
 
     // Nothing left to purge: no change.
@@ -359,7 +400,9 @@ fn purge_then_restore_round_trip_with_check_mode_and_idempotence() {
 
     // Restore in check mode changes nothing; for real it puts back exactly
     // what was there; a second restore reports no change.
-    let play = f.ctl.playbook("restore.yml", &["--check", "-e", "tag=restore-check"]);
+    let play = f
+        .ctl
+        .playbook("restore.yml", &["--check", "-e", "tag=restore-check"]);
     all_changed(&play, true);
     for h in &f.hosts {
         assert_eq!(alpha_of(h), None, "check mode restored on {}", h.name);

@@ -133,9 +133,15 @@ impl Controller {
             .command("ansible-playbook")
             .args(["-i", "inventory.json", playbook])
             .args(args));
-        eprintln!("ansible-playbook {playbook} {args:?}: {:.1}s", start.elapsed().as_secs_f64());
+        eprintln!(
+            "ansible-playbook {playbook} {args:?}: {:.1}s",
+            start.elapsed().as_secs_f64()
+        );
         let text = text_of(&out);
-        assert!(out.status.success(), "ansible-playbook {playbook} {args:?} failed:\n{text}");
+        assert!(
+            out.status.success(),
+            "ansible-playbook {playbook} {args:?} failed:\n{text}"
+        );
         (recap(&text), text)
     }
 }
@@ -159,7 +165,9 @@ pub struct Recap {
 
 /// Parse the PLAY RECAP lines (`h1 : ok=7 changed=2 unreachable=0 failed=0 skipped=1 …`).
 pub fn recap(text: &str) -> BTreeMap<String, Recap> {
-    let start = text.rfind("PLAY RECAP").expect("no PLAY RECAP in the output");
+    let start = text
+        .rfind("PLAY RECAP")
+        .expect("no PLAY RECAP in the output");
     let mut hosts = BTreeMap::new();
     for line in text[start..].lines().skip(1) {
         let Some((host, counts)) = line.split_once(" : ") else {

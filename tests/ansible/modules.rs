@@ -44,11 +44,16 @@ fn tasks(ctl: &Controller, calls: &[(&str, Value)]) -> Vec<(bool, Value)> {
         "tasks": play,
     }]);
     fs::write(ctl.dir.join("calls.yml"), playbook.to_string()).unwrap();
-    let out = run(ctl
-        .command("ansible-playbook")
-        .args(["-i", "localhost,", "-c", "local", "calls.yml"]));
+    let out =
+        run(ctl
+            .command("ansible-playbook")
+            .args(["-i", "localhost,", "-c", "local", "calls.yml"]));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results: Vec<Value> =
         serde_json::from_str(&fs::read_to_string(ctl.dir.join("results.json")).unwrap()).unwrap();
     assert_eq!(results.len(), calls.len());
@@ -75,7 +80,9 @@ fn msg(r: &Value) -> &str {
 fn violations_are_results_and_a_check_that_cannot_run_fails() {
     let Some(py) = python() else { return };
     let s = scratch();
-    let Some(ctl) = Controller::new(&s.path.join("controller")) else { return };
+    let Some(ctl) = Controller::new(&s.path.join("controller")) else {
+        return;
+    };
     let venv = Venv::create_with(&py, &s.path.join("app/.venv"), &["--without-pip"]);
     write_dist(
         &venv.site(),
@@ -145,14 +152,20 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
         // listing the options the argument spec really has (given the
         // required ones of each, which Ansible checks first).
         .chain(MODULES.iter().map(|m| {
-            (*m, json!({"not_an_option": 1, "id": "x", "ref": "x", "lock": "x"}))
+            (
+                *m,
+                json!({"not_an_option": 1, "id": "x", "ref": "x", "lock": "x"}),
+            )
         }))
         .collect::<Vec<_>>(),
     );
 
     let (failed, r) = &results[0];
     assert!(!failed, "{r:#}");
-    assert_eq!((&r["fetter_rc"], &r["violations"]), (&json!(0), &json!(false)));
+    assert_eq!(
+        (&r["fetter_rc"], &r["violations"]),
+        (&json!(0), &json!(false))
+    );
     assert_eq!(r["changed"], false);
 
     // Violations: the task succeeds; the code and the findings say what.
@@ -163,14 +176,20 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
     assert_eq!(r["findings"][0]["code"], "bounds/misdefined", "{r:#}");
     assert_eq!(r["findings"][0]["package"], "alpha");
     assert_eq!(r["validate"]["schema"], "fetter.validate/1");
-    assert!(r.get("rc").is_none(), "an rc field would make Ansible fail the task");
+    assert!(
+        r.get("rc").is_none(),
+        "an rc field would make Ansible fail the task"
+    );
 
     // A bound that cannot be read: the check did not run, the task fails,
     // naming the file and why.
     let (failed, r) = &results[2];
     assert!(failed, "{r:#}");
     assert_eq!(r["fetter_rc"], 1);
-    assert!(msg(r).contains("missing.txt") && msg(r).contains("cannot read"), "{r:#}");
+    assert!(
+        msg(r).contains("missing.txt") && msg(r).contains("cannot read"),
+        "{r:#}"
+    );
 
     // OSV data that is not there: the audit did not run, the task fails.
     let (failed, r) = &results[3];
@@ -197,19 +216,31 @@ fn violations_are_results_and_a_check_that_cannot_run_fails() {
     assert!(!failed && r["changed"] == true, "{r:#}");
     let diff = r["diff"]["before"].as_str().unwrap();
     assert!(diff.contains("evil\\x1b[2K\\u202ename 1.0 in"), "{diff:?}");
-    assert!(!diff.contains('\u{1b}') && !diff.contains('\u{202e}'), "{diff:?}");
+    assert!(
+        !diff.contains('\u{1b}') && !diff.contains('\u{202e}'),
+        "{diff:?}"
+    );
     assert_eq!(r["quarantine_id"], Value::Null);
-    assert!(evil.site().join(info).join("METADATA").is_file(), "check mode removed it");
+    assert!(
+        evil.site().join(info).join("METADATA").is_file(),
+        "check mode removed it"
+    );
 
     // The argument specs are what the documentation says (what ansible-test's
     // validate-modules checks), module by module.
-    let names: Vec<String> = MODULES.iter().map(|m| format!("fetter.fetter.{m}")).collect();
+    let names: Vec<String> = MODULES
+        .iter()
+        .map(|m| format!("fetter.fetter.{m}"))
+        .collect();
     let docs = run_ok(ctl.command("ansible-doc").arg("--json").args(&names));
     let docs: Value = serde_json::from_str(&docs).unwrap();
     for (i, (m, name)) in MODULES.iter().zip(&names).enumerate() {
         let (failed, r) = &results[9 + i];
         let text = msg(r);
-        assert!(*failed && text.contains("Unsupported parameters"), "{m}: {r:#}");
+        assert!(
+            *failed && text.contains("Unsupported parameters"),
+            "{m}: {r:#}"
+        );
         let listed = text.split("Supported parameters include: ").nth(1).unwrap();
         let spec: BTreeSet<&str> = listed
             .trim_end_matches('.')

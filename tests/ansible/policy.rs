@@ -66,7 +66,11 @@ fn pull(ctl: &Controller, args: &Value, extra: &[&str]) -> Value {
         .command("ansible-playbook")
         .args(["-i", "localhost,", "-c", "local", "pull.yml"])
         .args(extra));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     serde_json::from_str(&fs::read_to_string(result).unwrap()).unwrap()
 }
 
@@ -79,7 +83,9 @@ fn store_index(data: &Path) -> Option<String> {
 fn policy_pull_check_mode_idempotence_role_and_failures() {
     let Some(py) = python() else { return };
     let s = scratch();
-    let Some(ctl) = Controller::new(&s.path.join("controller")) else { return };
+    let Some(ctl) = Controller::new(&s.path.join("controller")) else {
+        return;
+    };
     let Some(mut reg) = Registry::start(&s.path.join("registry"), &Setup::default()) else {
         return;
     };
@@ -105,10 +111,17 @@ fn policy_pull_check_mode_idempotence_role_and_failures() {
 
     // Check mode: it would change, says what it would pin; nothing written.
     let r = pull(&ctl, &args, &["--check", "--diff"]);
-    assert_eq!((&r["failed"], &r["changed"]), (&json!(false), &json!(true)), "{r:#}");
+    assert_eq!(
+        (&r["failed"], &r["changed"]),
+        (&json!(false), &json!(true)),
+        "{r:#}"
+    );
     let digest = r["digest"].as_str().unwrap().to_string();
     assert!(digest.starts_with("sha256:") && digest.len() == 71, "{r:#}");
-    assert!(r["diff"]["after"].as_str().unwrap().contains(&digest), "{r:#}");
+    assert!(
+        r["diff"]["after"].as_str().unwrap().contains(&digest),
+        "{r:#}"
+    );
     assert_eq!(r["pinned"], json!({}), "{r:#}");
     assert!(!lock.exists(), "check mode wrote the lock");
     assert_eq!(store_index(&data), None, "check mode stored the bundle");
@@ -118,22 +131,38 @@ fn policy_pull_check_mode_idempotence_role_and_failures() {
     // For real: the lock pins the digest check mode announced, and the
     // store holds the bundle by that digest.
     let r = pull(&ctl, &args, &[]);
-    assert_eq!((&r["failed"], &r["changed"]), (&json!(false), &json!(true)), "{r:#}");
+    assert_eq!(
+        (&r["failed"], &r["changed"]),
+        (&json!(false), &json!(true)),
+        "{r:#}"
+    );
     assert_eq!(r["digest"], json!(digest), "{r:#}");
     assert_eq!(r["pinned"], json!({ &reference: &digest }), "{r:#}");
     let locked = fs::read(&lock).unwrap();
     assert!(String::from_utf8_lossy(&locked).contains(&digest));
     let index = store_index(&data).expect("the store is empty");
     assert!(index.contains(&digest), "{index}");
-    assert_eq!(fs::read_dir(lock.parent().unwrap()).unwrap().count(), 1, "temp files left");
+    assert_eq!(
+        fs::read_dir(lock.parent().unwrap()).unwrap().count(),
+        1,
+        "temp files left"
+    );
 
     // Again (a second later, so a rewritten pulled-at would show), and in
     // check mode: no change, the lock byte for byte as it was.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     for extra in [&[][..], &["--check"][..]] {
         let r = pull(&ctl, &args, extra);
-        assert_eq!((&r["failed"], &r["changed"]), (&json!(false), &json!(false)), "{extra:?} {r:#}");
-        assert_eq!(fs::read(&lock).unwrap(), locked, "{extra:?}: the lock was rewritten");
+        assert_eq!(
+            (&r["failed"], &r["changed"]),
+            (&json!(false), &json!(false)),
+            "{extra:?} {r:#}"
+        );
+        assert_eq!(
+            fs::read(&lock).unwrap(),
+            locked,
+            "{extra:?}: the lock was rewritten"
+        );
     }
 
     // The audit role with the policy: validate.json carries the policy's
@@ -179,7 +208,11 @@ fn policy_pull_check_mode_idempotence_role_and_failures() {
 
     // The tag moves: `locked` refuses naming both digests and leaves the
     // lock; without it the lock moves.
-    push(&home, &manifest(&s.path.join("policy2"), "2.0.0", &["alpha"]), &reference);
+    push(
+        &home,
+        &manifest(&s.path.join("policy2"), "2.0.0", &["alpha"]),
+        &reference,
+    );
     let mut strict = args.clone();
     strict["locked"] = json!(true);
     let r = pull(&ctl, &strict, &[]);
@@ -189,7 +222,11 @@ fn policy_pull_check_mode_idempotence_role_and_failures() {
     assert!(msg.contains(lock.to_str().unwrap()), "{msg}");
     assert_eq!(fs::read(&lock).unwrap(), locked);
     let r = pull(&ctl, &args, &[]);
-    assert_eq!((&r["failed"], &r["changed"]), (&json!(false), &json!(true)), "{r:#}");
+    assert_eq!(
+        (&r["failed"], &r["changed"]),
+        (&json!(false), &json!(true)),
+        "{r:#}"
+    );
     assert_ne!(r["digest"], json!(digest), "{r:#}");
     assert_eq!(r["pinned"][&reference], r["digest"], "{r:#}");
 
@@ -201,7 +238,10 @@ fn policy_pull_check_mode_idempotence_role_and_failures() {
         let r = pull(&ctl, &args, extra);
         let msg = r["msg"].as_str().unwrap_or("");
         assert_eq!(r["failed"], true, "{extra:?} {r:#}");
-        assert!(msg.starts_with("fetter policy pull could not run (exit 1): "), "{msg}");
+        assert!(
+            msg.starts_with("fetter policy pull could not run (exit 1): "),
+            "{msg}"
+        );
         assert!(msg.contains(&reg.host()), "{msg}");
     }
     assert_eq!(fs::read(&lock).unwrap(), moved);

@@ -44,18 +44,28 @@ fn lib_dir(root: &Path) -> Option<PathBuf> {
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with("-linux-gnu")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("-linux-gnu"))
+        })
 }
 
 /// Start sshd in `dir`, or `None` (having said why) where it cannot run.
 pub fn start(dir: &Path) -> Option<Sshd> {
     if !is_root() {
-        skip_for_machine("sshd in a private mount namespace needs root; the SSH host uses the local connection");
+        skip_for_machine(
+            "sshd in a private mount namespace needs root; the SSH host uses the local connection",
+        );
         return None;
     }
     let root = deb_root(
         "openssh",
-        &["openssh-server", "openssh-client", "openssh-sftp-server", "libwrap0"],
+        &[
+            "openssh-server",
+            "openssh-client",
+            "openssh-sftp-server",
+            "libwrap0",
+        ],
     )?;
     let sshd = root.join("usr/sbin/sshd");
     let ssh = root.join("usr/bin/ssh");

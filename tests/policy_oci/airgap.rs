@@ -4,8 +4,8 @@
 
 use std::fs;
 
-use crate::common::registry::{Registry, Setup};
 use super::{codes, digest_in, policy, policy_ok, store_is_empty, validate_with, write_policy};
+use crate::common::registry::{Registry, Setup};
 use crate::common::*;
 
 #[test]

@@ -8,8 +8,8 @@ use std::process::Command;
 
 use base64::Engine as _;
 
-use crate::common::registry::Setup;
 use super::{policy, policy_ok, store_is_empty};
+use crate::common::registry::Setup;
 use crate::common::*;
 
 fn docker_config(home: &Path, registry: &str, user: &str, password: &str) {
@@ -73,7 +73,7 @@ fn basic_auth_against_htpasswd_with_docker_config_credentials() {
 }
 
 /// A CA and a certificate for 127.0.0.1 signed by it, with openssl.
-fn make_certs(dir: &Path) -> Option<()> {
+pub(super) fn make_certs(dir: &Path) -> Option<()> {
     if Command::new("openssl").arg("version").output().is_err() {
         skip_or_fail("openssl is not installed (needed to make a test CA)");
         return None;

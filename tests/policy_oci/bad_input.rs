@@ -11,8 +11,8 @@ use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::{digest_of, Reference};
 use serde_json::json;
 
-use crate::common::registry::{Registry, Setup};
 use super::{policy, store_is_empty, text};
+use crate::common::registry::{Registry, Setup};
 use crate::common::*;
 
 fn descriptor(

@@ -2,21 +2,24 @@
 //! started per test on loopback), end to end through the CLI: push → pull
 //! → validate a real venv from the store; tampered blobs, moved tags under
 //! `--locked`, basic auth, TLS with a self-signed CA, save → load across
-//! an "air gap", mirrors keeping digests, and hostile registries.
+//! an "air gap", mirrors keeping digests, and hostile registries; a single
+//! plugin pushed in the CNCF wasm layout; registry settings in the config file.
 
 mod airgap;
 mod auth;
 mod bad_input;
 mod referrers;
+mod registry_config;
 mod signing;
+mod wasm_artifact;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use super::{codes, failure_messages, fetter_at, repo_path, text, venv_with_tiny};
-use crate::common::*;
 use crate::common::registry::{Registry, Setup};
+use crate::common::*;
 
 /// A policy directory: `acme.toml` running a plugin file (allow-list,
 /// copied beside it) with `allow`, and the first-party deprecated-names by

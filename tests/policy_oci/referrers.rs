@@ -9,8 +9,8 @@ use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::referrers::{attach, attached, fallback_tag, Attachment};
 use fetter::oci::Reference;
 
-use crate::common::registry::{Registry, Setup};
 use super::{digest_in, policy_ok, write_policy};
+use crate::common::registry::{Registry, Setup};
 use crate::common::*;
 
 #[test]

@@ -16,11 +16,11 @@ use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::{signatures, Reference};
 use fetter::trust::FoundSignature;
 
-use crate::common::registry::{Registry, Setup};
 use super::{
     codes, digest_in, failure_messages, policy, policy_ok, store_is_empty, text, validate_with,
     write_policy,
 };
+use crate::common::registry::{Registry, Setup};
 use crate::common::*;
 
 /// ssh-keygen and the keys of one test.

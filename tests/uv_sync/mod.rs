@@ -25,12 +25,13 @@ pub fn wheels_with_deps(py: &Path, dir: &Path, specs: &[(&str, &str, &[&str])]) 
         .collect();
     let code = format!(
         r#"
-import base64, hashlib, sys, zipfile
+import base64, hashlib, re, sys, zipfile
 out = sys.argv[1]
 for name, version, requires in [{}]:
     dist = name.replace("-", "_")
     info = f"{{dist}}-{{version}}.dist-info"
     meta = f"Metadata-Version: 2.1\nName: {{name}}\nVersion: {{version}}\n"
+    meta += "".join(f"Provides-Extra: {{x}}\n" for x in sorted({{m for r in requires for m in re.findall(r"extra *== *['\"]([^'\"]+)", r)}}))
     meta += "".join(f"Requires-Dist: {{r}}\n" for r in requires)
     files = {{
         f"{{dist}}/__init__.py": b"",
@@ -202,3 +203,4 @@ pub fn set(names: &[&str]) -> BTreeSet<String> {
 
 mod cases;
 mod pylock;
+mod transitive;

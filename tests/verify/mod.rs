@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod os_audit;
+
 use super::{assert_valid, ours, sarif};
 use crate::common::*;
 use serde_json::Value;

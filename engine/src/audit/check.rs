@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use crate::audit::db::Database;
 use crate::audit::osv::Record;
-use crate::audit::ranges::is_affected;
+use crate::audit::ranges::{is_affected, is_affected_deb};
 use crate::diag::{DistRef, Severity};
 use crate::inventory::{Distribution, Inventory};
+use crate::osowner::OsPackage;
 
 /// One vulnerability (aliases merged) of one installed distribution.
 #[derive(Debug, Clone, Serialize)]
@@ -38,7 +39,40 @@ pub struct Vulnerability {
     /// affecting the version (fail closed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The OS package that installed the distribution (Debian's site): a
+    /// PyPI advisory may not apply as is, the distribution backporting fixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_package: Option<OsPackage>,
+    /// What the OS's own advisories say of this vulnerability for that
+    /// package, where they name it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_advisory: Option<OsAdvisory>,
 }
+
+/// A Debian advisory (`DSA-`, `DLA-`, `DEBIAN-CVE-`) for the OS package
+/// that owns a distribution.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OsAdvisory {
+    /// The OSV ecosystem (`Debian:12`).
+    pub ecosystem: String,
+    /// The records' ids.
+    pub ids: Vec<String>,
+    /// Whether the installed package version is affected. `false`: Debian
+    /// fixed it in the version installed (a backport the PyPI version
+    /// number does not show), so the finding is a warning, not a denial.
+    pub affected: bool,
+    /// The Debian versions that fix it.
+    pub fixed: Vec<String>,
+}
+
+/// Where a matching record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    PyPI,
+    Os,
+}
+
+type Hit<'a> = (&'a Record, Option<String>, Origin);
 
 /// Audit every distribution of `inv` against `db`. Withdrawn records are
 /// ignored; records naming one vulnerability under several ids are merged.
@@ -64,26 +98,38 @@ pub fn audit(inv: &Inventory, db: &Database) -> Vec<Vulnerability> {
 }
 
 fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerability> {
-    let mut hits: Vec<(&Record, Option<String>)> = Vec::new();
+    let mut hits: Vec<Hit> = Vec::new();
     for r in db.lookup(&d.normalized_name) {
         if r.withdrawn.is_some() {
             continue;
         }
-        let mut hit = None;
-        for a in r.affected_for(&d.normalized_name) {
-            match is_affected(&d.version, a) {
-                Ok(true) => hit = Some(None),
-                Ok(false) => {}
-                Err(e) => {
-                    hit.get_or_insert(Some(format!("{}; counted as affected", e.0)));
-                }
-            }
-            if matches!(hit, Some(None)) {
-                break;
-            }
+        let verdicts = r
+            .affected_for(&d.normalized_name)
+            .map(|a| is_affected(&d.version, a));
+        if let Some(note) = first_hit(verdicts) {
+            hits.push((r, note, Origin::PyPI));
         }
-        if let Some(note) = hit {
-            hits.push((r, note));
+    }
+    // The OS package's own advisories: those that affect its version are
+    // hits; those that do not may clear a PyPI advisory of the same
+    // vulnerability (Debian backports fixes without changing the version).
+    let os = d
+        .os_package
+        .as_ref()
+        .and_then(|p| Some((p, p.distro.as_deref()?, p.source_version()?)));
+    let mut cleared: Vec<&Record> = Vec::new();
+    if let Some((p, eco, version)) = os {
+        for r in db.lookup_os(p.source_name()) {
+            if r.withdrawn.is_some() || r.affected_for_os(eco, p.source_name()).next().is_none() {
+                continue;
+            }
+            let verdicts = r
+                .affected_for_os(eco, p.source_name())
+                .map(|a| is_affected_deb(version, a));
+            match first_hit(verdicts) {
+                Some(note) => hits.push((r, note, Origin::Os)),
+                None => cleared.push(r),
+            }
         }
     }
     if hits.is_empty() {
@@ -98,10 +144,11 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
         .into_iter()
         .map(|group| {
             let mut ids: BTreeSet<String> = BTreeSet::new();
-            for (r, _) in &group {
-                ids.insert(r.id.clone());
-                ids.extend(r.aliases.iter().cloned());
+            for (r, _, _) in &group {
+                ids.extend(r.ids().map(str::to_string));
             }
+            let os_advisory =
+                os.and_then(|(p, eco, _)| os_advisory(p, eco, &group, &ids, &cleared));
             let id = ids
                 .iter()
                 .min_by_key(|i| (id_rank(i), (*i).clone()))
@@ -110,7 +157,8 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
             ids.remove(&id);
             let mut fixed: Vec<String> = group
                 .iter()
-                .flat_map(|(r, _)| r.fixed_versions(&d.normalized_name))
+                .filter(|(_, _, o)| *o == Origin::PyPI)
+                .flat_map(|(r, _, _)| r.fixed_versions(&d.normalized_name))
                 .collect();
             fixed.sort();
             fixed.dedup();
@@ -124,22 +172,85 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
                 environments: environments.clone(),
                 id,
                 aliases: ids.into_iter().collect(),
-                summary: group.iter().find_map(|(r, _)| r.summary.clone()),
+                summary: group.iter().find_map(|(r, _, _)| r.summary.clone()),
                 severity: group
                     .iter()
-                    .map(|(r, _)| r.fetter_severity())
+                    .map(|(r, _, _)| r.fetter_severity())
                     .max()
                     .unwrap_or(Severity::Medium),
                 score: group
                     .iter()
-                    .filter_map(|(r, _)| r.cvss_score())
+                    .filter_map(|(r, _, _)| r.cvss_score())
                     .fold(None, |a: Option<f64>, s| Some(a.map_or(s, |x| x.max(s)))),
                 fixed,
-                malicious: group.iter().any(|(r, _)| r.is_malicious()),
-                note: group.iter().find_map(|(_, n)| n.clone()),
+                malicious: group.iter().any(|(r, _, _)| r.is_malicious()),
+                note: group.iter().find_map(|(_, n, _)| n.clone()),
+                os_package: d.os_package.clone(),
+                os_advisory,
             }
         })
         .collect()
+}
+
+/// `Some(note)` when any verdict says affected (`None` note) or could not
+/// be reached (a note: counted as affected, fail closed).
+fn first_hit(
+    verdicts: impl Iterator<Item = Result<bool, crate::audit::ranges::RangeError>>,
+) -> Option<Option<String>> {
+    let mut hit = None;
+    for v in verdicts {
+        match v {
+            Ok(true) => return Some(None),
+            Ok(false) => {}
+            Err(e) => {
+                hit.get_or_insert(Some(format!("{}; counted as affected", e.0)));
+            }
+        }
+    }
+    hit
+}
+
+/// What Debian says of the vulnerability `group` (ids `ids`) for `p`: its
+/// records in the group (affected), else a record sharing an id that does
+/// not affect the installed version (cleared), else nothing.
+fn os_advisory(
+    p: &OsPackage,
+    eco: &str,
+    group: &[Hit],
+    ids: &BTreeSet<String>,
+    cleared: &[&Record],
+) -> Option<OsAdvisory> {
+    let source = p.source_name();
+    let of = |rs: Vec<&Record>, affected: bool| {
+        (!rs.is_empty()).then(|| {
+            let mut fixed: Vec<String> = rs
+                .iter()
+                .flat_map(|r| r.fixed_versions_os(eco, source))
+                .collect();
+            fixed.sort();
+            fixed.dedup();
+            OsAdvisory {
+                ecosystem: eco.to_string(),
+                ids: rs.iter().map(|r| r.id.clone()).collect(),
+                affected,
+                fixed,
+            }
+        })
+    };
+    let affecting: Vec<&Record> = group
+        .iter()
+        .filter(|(_, _, o)| *o == Origin::Os)
+        .map(|(r, _, _)| *r)
+        .collect();
+    if !affecting.is_empty() {
+        return of(affecting, true);
+    }
+    let clearing: Vec<&Record> = cleared
+        .iter()
+        .copied()
+        .filter(|r| r.ids().any(|i| ids.contains(i)))
+        .collect();
+    of(clearing, false)
 }
 
 /// Which id names a vulnerability best in a report.
@@ -154,14 +265,11 @@ fn id_rank(id: &str) -> u8 {
 }
 
 /// Group records that share an id or alias (union of overlapping id sets).
-fn merge_aliases<'a>(
-    hits: Vec<(&'a Record, Option<String>)>,
-) -> Vec<Vec<(&'a Record, Option<String>)>> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<(&'a Record, Option<String>)>)> = Vec::new();
-    for (r, note) in hits {
-        let mut ids: BTreeSet<String> = r.aliases.iter().cloned().collect();
-        ids.insert(r.id.clone());
-        let mut merged = vec![(r, note)];
+fn merge_aliases(hits: Vec<Hit<'_>>) -> Vec<Vec<Hit<'_>>> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
+    for (r, note, origin) in hits {
+        let mut ids: BTreeSet<String> = r.ids().map(str::to_string).collect();
+        let mut merged = vec![(r, note, origin)];
         let mut i = 0;
         while i < groups.len() {
             if groups[i].0.intersection(&ids).next().is_some() {

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::osv::{Record, PYPI};
+use crate::audit::osv::{is_debian, Record, PYPI};
 use crate::names;
 
 /// Schema tag of fetter's local copy.
@@ -61,9 +61,12 @@ struct LocalCopy {
 /// A loaded, indexed database.
 #[derive(Debug, Default)]
 pub struct Database {
-    /// Every PyPI record (withdrawn ones included; the check skips them).
+    /// Every PyPI and Debian record (withdrawn ones included; the check
+    /// skips them).
     pub records: Vec<Record>,
     by_name: HashMap<String, Vec<usize>>,
+    /// Debian records by source package name.
+    by_os_name: HashMap<String, Vec<usize>>,
     /// Where it came from, for reports.
     pub source: String,
     /// How old the data is: since import for a local copy, since the file's
@@ -75,18 +78,34 @@ pub struct Database {
 }
 
 impl Database {
-    /// Index `records` (only PyPI ones are kept).
+    /// Index `records` (only PyPI and Debian ones are kept: Debian's name
+    /// the OS packages that own distributions in Debian's site).
     pub fn new(records: Vec<Record>, source: String, age: Option<Duration>) -> Database {
         let records: Vec<Record> = records
             .into_iter()
             .filter(|r| {
-                r.affected
-                    .iter()
-                    .any(|a| a.package.as_ref().is_some_and(|p| p.ecosystem == PYPI))
+                r.affected.iter().any(|a| {
+                    a.package
+                        .as_ref()
+                        .is_some_and(|p| p.ecosystem == PYPI || is_debian(&p.ecosystem))
+                })
             })
             .collect();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_os_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
+            let mut os: Vec<&str> = r
+                .affected
+                .iter()
+                .filter_map(|a| a.package.as_ref())
+                .filter(|p| is_debian(&p.ecosystem))
+                .map(|p| p.name.as_str())
+                .collect();
+            os.sort();
+            os.dedup();
+            for n in os {
+                by_os_name.entry(n.to_string()).or_default().push(i);
+            }
             let mut names: Vec<String> = r
                 .affected
                 .iter()
@@ -103,6 +122,7 @@ impl Database {
         Database {
             records,
             by_name,
+            by_os_name,
             source,
             age,
             imported_from: None,
@@ -113,6 +133,15 @@ impl Database {
     pub fn lookup(&self, normalized_name: &str) -> impl Iterator<Item = &Record> {
         self.by_name
             .get(normalized_name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.records[i])
+    }
+
+    /// Debian records naming the source package `source`.
+    pub fn lookup_os(&self, source: &str) -> impl Iterator<Item = &Record> {
+        self.by_os_name
+            .get(source)
             .into_iter()
             .flatten()
             .map(|&i| &self.records[i])

@@ -61,11 +61,63 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
         if !v.aliases.is_empty() {
             message.push_str(&format!(" (also {})", v.aliases.join(", ")));
         }
+        let mut action = Action::Deny;
+        if let Some(p) = &v.os_package {
+            let pkg = match &p.version {
+                Some(ver) => format!("{} {ver}", p.name),
+                None => p.name.clone(),
+            };
+            match &v.os_advisory {
+                Some(a) if !a.affected => {
+                    // Debian fixed it in the installed package: a backport
+                    // the PyPI version does not show. Shown, not denied.
+                    action = Action::Warn;
+                    message.push_str(&format!(
+                        "; installed by the OS package {pkg}, which {} says is fixed ({})",
+                        a.ids.join(", "),
+                        a.ecosystem
+                    ));
+                }
+                Some(a) => message.push_str(&format!(
+                    "; installed by the OS package {pkg}, affected per {} ({}{})",
+                    a.ids.join(", "),
+                    a.ecosystem,
+                    if a.fixed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", fixed in {}", a.fixed.join(", "))
+                    }
+                )),
+                None => message.push_str(&format!(
+                    "; installed by the OS package {pkg}: its vendor may have backported the fix, and no OS advisory in the database names it"
+                )),
+            }
+        }
+        let os_fix = v
+            .os_package
+            .as_ref()
+            .zip(v.os_advisory.as_ref())
+            .filter(|(_, a)| a.affected)
+            .map(|(p, a)| match a.fixed.last() {
+                Some(f) => format!(
+                    "upgrade the OS package: `apt-get install --only-upgrade {}` (fixed in {f})",
+                    p.name
+                ),
+                None => format!(
+                    "no fixed {} package yet: remove {} or mitigate",
+                    a.ecosystem, p.name
+                ),
+            });
         let suggestion = if v.malicious {
             Some(
                 "remove it now and treat the machine as compromised: `fetter purge --audit`"
                     .to_string(),
             )
+        } else if os_fix.is_some() {
+            os_fix
+        } else if v.os_package.is_some() {
+            // pip must not replace what the OS package manager installed.
+            None
         } else {
             fixed_suggestion(&v.distribution.version, &v.fixed)
         };
@@ -79,7 +131,7 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
                 code: code.into(),
                 check: CheckId::Audit,
                 severity: v.severity,
-                action: Action::Deny,
+                action,
                 environment: env,
                 distribution: Some(v.distribution.clone()),
                 requirement: None,

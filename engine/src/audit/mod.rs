@@ -16,5 +16,5 @@ mod run;
 
 pub use cfg::{AuditConfig, AuditSource};
 pub use check::{audit, Vulnerability};
-pub use run::AuditCheck;
 pub use db::{Database, DbError};
+pub use run::AuditCheck;

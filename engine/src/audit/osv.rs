@@ -16,6 +16,10 @@ pub struct Record {
     /// Other ids of the same vulnerability (CVE, GHSA, PYSEC).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The upstream vulnerabilities a downstream record (Debian's
+    /// `DSA-`, `DEBIAN-CVE-`) is about: its link to a PyPI advisory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     /// Set when the record was withdrawn: it no longer applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<String>,
@@ -164,6 +168,48 @@ impl Record {
             })
         })
     }
+}
+
+impl Record {
+    /// The `affected` entries for an OS package: its source package
+    /// `source` in the OSV ecosystem `ecosystem` (`Debian:12`).
+    pub fn affected_for_os<'a>(
+        &'a self,
+        ecosystem: &'a str,
+        source: &'a str,
+    ) -> impl Iterator<Item = &'a Affected> + 'a {
+        self.affected.iter().filter(move |a| {
+            a.package
+                .as_ref()
+                .is_some_and(|p| p.ecosystem == ecosystem && p.name == source)
+        })
+    }
+
+    /// Fixed versions named for an OS package.
+    pub fn fixed_versions_os(&self, ecosystem: &str, source: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .affected_for_os(ecosystem, source)
+            .flat_map(|a| a.ranges.iter())
+            .flat_map(|r| r.events.iter())
+            .filter_map(|e| e.fixed.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The record's id, aliases and upstream ids.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str())
+            .chain(self.aliases.iter().map(String::as_str))
+            .chain(self.upstream.iter().map(String::as_str))
+    }
+}
+
+/// Whether an OSV ecosystem is one of Debian's releases (`Debian:12`),
+/// the OS ecosystems fetter matches OS-owned distributions against.
+pub fn is_debian(ecosystem: &str) -> bool {
+    ecosystem == "Debian" || ecosystem.starts_with("Debian:")
 }
 
 /// CVSS qualitative rating scale.

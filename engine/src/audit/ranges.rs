@@ -49,7 +49,47 @@ enum Kind {
 }
 
 fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
-    let mut sorted: Vec<(Option<Version>, Kind)> = Vec::with_capacity(events.len());
+    in_range_by(v, events, |raw| {
+        Version::from_str(raw)
+            .map_err(|e| RangeError(format!("invalid version {raw:?} in range: {e}")))
+    })
+}
+
+/// True when the Debian package version `version` (the installed source
+/// version) is affected by `a`, an entry of a `Debian:N` record. Versions
+/// order as dpkg orders them (`debversion`, as `dpkg --compare-versions`).
+pub fn is_affected_deb(version: &str, a: &Affected) -> Result<bool, RangeError> {
+    let v: debversion::Version = version
+        .parse()
+        .map_err(|e| RangeError(format!("installed Debian version {version:?}: {e:?}")))?;
+    if a.versions
+        .iter()
+        .any(|x| x.parse::<debversion::Version>().ok().as_ref() == Some(&v))
+    {
+        return Ok(true);
+    }
+    for range in &a.ranges {
+        if range.kind == "GIT" {
+            continue;
+        }
+        let hit = in_range_by(&v, &range.events, |raw| {
+            raw.parse::<debversion::Version>()
+                .map_err(|e| RangeError(format!("invalid Debian version {raw:?} in range: {e:?}")))
+        })?;
+        if hit {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// OSV's range evaluation over any ordered version type.
+fn in_range_by<V: Ord>(
+    v: &V,
+    events: &[Event],
+    parse: impl Fn(&str) -> Result<V, RangeError>,
+) -> Result<bool, RangeError> {
+    let mut sorted: Vec<(Option<V>, Kind)> = Vec::with_capacity(events.len());
     for e in events {
         let (raw, kind) = match e {
             Event {
@@ -68,10 +108,7 @@ fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
         let parsed = if raw == "0" || raw == "*" {
             None
         } else {
-            Some(
-                Version::from_str(raw)
-                    .map_err(|e| RangeError(format!("invalid version {raw:?} in range: {e}")))?,
-            )
+            Some(parse(raw)?)
         };
         sorted.push((parsed, kind));
     }
@@ -98,7 +135,7 @@ fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
             Kind::Limit => {}
         }
     }
-    let limits: Vec<&Version> = sorted
+    let limits: Vec<&V> = sorted
         .iter()
         .filter(|(_, k)| matches!(k, Kind::Limit))
         .filter_map(|(e, _)| e.as_ref())

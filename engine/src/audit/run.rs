@@ -59,8 +59,9 @@ impl AuditCheck {
         self.database.get_or_init(|| {
             let source = self.cfg.source.to_string();
             let loaded = match &self.cfg.source {
-                AuditSource::Local(path) => db::load(path)
-                    .and_then(|d| d.check_age(self.cfg.max_age).map(|_| d)),
+                AuditSource::Local(path) => {
+                    db::load(path).and_then(|d| d.check_age(self.cfg.max_age).map(|_| d))
+                }
                 AuditSource::Online(url) => online(url, inv),
             };
             loaded.map_err(|e| diags::failure(&source, &e))

@@ -61,6 +61,26 @@ pub struct Selection {
     pub all_packages: bool,
 }
 
+/// Whether an installed distribution that no bound lists, but that a
+/// distribution the bound requires depends on (directly or through
+/// others, as installed), is `bounds/unrequired`.
+///
+/// A `pyproject.toml` names a project's direct dependencies only: `uv
+/// sync` and `pip install .` install their dependencies too, and calling
+/// those unrequired is a false denial (which purge would act on). Lock
+/// files and compiled requirements list the whole closure, so there a
+/// distribution they leave out is unrequired whatever requires it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transitive {
+    /// Accept dependencies for `pyproject.toml` bounds, not for others.
+    #[default]
+    Auto,
+    /// Accept dependencies whatever the bound's format.
+    Allow,
+    /// Every installed distribution must be listed (the strict check).
+    Deny,
+}
+
 /// Everything the bounds check needs besides the inventory.
 #[derive(Debug, Clone, Default)]
 pub struct BoundsConfig {
@@ -72,6 +92,8 @@ pub struct BoundsConfig {
     pub subset: bool,
     /// Environments may hold more than the bound: no `bounds/unrequired`.
     pub superset: bool,
+    /// Whether what the bound's requirements pull in counts as required.
+    pub transitive: Transitive,
     /// Names never checked (normalized on use). Empty means [`DEFAULT_IGNORE`].
     pub ignore: Vec<String>,
 }

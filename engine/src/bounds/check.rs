@@ -137,13 +137,14 @@ fn check_environment<'i>(
         }
     };
     let mut installed = HashSet::new();
+    let mut unlisted = Vec::new();
     for (_, dist) in inv.distributions_of(env) {
         if ignored.contains(&dist.normalized_name) {
             continue;
         }
         installed.insert(dist.normalized_name.as_str());
         match by_name.get(dist.normalized_name.as_str()) {
-            None if !cfg.superset => sink.push(diags::unrequired(env, dist)),
+            None if !cfg.superset => unlisted.push(dist),
             None => {}
             // Every applicable entry must hold, as pip combines them.
             Some(reqs) => {
@@ -158,6 +159,13 @@ fn check_environment<'i>(
             }
         }
     }
+    if !unlisted.is_empty() && bound.accepts_dependencies(cfg) {
+        let pulled_in = crate::depgraph::dependencies_of(inv, env, &roots(&by_name));
+        unlisted.retain(|d| !pulled_in.contains(&d.normalized_name));
+    }
+    for dist in unlisted {
+        sink.push(diags::unrequired(env, dist));
+    }
     if cfg.subset {
         return unchecked;
     }
@@ -170,6 +178,21 @@ fn check_environment<'i>(
         }
     }
     unchecked
+}
+
+/// The bound's applicable requirements as dependency-graph roots: each
+/// name with the extras requested of it.
+fn roots(by_name: &BTreeMap<&str, Vec<&BoundRequirement>>) -> Vec<(String, Vec<String>)> {
+    by_name
+        .iter()
+        .map(|(name, reqs)| {
+            let extras: BTreeSet<String> = reqs
+                .iter()
+                .flat_map(|r| r.requirement.extras.iter().map(ToString::to_string))
+                .collect();
+            (name.to_string(), extras.into_iter().collect())
+        })
+        .collect()
 }
 
 #[cfg(test)]

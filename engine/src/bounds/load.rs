@@ -77,6 +77,8 @@ pub struct Loaded {
     pub ambiguities: Vec<Ambiguity>,
     /// Why it could not be read.
     pub errors: Vec<BoundError>,
+    /// Its format, once read.
+    pub format: Option<Format>,
 }
 
 impl From<Parsed> for Loaded {
@@ -97,6 +99,7 @@ impl From<Result<LockBound, Vec<BoundError>>> for Loaded {
                 requires_python: b.requires_python,
                 ambiguities: b.ambiguities,
                 errors: Vec::new(),
+                format: None,
             },
             Err(errors) => Loaded {
                 errors,
@@ -145,7 +148,8 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Loaded {
             errors,
         },
     };
-    match detect(&location.file_name(), &text) {
+    let format = detect(&location.file_name(), &text);
+    let loaded: Loaded = match format {
         Format::Requirements => {
             let env = |k: &str| std::env::var(k).ok();
             Parser::new(&env).parse(&text, &location, false).into()
@@ -154,6 +158,10 @@ pub fn load(source: &BoundSource, selection: &Selection) -> Loaded {
         Format::Pylock => lock::pylock::parse(&text, &name, &base, selection).into(),
         Format::UvLock => lock::uv::parse(&text, &name, &base, selection).into(),
         Format::PoetryLock => one(lock::poetry::parse(&text, &name, &base, selection)).into(),
+    };
+    Loaded {
+        format: Some(format),
+        ..loaded
     }
 }
 

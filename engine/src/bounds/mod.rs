@@ -30,12 +30,12 @@ pub mod wheel_name;
 
 use std::path::PathBuf;
 
-pub use cfg::{BoundSource, BoundsConfig, Selection};
+pub use cfg::{BoundSource, BoundsConfig, Selection, Transitive};
 pub use spec::{BoundError, BoundRequirement, Origin};
 
 use crate::diag::{CheckId, Diagnostic, Sink};
-use crate::pipeline::{Check, Input};
 use crate::inventory::Inventory;
+use crate::pipeline::{Check, Input};
 
 /// Every bound of a check, combined.
 #[derive(Debug, Default)]
@@ -46,6 +46,21 @@ pub struct Bound {
     pub requires_python: Vec<lock::RequiresPython>,
     /// Lock entries selected together (PEP 751): such an environment cannot be checked.
     pub ambiguities: Vec<lock::Ambiguity>,
+    /// Some source names direct dependencies only (a `pyproject.toml`):
+    /// under [`Transitive::Auto`], what they pull in is required too.
+    pub direct_only_source: bool,
+}
+
+impl Bound {
+    /// Whether distributions the bound's requirements depend on count as
+    /// required, under `cfg`.
+    pub fn accepts_dependencies(&self, cfg: &BoundsConfig) -> bool {
+        match cfg.transitive {
+            Transitive::Auto => self.direct_only_source,
+            Transitive::Allow => true,
+            Transitive::Deny => false,
+        }
+    }
 }
 
 /// Read every bound of `cfg`, combined in order. Errors do not stop the
@@ -58,6 +73,7 @@ pub fn load_bound(cfg: &BoundsConfig) -> (Bound, Vec<BoundError>) {
         bound.requirements.extend(loaded.requirements);
         bound.requires_python.extend(loaded.requires_python);
         bound.ambiguities.extend(loaded.ambiguities);
+        bound.direct_only_source |= loaded.format == Some(load::Format::Pyproject);
         errors.extend(loaded.errors);
     }
     (bound, errors)
@@ -108,8 +124,8 @@ pub fn purge_targets(
     inv: &Inventory,
     cfg: &BoundsConfig,
 ) -> Result<Vec<PathBuf>, Vec<crate::diag::CheckFailure>> {
-    let verdicts = crate::pipeline::Pipeline::over_scope(crate::diag::Severity::Info)
-        .run_on(inv, &[], &[cfg]);
+    let verdicts =
+        crate::pipeline::Pipeline::over_scope(crate::diag::Severity::Info).run_on(inv, &[], &[cfg]);
     verdicts.deny_targets().map_err(<[_]>::to_vec)
 }
 

@@ -57,12 +57,16 @@ enum DbCommand {
 #[derive(Debug, Subcommand)]
 enum DbAction {
     /// Import or refresh the local copy from PyPI's `all.zip` or a directory of OSV JSON.
-    #[command(after_help = "Example:\n  fetter audit db update --from ~/Downloads/PyPI-all.zip")]
+    #[command(
+        after_help = "Examples:\n  fetter audit db update --from ~/Downloads/PyPI-all.zip\n  fetter audit db update --from PyPI-all.zip --from Debian-all.zip"
+    )]
     Update {
         /// The zip OSV publishes for PyPI (a path or an http(s):// URL), or a
-        /// directory of OSV JSON files.
-        #[arg(long, value_name = "PATH|URL")]
-        from: String,
+        /// directory of OSV JSON files. Repeatable: add Debian's `all.zip`
+        /// so distributions Debian packages own are matched with Debian's
+        /// advisories too.
+        #[arg(long, value_name = "PATH|URL", required = true)]
+        from: Vec<String>,
     },
     /// Show where the local copy is, how old it is and how many records it holds.
     #[command(after_help = "Example:\n  fetter audit db info")]
@@ -79,7 +83,12 @@ pub struct ValidateAuditArgs {
     pub audit: bool,
     /// With --audit: the OSV data (PyPI's `all.zip`, a directory of OSV
     /// JSON, or a fetter database; default: the local copy).
-    #[arg(long, value_name = "PATH", requires = "audit", conflicts_with = "online")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "audit",
+        conflicts_with = "online"
+    )]
     osv_db: Option<PathBuf>,
     /// With --audit: ask the OSV API instead of a local database (needs network).
     #[arg(long, requires = "audit")]
@@ -194,21 +203,28 @@ fn download(url: &str) -> anyhow::Result<Database> {
 fn run_db(action: &DbAction) -> anyhow::Result<ExitCode> {
     match action {
         DbAction::Update { from } => {
-            let database = if from.starts_with("http://") || from.starts_with("https://") {
-                download(from)?
-            } else {
-                db::load(std::path::Path::new(from))
-                    .with_context(|| format!("cannot import {from}"))?
-            };
-            let n = database.records.len();
-            let written = db::save_local(database.records, from).with_context(|| {
+            let mut records = Vec::new();
+            for f in from {
+                let database = if f.starts_with("http://") || f.starts_with("https://") {
+                    download(f)?
+                } else {
+                    db::load(std::path::Path::new(f))
+                        .with_context(|| format!("cannot import {f}"))?
+                };
+                records.extend(database.records);
+            }
+            let n = records.len();
+            // Refresh advice repeats every source: `--from A --from B`.
+            let source = from.join(" --from ");
+            let written = db::save_local(records, &source).with_context(|| {
                 format!(
                     "cannot write the local copy under {}",
                     fetter::paths::data_dir().display()
                 )
             })?;
             println!(
-                "imported {n} PyPI records from {from} into {}",
+                "imported {n} PyPI and Debian records from {} into {}",
+                from.join(", "),
                 written.display()
             );
         }

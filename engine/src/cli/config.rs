@@ -35,6 +35,32 @@ pub struct Config {
     /// `fetter validate` defaults.
     #[serde(default)]
     pub validate: ValidateConfig,
+    /// How to reach OCI registries (`fetter policy …`, `fetter plugin
+    /// push`, `--policy oci://…`).
+    #[serde(default, skip_serializing_if = "RegistryConfig::is_empty")]
+    pub registry: RegistryConfig,
+}
+
+/// `[registry]`: TLS and plain-HTTP settings for every registry. The
+/// flags override it: `--ca-cert` replaces `ca-cert`, `--insecure` adds
+/// the registry named on the command line to `insecure`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryConfig {
+    /// A CA certificate (PEM) trusted beside the system roots, for every
+    /// registry (relative to the config file's directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+    /// Registries (`HOST` or `HOST:PORT`) that may be spoken to over plain
+    /// HTTP although they are not on loopback.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insecure: Vec<String>,
+}
+
+impl RegistryConfig {
+    fn is_empty(&self) -> bool {
+        *self == RegistryConfig::default()
+    }
 }
 
 /// A section holding only a default format.
@@ -99,7 +125,8 @@ impl Loaded {
             .and_then(|s| F::from_str(s, true).ok()))
     }
 
-    fn shown(&self) -> String {
+    /// The config file's path for messages (`config` when there is none).
+    pub fn shown(&self) -> String {
         self.path
             .as_ref()
             .map(|p| p.display().to_string())
@@ -178,6 +205,12 @@ pub fn load() -> anyhow::Result<Loaded> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         resolve(&mut config, &dir);
+        check_registry(&config.registry).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid config file {}: {e}; `fetter config --help` lists the keys",
+                path.display()
+            )
+        })?;
         return Ok(Loaded {
             path: Some(path),
             config,
@@ -186,8 +219,17 @@ pub fn load() -> anyhow::Result<Loaded> {
     Ok(Loaded::default())
 }
 
-/// Relative file bounds and policy paths are relative to the config file.
+/// Relative file bounds, policy paths and the registry CA are relative to
+/// the config file; `insecure` registries are lower-cased.
 fn resolve(config: &mut Config, dir: &Path) {
+    if let Some(ca) = &mut config.registry.ca_cert {
+        if !ca.is_empty() && !Path::new(ca.as_str()).is_absolute() {
+            *ca = dir.join(&*ca).to_string_lossy().into_owned();
+        }
+    }
+    for entry in &mut config.registry.insecure {
+        *entry = entry.to_ascii_lowercase();
+    }
     let is_path = |s: &str| !(s == "-" || s.contains("://") || Path::new(s).is_absolute());
     for b in &mut config.validate.bounds {
         if is_path(b) {
@@ -200,6 +242,49 @@ fn resolve(config: &mut Config, dir: &Path) {
             *p = dir.join(&*p).to_string_lossy().into_owned();
         }
     }
+}
+
+/// `[registry] insecure` entries must be `HOST` or `HOST:PORT` (no
+/// scheme, no path, no wildcard): a typo must not silently leave a
+/// registry on TLS, nor a pattern open plain HTTP to many. Entries are
+/// lower-cased, as references are.
+fn check_registry(registry: &RegistryConfig) -> Result<(), String> {
+    if registry.ca_cert.as_deref() == Some("") {
+        return Err("[registry] ca-cert is empty: name a PEM file or remove the key".into());
+    }
+    for entry in &registry.insecure {
+        if let Err(why) = check_host_port(entry) {
+            return Err(format!(
+                "[registry] insecure: {:?} {why} (expected HOST or HOST:PORT, e.g. \"registry.lan:5000\")",
+                fetter::escape::escape(entry)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_host_port(entry: &str) -> Result<(), &'static str> {
+    if entry.contains("://") || entry.contains('/') {
+        return Err("is a URL or has a path");
+    }
+    let (host, port) = match entry.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (entry, None),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with(['-', '.'])
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if !host_ok {
+        return Err("is not a host name or IPv4 address");
+    }
+    if let Some(p) = port {
+        if !p.parse::<u16>().is_ok_and(|p| p > 0) {
+            return Err("has a port that is not 1-65535");
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a config file someone else could have written: fetter runs as
@@ -267,6 +352,39 @@ mod tests {
     fn unknown_keys_are_errors() {
         assert!(toml::from_str::<Config>("[validate]\nbound = ['x']").is_err());
         assert!(toml::from_str::<Config>("fromat = 'json'").is_err());
+    }
+
+    #[test]
+    fn registry_settings_are_checked() {
+        let mut c: Config = toml::from_str(
+            "[registry]\nca-cert = 'certs/ca.pem'\ninsecure = ['Cache.LAN:5000', 'mirror']",
+        )
+        .unwrap();
+        resolve(&mut c, Path::new("/etc/team"));
+        assert_eq!(
+            c.registry.ca_cert.as_deref(),
+            Some("/etc/team/certs/ca.pem")
+        );
+        assert_eq!(c.registry.insecure, ["cache.lan:5000", "mirror"]);
+        assert!(check_registry(&c.registry).is_ok());
+        for bad in [
+            "http://x:5000",
+            "x/y",
+            "x:0",
+            "x:port",
+            "",
+            "*.lan",
+            ":5000",
+        ] {
+            let r = RegistryConfig {
+                insecure: vec![bad.into()],
+                ..RegistryConfig::default()
+            };
+            let e = check_registry(&r).unwrap_err();
+            assert!(e.contains("[registry] insecure"), "{bad}: {e}");
+        }
+        assert!(toml::from_str::<Config>("[registry]\ninsecure = 'x'").is_err());
+        assert!(toml::from_str::<Config>("[registry]\nca_cert = 'x'").is_err());
     }
 
     #[test]

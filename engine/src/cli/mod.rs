@@ -13,6 +13,7 @@ mod output;
 mod plugin;
 mod plugin_build;
 mod plugin_new;
+mod plugin_push;
 mod policy;
 mod policy_trust;
 mod policy_verify;
@@ -231,7 +232,7 @@ enum Command {
     Quarantine(quarantine::QuarantineArgs),
     /// Show the effective config file (defaults for bounds, policies, formats).
     #[command(
-        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it.\n\nKeys (relative paths are relative to the file):\n  format = \"json\"                 default --format of every command that has it\n  [scan] / [count] / [search]     format = ...\n  [validate]                      bounds = [\"uv.lock\"], policies = [\"typosquat\"],\n                                  ignore = [\"pip\"], format = \"sarif\""
+        after_help = "Examples:\n  fetter config show\n  fetter config path\n\nLooked up in order, first found wins: $FETTER_CONFIG (empty: none), ./fetter.toml,\n$XDG_CONFIG_HOME/fetter/config.toml (~/.config/fetter/config.toml). Flags override it.\n\nKeys (relative paths are relative to the file):\n  format = \"json\"                 default --format of every command that has it\n  [scan] / [count] / [search]     format = ...\n  [validate]                      bounds = [\"uv.lock\"], policies = [\"typosquat\"],\n                                  ignore = [\"pip\"], format = \"sarif\"\n  [registry]                      ca-cert = \"ca.pem\" (PEM, beside the system roots; --ca-cert wins),\n                                  insecure = [\"registry.lan:5000\"] (plain HTTP allowed)"
     )]
     Config(config::ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).

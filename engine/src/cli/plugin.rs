@@ -1,5 +1,5 @@
-//! `fetter plugin info|check`, and the `--policy` arguments shared with
-//! `validate`.
+//! `fetter plugin info|check` (`build`, `new` and `push` have their own
+//! files), and the `--policy` arguments shared with `validate`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -102,15 +102,20 @@ impl PolicyArgs {
         use fetter::oci::{source, store::Store, OciError, Reference};
         use fetter::trust::TrustPolicy;
         let trust = TrustPolicy::load(&TrustPolicy::default_files(self.trust.as_deref()));
-        let found = match trust {
+        let found = match (trust, self.registry.options()) {
             // No trust rules, no bundle: fail closed.
-            Err(e) => Err(OciError::Bundle {
+            (Err(e), _) => Err(OciError::Bundle {
                 what: arg.to_string(),
                 message: e.to_string(),
             }),
-            Ok(trust) => {
+            // Nor without the registry settings the config file asks for.
+            (_, Err(e)) => Err(OciError::Bundle {
+                what: arg.to_string(),
+                message: format!("{e:#}"),
+            }),
+            (Ok(trust), Ok(client)) => {
                 let options = source::Options {
-                    client: self.registry.options(),
+                    client,
                     store: Store::default_location(),
                     max_age: self.max_age,
                     trust,
@@ -207,6 +212,11 @@ enum PluginCommand {
         after_help = "Examples:\n  fetter plugin new no-git                # Python\n  fetter plugin new no-git --lang js"
     )]
     New(super::plugin_new::NewArgs),
+    /// Publish one plugin alone as a CNCF WebAssembly OCI artifact.
+    #[command(
+        after_help = "The artifact: config application/vnd.wasm.config.v0+json, one application/wasm layer\nwhose digest is the sha256 `fetter plugin info` prints. A plugin fetter would not run (not a\ncomponent, an import other than fetter:policy/host) is refused before anything is uploaded.\nPrints HOST/REPO@sha256:….\n\nExamples:\n  fetter plugin push plugins/no-git.wasm oci://registry.acme.internal/plugins/no-git:1.0.0\n  fetter plugin push typosquat oci://registry.acme.internal/plugins/typosquat:v1\n\nExit codes: 0 pushed, 1 refused or failed."
+    )]
+    Push(super::plugin_push::PushArgs),
 }
 
 /// Arguments of `fetter plugin info`.
@@ -241,6 +251,7 @@ pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
         PluginCommand::Check(a) => check(quiet, a),
         PluginCommand::Build(a) => super::plugin_build::run(quiet, a),
         PluginCommand::New(a) => super::plugin_new::run(quiet, a),
+        PluginCommand::Push(a) => super::plugin_push::run(quiet, a),
     }
 }
 
@@ -406,7 +417,7 @@ fn check(quiet: bool, args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A single plugin (not a manifest) named on the command line.
-fn one_plugin(arg: &str) -> anyhow::Result<PolicySpec> {
+pub(super) fn one_plugin(arg: &str) -> anyhow::Result<PolicySpec> {
     if arg.ends_with(".toml") {
         bail!("{arg}: a policy manifest, not a plugin; give a .wasm file or a first-party plugin name");
     }

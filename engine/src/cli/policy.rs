@@ -21,22 +21,45 @@ use super::policy_trust;
 /// How to reach registries (shared by the commands that do).
 #[derive(Debug, Args, Clone, Default)]
 pub struct RegistryArgs {
-    /// Trust this CA certificate (PEM) beside the system roots.
+    /// Trust this CA certificate (PEM) beside the system roots (instead of
+    /// the config file's [registry] ca-cert).
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Allow plain HTTP to a registry that is not on loopback.
+    /// Allow plain HTTP to a registry that is not on loopback (the config
+    /// file's [registry] insecure lists registries always allowed it).
     #[arg(long)]
     pub insecure: bool,
 }
 
 impl RegistryArgs {
-    /// The client options these flags give.
-    pub fn options(&self) -> ClientOptions {
-        ClientOptions {
-            ca_cert: self.ca_cert.clone(),
+    /// The client options: these flags over the config file's `[registry]`
+    /// (`--ca-cert` replaces its `ca-cert`; `--insecure` allows plain HTTP
+    /// beside the registries its `insecure` lists). A `ca-cert` there that
+    /// cannot be used is an error naming the config file and the key.
+    pub fn options(&self) -> anyhow::Result<ClientOptions> {
+        let loaded = super::config::load()?;
+        let registry = &loaded.config.registry;
+        let (ca_cert, ca_cert_from_config) = match (&self.ca_cert, &registry.ca_cert) {
+            (Some(flag), _) => (Some(flag.clone()), false),
+            (None, Some(file)) => {
+                let path = PathBuf::from(file);
+                fetter::oci::client::check_ca_cert(&path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "config file {}: [registry] ca-cert: {e}; fix the file, or override it with --ca-cert",
+                        loaded.shown()
+                    )
+                })?;
+                (Some(path), true)
+            }
+            (None, None) => (None, false),
+        };
+        Ok(ClientOptions {
+            ca_cert,
+            ca_cert_from_config,
             insecure: self.insecure,
+            insecure_registries: registry.insecure.clone(),
             timeout: None,
-        }
+        })
     }
 }
 
@@ -176,7 +199,7 @@ fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let artifact = bundle::build(&args.manifest, args.revision.as_deref())?;
-    let client = Client::connect(&reference, &args.registry.options())?;
+    let client = Client::connect(&reference, &args.registry.options()?)?;
     let digest = fetch::upload(
         &client,
         artifact.blobs(),
@@ -207,7 +230,7 @@ fn pull(quiet: bool, store: &Store, args: &PullArgs) -> anyhow::Result<ExitCode>
             args.lock.display()
         );
     }
-    let client = Client::connect(&reference, &args.registry.options())?;
+    let client = Client::connect(&reference, &args.registry.options()?)?;
     let manifest = client.get_manifest(reference.manifest_ref())?;
     if let (true, Some(l)) = (args.locked, &locked) {
         if l.manifest_digest != manifest.digest {
@@ -297,7 +320,7 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
     let Some(mirror) = mirror else {
         return Ok(ExitCode::SUCCESS);
     };
-    let client = Client::connect(&mirror, &args.registry.options())?;
+    let client = Client::connect(&mirror, &args.registry.options()?)?;
     // Tags first, so a digest that a tag already carried is not pushed twice.
     let mut order: Vec<&archive::Loaded> = loaded.iter().collect();
     order.sort_by_key(|l| l.entry.name.contains('@'));

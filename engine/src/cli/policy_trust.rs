@@ -179,7 +179,8 @@ fn push_signature(
     registry: &RegistryArgs,
 ) -> anyhow::Result<String> {
     let reference = Reference::parse(reference)?;
-    Client::connect(&reference, &registry.options())
+    let options = registry.options()?;
+    Client::connect(&reference, &options)
         .and_then(|client| {
             signatures::push(&client, target.digest.as_str(), std::slice::from_ref(found))
         })

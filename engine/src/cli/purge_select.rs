@@ -37,6 +37,10 @@ pub struct SelectArgs {
     /// With --bound: a uv.lock's workspace is synced with `--all-packages`.
     #[arg(long, requires = "bounds")]
     pub all_packages: bool,
+    /// With --bound: whether installed dependencies of the bound's
+    /// requirements are kept (auto: for a pyproject.toml).
+    #[arg(long, value_enum, default_value_t, requires = "bounds")]
+    pub transitive: super::validate::TransitiveArg,
     /// Remove distributions with known vulnerabilities or malware (OSV).
     #[arg(long)]
     pub audit: bool,
@@ -81,6 +85,7 @@ pub fn targets(
         // What is not installed cannot be removed.
         subset: true,
         superset: false,
+        transitive: args.transitive.into(),
         ignore: args.ignore.clone(),
     });
     let audit = args.audit.then(|| {

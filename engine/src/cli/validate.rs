@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::{config, output, ScopeArgs};
 use fetter::audit::AuditCheck;
-use fetter::bounds::{BoundSource, BoundsConfig, Selection};
+use fetter::bounds::{BoundSource, BoundsConfig, Selection, Transitive};
 use fetter::pipeline::{Check, Pipeline};
 use fetter::report::audit::DatabaseInfo;
 use fetter::report::validate as render;
@@ -24,6 +24,29 @@ pub enum ReportFormat {
     Sarif,
 }
 
+/// `--transitive`: whether what the bound's requirements pull in is required.
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum TransitiveArg {
+    /// Dependencies of what a pyproject.toml requires are required too;
+    /// requirements and lock files must list everything.
+    #[default]
+    Auto,
+    /// Dependencies of what any bound requires are required too.
+    Allow,
+    /// Every installed package must be listed by the bound (strict).
+    Deny,
+}
+
+impl From<TransitiveArg> for Transitive {
+    fn from(t: TransitiveArg) -> Self {
+        match t {
+            TransitiveArg::Auto => Transitive::Auto,
+            TransitiveArg::Allow => Transitive::Allow,
+            TransitiveArg::Deny => Transitive::Deny,
+        }
+    }
+}
+
 /// Arguments of `fetter validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -38,6 +61,10 @@ pub struct ValidateArgs {
     /// Environments may hold more than the bound: do not report unrequired packages.
     #[arg(long)]
     superset: bool,
+    /// Whether installed dependencies of the bound's requirements (as their
+    /// metadata requires them) count as required.
+    #[arg(long, value_enum, default_value_t)]
+    transitive: TransitiveArg,
     /// Do not check this package (repeatable). By default only pip is
     /// ignored; giving --ignore replaces that default (`--ignore=` checks pip too).
     #[arg(long = "ignore", value_name = "NAME")]
@@ -120,6 +147,7 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         subset: args.subset,
         superset: args.superset,
+        transitive: args.transitive.into(),
         ignore,
     };
     let policy_check = (!policy.policies.is_empty()).then(|| policy.check(scope.quiet));

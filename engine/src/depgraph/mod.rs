@@ -146,7 +146,7 @@ pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, String>
     let mut environments: Vec<EnvGraph> = inv
         .environments
         .iter()
-        .map(|env| env_graph(inv, env, details))
+        .map(|env| env_graph(inv, env, details, &[]))
         .collect();
     environments.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     Tree {
@@ -155,10 +155,13 @@ pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, String>
     }
 }
 
+/// The graph of `env`; `seed_extras` are (normalised name, extra) pairs
+/// followed as if an installed distribution required them.
 fn env_graph(
     inv: &Inventory,
     env: &Environment,
     details: &HashMap<PathBuf, Result<Details, String>>,
+    seed_extras: &[(String, String)],
 ) -> EnvGraph {
     let mut visible: BTreeMap<&str, &Distribution> = BTreeMap::new();
     for (_, d) in inv.distributions_of(env) {
@@ -197,6 +200,13 @@ fn env_graph(
     // Follow extras breadth-first: (distribution, extra) pairs to expand.
     let mut extras: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut queue: VecDeque<(&str, Option<String>)> = visible.keys().map(|n| (*n, None)).collect();
+    for (name, x) in seed_extras {
+        if let Some((n, _)) = visible.get_key_value(name.as_str()) {
+            if extras.entry(n).or_default().insert(x.clone()) {
+                queue.push_back((n, Some(x.clone())));
+            }
+        }
+    }
     let mut edges: BTreeMap<&str, Vec<Edge>> = BTreeMap::new();
     while let Some((name, extra)) = queue.pop_front() {
         let d = visible[name];
@@ -337,6 +347,30 @@ fn unchecked(d: &Distribution, requirement: &str, why: String) -> Problem {
         installed: None,
         message: format!("{} {}: {why}", d.name, d.version),
     }
+}
+
+/// The normalised names of `env`'s visible distributions that `roots`
+/// pull in as installed (the roots included): each root is a normalised
+/// name and the extras requested of it. Reads only `env`'s metadata.
+/// A distribution whose metadata cannot be read pulls in nothing.
+pub fn dependencies_of(
+    inv: &Inventory,
+    env: &Environment,
+    roots: &[(String, Vec<String>)],
+) -> BTreeSet<String> {
+    let details: HashMap<PathBuf, Result<Details, String>> = inv
+        .distributions_of(env)
+        .map(|(_, d)| (d.metadata_path.clone(), details::read(d)))
+        .collect();
+    let seeds: Vec<(String, String)> = roots
+        .iter()
+        .flat_map(|(n, xs)| xs.iter().map(move |x| (n.clone(), x.clone())))
+        .collect();
+    let g = env_graph(inv, env, &details, &seeds);
+    closure(&g, roots.iter().map(|(n, _)| n.as_str()))
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The names reachable from `roots` in `g` (the roots included), for

@@ -229,7 +229,11 @@ fn audit_findings<'a>(host: &'a str, doc: &'a AuditDoc) -> impl Iterator<Item = 
             .to_string(),
             check: "audit".to_string(),
             severity: v.severity,
-            action: Action::Deny,
+            // Fixed by the OS in the installed package: shown, not a failure.
+            action: match &v.os_advisory {
+                Some(a) if !a.affected => Action::Warn,
+                _ => Action::Deny,
+            },
             package: Some(v.distribution.name.clone()),
             version: Some(v.distribution.version.clone()),
             id: Some(v.id.clone()),

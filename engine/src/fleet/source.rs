@@ -204,4 +204,14 @@ pub struct Vulnerability {
     pub severity: Severity,
     /// A malicious-package record.
     pub malicious: bool,
+    /// What the OS's advisories say, for a distribution an OS package owns.
+    #[serde(default)]
+    pub os_advisory: Option<OsAdvisory>,
+}
+
+/// The part of an audit's `os_advisory` the fleet uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OsAdvisory {
+    /// False when the OS fixed it in the installed package: a warning.
+    pub affected: bool,
 }

@@ -216,9 +216,9 @@ pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, OciError> {
             )?)
         } else {
             // Not a bundle (a signature): its blobs must all be here.
-            get(&name, &generic.config().digest().to_string(), 0, 0)?;
+            get(&name, generic.config().digest().as_ref(), 0, 0)?;
             for l in generic.layers() {
-                get(&name, &l.digest().to_string(), 0, 0)?;
+                get(&name, l.digest().as_ref(), 0, 0)?;
             }
             None
         };

@@ -288,6 +288,15 @@ pub fn check(what: &str, bytes: &[u8], content_type: Option<&str>) -> Result<Pla
         }
     }
     let config = manifest.config();
+    if config.media_type().as_ref() == super::WASM_CONFIG_MEDIA_TYPE {
+        return Err(OciError::bundle(
+            what,
+            format!(
+                "not a fetter policy bundle: a single WebAssembly plugin in the CNCF wasm layout (config {}), as `fetter plugin push` publishes it; to run it, name the plugin in a policy manifest and publish that with `fetter policy push`",
+                super::WASM_CONFIG_MEDIA_TYPE
+            ),
+        ));
+    }
     if config.media_type().as_ref() != CONFIG_MEDIA_TYPE {
         return Err(OciError::MediaType {
             what: format!("{what}: config (not a fetter policy bundle)"),

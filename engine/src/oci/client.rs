@@ -23,10 +23,40 @@ use crate::escape::escape;
 pub struct ClientOptions {
     /// Extra CA certificates (PEM) trusted beside the system roots.
     pub ca_cert: Option<PathBuf>,
-    /// Plain HTTP is allowed for a non-loopback registry.
+    /// `ca_cert` came from the config file (for every registry), not from
+    /// `--ca-cert` (for this one): it then does not stop the plain-HTTP
+    /// fallback of a loopback or insecure registry. A CA named on the
+    /// command line says the registry speaks TLS, so it does.
+    pub ca_cert_from_config: bool,
+    /// Plain HTTP is allowed for a non-loopback registry (`--insecure`).
     pub insecure: bool,
+    /// Registries (`HOST` or `HOST:PORT`, lower case) that may be spoken
+    /// to over plain HTTP although not on loopback (the config file's
+    /// `[registry] insecure`). A bare `HOST` covers every port.
+    pub insecure_registries: Vec<String>,
     /// Per-request timeout (default 60 s).
     pub timeout: Option<Duration>,
+}
+
+impl ClientOptions {
+    /// Whether `registry` (`HOST[:PORT]`, as in a [`Reference`]) is listed
+    /// in [`insecure_registries`](Self::insecure_registries).
+    pub fn lists_insecure(&self, registry: &str) -> bool {
+        let registry = registry.to_ascii_lowercase();
+        let host = match registry.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => registry.as_str(),
+        };
+        self.insecure_registries
+            .iter()
+            .any(|e| *e == registry || (!e.contains(':') && e == host))
+    }
+}
+
+/// Check that `path` is a readable PEM file holding at least one
+/// certificate, as a CA option needs (an error naming the file otherwise).
+pub fn check_ca_cert(path: &std::path::Path) -> Result<(), OciError> {
+    super::tls::read_ca(path).map(|_| ())
 }
 
 /// A connection to one repository of one registry.
@@ -70,12 +100,13 @@ impl Client {
             creds,
             authorization: RefCell::new(None),
         };
-        let plain_ok = options.insecure || reference.is_loopback();
+        let plain_ok = options.insecure
+            || reference.is_loopback()
+            || options.lists_insecure(&reference.registry);
+        let fallback = plain_ok && (options.ca_cert.is_none() || options.ca_cert_from_config);
         match client.ping() {
             Ok(()) => Ok(client),
-            Err(tls_error @ OciError::Unreachable { .. })
-                if plain_ok && options.ca_cert.is_none() =>
-            {
+            Err(tls_error @ OciError::Unreachable { .. }) if fallback => {
                 // Loopback (or --insecure) may speak plain HTTP; when that
                 // fails too, the HTTPS error is the one that explains.
                 client.base = format!("http://{}", reference.registry);
@@ -90,6 +121,14 @@ impl Client {
                     Err(other) => Err(other),
                 }
             }
+            Err(OciError::Unreachable { url, message }) if !plain_ok => Err(OciError::Unreachable {
+                url,
+                message: format!(
+                    "{message} (plain HTTP was not tried: {} is not on loopback and not marked insecure; allow it with --insecure, or with `insecure = [\"{}\"]` under [registry] in the config file)",
+                    escape(&reference.registry),
+                    escape(&reference.registry)
+                ),
+            }),
             Err(e) => Err(e),
         }
     }

@@ -162,6 +162,7 @@ pub fn stored(
 /// Fetch from `client` everything `manifest` (just received for
 /// `reference`) names, check it all, and store it under the names a pull
 /// of `reference` records, confirmed by the registry now.
+#[cfg(feature = "online")]
 pub fn pull_into(
     store: &Store,
     client: &super::client::Client,
@@ -173,6 +174,7 @@ pub fn pull_into(
 
 /// [`pull_into`], storing nothing unless `accept` (the trust rules, given
 /// the checked bundle in memory) says yes; returns what it said.
+#[cfg(feature = "online")]
 pub fn pull_into_if<T>(
     store: &Store,
     client: &super::client::Client,
@@ -197,6 +199,7 @@ pub fn pull_into_if<T>(
 /// Upload `blobs` and then `manifest` (an OCI image manifest) under
 /// `tag_or_digest`; returns the manifest digest, which is the same on
 /// every registry because the bytes are.
+#[cfg(feature = "online")]
 pub fn upload<'a>(
     client: &super::client::Client,
     blobs: impl IntoIterator<Item = &'a [u8]>,

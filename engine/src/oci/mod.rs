@@ -13,14 +13,22 @@
 //! `--policy oci://…` runs: the store, refreshed from the registry when it
 //! answers).
 //!
+//! Without the `online` feature (fetter-osquery), the registry client
+//! ([`auth`], [`client`]) and everything that talks to a registry are
+//! left out: bundles run only from the store ([`source::resolve_stored`]).
+//!
 //! The format and the trust model are in `docs/distribution.md`.
 //! [`signatures`] carries SSH signatures (`crate::trust`) between
 //! registries (through [`referrers`]), the store and tarballs, and asks
 //! the trust rules before a bundle is stored, locked or run.
+//! [`wasm_artifact`] is a single plugin in the CNCF WebAssembly layout
+//! (`fetter plugin push`), for other wasm tooling.
 
 pub mod archive;
+#[cfg(feature = "online")]
 pub mod auth;
 pub mod bundle;
+#[cfg(feature = "online")]
 pub mod client;
 pub mod fetch;
 pub mod lock;
@@ -29,7 +37,9 @@ pub mod referrers;
 pub mod signatures;
 pub mod source;
 pub mod store;
+#[cfg(feature = "online")]
 mod tls;
+pub mod wasm_artifact;
 
 use std::path::PathBuf;
 

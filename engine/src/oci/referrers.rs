@@ -8,9 +8,12 @@
 
 use std::collections::HashMap;
 
-use oci_spec::image::{ImageManifest, ImageManifestBuilder, MediaType};
+#[cfg(feature = "online")]
+use oci_spec::image::ImageManifest;
+use oci_spec::image::{ImageManifestBuilder, MediaType};
 
 use super::bundle::descriptor;
+#[cfg(feature = "online")]
 use super::client::{Client, Fetched};
 use super::{digest_of, OciError, MANIFEST_MEDIA_TYPE};
 
@@ -36,6 +39,7 @@ pub struct Attachment {
 /// Push `layers` as an artifact of `artifact_type` whose subject is the
 /// manifest `subject` (`size` bytes); also tag it `sha256-<hex>.sig`
 /// when the registry has no referrers API. Returns its manifest digest.
+#[cfg(feature = "online")]
 pub fn attach(
     client: &Client,
     subject: &str,
@@ -99,6 +103,7 @@ pub fn manifest_for(
 /// The manifests of `artifact_type` attached to `subject`: through the
 /// referrers API, else the fallback tag. Each must name `subject` as its
 /// subject (a fallback tag is only a name anyone could have pushed).
+#[cfg(feature = "online")]
 pub fn attached(
     client: &Client,
     subject: &str,

@@ -22,11 +22,15 @@ use std::collections::HashMap;
 
 use oci_spec::image::ImageManifest;
 
+#[cfg(feature = "online")]
 use super::client::{Client, Fetched};
+#[cfg(feature = "online")]
 use super::fetch::{self, Pulled};
 use super::referrers::{self, Attachment};
 use super::store::{Entry, Store};
-use super::{OciError, Reference, MANIFEST_LIMIT};
+#[cfg(feature = "online")]
+use super::Reference;
+use super::{OciError, MANIFEST_LIMIT};
 use crate::trust::{
     self, Accepted, FoundSignature, Subject, Target, TrustPolicy, PAYLOAD_MEDIA_TYPE,
     SIGNATURE_ARTIFACT_TYPE, SIGNATURE_MEDIA_TYPE,
@@ -133,6 +137,7 @@ fn add_new(all: &mut Vec<FoundSignature>, found: impl IntoIterator<Item = FoundS
 /// artifact that is not a well-formed signature artifact is passed over
 /// (anyone who can push can push junk; fewer signatures can only refuse
 /// more); an unreachable registry is an error.
+#[cfg(feature = "online")]
 pub fn fetch(client: &Client, digest: &str) -> Result<Vec<FoundSignature>, OciError> {
     let mut all = Vec::new();
     for (fetched, manifest) in referrers::attached(client, digest, SIGNATURE_ARTIFACT_TYPE)? {
@@ -151,6 +156,7 @@ pub fn fetch(client: &Client, digest: &str) -> Result<Vec<FoundSignature>, OciEr
 /// must hold it): a new artifact found through the referrers API, or,
 /// without it, the fallback tag rewritten with the signatures already
 /// there plus these. Returns the artifact's manifest digest.
+#[cfg(feature = "online")]
 pub fn push(client: &Client, digest: &str, found: &[FoundSignature]) -> Result<String, OciError> {
     let subject = client.get_manifest(digest)?;
     let mut all = Vec::new();
@@ -260,6 +266,7 @@ pub fn decide_stored(
 /// [`fetch::pull_into`] does, but only when the trust rules accept it
 /// given the signatures the store keeps and the registry's: judged in
 /// memory, before anything is stored. The signatures are kept with it.
+#[cfg(feature = "online")]
 pub fn pull_trusted(
     store: &Store,
     client: &Client,

@@ -15,18 +15,27 @@
 //! those do not satisfy the rules and the registry answers. A new digest
 //! is judged before anything of it is stored.
 
+#[cfg(feature = "online")]
 use std::time::Duration;
 
+#[cfg(feature = "online")]
 use super::client::{Client, ClientOptions};
 use super::fetch;
+#[cfg(feature = "online")]
 use super::lock::Lock;
 use super::signatures;
 use super::store::Store;
+#[cfg(feature = "online")]
 use super::{now_secs, OciError, Reference};
+#[cfg(not(feature = "online"))]
+use super::{OciError, Reference};
 use crate::plugins::PolicySpec;
-use crate::trust::{Missing, TrustPolicy};
+#[cfg(feature = "online")]
+use crate::trust::Missing;
+use crate::trust::TrustPolicy;
 
 /// How to resolve.
+#[cfg(feature = "online")]
 #[derive(Debug, Clone)]
 pub struct Options {
     /// How to reach registries.
@@ -52,6 +61,7 @@ pub struct Resolved {
 }
 
 /// Resolve `reference` for a run.
+#[cfg(feature = "online")]
 pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, OciError> {
     let store = &options.store;
     // Pinned and stored: nothing to ask anyone, unless the stored
@@ -120,6 +130,7 @@ pub fn resolve(reference: &Reference, options: &Options) -> Result<Resolved, Oci
 /// satisfy the rules, the registry's are added to the store (through
 /// `client`, or a new connection when `None`) and the rules asked again.
 /// An unreachable registry leaves the first refusal standing.
+#[cfg(feature = "online")]
 fn trusted(
     client: Option<&Client>,
     reference: &Reference,
@@ -151,6 +162,7 @@ fn trusted(
 
 /// Every bundle of the lock at `path`, by its locked digest: from the
 /// store, or pulled by digest from its source when the store lacks it.
+#[cfg(feature = "online")]
 pub fn resolve_lock(path: &std::path::Path, options: &Options) -> Result<Vec<Resolved>, OciError> {
     let lock = Lock::load_existing(path)?;
     if lock.bundles.is_empty() {
@@ -163,6 +175,36 @@ pub fn resolve_lock(path: &std::path::Path, options: &Options) -> Result<Vec<Res
             resolve(&r, options)
         })
         .collect()
+}
+
+/// Resolve the pinned `reference` from `store` alone, as a run with no
+/// registry does: the manifest must be stored (every small blob is
+/// re-checked against its digest here, each plugin layer against its pin
+/// when it loads) and the trust rules must accept it on the signatures
+/// the store keeps. Nothing is fetched or written; a reference without a
+/// digest is refused, since only the registry could say what a tag means.
+pub fn resolve_stored(
+    reference: &Reference,
+    store: &Store,
+    trust: &TrustPolicy,
+) -> Result<Resolved, OciError> {
+    let Some(digest) = &reference.digest else {
+        return Err(OciError::bundle(
+            reference,
+            "not pinned: only a reference with its digest (`@sha256:…`) runs from the local store without a registry; `fetter policy pull` prints it",
+        ));
+    };
+    if !store.has_blob(digest) {
+        return Err(OciError::bundle(
+            reference,
+            format!(
+                "not in the local store ({}); pull it there (`fetter policy pull`) or load a saved bundle (`fetter policy load`)",
+                store.root().display()
+            ),
+        ));
+    }
+    signatures::decide_stored(store, trust, &reference.repo_name(), digest, true)?;
+    run_from(store, reference, digest, None)
 }
 
 /// Run the stored manifest `digest` of `reference`'s repository.
@@ -190,6 +232,7 @@ pub fn names(reference: &Reference, digest: &str) -> Vec<String> {
     out
 }
 
+#[cfg(feature = "online")]
 fn entries(reference: &Reference, digest: &str, size: u64) -> Vec<super::store::Entry> {
     names(reference, digest)
         .into_iter()

@@ -1,7 +1,11 @@
 //! The HTTP agent for registries: TLS verified against the system roots,
-//! or the system roots plus `--ca-cert`.
+//! or the system roots plus a CA file (`--ca-cert`, or the config file's
+//! `[registry] ca-cert`).
 
+use std::path::Path;
 use std::time::Duration;
+
+use ureq::tls::Certificate;
 
 use super::client::ClientOptions;
 use super::OciError;
@@ -10,22 +14,11 @@ use super::OciError;
 /// plus `ca_cert` (the platform verifier takes no extra roots, so then the
 /// system bundle is read as PEM).
 pub(crate) fn agent(options: &ClientOptions) -> Result<ureq::Agent, OciError> {
-    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    use ureq::tls::{RootCerts, TlsConfig};
     let roots = match &options.ca_cert {
         None => RootCerts::PlatformVerifier,
         Some(path) => {
-            let mut certs: Vec<Certificate<'static>> = Vec::new();
-            let pem = std::fs::read(path).map_err(|e| {
-                OciError::file(path, format!("cannot read the CA certificate: {e}"))
-            })?;
-            for item in ureq::tls::parse_pem(&pem) {
-                if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
-                    certs.push(c);
-                }
-            }
-            if certs.is_empty() {
-                return Err(OciError::file(path, "no PEM certificate in the file"));
-            }
+            let mut certs = read_ca(path)?;
             for bundle in SYSTEM_BUNDLES {
                 if let Ok(pem) = std::fs::read(bundle) {
                     certs.extend(ureq::tls::parse_pem(&pem).filter_map(|i| match i {
@@ -46,6 +39,23 @@ pub(crate) fn agent(options: &ClientOptions) -> Result<ureq::Agent, OciError> {
         .user_agent(concat!("fetter/", env!("CARGO_PKG_VERSION")))
         .build()
         .into())
+}
+
+/// The certificates of the PEM file `path`: an error naming it when it
+/// cannot be read or holds none.
+pub(crate) fn read_ca(path: &Path) -> Result<Vec<Certificate<'static>>, OciError> {
+    let mut certs: Vec<Certificate<'static>> = Vec::new();
+    let pem = crate::fsutil::read_capped(path, 16 * 1024 * 1024)
+        .map_err(|e| OciError::file(path, format!("cannot read the CA certificate: {e}")))?;
+    for item in ureq::tls::parse_pem(&pem) {
+        if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(OciError::file(path, "no PEM certificate in the file"));
+    }
+    Ok(certs)
 }
 
 /// Where distributions keep the system's CA bundle.

@@ -64,6 +64,7 @@ impl Dpkg {
         }
         let status = read(&status_path, STATUS_CAP)?;
         let versions = parse_status(&String::from_utf8_lossy(&status));
+        let distro = super::osv_ecosystem(root);
         let info = admin.join("info");
         let mut packages = Vec::new();
         let mut by_path = HashMap::new();
@@ -83,7 +84,7 @@ impl Dpkg {
                 continue;
             };
             let bare = stem.split(':').next().unwrap_or(stem);
-            let Some(version) = versions.get(stem).or_else(|| versions.get(bare)) else {
+            let Some(entry) = versions.get(stem).or_else(|| versions.get(bare)) else {
                 continue; // a leftover list of a removed package
             };
             let list = read(&e.path(), LIST_CAP)?;
@@ -98,7 +99,10 @@ impl Dpkg {
                 package: OsPackage {
                     manager: "dpkg".to_string(),
                     name: bare.to_string(),
-                    version: version.clone(),
+                    version: entry.version.clone(),
+                    source: entry.source.clone(),
+                    source_version: entry.source_version.clone(),
+                    distro: distro.clone(),
                 },
             });
         }
@@ -178,7 +182,17 @@ fn parse_md5(hex: &str) -> Option<[u8; 16]> {
 }
 
 /// Installed packages of a `status` file: `name` and `name:arch` → version.
-fn parse_status(text: &str) -> HashMap<String, Option<String>> {
+/// What `status` says of one installed package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct StatusEntry {
+    version: Option<String>,
+    /// `Source:` (the source package), when it names one.
+    source: Option<String>,
+    /// The source version `Source: name (version)` gives, when it differs.
+    source_version: Option<String>,
+}
+
+fn parse_status(text: &str) -> HashMap<String, StatusEntry> {
     let mut out = HashMap::new();
     for para in text.split("\n\n") {
         let field = |k: &str| {
@@ -192,11 +206,25 @@ fn parse_status(text: &str) -> HashMap<String, Option<String>> {
         if !status.ends_with(" installed") {
             continue;
         }
-        let version = field("Version");
+        let (source, source_version) = match field("Source") {
+            Some(s) => match s.split_once(" (") {
+                Some((n, v)) => (
+                    Some(n.trim().to_string()),
+                    Some(v.trim_end_matches(')').trim().to_string()),
+                ),
+                None => (Some(s), None),
+            },
+            None => (None, None),
+        };
+        let entry = StatusEntry {
+            version: field("Version"),
+            source,
+            source_version,
+        };
         if let Some(arch) = field("Architecture") {
-            out.insert(format!("{name}:{arch}"), version.clone());
+            out.insert(format!("{name}:{arch}"), entry.clone());
         }
-        out.insert(name, version);
+        out.insert(name, entry);
     }
     out
 }
@@ -212,7 +240,7 @@ mod tests {
         fs::create_dir_all(admin.join("info")).unwrap();
         fs::write(
             admin.join("status"),
-            "Package: python3-six\nStatus: install ok installed\nArchitecture: all\nVersion: 1.16.0-4\n\n\
+            "Package: python3-six\nStatus: install ok installed\nArchitecture: all\nSource: six (1.16.0-4)\nVersion: 1.16.0-4+b1\n\n\
              Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n",
         )
         .unwrap();
@@ -228,11 +256,20 @@ mod tests {
         )
         .unwrap();
         fs::write(admin.join("info/gone.list"), "/usr/bin/gone\n").unwrap();
+        fs::create_dir_all(d.path().join("etc")).unwrap();
+        fs::write(
+            d.path().join("etc/os-release"),
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n",
+        )
+        .unwrap();
         let db = Dpkg::load(d.path()).unwrap().unwrap();
         let site = d.path().join("usr/lib/python3/dist-packages");
         let owner = db.owner(&site.join("six.py")).unwrap().clone();
         assert_eq!(owner.name, "python3-six");
-        assert_eq!(owner.version.as_deref(), Some("1.16.0-4"));
+        assert_eq!(owner.version.as_deref(), Some("1.16.0-4+b1"));
+        assert_eq!(owner.source_name(), "six");
+        assert_eq!(owner.source_version(), Some("1.16.0-4"));
+        assert_eq!(owner.distro.as_deref(), Some("Debian:12"));
         assert!(db.owner(&d.path().join("usr/bin/gone")).is_none());
         let sums = db.md5sums_under(&owner, &site).unwrap().unwrap();
         assert_eq!(sums.len(), 1);

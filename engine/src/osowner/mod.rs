@@ -25,6 +25,56 @@ pub struct OsPackage {
     /// Its installed version (`2.28.1+dfsg-1`), when the status file gives it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The source package it was built from (`requests`), when it differs
+    /// from `name`: what Debian's security advisories name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The source version, when it differs from `version` (a binNMU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// The OSV ecosystem of the OS release (`Debian:12`), from the root's
+    /// `etc/os-release`; `None` when that is not a Debian release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<String>,
+}
+
+impl OsPackage {
+    /// The source package advisories name.
+    pub fn source_name(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The source version advisories compare with.
+    pub fn source_version(&self) -> Option<&str> {
+        self.source_version.as_deref().or(self.version.as_deref())
+    }
+}
+
+/// The OSV ecosystem of the OS installed at `root` (`Debian:12`), from
+/// its `etc/os-release` (or `usr/lib/os-release`): Debian only, as OSV
+/// names Debian's releases by major version. `None` for other systems,
+/// testing/unstable (no `VERSION_ID`), or an unreadable file.
+pub fn osv_ecosystem(root: &Path) -> Option<String> {
+    let text = ["etc/os-release", "usr/lib/os-release"]
+        .iter()
+        .find_map(|p| crate::fsutil::read_capped(&root.join(p), 64 << 10).ok())?;
+    let text = String::from_utf8_lossy(&text);
+    let field = |k: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(k)
+                .and_then(|r| r.strip_prefix('='))
+                .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+        })
+    };
+    if field("ID").as_deref() != Some("debian") {
+        return None;
+    }
+    let version = field("VERSION_ID")?;
+    let major = version.split('.').next()?;
+    major
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| format!("Debian:{major}"))
 }
 
 /// Name the OS package of every distribution in an OS-managed site, from

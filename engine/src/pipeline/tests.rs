@@ -64,7 +64,13 @@ fn one_rule_selects_denials_of_every_check() {
     let bounds = Code::from(crate::bounds::diags::Code::Unrequired);
     let audit = Code::from(crate::audit::diags::Code::Vulnerability);
     let d = [
-        diag(CheckId::Bounds, bounds.clone(), Action::Deny, Severity::High, "/s/b"),
+        diag(
+            CheckId::Bounds,
+            bounds.clone(),
+            Action::Deny,
+            Severity::High,
+            "/s/b",
+        ),
         diag(CheckId::Audit, audit, Action::Deny, Severity::Low, "/s/a"),
         diag(
             CheckId::Plugin("p".into()),

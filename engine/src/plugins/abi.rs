@@ -22,6 +22,8 @@ pub struct Declared {
     pub abi: Version,
     /// Every top-level import name.
     pub imports: Vec<String>,
+    /// Every top-level export name (`fetter:policy/evaluator@1.0.0`).
+    pub exports: Vec<String>,
     /// The metadata section, when present and readable.
     pub meta: Option<PluginMeta>,
 }
@@ -57,6 +59,7 @@ pub fn read(bytes: &[u8]) -> Result<Declared, PluginError> {
     let mut depth = 0usize;
     let mut abi = None;
     let mut imports = Vec::new();
+    let mut exports = Vec::new();
     let mut meta = None;
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| PluginError::Malformed(e.to_string()))?;
@@ -72,6 +75,7 @@ pub fn read(bytes: &[u8]) -> Result<Declared, PluginError> {
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
                     let export = export.map_err(|e| PluginError::Malformed(e.to_string()))?;
+                    exports.push(export.name.name.to_string());
                     if let Some(v) = interface_version(export.name.name, EVALUATOR_INTERFACE) {
                         let v = Version::parse(v).map_err(|e| {
                             PluginError::Malformed(format!(
@@ -90,7 +94,12 @@ pub fn read(bytes: &[u8]) -> Result<Declared, PluginError> {
         }
     }
     let abi = abi.ok_or(PluginError::NoEvaluator)?;
-    Ok(Declared { abi, imports, meta })
+    Ok(Declared {
+        abi,
+        imports,
+        exports,
+        meta,
+    })
 }
 
 /// Same major as the host: accepted (minor versions only add host

@@ -23,19 +23,19 @@
 #[cfg(feature = "plugins")]
 pub mod abi;
 #[cfg(feature = "plugins")]
+pub mod build;
+#[cfg(feature = "plugins")]
 pub mod cache;
 pub mod cfg;
+#[cfg(feature = "plugins")]
+mod check;
 #[cfg(feature = "plugins")]
 mod convert;
 pub mod diags;
 pub mod embedded;
 #[cfg(feature = "plugins")]
-pub mod build;
-#[cfg(feature = "plugins")]
 pub mod host;
 pub mod imports;
-#[cfg(feature = "plugins")]
-mod check;
 #[cfg(feature = "plugins")]
 mod run;
 pub mod verdicts;

@@ -62,6 +62,20 @@ pub fn write_table(vulns: &[Vulnerability], out: &mut dyn Write) -> io::Result<(
         if v.malicious {
             id.push_str(" (MALWARE)");
         }
+        let mut fixed = v.fixed.join(", ");
+        if let (Some(p), Some(a)) = (&v.os_package, &v.os_advisory) {
+            if !a.affected {
+                id.push_str(&format!(" (fixed in {} {})", a.ecosystem, p.name));
+            }
+            fixed = a
+                .fixed
+                .iter()
+                .map(|f| format!("{f} ({})", a.ecosystem))
+                .collect::<Vec<_>>()
+                .join(", ");
+        } else if let Some(p) = &v.os_package {
+            id.push_str(&format!(" (OS package {})", p.name));
+        }
         t.row([
             v.distribution.name.clone(),
             v.distribution.version.clone(),
@@ -70,7 +84,7 @@ pub fn write_table(vulns: &[Vulnerability], out: &mut dyn Write) -> io::Result<(
                 Some(s) => format!("{} ({s:.1})", v.severity.as_str()),
                 None => v.severity.as_str().to_string(),
             },
-            v.fixed.join(", "),
+            fixed,
             display_path(&v.distribution.site),
         ]);
     }

@@ -8,6 +8,10 @@
 //!
 //! ```toml
 //! refresh-seconds = 3600        # rescan every hour (and on SIGHUP / refresh = 1)
+//! store = "/var/lib/fetter/policies"  # the policy store bundles run from
+//!                               # (default: fetter's, `$FETTER_DATA_DIR/policies`)
+//! trust = "/etc/fetter/osquery-trust.toml"  # the user trust file (default as
+//!                               # fetter's; /etc/fetter/trust.toml always applies)
 //!
 //! [scope]
 //! all-users = true              # every home under /home and /root
@@ -30,9 +34,13 @@
 //! [[policy]]
 //! builtin = "typosquat"
 //!
-//! [[policy]]                      # reserved: a locked bundle from the policy
-//! bundle = "oci://registry.example/org/policy@sha256:…"  # store (not yet runnable)
+//! [[policy]]                      # a bundle pulled into the store
+//! bundle = "oci://registry.example/org/policy@sha256:…"  # (`fetter policy pull`)
 //! ```
+//!
+//! A bundle runs only from the local store, never fetched: pinned by its
+//! digest, every blob checked against it, and accepted by the trust rules
+//! on the signatures the store keeps.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -89,6 +97,10 @@ pub struct Config {
     pub bounds: BoundsConfig,
     /// Policies, in file order.
     pub policies: Vec<PolicySource>,
+    /// The policy store `bundle` entries run from (`None`: fetter's default).
+    pub store: Option<PathBuf>,
+    /// The user trust file for bundles (`None`: as fetter finds it).
+    pub trust: Option<PathBuf>,
     /// Plugin limits and cache.
     pub limits: PluginLimits,
 }
@@ -171,8 +183,9 @@ fn default_timeout() -> f64 {
     fetter::plugins::DEFAULT_TIMEOUT_SECS
 }
 
-/// Where a policy comes from. Only local, pinned sources run; `Bundle`
-/// is the slot for a locked `oci://` bundle from the policy store.
+/// Where a policy comes from. Only local, pinned sources run: files
+/// pinned by sha256, built-ins, and bundles pinned by digest in the
+/// local policy store.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicySource {
     /// A policy manifest; its plugin files are pinned by sha256 inside it.
@@ -198,7 +211,7 @@ pub enum PolicySource {
         /// Settings for `configure`, as JSON.
         settings: String,
     },
-    /// A locked OCI bundle (`oci://…@sha256:…`).
+    /// A locked OCI bundle (`oci://…@sha256:…`), run from the store.
     Bundle {
         /// The reference as written.
         reference: String,
@@ -222,6 +235,8 @@ impl PolicySource {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawFile {
     refresh_seconds: Option<u64>,
+    store: Option<PathBuf>,
+    trust: Option<PathBuf>,
     #[serde(default)]
     scope: ScopeConfig,
     #[serde(default)]
@@ -251,6 +266,8 @@ impl Default for Config {
             scope: ScopeConfig::default(),
             bounds: BoundsConfig::default(),
             policies: Vec::new(),
+            store: None,
+            trust: None,
             limits: PluginLimits::default(),
         }
     }
@@ -337,6 +354,8 @@ impl Config {
             scope,
             bounds,
             policies,
+            store: raw.store.map(|p| resolve(&p)),
+            trust: raw.trust.map(|p| resolve(&p)),
             limits,
         })
     }
@@ -444,6 +463,15 @@ mod tests {
             }
         );
         assert!(matches!(&c.policies[3], PolicySource::Bundle { .. }));
+    }
+
+    #[test]
+    fn store_and_trust_resolve_relative_to_the_file() {
+        let c = parse("store = \"store\"\ntrust = \"/etc/fetter/t.toml\"\n").unwrap();
+        assert_eq!(c.store.as_deref(), Some(Path::new("/etc/fetter/store")));
+        assert_eq!(c.trust.as_deref(), Some(Path::new("/etc/fetter/t.toml")));
+        let d = parse("").unwrap();
+        assert!(d.store.is_none() && d.trust.is_none());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! Everything else in the extension works on [`Snapshot`], so a change in
 //! the engine's pipeline API is absorbed here. Entry points used:
 //! `scan::scan_scope`, `bounds::run`, `plugins::evaluate` (with
-//! `plugins::cfg::parse` and `PolicySpec`), `startup::inspect`.
+//! `plugins::cfg::parse` and `PolicySpec`), `oci::source::resolve_stored`
+//! (bundles from the local store, never a registry), `startup::inspect`.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -13,8 +15,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use fetter::bounds::{self, BoundSource, Selection};
 use fetter::diag::{Action, CheckFailure, CheckId, Diagnostic, Sink};
 use fetter::discover::Scope;
+use fetter::oci::{source, store::Store, Reference};
 use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
 use fetter::startup;
+use fetter::trust::TrustPolicy;
 
 use crate::config::{Config, PolicySource};
 use crate::snapshot::*;
@@ -48,7 +52,7 @@ pub fn scan(cfg: &Config) -> Snapshot {
     if !cfg.bounds.files.is_empty() {
         bounds::run(inv, &bounds_config(cfg), &sink);
     }
-    let specs = policy_specs(&cfg.policies, &sink);
+    let specs = policy_specs(&cfg.policies, &Bundles::new(cfg), &sink);
     if !specs.is_empty() {
         plugins::evaluate(inv, &specs, &plugin_options(cfg), &sink);
     }
@@ -132,6 +136,7 @@ fn bounds_config(cfg: &Config) -> bounds::BoundsConfig {
         selection: Selection::default(),
         subset: b.subset,
         superset: b.superset,
+        transitive: bounds::Transitive::Auto,
         // As `fetter validate`: absent ignores pip, `[]` checks everything.
         ignore: match &b.ignore {
             None => Vec::new(),
@@ -155,12 +160,64 @@ fn plugin_options(cfg: &Config) -> Options {
     }
 }
 
+/// Where `bundle` entries run from: the local policy store, under the
+/// trust rules (read once per scan, when the first bundle needs them).
+struct Bundles {
+    store: Store,
+    trust_file: Option<PathBuf>,
+    trust: OnceCell<Result<TrustPolicy, String>>,
+}
+
+impl Bundles {
+    /// The store and trust file `cfg` names, else fetter's defaults
+    /// (`$FETTER_DATA_DIR/policies`; `/etc/fetter/trust.toml`, then
+    /// `$FETTER_TRUST` or `~/.config/fetter/trust.toml`).
+    fn new(cfg: &Config) -> Bundles {
+        Bundles {
+            store: cfg
+                .store
+                .clone()
+                .map(Store::at)
+                .unwrap_or_else(Store::default_location),
+            trust_file: cfg.trust.clone(),
+            trust: OnceCell::new(),
+        }
+    }
+
+    /// The plugins of the bundle `reference` (`oci://…@sha256:…`), from
+    /// the store only: digests checked, trust rules satisfied by the
+    /// signatures stored with it. Nothing is fetched or written.
+    fn resolve(&self, reference: &str) -> Result<Vec<PolicySpec>, String> {
+        let trust = self.trust.get_or_init(|| {
+            TrustPolicy::load(&TrustPolicy::default_files(self.trust_file.as_deref()))
+                .map_err(|e| e.to_string())
+        });
+        // No trust rules, no bundle: fail closed, as `fetter validate`.
+        let trust = trust
+            .as_ref()
+            .map_err(|e| format!("the trust rules cannot be read, so no bundle runs: {e}"))?;
+        let parsed = Reference::parse(reference).map_err(|e| e.to_string())?;
+        match source::resolve_stored(&parsed, &self.store, trust) {
+            Ok(resolved) => Ok(resolved.specs),
+            // The row's `source` names the reference already.
+            Err(e) => {
+                let message = e.to_string();
+                Err([reference, &parsed.to_string()]
+                    .iter()
+                    .find_map(|r| message.strip_prefix(&format!("{r}: ")))
+                    .unwrap_or(&message)
+                    .to_string())
+            }
+        }
+    }
+}
+
 /// The plugins to run; every entry that cannot be turned into plugins is
 /// a failure in `sink`, so it shows as an `error` row.
-fn policy_specs(sources: &[PolicySource], sink: &Sink) -> Vec<PolicySpec> {
+fn policy_specs(sources: &[PolicySource], bundles: &Bundles, sink: &Sink) -> Vec<PolicySpec> {
     let mut specs = Vec::new();
     for source in sources {
-        match policy_spec(source) {
+        match policy_spec(source, bundles) {
             Ok(s) => specs.extend(s),
             Err(message) => sink.fail(CheckFailure {
                 check: POLICY_CHECK,
@@ -173,7 +230,7 @@ fn policy_specs(sources: &[PolicySource], sink: &Sink) -> Vec<PolicySpec> {
     specs
 }
 
-fn policy_spec(source: &PolicySource) -> Result<Vec<PolicySpec>, String> {
+fn policy_spec(source: &PolicySource, bundles: &Bundles) -> Result<Vec<PolicySpec>, String> {
     match source {
         PolicySource::Manifest { path, sha256 } => {
             // Hash and parse the same bytes: nothing can swap the file between.
@@ -214,10 +271,7 @@ fn policy_spec(source: &PolicySource) -> Result<Vec<PolicySpec>, String> {
                 PolicySpec::embedded(name.clone()).with_settings(settings.clone())
             ])
         }
-        PolicySource::Bundle { reference } => Err(format!(
-            "{reference}: OCI bundles are read from fetter's local policy store, which this build \
-             of fetter-osquery cannot read yet; pin a local manifest (`manifest = …`) instead"
-        )),
+        PolicySource::Bundle { reference } => bundles.resolve(reference),
     }
 }
 

@@ -2,8 +2,12 @@
 //! extension manager (PyPI's generated `osquery` Thrift code) registers
 //! the extension, reads its column schemas, calls `generate` with and
 //! without constraints over real venvs, pings it, refreshes it, and goes
-//! away; the extension must exit cleanly.
+//! away; the extension must exit cleanly. `bundles`: policy bundles run
+//! from the local store after a pull from a loopback OCI registry.
 
+mod bundles;
+#[path = "support/common.rs"]
+mod common;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,8 +135,8 @@ fn packages_of(r: &Value, env: &Path) -> BTreeSet<(String, String)> {
 }
 
 /// Two venvs, one with a typosquat and a bound violation, an unowned
-/// executable `.pth`, a policy that cannot run and a bundle that cannot
-/// yet: every table, constraint, ping, refresh and the shutdown.
+/// executable `.pth`, a policy that cannot run and a bundle the store
+/// lacks: every table, constraint, ping, refresh and the shutdown.
 #[test]
 fn tables_over_real_venvs() {
     let Some(py) = python() else { return };

@@ -86,7 +86,8 @@ pub fn run(tool: &'static str, mut cmd: Command) -> Result<Vec<u8>, BuildError> 
                 let t = l.trim_start();
                 // Backtrace frames: `at src/x.rs:1:2` and `12: fn_name`.
                 let frame = t.starts_with("at ")
-                    || t.split_once(": ").is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()));
+                    || t.split_once(": ")
+                        .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()));
                 !frame && !t.is_empty()
             })
             .collect();
