@@ -28,7 +28,7 @@ fn main() {
     let index = index::Index::build(top, &[]);
     // Magic, then the name count as a u64 so the tables start 8-byte
     // aligned: the plugin reads them in place (see src/table.rs).
-    let mut out = b"FTSQTB02".to_vec();
+    let mut out = b"FTSQTB03".to_vec();
     out.extend_from_slice(&(index.protected.len() as u64).to_le_bytes());
     index.tables.encode(&mut out);
     let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));

@@ -9,6 +9,51 @@ use crate::forms::normalize;
 /// `data/PROVENANCE.md`.
 pub const TOP_PYPI_TSV: &str = include_str!("../data/top-pypi.tsv");
 
+/// Import names of top-PyPI projects that differ from their distribution
+/// names (`import_name<TAB>project`), see `data/PROVENANCE.md`.
+pub const IMPORT_NAMES_TSV: &str = include_str!("../data/import-names.tsv");
+
+/// Former distribution names of top-PyPI projects (`former<TAB>project`),
+/// see `data/PROVENANCE.md`.
+pub const FORMER_NAMES_TSV: &str = include_str!("../data/former-names.tsv");
+
+/// Names on PyPI (in the 2026 snapshot) near a protected name, one a line:
+/// a name absent from it is not a known project, which corroborates weak
+/// evidence (see `data/PROVENANCE.md` and [`crate::evidence::Signals`]).
+pub const KNOWN_NEAR_NAMES: &str = include_str!("../data/pypi-near-names.txt");
+
+/// Which other name of a protected project an alias is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasKind {
+    /// The name its code is imported by (`sklearn`).
+    Import,
+    /// A name it was formerly published under (`scikits.learn`).
+    Former,
+}
+
+/// Another name of a protected project: `(kind, alias, project)`, both
+/// as the data files spell them.
+pub type Alias = (AliasKind, &'static str, &'static str);
+
+/// The embedded import and former names, import names first.
+pub fn aliases() -> Vec<Alias> {
+    let parse = |kind: AliasKind, tsv: &'static str| {
+        tsv.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(move |l| l.split_once('\t').map(|(a, p)| (kind, a, p.trim_end())))
+    };
+    parse(AliasKind::Import, IMPORT_NAMES_TSV)
+        .chain(parse(AliasKind::Former, FORMER_NAMES_TSV))
+        .collect()
+}
+
+/// The embedded known names near protected ones.
+pub fn known_near_names() -> impl Iterator<Item = &'static str> {
+    KNOWN_NEAR_NAMES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+}
+
 /// A name typosquats may imitate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Protected {
@@ -72,6 +117,23 @@ mod tests {
         assert!(top.windows(2).all(|w| w[0].rank < w[1].rank));
         for popular in ["requests", "numpy", "setuptools", "pip", "urllib3"] {
             assert!(top.iter().any(|p| p.normalized == popular), "{popular}");
+        }
+    }
+
+    #[test]
+    fn aliases_name_protected_projects() {
+        let top: std::collections::HashSet<_> =
+            top_pypi().into_iter().map(|p| p.normalized).collect();
+        let aliases = aliases();
+        // `cv2` is shipped by several opencv-* distributions, so ambiguous: left out.
+        assert!(aliases.contains(&(AliasKind::Import, "sklearn", "scikit-learn")));
+        assert!(aliases.contains(&(AliasKind::Former, "scikits.learn", "scikit-learn")));
+        for (_, alias, project) in aliases {
+            assert!(
+                top.contains(normalize(project).as_str()),
+                "{alias} -> {project}"
+            );
+            assert_ne!(normalize(alias), normalize(project));
         }
     }
 

@@ -5,7 +5,9 @@ use crate::corpus::Protected;
 use crate::edit::{
     distance_within, is_at_edge, is_plausible_misspelling, single_edit, Edit, Substitution,
 };
-use crate::evidence::{combosquat_remainders, is_enough, Strength};
+use crate::evidence::{
+    combosquat_remainders, is_enough, Signals, Strength, WEAK_EVIDENCE_MAX_RANK,
+};
 use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
 };
@@ -103,7 +105,34 @@ impl Detector {
         if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
             return None;
         }
-        self.judge(&normalized, false, scratch)
+        let signals = Signals {
+            unknown: !self.index.tables.known.contains(&normalized),
+        };
+        self.judge(&normalized, false, signals, scratch)
+    }
+
+    /// [`Detector::check`] as if `name` were not a project on PyPI: what
+    /// the detector would say of it installed from a private index or after
+    /// its removal. `examples/near_names.rs` runs this over every name on
+    /// PyPI to list the known names that need the list of known names.
+    pub fn check_assuming_unknown(&self, name: &str) -> Option<Finding> {
+        let normalized = normalize(name);
+        if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
+            return None;
+        }
+        let signals = Signals { unknown: true };
+        self.judge(&normalized, false, signals, &mut Scratch::default())
+    }
+
+    /// [`Detector::check`] with the signals given rather than looked up:
+    /// the quality tools use it to judge names against a whole index
+    /// snapshot without the embedded list of known names.
+    pub fn check_with_signals(&self, name: &str, signals: Signals) -> Option<Finding> {
+        let normalized = normalize(name);
+        if normalized.is_empty() || self.index.tables.trusted.contains(&normalized) {
+            return None;
+        }
+        self.judge(&normalized, false, signals, &mut Scratch::default())
     }
 
     /// Judge a protected name as if it were not protected, against all the
@@ -114,34 +143,67 @@ impl Detector {
         if normalized.is_empty() {
             return None;
         }
-        self.judge(&normalized, true, &mut Scratch::default())
+        // Every popular name is a known project.
+        let signals = Signals { unknown: false };
+        self.judge(&normalized, true, signals, &mut Scratch::default())
     }
 
     fn judge(
         &self,
         normalized: &str,
         leave_self_out: bool,
+        signals: Signals,
         scratch: &mut Scratch,
     ) -> Option<Finding> {
         use Strength::{Faint, Strong, Weak};
         let x = &self.index;
         let skel = skeleton(normalized);
-        let mut best: Option<(Rule, u32)> = None;
+        // Best match first by how telling it is (an exact alias or a strong
+        // slip beats a weak one, whatever the rule; a name beyond the top
+        // 1,000 counts one notch less), then by the rule's specificity,
+        // then by popularity: `psycogp2` is a swap in `psycopg2`, not a
+        // weak swap in `psycopg` without its digit, and `pandar` is more
+        // likely `pandas` than `panda`.
+        let mut best: Option<(u8, Rule, u32)> = None;
         let mut consider = |rule: Rule, strength: Strength, id: u32| {
             let p = &x.protected[id as usize];
             let differs = x.skeletons[id as usize] != skel || rule == Rule::Separator;
             let is_self = leave_self_out && p.normalized == normalized;
+            let grade = match (rule, strength) {
+                (Rule::Separator | Rule::ImportName | Rule::FormerName, _) | (_, Strong) => 0,
+                (_, Weak) => 1,
+                (_, Faint) => 2,
+            } + u8::from(p.rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK));
             if differs
                 && !is_self
-                && best.is_none_or(|b| (rule, id) < b)
-                && is_enough(rule, strength, &x.differing_part(normalized, id), p.rank)
+                && best.is_none_or(|b| (grade, rule, id) < b)
+                && is_enough(
+                    rule,
+                    strength,
+                    &x.differing_part(normalized, id, rule.is_typo()),
+                    p.rank,
+                    signals,
+                )
             {
-                best = Some((rule, id));
+                best = Some((grade, rule, id));
             }
         };
 
         for id in x.tables.by_skeleton.values(&skel) {
             consider(Rule::Separator, Strong, id);
+        }
+        // A popular project's import or former name: a name people type
+        // because they know the project by it. Weak: some are real, other
+        // projects (`attr` is not `attrs`).
+        // Short aliases (`yaml`, `jwt`, `attr`) are ordinary words many
+        // unrelated local packages are named: only longer ones accuse.
+        if skel.len() >= MIN_ALIAS_LEN {
+            for id in x.tables.by_import.values(&skel) {
+                consider(Rule::ImportName, Weak, id);
+            }
+            for id in x.tables.by_former.values(&skel) {
+                consider(Rule::FormerName, Weak, id);
+            }
         }
         for id in x.tables.by_lookalike.values(&lookalike_key(&skel)) {
             consider(Rule::LookAlike, Strong, id);
@@ -189,6 +251,15 @@ impl Detector {
                 }
             }
         }
+        // Not on PyPI, and a long popular name with two letters appended
+        // (`pyaescrypter`, `crytic_compilers`): the two-typo rule leaves
+        // names that merely extend another to known projects
+        // (`tensorflowjs`), but an unknown one gets no such benefit.
+        if signals.unknown && skel.len() >= MIN_TWO_TYPO_LEN + 2 && skel.is_ascii() {
+            for id in x.tables.by_skeleton.values(&skel[..skel.len() - 2]) {
+                consider(Rule::TwoTypos, Weak, id);
+            }
+        }
         if let Some(words) = sorted_words(normalized) {
             for id in x.tables.by_words.values(&words) {
                 consider(Rule::ReorderedWords, Strong, id);
@@ -205,13 +276,17 @@ impl Detector {
                 consider(Rule::PyAffix, Weak, id);
             }
         }
-        for id in x.tables.by_core.values(&skel) {
-            consider(Rule::PyAffix, Weak, id);
+        // The `py` dropped: only a core of five characters or more accuses
+        // (`proj` and `yaml` are words, not imitations of `pyproj`, `pyyaml`).
+        if skel.len() >= MIN_DROPPED_PY_CORE_LEN {
+            for id in x.tables.by_core.values(&skel) {
+                consider(Rule::PyAffix, Weak, id);
+            }
         }
         for id in x.tables.by_digitless.values(digitless.unwrap_or(&skel)) {
             consider(Rule::VersionDigit, Weak, id);
         }
-        for remainder in combosquat_remainders(normalized, &skel) {
+        for remainder in combosquat_remainders(normalized, &skel, signals.unknown) {
             let digitless = without_version_digits(&remainder).unwrap_or(&remainder);
             for id in x
                 .tables
@@ -223,7 +298,7 @@ impl Detector {
             }
         }
 
-        best.map(|(rule, id)| {
+        best.map(|(_, rule, id)| {
             let p = &x.protected[id as usize];
             Finding {
                 rule,
@@ -233,6 +308,12 @@ impl Detector {
         })
     }
 }
+
+/// Shortest import or former name matched as an alias.
+const MIN_ALIAS_LEN: usize = 5;
+
+/// Shortest `py`-less core a name without the affix is matched on.
+const MIN_DROPPED_PY_CORE_LEN: usize = 5;
 
 /// Shortest derived form (a name without its version digits or `py`
 /// affix) a typo may be measured against.
@@ -344,6 +425,49 @@ mod tests {
         assert_eq!(d.check("acme-billing-dev").unwrap().rule, Rule::Combosquat);
         assert_eq!(d.check("reqeusts"), None, "exempt");
         assert_eq!(d.check("Reqeusts"), None, "exempt after normalisation");
+    }
+
+    /// Target of `name` judged as a name that is (`unknown: false`) or is
+    /// not on PyPI.
+    fn target_of(name: &str, unknown: bool) -> Option<String> {
+        top()
+            .check_with_signals(name, Signals { unknown })
+            .map(|f| normalize(&f.target))
+    }
+
+    #[test]
+    fn a_strong_slip_beats_a_weak_one_on_another_name() {
+        // A swap in `psycopg2` rather than a weak swap in `psycopg` without
+        // the digit; an omission inside `discord`, not in the `discord` of
+        // `discord-py` without its affix.
+        assert_eq!(target_of("psycogp2", false).as_deref(), Some("psycopg2"));
+        assert_eq!(target_of("discrd", true).as_deref(), Some("discord"));
+    }
+
+    #[test]
+    fn names_not_on_pypi_need_less_evidence() {
+        for (name, target) in [
+            ("coloramapkgsdow", "colorama"),
+            ("sc-concurrent-log-handler", "concurrent-log-handler"),
+            ("pyaescrypter", "pyaescrypt"),
+            ("py-ckord", "py-cord"),
+            ("numipy", "numpy"),
+            ("install-pyyaml", "pyyaml"),
+        ] {
+            assert_eq!(target_of(name, true).as_deref(), Some(target), "{name}");
+            if name != "install-pyyaml" && name != "py-ckord" {
+                assert_eq!(target_of(name, false), None, "{name} on PyPI");
+            }
+        }
+    }
+
+    #[test]
+    fn words_and_short_aliases_are_not_imitations() {
+        // `tiny-b` keeps the word `tiny` of `tinydb`: only `db` differs.
+        // `yaml` and `proj` are words, not `pyyaml`/`pyproj` without `py`.
+        for name in ["tiny-b", "yaml", "proj", "test"] {
+            assert_eq!(target_of(name, true), None, "{name}");
+        }
     }
 
     #[test]

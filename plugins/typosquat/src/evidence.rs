@@ -25,21 +25,62 @@ pub enum Strength {
     Faint,
 }
 
-/// Weak evidence only flags imitations of names at least this popular.
+/// Weak evidence alone only flags imitations of names at least this
+/// popular.
 pub const WEAK_EVIDENCE_MAX_RANK: u32 = 1000;
+
+/// Weak evidence against a name ranked up to this, with an attacker-style
+/// affix (a combosquat), flags even a name that is on PyPI.
+pub const CORROBORATED_MAX_RANK: u32 = 5000;
+
+/// What is known about the candidate besides how it differs from a
+/// protected name: the signals that corroborate weak evidence against
+/// less popular names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Signals {
+    /// The name is not a project on PyPI (it is absent from the snapshot's
+    /// list of names near popular ones, `data/pypi-near-names.txt`): it was
+    /// installed from elsewhere, or removed from the index, as malware is.
+    pub unknown: bool,
+}
 
 /// True when a `strength` match of `rule` against a protected name is
 /// enough to flag. `target` is the part of the protected skeleton the
 /// candidate differs in (the whole name, or the member name after a shared
 /// family prefix such as `mypy-boto3-`); `rank` its download rank (`None`
 /// for names the settings protect, which count as very popular).
-pub fn is_enough(rule: Rule, strength: Strength, target: &str, rank: Option<u32>) -> bool {
+///
+/// Weak evidence against a name beyond the 1,000 most downloaded needs a
+/// corroborating signal: the candidate is not a known project, or it is a
+/// combosquat (an attacker-style affix) of a name in the top 5,000.
+pub fn is_enough(
+    rule: Rule,
+    strength: Strength,
+    target: &str,
+    rank: Option<u32>,
+    signals: Signals,
+) -> bool {
     if strength != Strength::Strong && rank.is_some_and(|r| r > WEAK_EVIDENCE_MAX_RANK) {
-        return false;
+        let affix = rule == Rule::Combosquat && rank.is_some_and(|r| r <= CORROBORATED_MAX_RANK);
+        if !(signals.unknown || affix) {
+            return false;
+        }
     }
-    let len = target.len() - usize::from(strength == Strength::Faint);
+    // A name that is not on PyPI may be one letter shorter for a slip
+    // inside it to count (`whel`, `numipy`); not at either end, where a
+    // word is often a popular name without its first or last letter
+    // (`json`, `test` for `ujson`, `rtest`).
+    let unknown_bonus = usize::from(
+        signals.unknown
+            && strength == Strength::Strong
+            && matches!(rule, Rule::OmittedChar | Rule::AddedChar),
+    );
+    let len = target.len() + unknown_bonus - usize::from(strength == Strength::Faint);
     match rule {
         Rule::Separator | Rule::LookAlike | Rule::VersionDigit => len >= 4,
+        // Import and former names are matched exactly (or a typo of one,
+        // under the typo's rule): any length says enough.
+        Rule::ImportName | Rule::FormerName => true,
         Rule::SwappedChars | Rule::RepeatedChar | Rule::SubstitutedChar => len >= 5,
         Rule::OmittedChar | Rule::AddedChar => len >= 6,
         Rule::TwoTypos => len >= crate::index::MIN_TWO_TYPO_LEN,
@@ -80,7 +121,17 @@ const AFFIXES: &[&str] = &[
     "pkgs",
     "package",
     "packages",
+    "upgrade",
+    "install",
 ];
+
+/// Most characters of noise after a glued affix (see
+/// [`combosquat_remainders`]).
+const MAX_NOISE: usize = 4;
+
+/// Shortest name a short made-up first word may be put before (see
+/// [`combosquat_remainders`]).
+const MIN_PREFIXED_LEN: usize = 12;
 
 /// Shortest remainder a combosquat may be built on.
 const MIN_REMAINDER: usize = 4;
@@ -90,7 +141,12 @@ const MIN_REMAINDER: usize = 4;
 /// end without a separator (`requestsdev`, remainders of at least five
 /// characters only, since glued short words are often just words).
 /// `skel` is the [`skeleton`] of `normalized`, which callers already have.
-pub fn combosquat_remainders(normalized: &str, skel: &str) -> Vec<String> {
+///
+/// With `loose` (for names not on PyPI), an affix glued in with a few
+/// characters of noise after it counts too (`coloramapkgsdow`,
+/// `pysqlite3pkgv2`), and so does a first word of one to three letters
+/// before a name of two words or more (`sc-concurrent-log-handler`).
+pub fn combosquat_remainders(normalized: &str, skel: &str, loose: bool) -> Vec<String> {
     let mut out = Vec::new();
     let words: Vec<&str> = normalized.split('-').collect();
     // A year or build number bolted on (`2022-requests`) reads as an affix too.
@@ -112,6 +168,26 @@ pub fn combosquat_remainders(normalized: &str, skel: &str) -> Vec<String> {
             }
         }
     }
+    if loose {
+        // A short made-up first word on a long name
+        // (`sc-concurrent-log-handler`).
+        if words.len() >= 3 && (1..=3).contains(&words[0].len()) {
+            let rest = skeleton(&words[1..].join("-"));
+            if rest.len() >= MIN_PREFIXED_LEN {
+                out.push(rest);
+            }
+        }
+        for affix in AFFIXES.iter().filter(|a| a.len() >= 3) {
+            let mut from = 0;
+            while let Some(at) = skel[from..].find(affix).map(|i| i + from) {
+                let tail = skel.len() - at - affix.len();
+                if at >= 5 && (1..=MAX_NOISE).contains(&tail) {
+                    out.push(skel[..at].to_string());
+                }
+                from = at + 1;
+            }
+        }
+    }
     out.retain(|r| r.len() >= MIN_REMAINDER);
     out.sort();
     out.dedup();
@@ -126,26 +202,77 @@ mod tests {
     fn short_names_need_more_evidence() {
         use Strength::*;
         let top = Some(10);
-        assert!(!is_enough(Rule::SwappedChars, Strong, "six", top));
-        assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top));
-        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top));
-        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top));
-        assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top));
+        let s = Signals::default();
+        assert!(!is_enough(Rule::SwappedChars, Strong, "six", top, s));
+        assert!(is_enough(Rule::SwappedChars, Strong, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Strong, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Weak, "numpy", top, s));
+        assert!(!is_enough(Rule::SubstitutedChar, Faint, "numpy", top, s));
+        assert!(is_enough(Rule::SubstitutedChar, Faint, "django", top, s));
+        assert!(!is_enough(Rule::OmittedChar, Strong, "flask", top, s));
     }
 
     #[test]
     fn weak_evidence_needs_a_very_popular_target() {
         use Strength::*;
-        assert!(is_enough(Rule::Combosquat, Weak, "requests", Some(6)));
-        assert!(!is_enough(Rule::Combosquat, Weak, "pysher", Some(3481)));
-        assert!(is_enough(Rule::SwappedChars, Strong, "pysher", Some(3481)));
-        assert!(is_enough(Rule::Combosquat, Weak, "internal", None));
+        let known = Signals::default();
+        let unknown = Signals { unknown: true };
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "requests",
+            Some(6),
+            known
+        ));
+        assert!(!is_enough(
+            Rule::AddedChar,
+            Weak,
+            "pysher",
+            Some(3481),
+            known
+        ));
+        assert!(is_enough(
+            Rule::SwappedChars,
+            Strong,
+            "pysher",
+            Some(3481),
+            known
+        ));
+        assert!(is_enough(Rule::Combosquat, Weak, "internal", None, known));
+        // Corroborated: an attacker-style affix on a top-5,000 name, or a
+        // name that is not on PyPI.
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "pysher",
+            Some(3481),
+            known
+        ));
+        assert!(!is_enough(
+            Rule::Combosquat,
+            Weak,
+            "tkcalendar",
+            Some(10084),
+            known
+        ));
+        assert!(is_enough(
+            Rule::Combosquat,
+            Weak,
+            "tkcalendar",
+            Some(10084),
+            unknown
+        ));
+        assert!(is_enough(
+            Rule::AddedChar,
+            Weak,
+            "pysher",
+            Some(3481),
+            unknown
+        ));
     }
 
     fn combosquat_remainders(normalized: &str) -> Vec<String> {
-        super::combosquat_remainders(normalized, &skeleton(normalized))
+        super::combosquat_remainders(normalized, &skeleton(normalized), false)
     }
 
     #[test]

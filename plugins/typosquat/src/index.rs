@@ -5,7 +5,9 @@
 
 use std::borrow::Cow;
 
-use crate::corpus::Protected;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::corpus::{aliases, known_near_names, AliasKind, Protected};
 use crate::evidence::WEAK_EVIDENCE_MAX_RANK;
 use crate::forms::{
     lookalike_key, normalize, py_cores, skeleton, sorted_words, without_version_digits,
@@ -52,6 +54,13 @@ pub struct Tables {
     /// Word prefix (`azure-`, `azure-mgmt-`, separator included) -> the
     /// ids of the protected names that start with it.
     pub families: Table,
+    /// Skeleton of an import name -> the id of the project it imports.
+    pub by_import: Table,
+    /// Skeleton of a former name -> the id of the project it became.
+    pub by_former: Table,
+    /// Normalized names on PyPI near protected ones (values unused): a
+    /// name absent from it is not a known project.
+    pub known: Table,
     /// Forms within one edit, by form id.
     pub one_edit: DeletionIndex,
     /// Long forms of very popular names within two edits, by form id.
@@ -74,13 +83,16 @@ impl Tables {
             by_words: self.by_words.merged(other.by_words, names),
             by_digitless: self.by_digitless.merged(other.by_digitless, names),
             families: self.families.merged(other.families, names),
+            by_import: self.by_import.merged(other.by_import, names),
+            by_former: self.by_former.merged(other.by_former, names),
+            known: self.known.merged(other.known, names),
             one_edit: depth(&self.one_edit, other.one_edit),
             two_edits: depth(&self.two_edits, other.two_edits),
         }
     }
 
     /// The tables in the order [`Tables::encode`] writes them.
-    fn all(&self) -> [&Table; 9] {
+    fn all(&self) -> [&Table; 12] {
         [
             &self.trusted,
             &self.by_skeleton,
@@ -89,6 +101,9 @@ impl Tables {
             &self.by_words,
             &self.by_digitless,
             &self.families,
+            &self.by_import,
+            &self.by_former,
+            &self.known,
             self.one_edit.table(),
             self.two_edits.table(),
         ]
@@ -117,6 +132,9 @@ impl Tables {
             by_words: next()?,
             by_digitless: next()?,
             families: next()?,
+            by_import: next()?,
+            by_former: next()?,
+            known: next()?,
             one_edit: DeletionIndex::from_table(next()?, 1),
             two_edits: DeletionIndex::from_table(next()?, 2),
         };
@@ -143,9 +161,51 @@ fn is_popular(p: &Protected) -> bool {
     p.rank.is_none_or(|r| r <= WEAK_EVIDENCE_MAX_RANK)
 }
 
+/// The import and former names of `protected`, as `(kind, alias skeleton,
+/// id)`: the embedded aliases of the names that are in it.
+pub fn alias_ids(protected: &[Protected]) -> Vec<(AliasKind, String, u32)> {
+    let ids: HashMap<&str, u32> = protected
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (p.normalized.as_ref(), i as u32))
+        .collect();
+    aliases()
+        .into_iter()
+        .filter_map(|(kind, alias, project)| {
+            let id = *ids.get(normalize(project).as_str())?;
+            Some((kind, skeleton(&normalize(alias)), id))
+        })
+        .collect()
+}
+
+/// Shortest alias a typo may be measured against (shorter import names,
+/// `cv2`, `bs4`, `jwt`, only match exactly).
+pub const MIN_ALIAS_FORM_LEN: usize = 6;
+
 /// The skeletons and forms of `protected`: cheap to derive, so computed at
-/// run time even when the tables are prebuilt.
-pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+/// run time even when the tables are prebuilt. `with_aliases` adds the
+/// embedded import and former names of the names in it as derived forms.
+pub fn derive(protected: &[Protected], with_aliases: bool) -> (Vec<Cow<'static, str>>, Vec<Form>) {
+    let (skeletons, mut forms) = derive_names(protected);
+    if with_aliases {
+        for (_, alias, id) in alias_ids(protected) {
+            if alias.len() >= MIN_ALIAS_FORM_LEN {
+                forms.push(Form {
+                    id,
+                    text: alias.into(),
+                    derived: true,
+                });
+            }
+        }
+    }
+    (skeletons, forms)
+}
+
+/// [`derive`] without aliases. Kept apart so that the plugin, which only
+/// indexes names from settings at run time, does not link the embedded
+/// alias and known-name texts (their tables are prebuilt).
+fn derive_names(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
     let skeletons: Vec<Cow<'static, str>> = protected
         .iter()
         .map(|p| skeleton(&p.normalized).into())
@@ -158,11 +218,8 @@ pub fn derive(protected: &[Protected]) -> (Vec<Cow<'static, str>>, Vec<Form>) {
             text: skel.clone(),
             derived: false,
         });
-        // A typo of a derived form is weak evidence, which only counts
-        // against very popular names: index derived forms of those only.
-        if !is_popular(p) {
-            continue;
-        }
+        // A typo of a derived form is weak evidence: it counts against
+        // less popular names only with a corroborating signal.
         if let Some(d) = without_version_digits(skel) {
             forms.push(Form {
                 id,
@@ -185,7 +242,33 @@ impl Index {
     /// Build every lookup over `protected` (most preferred first) and the
     /// `exempt` names.
     pub fn build(protected: Vec<Protected>, exempt: &[String]) -> Self {
-        let (skeletons, forms) = derive(&protected);
+        let (skeletons, forms) = derive(&protected, true);
+        let mut tables = Self::tables(&protected, &skeletons, &forms, exempt);
+        let mut by_kind: [Vec<(u64, u32)>; 2] = Default::default();
+        for (kind, alias, id) in alias_ids(&protected) {
+            by_kind[usize::from(kind == AliasKind::Former)].push((key(&alias), id));
+        }
+        let [import, former] = by_kind;
+        tables.by_import = Table::new(import);
+        tables.by_former = Table::new(former);
+        tables.known = Table::new(
+            known_near_names()
+                .map(|n| (key(&normalize(n)), 0))
+                .collect(),
+        );
+        Index {
+            protected,
+            skeletons,
+            forms,
+            tables,
+        }
+    }
+
+    /// The index over names from settings that [`Index::join`] puts before
+    /// the prebuilt one: without what comes with the top-PyPI list (import
+    /// and former names, the known names), which the prebuilt part has.
+    fn build_head(protected: Vec<Protected>, exempt: &[String]) -> Self {
+        let (skeletons, forms) = derive_names(&protected);
         let tables = Self::tables(&protected, &skeletons, &forms, exempt);
         Index {
             protected,
@@ -199,7 +282,7 @@ impl Index {
     /// names of `rest`, a prebuilt index (with no exempt names): only
     /// `first` (names from settings, usually few) is indexed now.
     pub fn join(first: Vec<Protected>, exempt: &[String], rest: Index) -> Self {
-        let head = Index::build(first, exempt);
+        let head = Index::build_head(first, exempt);
         let Index {
             protected: rest,
             skeletons: rest_skeletons,
@@ -263,6 +346,9 @@ impl Index {
             by_words: Table::new(by_words),
             by_digitless: Table::new(by_digitless),
             families: Table::new(families),
+            by_import: Table::default(),
+            by_former: Table::default(),
+            known: Table::default(),
             one_edit: DeletionIndex::build(forms.iter().map(|f| f.text.as_ref())),
             two_edits: DeletionIndex::build_with_ids(popular_long, 2),
         }
@@ -272,8 +358,15 @@ impl Index {
     /// differs in. When both start with the same words and those words
     /// prefix a family of protected names (`mypy-boto3-`, `azure-mgmt-`),
     /// only the member part counts: `mypy-boto3-rds` and `mypy-boto3-drs`
-    /// are two short names in one family, not a long name with a typo.
-    pub fn differing_part(&self, normalized: &str, id: u32) -> String {
+    /// are two short names in one family, not a long name with a typo. A
+    /// `py-`/`python-` prefix is a language affix, not a family.
+    ///
+    /// With `by_words` (typo rules), when the candidate splits the name
+    /// into other words than the protected name does, its whole words that
+    /// the protected skeleton starts (or ends) with are set aside too:
+    /// `tiny-b` keeps the word `tiny` of `tinydb` intact and differs only
+    /// in `db`, a variant label rather than a slip in a six-letter name.
+    pub fn differing_part(&self, normalized: &str, id: u32, by_words: bool) -> String {
         let target = &self.protected[id as usize].normalized;
         let mut shared = 0;
         let mut prefix_len = 0;
@@ -282,12 +375,42 @@ impl Index {
             if a != b || prefix_len >= target.len() {
                 break;
             }
-            if self.tables.families.values(&target[..prefix_len]).count() >= MIN_FAMILY {
+            let prefix = &target[..prefix_len];
+            if !is_py_prefix(prefix) && self.tables.families.values(prefix).count() >= MIN_FAMILY {
                 shared = prefix_len;
             }
         }
-        skeleton(&target[shared..])
+        let mut part = skeleton(&target[shared..]);
+        if by_words && normalized.matches('-').count() != target.matches('-').count() {
+            let words: Vec<&str> = normalized.split('-').filter(|w| !w.is_empty()).collect();
+            let mut first = 0;
+            while first + 1 < words.len() && part.len() > words[first].len() {
+                match part.strip_prefix(words[first]) {
+                    Some(rest) => part = rest.to_string(),
+                    None => break,
+                }
+                first += 1;
+            }
+            let mut last = words.len();
+            while last > first + 1 && part.len() > words[last - 1].len() {
+                match part.strip_suffix(words[last - 1]) {
+                    Some(rest) => part = rest.to_string(),
+                    None => break,
+                }
+                last -= 1;
+            }
+        }
+        part
     }
+}
+
+/// True for a `py`/`python` word prefix (`py-`, `python3-`): the language,
+/// shared by hundreds of unrelated names, not a family of one project.
+fn is_py_prefix(prefix: &str) -> bool {
+    matches!(
+        prefix,
+        "py-" | "py2-" | "py3-" | "python-" | "python2-" | "python3-"
+    )
 }
 
 #[cfg(test)]
@@ -307,10 +430,13 @@ mod tests {
             "mypy-boto3-ec2",
             "requests-oauthlib",
         ]);
-        assert_eq!(x.differing_part("mypy-boto3-drs", 0), "rds");
-        assert_eq!(x.differing_part("reqeusts-oauthlib", 3), "requestsoauthlib");
+        assert_eq!(x.differing_part("mypy-boto3-drs", 0, false), "rds");
         assert_eq!(
-            x.differing_part("requests-oauthlb", 3),
+            x.differing_part("reqeusts-oauthlib", 3, false),
+            "requestsoauthlib"
+        );
+        assert_eq!(
+            x.differing_part("requests-oauthlb", 3, false),
             "requestsoauthlib",
             "no family"
         );

@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn round_trips_the_top_pypi_corpus_sharing_equal_strings() {
         let top = top_pypi();
-        let (skeletons, forms) = derive(&top);
+        let (skeletons, forms) = derive(&top, true);
         let (records, text) = encode(&top, &skeletons, &forms);
         let all: usize = top.iter().map(|p| p.name.len()).sum();
         assert!(text.len() < all * 2, "equal strings are stored once");
@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn damaged_records_are_refused() {
         let top = top_pypi()[..3].to_vec();
-        let (skeletons, forms) = derive(&top);
+        let (skeletons, forms) = derive(&top, true);
         let (records, text) = encode(&top, &skeletons, &forms);
         let text = leak(text);
         assert!(decode(&records, text).is_some());

@@ -17,7 +17,7 @@ static PREBUILT: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
 )));
 
 /// First bytes of the prebuilt file; bump with the format.
-pub const MAGIC: &[u8; 8] = b"FTSQTB02";
+pub const MAGIC: &[u8; 8] = b"FTSQTB03";
 
 /// The top-PyPI names with their skeletons and forms, as `build.rs`
 /// derived and packed them (see [`crate::packed`]): the records, and the

@@ -7,6 +7,12 @@
 pub enum Rule {
     /// Same characters, separators added, removed or moved (`setup-tools`).
     Separator,
+    /// The import name of a popular project that publishes under another
+    /// distribution name (`sklearn` for `scikit-learn`, `cv2` for
+    /// `opencv-python`).
+    ImportName,
+    /// A popular project's former distribution name (`scikits.learn`).
+    FormerName,
     /// Glyphs that read alike (`jeIlyfish`, `rnatplotlib`, `c0lorama`).
     LookAlike,
     /// Two adjacent characters swapped (`reqeusts`).
@@ -34,8 +40,10 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in order of preference.
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 14] = [
         Rule::Separator,
+        Rule::ImportName,
+        Rule::FormerName,
         Rule::LookAlike,
         Rule::SwappedChars,
         Rule::RepeatedChar,
@@ -49,10 +57,28 @@ impl Rule {
         Rule::Combosquat,
     ];
 
+    /// True for the rules that name a slip of the keyboard or the eye (one
+    /// or two characters wrong), as opposed to a changed affix, alias or
+    /// word order.
+    pub fn is_typo(self) -> bool {
+        matches!(
+            self,
+            Rule::LookAlike
+                | Rule::SwappedChars
+                | Rule::RepeatedChar
+                | Rule::OmittedChar
+                | Rule::SubstitutedChar
+                | Rule::AddedChar
+                | Rule::TwoTypos
+        )
+    }
+
     /// The stable rule id users grep for and suppress.
     pub fn id(self) -> &'static str {
         match self {
             Rule::Separator => "typosquat/separator",
+            Rule::ImportName => "typosquat/import-name",
+            Rule::FormerName => "typosquat/former-name",
             Rule::LookAlike => "typosquat/look-alike",
             Rule::SwappedChars => "typosquat/swapped-chars",
             Rule::RepeatedChar => "typosquat/repeated-char",
@@ -71,6 +97,8 @@ impl Rule {
     pub fn explanation(self) -> &'static str {
         match self {
             Rule::Separator => "the same letters with separators changed",
+            Rule::ImportName => "the name it is imported by, not the one it is published as",
+            Rule::FormerName => "the name it was formerly published as",
             Rule::LookAlike => "look-alike characters substituted",
             Rule::SwappedChars => "two adjacent characters swapped",
             Rule::RepeatedChar => "a character repeated",
