@@ -15,6 +15,7 @@ mod docs;
 mod fleet;
 mod modules;
 mod policy;
+mod sanity;
 mod sshd;
 
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ use crate::common::*;
 /// ansible-core's `bin/` (`ansible-playbook`, `ansible-doc`, …), installed
 /// from PyPI into `target/test-tools` when not on PATH.
 pub fn ansible_bin() -> Option<PathBuf> {
-    let playbook = tool("ansible-playbook", "FETTER_TEST_ANSIBLE", "ansible-core")?;
+    let playbook = tool("ansible-playbook", "FETTER_TEST_ANSIBLE", "ansible-core==2.19.*")?;
     Some(playbook.parent().unwrap().to_path_buf())
 }
 

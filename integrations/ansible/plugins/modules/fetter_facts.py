@@ -16,7 +16,7 @@ description:
   - Never changes anything on the host.
 version_added: 0.1.0
 author:
-  - fetter developers
+  - fetter developers (@fetter-developers)
 extends_documentation_fragment:
   - fetter.fetter.scope
   - fetter.fetter.scope.SCOPE

@@ -26,7 +26,7 @@ description:
     fetter policy) fails the task with fetter's message; nothing is stored or locked then.
 version_added: 0.1.0
 author:
-  - fetter developers
+  - fetter developers (@fetter-developers)
 extends_documentation_fragment:
   - fetter.fetter.scope
 options:
@@ -157,8 +157,8 @@ def pins(text):
             continue
         if not in_bundle or "=" not in line:
             continue
-        key, _, value = line.partition("=")
-        key, value = key.strip(), value.strip().strip('"')
+        key, value = (part.strip() for part in line.split("=", 1))
+        value = value.strip('"')
         if key == "source":
             source = value
         elif key == "manifest-digest" and source is not None:
@@ -169,7 +169,7 @@ def pins(text):
 def stored(fetter):
     """What the store holds, as {(name, digest)} (`fetter policy list --json`); the verification
     times are left out: a registry confirming a name again is not a change of the host."""
-    _, rows, _ = fetter.run_json(["policy", "list", "--json"])
+    rows = fetter.run_json(["policy", "list", "--json"])[1]
     return set((r["name"], r["digest"]) for r in rows)
 
 

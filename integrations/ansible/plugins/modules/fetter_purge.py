@@ -20,7 +20,7 @@ description:
   - Idempotent, C(changed) only when something was removed; a second run finds nothing to remove.
 version_added: 0.1.0
 author:
-  - fetter developers
+  - fetter developers (@fetter-developers)
 extends_documentation_fragment:
   - fetter.fetter.scope
   - fetter.fetter.scope.SCOPE

@@ -20,7 +20,7 @@ description:
     O(force=true).
 version_added: 0.1.0
 author:
-  - fetter developers
+  - fetter developers (@fetter-developers)
 extends_documentation_fragment:
   - fetter.fetter.scope
 options:
