@@ -28,7 +28,11 @@ use crate::common::*;
 /// ansible-core's `bin/` (`ansible-playbook`, `ansible-doc`, …), installed
 /// from PyPI into `target/test-tools` when not on PATH.
 pub fn ansible_bin() -> Option<PathBuf> {
-    let playbook = tool("ansible-playbook", "FETTER_TEST_ANSIBLE", "ansible-core==2.19.*")?;
+    let playbook = tool(
+        "ansible-playbook",
+        "FETTER_TEST_ANSIBLE",
+        "ansible-core==2.19.*",
+    )?;
     Some(playbook.parent().unwrap().to_path_buf())
 }
 

@@ -27,7 +27,10 @@ fn bootstrap_pip_version(bin: &Path) -> Option<String> {
     let site = fs::read_dir(&lib)
         .ok()?
         .flatten()
-        .map(|e| e.path().join("site-packages/ansible_test/_internal/python_requirements.py"))
+        .map(|e| {
+            e.path()
+                .join("site-packages/ansible_test/_internal/python_requirements.py")
+        })
         .find(|p| p.is_file())?;
     let text = fs::read_to_string(site).ok()?;
     let at = text.find("pip='")? + 5;
@@ -45,18 +48,29 @@ fn ansible_test_sanity_passes() {
         return;
     }
     let Some(pip) = bootstrap_pip_version(&ctl.bin) else {
-        skip_or_fail("cannot tell which pip this ansible-test bootstraps (ansible-core not from PyPI?)");
+        skip_or_fail(
+            "cannot tell which pip this ansible-test bootstraps (ansible-core not from PyPI?)",
+        );
         return;
     };
     let cache = s.path.join("home/.ansible/test/cache");
     fs::create_dir_all(&cache).unwrap();
-    fs::write(cache.join(format!("get_pip_{}.py", pip.replace('.', "_"))), GET_PIP).unwrap();
+    fs::write(
+        cache.join(format!("get_pip_{}.py", pip.replace('.', "_"))),
+        GET_PIP,
+    )
+    .unwrap();
 
     // A copy at ansible_collections/NS/NAME (ansible-test writes its
     // results into the collection, which must not be the repository).
     let coll = s.path.join("sanity/ansible_collections/fetter/fetter");
     fs::create_dir_all(&coll).unwrap();
-    run_ok(Command::new("cp").arg("-r").arg(collection_src().join(".")).arg(&coll));
+    run_ok(
+        Command::new("cp")
+            .arg("-r")
+            .arg(collection_src().join("."))
+            .arg(&coll),
+    );
     // The ignore file is named for ansible-core's minor version.
     let version = run_ok(ctl.command("ansible-test").arg("--version"));
     let minor: String = version
@@ -85,7 +99,10 @@ fn ansible_test_sanity_passes() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "ansible-test sanity failed:\n{text}");
-    assert!(text.contains("Running sanity test \"validate-modules\""), "{text}");
+    assert!(
+        text.contains("Running sanity test \"validate-modules\""),
+        "{text}"
+    );
     assert!(text.contains("Running sanity test \"pylint\""), "{text}");
 }
 
