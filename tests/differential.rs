@@ -44,48 +44,14 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures")
 fn packaging_python() -> Option<PathBuf> {
     static PY: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     PY.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../test-tools/packaging-venv");
-        let py = venv.join("bin/python");
-        let has = |py: &Path| {
-            Command::new(py)
-                // pip's requirements-file parser is the oracle; it knows
-                // `--config-settings` from 23.1 (Debian 12 ships 23.0.1).
-                .args([
-                    "-c",
-                    "import packaging.markers, pip, sys; \
-                     sys.exit(tuple(map(int, pip.__version__.split('.')[:2])) < (23, 1))",
-                ])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if has(&py) {
-            return Some(py);
-        }
-        let base = python()?;
-        let ok = Command::new(&base)
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(&py)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    "packaging>=24",
-                    "pip>=23.1",
-                ])
-                .status()
-                .is_ok_and(|s| s.success());
-        if ok && has(&py) {
-            Some(py)
-        } else {
-            skip_or_fail("`packaging` could not be installed from PyPI (unreachable?)");
-            None
-        }
+        tools_python(
+            "packaging",
+            &["packaging>=24", "pip>=23.1"],
+            // pip's requirements-file parser is the oracle; it knows
+            // `--config-settings` from 23.1 (Debian 12 ships 23.0.1).
+            "import packaging.markers, pip, sys; \
+             sys.exit(tuple(map(int, pip.__version__.split('.')[:2])) < (23, 1))",
+        )
     })
     .clone()
 }

@@ -367,6 +367,50 @@ pub fn uv() -> Option<PathBuf> {
         .clone()
 }
 
+/// Make the venv `dir` (if needed) with the first usable Python and
+/// `pip install` `requirements` into it from PyPI; false when either fails.
+pub fn install_venv(dir: &Path, requirements: &[&str]) -> bool {
+    let Some(py) = python() else { return false };
+    (dir.join("bin/python").is_file()
+        || Command::new(&py)
+            .args(["-m", "venv"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success()))
+        && Command::new(dir.join("bin/python"))
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .args(requirements)
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The Python of `target/test-tools/<name>-venv` once `probe` (Python
+/// code) succeeds in it, installing `requirements` from PyPI first when it
+/// does not; `None` (skipped, or failed under CI) when they cannot be had.
+pub fn tools_python(name: &str, requirements: &[&str], probe: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("../test-tools/{name}-venv"));
+    let py = dir.join("bin/python");
+    let works = || {
+        Command::new(&py)
+            .args(["-c", probe])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if py.is_file() && works() {
+        return Some(py);
+    }
+    if install_venv(&dir, requirements) && works() {
+        Some(py)
+    } else {
+        skip_or_fail(&format!(
+            "{} could not be installed from PyPI into target/test-tools/{name}-venv",
+            requirements.join(" ")
+        ));
+        None
+    }
+}
+
 /// A command-line tool for the tests: `$ENV_VAR`, `binary` on PATH, or the
 /// PyPI `requirement` installed once into `target/test-tools/<binary>-venv`.
 /// `None` (with the reason printed) where none can be had.
@@ -391,24 +435,7 @@ pub fn tool(binary: &str, env_var: &str, requirement: &str) -> Option<PathBuf> {
     if bin.is_file() {
         return Some(bin);
     }
-    let py = python()?;
-    let ok = Command::new(&py)
-        .args(["-m", "venv"])
-        .arg(&tools)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(tools.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                requirement,
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-    if ok && bin.is_file() {
+    if install_venv(&tools, &[requirement]) && bin.is_file() {
         Some(bin)
     } else {
         skip_or_fail(&format!(

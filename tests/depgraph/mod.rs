@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use super::{assert_valid, cyclonedx, ours};
@@ -289,33 +288,9 @@ fn spdx_and_cyclonedx_carry_licences_and_dependencies_and_validate() {
 
 /// The Python of a tools venv with `cyclonedx-python-lib[json-validation]`.
 fn cyclonedx_python() -> Option<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-tools/cyclonedx-venv");
-    let py = dir.join("bin/python");
-    if py.is_file() && dir.join(".complete").is_file() {
-        return Some(py);
-    }
-    let base = python()?;
-    let ok = Command::new(&base)
-        .args(["-m", "venv"])
-        .arg(&dir)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(&py)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "cyclonedx-python-lib[json-validation]",
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-    if ok {
-        fs::write(dir.join(".complete"), b"").unwrap();
-        Some(py)
-    } else {
-        skip_or_fail("cyclonedx-python-lib could not be installed from PyPI");
-        None
-    }
+    tools_python(
+        "cyclonedx",
+        &["cyclonedx-python-lib[json-validation]"],
+        "from cyclonedx.validation.json import JsonStrictValidator; import jsonschema",
+    )
 }
