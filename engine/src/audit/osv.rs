@@ -160,9 +160,7 @@ impl Record {
             })
         })
     }
-}
 
-impl Record {
     /// The `affected` entries for an OS package: its source package
     /// `source` in the OSV ecosystem `ecosystem` (`Debian:12`).
     pub fn affected_for_os<'a>(
