@@ -9,6 +9,7 @@
 pub mod deb;
 pub mod registry;
 pub mod server;
+pub mod tools;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -367,23 +368,6 @@ pub fn uv() -> Option<PathBuf> {
         .clone()
 }
 
-/// Make the venv `dir` (if needed) with the first usable Python and
-/// `pip install` `requirements` into it from PyPI; false when either fails.
-pub fn install_venv(dir: &Path, requirements: &[&str]) -> bool {
-    let Some(py) = python() else { return false };
-    (dir.join("bin/python").is_file()
-        || Command::new(&py)
-            .args(["-m", "venv"])
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success()))
-        && Command::new(dir.join("bin/python"))
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(requirements)
-            .status()
-            .is_ok_and(|s| s.success())
-}
-
 /// The Python of `target/test-tools/<name>-venv` once `probe` (Python
 /// code) succeeds in it, installing `requirements` from PyPI first when it
 /// does not; `None` (skipped, or failed under CI) when they cannot be had.
@@ -391,16 +375,17 @@ pub fn tools_python(name: &str, requirements: &[&str], probe: &str) -> Option<Pa
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("../test-tools/{name}-venv"));
     let py = dir.join("bin/python");
     let works = || {
-        Command::new(&py)
-            .args(["-c", probe])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        py.is_file()
+            && Command::new(&py)
+                .args(["-c", probe])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
     };
-    if py.is_file() && works() {
+    if works() {
         return Some(py);
     }
-    if install_venv(&dir, requirements) && works() {
+    if tools::ensure_venv(python, &dir, requirements, works) {
         Some(py)
     } else {
         skip_or_fail(&format!(
@@ -432,10 +417,9 @@ pub fn tool(binary: &str, env_var: &str, requirement: &str) -> Option<PathBuf> {
     let tools =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("../test-tools/{binary}-venv"));
     let bin = tools.join("bin").join(binary);
-    if bin.is_file() {
-        return Some(bin);
-    }
-    if install_venv(&tools, &[requirement]) && bin.is_file() {
+    // Another test may be installing it right now: only under the lock does
+    // the script's presence mean the install finished.
+    if tools::ensure_venv(python, &tools, &[requirement], || bin.is_file()) {
         Some(bin)
     } else {
         skip_or_fail(&format!(

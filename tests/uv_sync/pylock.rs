@@ -12,36 +12,14 @@ use std::process::{Command, Stdio};
 use super::*;
 
 /// A Python with `packaging >= 25` (which has `packaging.pylock`), from the
-/// tools venv the differential tests also use; `None` when PyPI is unreachable.
+/// tools venv the differential tests also use; `None` (skipped, or failed
+/// under CI) when PyPI is unreachable.
 fn packaging_python() -> Option<PathBuf> {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../test-tools/packaging-venv");
-    let py = venv.join("bin/python");
-    let has = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import packaging.pylock"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if has(&py) {
-        return Some(py);
-    }
-    if !py.is_file() {
-        let _ = Command::new(python()?)
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status();
-    }
-    let _ = Command::new(&py)
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .arg("packaging>=25")
-        .status();
-    if has(&py) {
-        Some(py)
-    } else {
-        eprintln!("SKIP: packaging >= 25 could not be installed from PyPI");
-        None
-    }
+    tools_python(
+        "packaging",
+        &["packaging>=25", "pip>=23.1"],
+        "import packaging.pylock",
+    )
 }
 
 /// packaging's verdict on `lock` for its own interpreter: `None` when it

@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 #[path = "../../../../tests/common/server.rs"]
 pub mod server;
 
+#[path = "../../../../tests/common/tools.rs"]
+pub mod tools;
+
 use server::ChildGuard;
 
 /// `CI=true` (or `1`): a test that cannot get its tools fails.
@@ -78,25 +81,10 @@ pub fn osquery_python() -> Option<PathBuf> {
     if py.is_file() && works(&py) {
         return Some(py);
     }
-    let base = python()?;
-    let installed = Command::new(&base)
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new(&py)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "osquery",
-                "thrift",
-            ])
-            .status()
-            .is_ok_and(|s| s.success());
-    if installed && works(&py) {
+    let installed = tools::ensure_venv(python, &venv, &["osquery", "thrift"], || {
+        py.is_file() && works(&py)
+    });
+    if installed {
         Some(py)
     } else {
         skip_or_fail(
