@@ -59,7 +59,7 @@ pub fn ensure_venv(
     let made = has_pip
         || base().is_some_and(|base| {
             Command::new(base)
-            .args(["-m", "venv", "--clear"])
+                .args(["-m", "venv", "--clear"])
                 .arg(dir)
                 .status()
                 .is_ok_and(|s| s.success())
