@@ -45,14 +45,7 @@ fn validator(main: &Path, others: &[(&str, &Path)]) -> Validator {
 }
 
 fn ours(name: &str) -> Validator {
-    let dir = repo().join("schemas");
-    validator(
-        &dir.join(format!("{name}.schema.json")),
-        &[(
-            "https://example.invalid/fetter/schemas/diagnostics.schema.json",
-            &dir.join("diagnostics.schema.json"),
-        )],
-    )
+    common::schemas::schema(name)
 }
 
 fn cyclonedx() -> Validator {

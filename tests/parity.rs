@@ -67,6 +67,11 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
         &run_ok(fetter(&home).args(["--exe", prefix, "unpack-count", "--format", "json"]))
             .into_bytes(),
     );
+    crate::common::schemas::assert_matches(
+        "fetter.unpack-count-1",
+        &out,
+        "unpack-count --format json",
+    );
     let dists = out["distributions"].as_array().unwrap();
     assert_eq!(dists.len(), venv.pip_list().len(), "{out}");
     for d in dists {
@@ -167,6 +172,7 @@ fn unpack_inspect_and_site_hook_on_a_real_venv() {
     let report = json(
         &run_ok(fetter(&home).args(["--exe", prefix, "inspect", "--format", "json"])).into_bytes(),
     );
+    crate::common::schemas::assert_matches("fetter.inspect-1", &report, "inspect --format json");
     let hook = report["environments"][0]["startup_files"]
         .as_array()
         .unwrap()
@@ -405,6 +411,7 @@ fn lookups_against_an_osv_fixture() {
     ]));
     assert_eq!(out.status.code(), Some(3));
     let v = json(&out.stdout);
+    crate::common::schemas::assert_matches("fetter.lookup-name-1", &v, "lookup-name --format json");
     let ids: Vec<&str> = v["lookup"]["records"]
         .as_array()
         .unwrap()
@@ -439,6 +446,11 @@ fn lookups_against_an_osv_fixture() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v = json(&out.stdout);
+    crate::common::schemas::assert_matches(
+        "fetter.lookup-bound-1",
+        &v,
+        "lookup-bound --format json",
+    );
     let reqs = v["requirements"].as_array().unwrap();
     let ids = |i: usize| -> Vec<String> {
         reqs[i]["records"]

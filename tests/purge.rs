@@ -112,6 +112,11 @@ fn capitalised_names_pip_kept_and_star_needs_all() {
     let out = fx.fetter(&["purge", "--name", "PIP", "--dry-run", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let report = json(&out.stdout);
+    crate::common::schemas::assert_matches(
+        "fetter.purge-1",
+        &report,
+        "purge --dry-run --format json",
+    );
     assert_eq!(
         report["plan"]["environments"][0]["distributions"][0]["name"],
         "pip"
@@ -374,9 +379,22 @@ fn data_dir_override_is_honoured() {
         .env("FETTER_DATA_DIR", &data)
         .arg("--exe")
         .arg(&fx.venv.prefix)
-        .args(["purge-pattern", "-p", "alpha-two", "--yes"])
+        .args([
+            "purge-pattern",
+            "-p",
+            "alpha-two",
+            "--yes",
+            "--format",
+            "json",
+        ])
         .stdin(Stdio::null()));
     assert_eq!(code(&out), 0, "{}", text(&out));
+    let done = json(&out.stdout);
+    crate::common::schemas::assert_matches("fetter.purge-1", &done, "purge-pattern --format json");
+    assert!(
+        done["outcome"]["files_removed"].as_u64().unwrap() > 0,
+        "{done:#}"
+    );
     assert_eq!(files_in(&data.join("quarantine")), 1);
     assert!(!fx.home.join(".local/share/fetter/quarantine").exists());
 
@@ -388,7 +406,13 @@ fn data_dir_override_is_honoured() {
             .stdin(Stdio::null()))
     };
     let list = json(&with_data(&["quarantine", "list", "--format", "json"]).stdout);
+    crate::common::schemas::assert_matches(
+        "fetter.quarantine-list-1",
+        &list,
+        "quarantine list --format json",
+    );
     let id = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(done["outcome"]["quarantine_id"], id);
     let out = with_data(&["quarantine", "drop", &id, "--yes"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(files_in(&data.join("quarantine")), 0);

@@ -8,6 +8,7 @@
 
 pub mod deb;
 pub mod registry;
+pub mod schemas;
 pub mod server;
 pub mod tools;
 

@@ -180,21 +180,7 @@ pub fn report_cmd(home: &Path, args: &[&std::ffi::OsStr]) -> (i32, String, Strin
 
 /// The `fetter.fleet/1` schema (with the diagnostics schema it refers to).
 pub fn schema() -> Validator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let load =
-        |p: &Path| -> Value { serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap() };
-    let registry = Registry::new()
-        .add(
-            "https://example.invalid/fetter/schemas/diagnostics.schema.json",
-            load(&dir.join("diagnostics.schema.json")),
-        )
-        .unwrap()
-        .prepare()
-        .unwrap();
-    jsonschema::options()
-        .with_registry(&registry)
-        .build(&load(&dir.join("fetter.fleet-1.schema.json")))
-        .expect("valid schema")
+    crate::common::schemas::schema("fetter.fleet-1")
 }
 
 #[track_caller]

@@ -178,12 +178,22 @@ fn non_utf8_file_names_are_listed_escaped_and_lossless() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    crate::common::schemas::assert_matches(
+        "fetter.unpack-files-1",
+        &json(&out.stdout),
+        "unpack-files with non-UTF-8 names",
+    );
     // The purge plan of the hidden dist-info names it losslessly too.
     let out = run(fetter(&home)
         .args(exe)
         .args(["purge", "--dry-run", "--format", "json", "--bound"])
         .arg(&bound));
     let plan = json(&out.stdout);
+    crate::common::schemas::assert_matches(
+        "fetter.purge-1",
+        &plan,
+        "purge plan with non-UTF-8 names",
+    );
     let planned: Vec<PathBuf> = plan["plan"]["environments"][0]["distributions"]
         .as_array()
         .unwrap_or_else(|| panic!("{plan:#}"))

@@ -14,6 +14,7 @@ fn abi_1_0_0_fixture_still_runs() {
         .arg(&fixture));
     let info = json(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{info:#}");
+    crate::common::schemas::assert_matches("fetter.plugin-info-1", &info, "plugin info --json");
     assert_eq!(info["abi"], "1.0.0");
     assert_eq!(info["sha256"], sha256(&fixture));
     assert_eq!(info["metadata"]["name"], "example-custom");

@@ -215,12 +215,22 @@ fn push_pull_validate_from_the_store_and_fall_back_when_the_registry_is_down() {
     // The store is an OCI image layout.
     assert!(store_dir(&home).join("oci-layout").is_file());
     let list = policy_ok(&home, &["list", "--json"]);
+    crate::common::schemas::assert_matches(
+        "fetter.policy-list-1",
+        &json(list.as_bytes()),
+        "policy list --json",
+    );
     assert!(
         list.contains(&format!("{}/security/acme:v1", reg.host())),
         "{list}"
     );
     let inspect = policy_ok(&home, &["inspect", &reg.oci("security/acme:v1"), "--json"]);
     let inspect = json(inspect.as_bytes());
+    crate::common::schemas::assert_matches(
+        "fetter.policy-inspect-1",
+        &inspect,
+        "policy inspect --json",
+    );
     assert_eq!(inspect["config"]["name"], "acme");
     assert_eq!(inspect["plugins"][0]["settings"]["allow"][0], "pip");
 

@@ -76,22 +76,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn validator() -> jsonschema::Validator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let load = |name: &str| -> Value {
-        serde_json::from_slice(&fs::read(dir.join(name)).unwrap()).unwrap()
-    };
-    let registry = jsonschema::Registry::new()
-        .add(
-            "https://example.invalid/fetter/schemas/diagnostics.schema.json",
-            load("diagnostics.schema.json"),
-        )
-        .unwrap()
-        .prepare()
-        .unwrap();
-    jsonschema::options()
-        .with_registry(&registry)
-        .build(&load("fetter.validate-1.schema.json"))
-        .unwrap()
+    crate::common::schemas::schema("fetter.validate-1")
 }
 
 #[track_caller]

@@ -257,6 +257,8 @@ pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Serialize)]
 struct InfoReport {
+    /// Always `fetter.plugin-info/1` (schemas/fetter.plugin-info-1.schema.json).
+    schema: &'static str,
     source: String,
     sha256: String,
     size: usize,
@@ -277,6 +279,7 @@ fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
     let declared = abi::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", spec.label()))?;
     let problem = abi::inspect(&bytes).err().map(|e| e.to_string());
     let report = InfoReport {
+        schema: "fetter.plugin-info/1",
         source: spec.label(),
         sha256: plugins::sha256_hex(&bytes),
         size: bytes.len(),

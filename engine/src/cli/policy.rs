@@ -395,6 +395,8 @@ fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Serialize)]
 struct InspectReport {
+    /// Always `fetter.policy-inspect/1` (schemas/fetter.policy-inspect-1.schema.json).
+    schema: &'static str,
     reference: String,
     config: bundle::BundleConfig,
     layers: Vec<bundle::LayerInfo>,
@@ -467,6 +469,7 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let report = InspectReport {
+        schema: "fetter.policy-inspect/1",
         reference: resolved.pinned,
         config: pulled.config.clone(),
         layers: pulled.plan.layers.clone(),

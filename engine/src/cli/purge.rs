@@ -48,7 +48,7 @@ pub enum PurgeFormat {
     /// Aligned text for people.
     #[default]
     Table,
-    /// `{"plan": …, "outcome": …}`.
+    /// `{"schema": "fetter.purge/1", "plan": …, "outcome": …}`.
     Json,
 }
 
@@ -110,6 +110,8 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
 /// The JSON document of a purge command.
 #[derive(Serialize)]
 struct Report<'a> {
+    /// Always `fetter.purge/1` (schemas/fetter.purge-1.schema.json).
+    schema: &'static str,
     plan: &'a Plan,
     dry_run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,6 +168,7 @@ pub fn plan_confirm_execute(
         if json {
             let mut out = super::output::stdout();
             let report = Report {
+                schema: "fetter.purge/1",
                 plan: &plan,
                 dry_run: flags.dry_run,
                 outcome,

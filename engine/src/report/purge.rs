@@ -121,6 +121,7 @@ pub struct QuarantineSummary {
     /// `incomplete`, `complete`, `restoring` or `restored`.
     pub state: &'static str,
     /// Environment roots concerned.
+    #[serde(with = "crate::pathjson::vec")]
     pub environments: Vec<PathBuf>,
     /// `name version` of each distribution.
     pub distributions: Vec<String>,
