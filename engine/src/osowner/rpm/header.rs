@@ -414,23 +414,33 @@ mod tests {
 
     #[test]
     fn bad_counts_types_and_indexes_are_named() {
+        let (_, n) = s("n");
+        let nvr = [
+            (NAME, TYPE_STRING, 1, n.clone()),
+            (VERSION, TYPE_STRING, 1, n.clone()),
+            (RELEASE, TYPE_STRING, 1, n),
+        ];
         // A string array count larger than the data.
-        let blob = build(&[(NAME, TYPE_STRING_ARRAY, 1_000_000, b"x\0".to_vec())]);
-        assert!(matches!(parse(&blob), Err(HeaderError::Malformed(_))));
+        let mut tags = nvr.to_vec();
+        tags.extend([
+            (DIRINDEXES, TYPE_INT32, 1, i32s(&[0]).1),
+            (BASENAMES, TYPE_STRING_ARRAY, 1_000_000, sa(&["f"]).1),
+            (DIRNAMES, TYPE_STRING_ARRAY, 1, sa(&["/usr/"]).1),
+        ]);
+        let err = parse(&build(&tags)).unwrap_err().to_string();
+        assert!(err.contains("tag 1117 runs past the data"), "{err}");
         // NAME as an int32.
         let blob = build(&[(NAME, TYPE_INT32, 1, vec![0, 0, 0, 1])]);
         let err = parse(&blob).unwrap_err().to_string();
         assert!(err.contains("tag 1000 has type 4"), "{err}");
         // A dirindex past the dirnames.
-        let (_, n) = s("n");
-        let blob = build(&[
-            (NAME, TYPE_STRING, 1, n.clone()),
-            (VERSION, TYPE_STRING, 1, n.clone()),
-            (RELEASE, TYPE_STRING, 1, n),
+        let mut tags = nvr.to_vec();
+        tags.extend([
             (DIRINDEXES, TYPE_INT32, 1, i32s(&[7]).1),
             (BASENAMES, TYPE_STRING_ARRAY, 1, sa(&["f"]).1),
             (DIRNAMES, TYPE_STRING_ARRAY, 1, sa(&["/usr/"]).1),
         ]);
+        let blob = build(&tags);
         let err = parse(&blob).unwrap_err().to_string();
         assert!(err.contains("dirindex 7 of 1 dirnames"), "{err}");
         // An int32 count whose byte length overflows.
