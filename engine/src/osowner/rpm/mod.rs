@@ -116,7 +116,9 @@ impl Rpmdb {
             None => (None, None),
         };
         let idx = self.packages.len();
-        for f in &h.files {
+        // Only what `owner` looks up: a system lists hundreds of thousands
+        // of files, a few hundred of them distribution metadata.
+        for f in h.files.iter().filter(|f| is_metadata(f)) {
             let rel = Path::new(f.trim_start_matches('/'));
             if f.starts_with('/') && !rel.components().any(|c| c.as_os_str() == "..") {
                 self.by_path.insert(root.join(rel), idx);
@@ -145,6 +147,14 @@ impl Rpmdb {
         .find_map(|p| self.by_path.get(p))
         .map(|&i| &self.packages[i])
     }
+}
+
+/// Whether `path` is a distribution's metadata: what [`Rpmdb::owner`]
+/// looks up.
+fn is_metadata(path: &str) -> bool {
+    [".dist-info", ".egg-info", "/METADATA", "/PKG-INFO"]
+        .iter()
+        .any(|s| path.ends_with(s))
 }
 
 /// The SQLite database under `root`, `None` when there is none; an error
