@@ -397,6 +397,34 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_header_rpm_wrote() {
+        // tests/fixtures/rpm/README.md says how it was made.
+        let blob = include_bytes!("../../../../tests/fixtures/rpm/python3-rpmdemo.header");
+        let h = parse(blob).unwrap();
+        assert_eq!(h.name, "python3-rpmdemo");
+        assert_eq!(h.evr(), "2:1.2.3-4.el9");
+        assert_eq!(
+            h.source_rpm.as_deref(),
+            Some("python-rpmdemo-1.2.3-4.el9.src.rpm")
+        );
+        let site = "/usr/lib/python3.12/site-packages";
+        for f in [
+            "rpmdemo-1.2.3.dist-info",
+            "rpmdemo-1.2.3.dist-info/METADATA",
+            "rpmdemo.py",
+        ] {
+            assert!(
+                h.files.contains(&format!("{site}/{f}")),
+                "{f}: {:?}",
+                h.files
+            );
+        }
+        for n in 0..blob.len() {
+            assert!(parse(&blob[..n]).is_err(), "prefix of {n} bytes parsed");
+        }
+    }
+
+    #[test]
     fn every_truncation_and_garbage_is_an_error_not_a_panic() {
         let blob = demo();
         for n in 0..blob.len() {
