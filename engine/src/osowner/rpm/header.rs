@@ -274,7 +274,7 @@ pub(crate) fn build(tags: &[(u32, u32, u32, Vec<u8>)]) -> Vec<u8> {
     let mut data: Vec<u8> = Vec::new();
     for (tag, kind, count, bytes) in tags {
         if *kind == TYPE_INT32 {
-            while data.len() % 4 != 0 {
+            while !data.len().is_multiple_of(4) {
                 data.push(0);
             }
         }
