@@ -84,7 +84,7 @@ fn rpm_tools() -> bool {
 /// `rpm` with a private HOME (no `~/.rpmmacros`) over `root`'s database
 /// at `/var/lib/rpm`, in SQLite whatever the build defaults to.
 fn rpm(home: &Path, root: &Path) -> Command {
-    let mut c = Command::new("rpm");
+    let mut c = Command::new("/usr/bin/rpm");
     c.env("HOME", home).arg("--root").arg(root).args([
         "--dbpath",
         "/var/lib/rpm",
@@ -105,7 +105,7 @@ fn rpm_root(s: &Scratch) -> std::path::PathBuf {
     fs::create_dir_all(&home).unwrap();
     fs::write(top.join("SPECS/demo.spec"), SPEC).unwrap();
     run_ok(
-        Command::new("rpmbuild")
+        Command::new("/usr/bin/rpmbuild")
             .env("HOME", &home)
             .arg("-bb")
             .arg("--define")
