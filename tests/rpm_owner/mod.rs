@@ -155,6 +155,20 @@ fn scan(home: &Path, root: &Path, format: &str) -> Output {
     out
 }
 
+/// What is in `root`'s rpm database directory, with sizes (for failures).
+fn db_files(root: &Path) -> Vec<(String, u64)> {
+    fs::read_dir(root.join("var/lib/rpm"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    let len = e.metadata().map_or(0, |m| m.len());
+                    (e.file_name().to_string_lossy().into_owned(), len)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn dist<'a>(inv: &'a Value, name: &str) -> &'a Value {
     inv["distributions"]
         .as_array()
@@ -192,7 +206,8 @@ fn rpm_installed_distribution_names_its_package_as_rpm_qf_does() {
         ]
     );
 
-    let inv = json(&scan(&home, &root, "json").stdout);
+    let out = scan(&home, &root, "json");
+    let inv = json(&out.stdout);
     assert_valid(&ours("fetter.inventory-1"), &inv, "scan --format json");
     let d = dist(&inv, "rpmdemo");
     assert_eq!(d["metadata_path"], meta.to_str().unwrap());
@@ -204,7 +219,10 @@ fn rpm_installed_distribution_names_its_package_as_rpm_qf_does() {
             "version": q[1],
             "source": "python-rpmdemo",
             "distro": "AlmaLinux:9",
-        })
+        }),
+        "rpm's files {:?}\nscan's stderr: {}\n{inv:#}",
+        db_files(&root),
+        String::from_utf8_lossy(&out.stderr)
     );
     assert!(dist(&inv, "piponly").get("os_package").is_none());
     assert_eq!(inv["warnings"], serde_json::json!([]), "{inv:#}");
