@@ -9,6 +9,8 @@ mod depgraph;
 /// Non-UTF-8 file names and invalid Names against the schemas.
 #[path = "formats_support/names.rs"]
 mod names;
+/// rpm owners from a real rpm database against `rpm -qf`.
+mod rpm_owner;
 /// `fetter verify` against Python's and dpkg's own hashes.
 mod verify;
 

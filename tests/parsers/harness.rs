@@ -36,6 +36,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("pylock", pylock_toml),
     ("osv", osv),
     ("verdicts", verdicts),
+    ("rpm_header", rpm_header),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -48,6 +49,19 @@ fn selection() -> Selection {
         groups: vec!["dev".into(), "g".into()],
         ..Default::default()
     }
+}
+
+/// One package header of rpm's database (a `Packages.blob` of
+/// `rpmdb.sqlite`), and the source package name of its `SOURCERPM`.
+pub fn rpm_header(data: &[u8]) {
+    use fetter::osowner::rpm::header;
+    if let Ok(h) = header::parse(data) {
+        let _ = h.evr();
+        if let Some(s) = &h.source_rpm {
+            let _ = header::source_name_version(s);
+        }
+    }
+    let _ = header::source_name_version(&String::from_utf8_lossy(data));
 }
 
 /// METADATA / PKG-INFO header block.

@@ -113,10 +113,12 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
     // The OS package's own advisories: those that affect its version are
     // hits; those that do not may clear a PyPI advisory of the same
     // vulnerability (Debian backports fixes without changing the version).
+    // Debian's only: versions are compared as dpkg compares them, and
+    // rpm's records are not matched (yet).
     let os = d
         .os_package
         .as_ref()
-        .filter(|p| p.is_os())
+        .filter(|p| p.manager == crate::osowner::Manager::Dpkg)
         .and_then(|p| Some((p, p.distro.as_deref()?, p.source_version()?)));
     let mut cleared: Vec<&Record> = Vec::new();
     if let Some((p, eco, version)) = os {

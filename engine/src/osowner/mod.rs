@@ -1,5 +1,7 @@
-//! Which OS package owns a file: Debian's dpkg database, read directly
-//! (`/var/lib/dpkg/status` and `info/*.list`), never by running `dpkg`.
+//! Which OS package owns a file: Debian's dpkg database
+//! (`/var/lib/dpkg/status` and `info/*.list`) and rpm's SQLite database
+//! (`rpmdb.sqlite`), read directly, never by running `dpkg` or `rpm`; and
+//! conda's records in a conda environment.
 //!
 //! The database is found relative to the filesystem root a site lives
 //! under (`/usr/lib/python3/dist-packages` → `/var/lib/dpkg`;
@@ -8,6 +10,7 @@
 
 pub mod conda;
 pub mod dpkg;
+pub mod rpm;
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -24,14 +27,17 @@ pub enum Manager {
     Dpkg,
     /// conda, in a conda environment.
     Conda,
+    /// rpm: the OS's own packages (Fedora, RHEL, openSUSE, …).
+    Rpm,
 }
 
 impl Manager {
-    /// The name users know it by (`dpkg`, `conda`).
+    /// The name users know it by (`dpkg`, `conda`, `rpm`).
     pub fn as_str(self) -> &'static str {
         match self {
             Manager::Dpkg => "dpkg",
             Manager::Conda => "conda",
+            Manager::Rpm => "rpm",
         }
     }
 }
@@ -52,15 +58,18 @@ pub struct OsPackage {
     /// Its installed version (`2.28.1+dfsg-1`), when the status file gives it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// The source package it was built from (`requests`), when it differs
-    /// from `name`: what Debian's security advisories name.
+    /// The source package it was built from (`requests`; rpm's from
+    /// `SOURCERPM`), when it differs from `name`: what security advisories
+    /// name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The source version, when it differs from `version` (a binNMU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
-    /// The OSV ecosystem of the OS release (`Debian:12`), from the root's
-    /// `etc/os-release`; `None` when that is not a Debian release.
+    /// The OSV ecosystem of the OS release (`Debian:12`, `AlmaLinux:9`),
+    /// from the root's `etc/os-release`; `None` when OSV names no
+    /// ecosystem for that release (see [`osv_ecosystem`],
+    /// [`rpm::osv_ecosystem`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distro: Option<String>,
 }
@@ -69,7 +78,7 @@ impl OsPackage {
     /// Whether the OS installed it (not conda): its vendor may backport
     /// fixes without changing the version.
     pub fn is_os(&self) -> bool {
-        self.manager == Manager::Dpkg
+        matches!(self.manager, Manager::Dpkg | Manager::Rpm)
     }
 
     /// The source package advisories name.
@@ -88,6 +97,20 @@ impl OsPackage {
 /// names Debian's releases by major version. `None` for other systems,
 /// testing/unstable (no `VERSION_ID`), or an unreadable file.
 pub fn osv_ecosystem(root: &Path) -> Option<String> {
+    let (id, version) = os_release(root)?;
+    if id != "debian" {
+        return None;
+    }
+    let major = version.split('.').next()?;
+    major
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| format!("Debian:{major}"))
+}
+
+/// `ID` and `VERSION_ID` of the root's `etc/os-release` (or
+/// `usr/lib/os-release`), unquoted; `None` when either is absent.
+pub(crate) fn os_release(root: &Path) -> Option<(String, String)> {
     let text = ["etc/os-release", "usr/lib/os-release"]
         .iter()
         .find_map(|p| crate::fsutil::read_capped(&root.join(p), 64 << 10).ok())?;
@@ -99,15 +122,7 @@ pub fn osv_ecosystem(root: &Path) -> Option<String> {
                 .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
         })
     };
-    if field("ID").as_deref() != Some("debian") {
-        return None;
-    }
-    let version = field("VERSION_ID")?;
-    let major = version.split('.').next()?;
-    major
-        .bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| format!("Debian:{major}"))
+    Some((field("ID")?, field("VERSION_ID")?))
 }
 
 /// Name the conda package of every distribution conda installed: from the
@@ -141,40 +156,62 @@ fn attribute_conda(
 }
 
 /// Name the OS package of every distribution in an OS-managed site, from
-/// the dpkg database of the root each such site lives under (read once
-/// per root). A database that cannot be read is a warning: the
+/// the dpkg database of the root each such site lives under, and of every
+/// distribution in a site under a root's `usr` tree that rpm's database
+/// lists (Fedora and RHEL ship no PEP 668 marker); each database read
+/// once per root. A database that cannot be read is a warning: the
 /// distributions keep no owner rather than a wrong one.
 pub fn attribute(sites: &[Site], distributions: &mut [Distribution], warnings: &mut Vec<Warning>) {
     attribute_conda(sites, distributions, warnings);
-    let managed: HashMap<&Path, PathBuf> = sites
+    let rooted: HashMap<&Path, (PathBuf, bool)> = sites
         .iter()
-        .filter(|s| s.externally_managed)
-        .filter_map(|s| Some((s.path.as_path(), root_of(&s.path)?)))
+        .filter_map(|s| Some((s.path.as_path(), (root_of(&s.path)?, s.externally_managed))))
         .collect();
-    if managed.is_empty() {
+    if rooted.is_empty() {
         return;
     }
-    let mut dbs: HashMap<PathBuf, Option<dpkg::Dpkg>> = HashMap::new();
+    let mut dpkgs: HashMap<PathBuf, Option<dpkg::Dpkg>> = HashMap::new();
+    let mut rpms: HashMap<PathBuf, Option<rpm::Rpmdb>> = HashMap::new();
     for d in distributions.iter_mut() {
-        let Some(root) = managed.get(d.site.as_path()) else {
+        let Some((root, managed)) = rooted.get(d.site.as_path()) else {
             continue;
         };
-        let db = dbs
-            .entry(root.clone())
-            .or_insert_with(|| match dpkg::Dpkg::load(root) {
-                Ok(db) => db,
-                Err(e) => {
+        if d.os_package.is_some() {
+            continue; // conda's
+        }
+        if *managed {
+            let db = dpkgs
+                .entry(root.clone())
+                .or_insert_with(|| match dpkg::Dpkg::load(root) {
+                    Ok(db) => db,
+                    Err(e) => {
+                        warnings.push(Warning::new(
+                            root.join("var/lib/dpkg"),
+                            format!("OS package owners unknown: {e}"),
+                        ));
+                        None
+                    }
+                });
+            d.os_package = db
+                .as_ref()
+                .and_then(|db| db.owner(&d.metadata_path))
+                .cloned();
+        }
+        if d.os_package.is_none() {
+            let db = rpms.entry(root.clone()).or_insert_with(|| {
+                rpm::Rpmdb::load(root, warnings).unwrap_or_else(|e| {
                     warnings.push(Warning::new(
-                        root.join("var/lib/dpkg"),
-                        format!("OS package owners unknown: {e}"),
+                        e.path(),
+                        format!("rpm package owners unknown: {e}"),
                     ));
                     None
-                }
+                })
             });
-        d.os_package = db
-            .as_ref()
-            .and_then(|db| db.owner(&d.metadata_path))
-            .cloned();
+            d.os_package = db
+                .as_ref()
+                .and_then(|db| db.owner(&d.metadata_path))
+                .cloned();
+        }
     }
 }
 

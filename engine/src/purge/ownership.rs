@@ -64,6 +64,21 @@ pub fn foreign_owner(
             dist.metadata_path.display()
         ));
     }
+    // A package database lists it (a site under a mounted image's `usr/`,
+    // which the prefixes above do not match).
+    if let Some(p) = &dist.os_package {
+        let how = if p.is_os() {
+            tool_hint
+        } else {
+            "remove it with `conda remove`"
+        };
+        return Some(format!(
+            "{} belongs to the {} package {}: {how}",
+            dist.metadata_path.display(),
+            p.manager,
+            p.name
+        ));
+    }
     None
 }
 
@@ -171,5 +186,19 @@ mod tests {
         assert!(why.contains("conda remove"), "{why}");
         let deb = Path::new("/usr/lib/python3/dist-packages");
         assert!(foreign_owner(&dist(deb, None), None, None).is_some());
+        // Under an image's root: the rpm database's word is enough.
+        let img = d.path().join("img/usr/lib/python3.12/site-packages");
+        let mut owned = dist(&img, None);
+        assert_eq!(foreign_owner(&owned, None, None), None);
+        owned.os_package = Some(crate::osowner::OsPackage {
+            manager: crate::osowner::Manager::Rpm,
+            name: "python3-x".into(),
+            version: Some("1-1.el9".into()),
+            source: None,
+            source_version: None,
+            distro: None,
+        });
+        let why = foreign_owner(&owned, None, None).unwrap();
+        assert!(why.contains("rpm package python3-x"), "{why}");
     }
 }

@@ -1,0 +1,392 @@
+//! rpm's package database, read directly (never by running `rpm`): the
+//! SQLite `rpmdb.sqlite` of rpm 4.16+ (Fedora 33+, RHEL 9, openSUSE),
+//! under `usr/lib/sysimage/rpm` or `var/lib/rpm` of a filesystem root.
+//! Each row of its `Packages` table is one package's header
+//! ([`header`]). The older BerkeleyDB `Packages` and the `ndb`
+//! `Packages.db` are named as unsupported, never guessed at.
+
+pub mod header;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{Manager, OsPackage};
+use crate::inventory::Warning;
+
+/// Where rpm keeps its database, relative to a root: newer systems first
+/// (`/var/lib/rpm` is often a link to it there).
+const DB_DIRS: &[&str] = &["usr/lib/sysimage/rpm", "var/lib/rpm"];
+
+/// The rpm database under one root: each package and the files it lists.
+#[derive(Debug, Default)]
+pub struct Rpmdb {
+    packages: Vec<OsPackage>,
+    by_path: HashMap<PathBuf, usize>,
+}
+
+/// Why a root's rpm database could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RpmdbError {
+    /// A database in a format fetter does not read.
+    #[error("{path}: cannot read ({format} rpmdb not supported)")]
+    Unsupported {
+        /// The database file.
+        path: PathBuf,
+        /// `BerkeleyDB` or `ndb`.
+        format: &'static str,
+    },
+    /// The database resolves (through links) to outside the root scanned.
+    #[error("{path}: leads outside the root {root}; not read")]
+    OutsideRoot {
+        /// The database file.
+        path: PathBuf,
+        /// The root.
+        root: PathBuf,
+    },
+    /// SQLite could not read the file, or it has no `Packages` table.
+    #[error("{path}: {message}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+impl RpmdbError {
+    /// The database file it is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            RpmdbError::Unsupported { path, .. }
+            | RpmdbError::OutsideRoot { path, .. }
+            | RpmdbError::Sqlite { path, .. } => path,
+        }
+    }
+}
+
+impl Rpmdb {
+    /// The rpm database of the filesystem rooted at `root`: `Ok(None)`
+    /// when it has none. A package header that cannot be parsed is a
+    /// warning naming the file and row; that package's files have no
+    /// owner (never a guessed one).
+    pub fn load(root: &Path, warnings: &mut Vec<Warning>) -> Result<Option<Rpmdb>, RpmdbError> {
+        let Some(path) = find(root)? else {
+            return Ok(None);
+        };
+        let distro = osv_ecosystem(root);
+        let mut db = Rpmdb::default();
+        let mut bad = 0usize;
+        sqlite::each_header(&path, |hnum, blob| match header::parse(blob) {
+            Ok(h) => db.add(root, h, distro.as_deref()),
+            Err(e) => {
+                bad += 1;
+                // One warning per bad row, up to a few: a corrupt
+                // database must not flood the report.
+                if bad <= 5 {
+                    warnings.push(Warning::new(
+                        &path,
+                        format!(
+                            "rpm package header {hnum} unreadable, its files have no owner: {e}"
+                        ),
+                    ));
+                }
+            }
+        })?;
+        if bad > 5 {
+            warnings.push(Warning::new(
+                &path,
+                format!("{bad} rpm package headers unreadable in all"),
+            ));
+        }
+        Ok(Some(db))
+    }
+
+    fn add(&mut self, root: &Path, h: header::Header, distro: Option<&str>) {
+        let version = h.evr();
+        let vr = format!("{}-{}", h.version, h.release);
+        let (source, source_version) = match h
+            .source_rpm
+            .as_deref()
+            .and_then(header::source_name_version)
+        {
+            Some((n, v)) => (
+                (n != h.name).then(|| n.to_string()),
+                (v != vr).then(|| v.to_string()),
+            ),
+            None => (None, None),
+        };
+        let idx = self.packages.len();
+        // Only what `owner` looks up: a system lists hundreds of thousands
+        // of files, a few hundred of them distribution metadata.
+        for f in h.files.iter().filter(|f| is_metadata(f)) {
+            let rel = Path::new(f.trim_start_matches('/'));
+            if f.starts_with('/') && !rel.components().any(|c| c.as_os_str() == "..") {
+                self.by_path.insert(root.join(rel), idx);
+            }
+        }
+        self.packages.push(OsPackage {
+            manager: Manager::Rpm,
+            name: h.name,
+            version: Some(version),
+            source,
+            source_version,
+            distro: distro.map(str::to_string),
+        });
+    }
+
+    /// The rpm package that installed the distribution whose metadata is
+    /// at `metadata_path` (its `METADATA`/`PKG-INFO`, else the directory
+    /// or `.egg-info` file itself).
+    pub fn owner(&self, metadata_path: &Path) -> Option<&OsPackage> {
+        [
+            metadata_path.join("METADATA"),
+            metadata_path.join("PKG-INFO"),
+            metadata_path.to_path_buf(),
+        ]
+        .iter()
+        .find_map(|p| self.by_path.get(p))
+        .map(|&i| &self.packages[i])
+    }
+}
+
+/// Whether `path` is a distribution's metadata: what [`Rpmdb::owner`]
+/// looks up.
+fn is_metadata(path: &str) -> bool {
+    [".dist-info", ".egg-info", "/METADATA", "/PKG-INFO"]
+        .iter()
+        .any(|s| path.ends_with(s))
+}
+
+/// The SQLite database under `root`, `None` when there is none; an error
+/// for a database fetter cannot read.
+fn find(root: &Path) -> Result<Option<PathBuf>, RpmdbError> {
+    for dir in DB_DIRS {
+        let path = root.join(dir).join("rpmdb.sqlite");
+        if !path.is_file() {
+            continue;
+        }
+        // Under a mounted image, an absolute link would lead to the host's
+        // database: only files inside the root are read.
+        if root != Path::new("/") {
+            let inside = match (path.canonicalize(), root.canonicalize()) {
+                (Ok(p), Ok(r)) => p.starts_with(r),
+                _ => false,
+            };
+            if !inside {
+                return Err(RpmdbError::OutsideRoot {
+                    path,
+                    root: root.to_path_buf(),
+                });
+            }
+        }
+        return Ok(Some(path));
+    }
+    for dir in DB_DIRS {
+        for (file, format) in [("Packages", "BerkeleyDB"), ("Packages.db", "ndb")] {
+            let path = root.join(dir).join(file);
+            if path.is_file() {
+                return Err(RpmdbError::Unsupported { path, format });
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The OSV ecosystem of the rpm-based release at `root`, for the
+/// releases OSV names by major version (`AlmaLinux:9`, `Rocky Linux:9`,
+/// `Mageia:9`). `None` for others: Red Hat's ecosystems name a product
+/// stream (`Red Hat:enterprise_linux:9::appstream`) that os-release does
+/// not give, and OSV has none for Fedora.
+pub fn osv_ecosystem(root: &Path) -> Option<String> {
+    let (id, version) = super::os_release(root)?;
+    let name = match id.as_str() {
+        "almalinux" => "AlmaLinux",
+        "rocky" => "Rocky Linux",
+        "mageia" => "Mageia",
+        _ => return None,
+    };
+    let major = version.split('.').next()?;
+    (!major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("{name}:{major}"))
+}
+
+#[cfg(feature = "rpmdb")]
+mod sqlite {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use rusqlite::types::ValueRef;
+    use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+    use super::RpmdbError;
+
+    /// Call `each(hnum, blob)` for every row of the `Packages` table of
+    /// the database at `path`, opened read-only. If rpm's write-ahead log
+    /// cannot be opened (a read-only image without its `-shm`), the main
+    /// file is read as it is (`immutable`).
+    pub fn each_header(path: &Path, mut each: impl FnMut(i64, &[u8])) -> Result<(), RpmdbError> {
+        let mut rows = 0usize;
+        let first = match read(path, false, &mut |h, b| {
+            rows += 1;
+            each(h, b)
+        }) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        // Only a database that could not be opened at all is read again.
+        if rows == 0 && read(path, true, &mut each).is_ok() {
+            return Ok(());
+        }
+        Err(RpmdbError::Sqlite {
+            path: path.to_path_buf(),
+            message: first,
+        })
+    }
+
+    fn read(path: &Path, immutable: bool, each: &mut impl FnMut(i64, &[u8])) -> Result<(), String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let sql = |e: rusqlite::Error| format!("not a readable rpm database: {e}");
+        let conn = if immutable {
+            use std::os::unix::ffi::OsStrExt;
+            let enc = percent_encoding::percent_encode(
+                path.as_os_str().as_bytes(),
+                percent_encoding::NON_ALPHANUMERIC,
+            );
+            Connection::open_with_flags(
+                format!("file:{enc}?mode=ro&immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(sql)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
+        // `Packages` must be a table: a view could make the scan run forever.
+        let kind: Option<String> = conn
+            .query_row(
+                "SELECT type FROM sqlite_master WHERE name = 'Packages'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if kind.as_deref() != Some("table") {
+            return Err("no Packages table: not an rpm database".into());
+        }
+        let mut stmt = conn
+            .prepare("SELECT hnum, blob FROM Packages")
+            .map_err(sql)?;
+        let mut rows = stmt.query([]).map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            let hnum: i64 = row.get(0).map_err(sql)?;
+            match row.get_ref(1).map_err(sql)? {
+                ValueRef::Blob(b) => each(hnum, b),
+                _ => each(hnum, &[]),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(feature = "rpmdb"))]
+mod sqlite {
+    use std::path::Path;
+
+    use super::RpmdbError;
+
+    /// Without the `rpmdb` feature, SQLite is not compiled in.
+    pub fn each_header(_path: &Path, _each: impl FnMut(i64, &[u8])) -> Result<(), RpmdbError> {
+        Err(RpmdbError::Sqlite {
+            path: _path.to_path_buf(),
+            message: "fetter was built without the `rpmdb` feature".into(),
+        })
+    }
+}
+
+#[cfg(all(test, feature = "rpmdb"))]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    fn write_db(root: &Path, dir: &str, rows: &[Vec<u8>]) -> PathBuf {
+        let path = root.join(dir).join("rpmdb.sqlite");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
+        )
+        .unwrap();
+        for r in rows {
+            c.execute("INSERT INTO Packages (blob) VALUES (?1)", [r])
+                .unwrap();
+        }
+        path
+    }
+
+    #[test]
+    fn owners_from_sqlite_and_bad_rows_warn() {
+        let d = tempfile::tempdir().unwrap();
+        let site = "/usr/lib/python3.12/site-packages";
+        let good = header::sample(
+            "python3-six",
+            (None, "1.16.0", "7.fc40"),
+            "python-six-1.16.0-7.fc40.src.rpm",
+            &[
+                &format!("{site}/six-1.16.0.dist-info/METADATA"),
+                &format!("{site}/six.py"),
+            ],
+        );
+        let mut truncated = good.clone();
+        truncated.truncate(20);
+        let path = write_db(
+            d.path(),
+            "usr/lib/sysimage/rpm",
+            &[good, truncated, b"garbage".to_vec()],
+        );
+        fs::create_dir_all(d.path().join("etc")).unwrap();
+        fs::write(
+            d.path().join("etc/os-release"),
+            "ID=\"almalinux\"\nVERSION_ID=\"9.4\"\n",
+        )
+        .unwrap();
+        let mut warnings = Vec::new();
+        let db = Rpmdb::load(d.path(), &mut warnings).unwrap().unwrap();
+        let sitep = d.path().join(site.trim_start_matches('/'));
+        let p = db.owner(&sitep.join("six-1.16.0.dist-info")).unwrap();
+        assert_eq!((p.manager, p.name.as_str()), (Manager::Rpm, "python3-six"));
+        assert_eq!(p.version.as_deref(), Some("1.16.0-7.fc40"));
+        assert_eq!(p.source.as_deref(), Some("python-six"));
+        assert_eq!(p.source_version, None);
+        assert_eq!(p.distro.as_deref(), Some("AlmaLinux:9"));
+        assert!(db.owner(&sitep.join("other-1.dist-info")).is_none());
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings.iter().all(|w| w.path == path), "{warnings:?}");
+        assert!(warnings[0].message.contains("header 2"), "{warnings:?}");
+    }
+
+    #[test]
+    fn garbage_file_berkeleydb_and_no_db() {
+        let d = tempfile::tempdir().unwrap();
+        let mut w = Vec::new();
+        assert!(Rpmdb::load(d.path(), &mut w).unwrap().is_none());
+        let dir = d.path().join("var/lib/rpm");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("Packages"), b"\0\0\0\0bdb").unwrap();
+        let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
+        assert!(err.contains("BerkeleyDB rpmdb not supported"), "{err}");
+        assert!(err.contains("var/lib/rpm/Packages"), "{err}");
+        fs::write(dir.join("rpmdb.sqlite"), b"this is not a database at all").unwrap();
+        let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
+        assert!(err.contains("rpmdb.sqlite"), "{err}");
+        // A SQLite file of something else.
+        fs::remove_file(dir.join("rpmdb.sqlite")).unwrap();
+        rusqlite::Connection::open(dir.join("rpmdb.sqlite"))
+            .unwrap()
+            .execute_batch("CREATE VIEW Packages AS SELECT 1 AS hnum, x'00' AS blob;")
+            .unwrap();
+        let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
+        assert!(err.contains("no Packages table"), "{err}");
+        assert!(w.is_empty(), "{w:?}");
+    }
+}
