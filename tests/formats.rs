@@ -11,6 +11,8 @@ mod depgraph;
 mod names;
 /// rpm owners from a real rpm database against `rpm -qf`.
 mod rpm_owner;
+/// The CLI tables as people see them, as insta snapshots.
+mod tables;
 /// `fetter verify` against Python's and dpkg's own hashes.
 mod verify;
 
