@@ -20,6 +20,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use common::schemas::assert_valid;
 use common::*;
 use jsonschema::{Registry, Validator};
 use serde_json::{json, Value};
@@ -71,21 +72,6 @@ fn cyclonedx() -> Validator {
 
 fn sarif() -> Validator {
     validator(&repo().join("tests/schemas/sarif/sarif-2.1.0.json"), &[])
-}
-
-#[track_caller]
-fn assert_valid(v: &Validator, doc: &Value, what: &str) {
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .take(10)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{what} does not match its schema:\n{}\n{}",
-        errors.join("\n"),
-        serde_json::to_string_pretty(doc).unwrap()
-    );
 }
 
 /// One venv with packages installed from wheel files (so `direct_url.json`

@@ -43,14 +43,24 @@ pub fn schema(stem: &str) -> Validator {
 /// `stem`; `what` names the command in the message.
 #[track_caller]
 pub fn assert_matches(stem: &str, doc: &Value, what: &str) {
-    let v = schema(stem);
+    assert_valid(
+        &schema(stem),
+        doc,
+        &format!("{what} (schemas/{stem}.schema.json)"),
+    );
+}
+
+/// Panic listing the first violations when `doc` does not match `v`.
+#[track_caller]
+pub fn assert_valid(v: &Validator, doc: &Value, what: &str) {
     let errors: Vec<String> = v
         .iter_errors(doc)
+        .take(10)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
         errors.is_empty(),
-        "{what}: does not match schemas/{stem}.schema.json:\n{}\n{}",
+        "{what} does not match its schema:\n{}\n{}",
         errors.join("\n"),
         serde_json::to_string_pretty(doc).unwrap()
     );

@@ -104,14 +104,10 @@ impl CondaMeta {
     /// at `metadata_path` (a `.dist-info`/`.egg-info` directory, or an
     /// `.egg-info` file): conda lists files, not directories.
     pub fn owner(&self, metadata_path: &Path) -> Option<&OsPackage> {
-        [
-            metadata_path.join("METADATA"),
-            metadata_path.join("PKG-INFO"),
-            metadata_path.to_path_buf(),
-        ]
-        .iter()
-        .find_map(|p| self.by_path.get(p))
-        .map(|&i| &self.packages[i])
+        super::owned_paths(metadata_path)
+            .iter()
+            .find_map(|p| self.by_path.get(p))
+            .map(|&i| &self.packages[i])
     }
 }
 

@@ -215,6 +215,18 @@ pub fn attribute(sites: &[Site], distributions: &mut [Distribution], warnings: &
     }
 }
 
+/// The paths a package manager's file list may name for the distribution
+/// whose metadata is at `metadata_path`: its `METADATA` or `PKG-INFO`
+/// (managers list files, not directories), else the path itself (an
+/// `.egg-info` file).
+pub(crate) fn owned_paths(metadata_path: &Path) -> [PathBuf; 3] {
+    [
+        metadata_path.join("METADATA"),
+        metadata_path.join("PKG-INFO"),
+        metadata_path.to_path_buf(),
+    ]
+}
+
 /// The filesystem root `path` lives under: the part before its `usr`
 /// component (`/mnt/img` for `/mnt/img/usr/lib/python3/dist-packages`),
 /// `None` when it is not under a `usr` tree.

@@ -138,14 +138,10 @@ impl Rpmdb {
     /// at `metadata_path` (its `METADATA`/`PKG-INFO`, else the directory
     /// or `.egg-info` file itself).
     pub fn owner(&self, metadata_path: &Path) -> Option<&OsPackage> {
-        [
-            metadata_path.join("METADATA"),
-            metadata_path.join("PKG-INFO"),
-            metadata_path.to_path_buf(),
-        ]
-        .iter()
-        .find_map(|p| self.by_path.get(p))
-        .map(|&i| &self.packages[i])
+        super::owned_paths(metadata_path)
+            .iter()
+            .find_map(|p| self.by_path.get(p))
+            .map(|&i| &self.packages[i])
     }
 }
 
