@@ -53,40 +53,26 @@ export function log(level, message) {
   hostLog(level, String(message));
 }
 
-/**
- * One installed distribution. The host's record becomes one when the
- * inventory hands it out: its prototype is set to this class's and its
- * index added, so its fields stay plain data properties (reading one runs
- * no getter) and nothing is copied.
- */
+/** One installed distribution: a view over the host's record. */
 export class Distribution {
   constructor(index, record) {
-    Object.assign(this, record);
     /** Its index in the inventory: what a verdict names. */
     this.index = index;
+    this.record = record;
   }
-  // Own data properties of every Distribution: `name`, `normalizedName`,
-  // `version`, `environments`, `site`, `installer`, `requested`,
-  // `directUrl` (PEP 610 record `{url, vcs, commitId, editable}`, or
-  // undefined), `index`.
-  /** The host's record (the distribution itself). */
-  get record() { return this; }
+  get name() { return this.record.name; }
+  get normalizedName() { return this.record.normalizedName; }
+  get version() { return this.record.version; }
+  get environments() { return this.record.environments; }
+  get site() { return this.record.site; }
+  get installer() { return this.record.installer; }
+  get requested() { return this.record.requested; }
+  /** PEP 610 record `{url, vcs, commitId, editable}`, or undefined. */
+  get directUrl() { return this.record.directUrl; }
   /** `git`, `hg`, … when installed from version control. */
-  get vcs() { return this.directUrl?.vcs; }
+  get vcs() { return this.record.directUrl?.vcs; }
   /** True for an editable install. */
-  get editable() { return Boolean(this.directUrl?.editable); }
-}
-
-const DISTRIBUTION = Distribution.prototype;
-
-/** The record at `i` of `records`, made a `Distribution` in place. */
-function distributionAt(records, i) {
-  const r = records[i];
-  if (Object.getPrototypeOf(r) !== DISTRIBUTION) {
-    Object.setPrototypeOf(r, DISTRIBUTION);
-    r.index = i;
-  }
-  return r;
+  get editable() { return Boolean(this.record.directUrl?.editable); }
 }
 
 /** Everything a plugin judges; iterating yields `Distribution`s. */
@@ -97,21 +83,10 @@ export class Inventory {
     this.records = distributions;
   }
   get length() { return this.records.length; }
-  at(index) {
-    const i = index < 0 ? index + this.records.length : index;
-    return i >= 0 && i < this.records.length ? distributionAt(this.records, i) : undefined;
-  }
-  [Symbol.iterator]() {
-    const records = this.records;
-    let i = 0;
-    return {
-      next() {
-        return i < records.length
-          ? { value: distributionAt(records, i++), done: false }
-          : { value: undefined, done: true };
-      },
-      [Symbol.iterator]() { return this; },
-    };
+  at(index) { return new Distribution(index, this.records[index]); }
+  *[Symbol.iterator]() {
+    const r = this.records;
+    for (let i = 0; i < r.length; i++) yield new Distribution(i, r[i]);
   }
   /** An inventory from plain objects, for a plugin's own tests. */
   static of(distributions, environments = [{}]) {
