@@ -73,6 +73,9 @@ pub struct RunOutput {
     pub info: wit::PluginInfo,
     /// Its verdicts (not yet checked against the inventory).
     pub verdicts: Vec<wit::Verdict>,
+    /// Its linear memory at the end, in bytes: all memories together. A
+    /// memory never shrinks, so this is the most it used.
+    pub memory_bytes: usize,
 }
 
 /// Per-store state.
@@ -275,7 +278,11 @@ pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
             .map_err(|e| classify(e, &store, limits, "evaluate"))?
             .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?,
     };
-    Ok(RunOutput { info, verdicts })
+    Ok(RunOutput {
+        info,
+        verdicts,
+        memory_bytes: store.data().limiter.memory_total,
+    })
 }
 
 /// Call the plugin's `evaluate` with any lowerable form of the inventory

@@ -71,6 +71,8 @@ pub struct PluginReport {
     pub cache: Option<CacheStatus>,
     /// Wall time spent loading and running it.
     pub elapsed: Duration,
+    /// Its linear memory after the run, in bytes (0 when it failed).
+    pub memory_bytes: usize,
     /// Why it failed, if it did (also in the sink).
     pub error: Option<String>,
 }
@@ -168,6 +170,7 @@ pub fn evaluate(
                 verdicts: 0,
                 cache: None,
                 elapsed: Duration::ZERO,
+                memory_bytes: 0,
                 error: None,
             };
             let result = load(&engine, spec, &options.cache).and_then(|loaded| {
@@ -189,7 +192,10 @@ pub fn evaluate(
                 .map_err(|e| (loaded.name, e))
             });
             match result {
-                Ok(n) => report.verdicts = n,
+                Ok((n, memory)) => {
+                    report.verdicts = n;
+                    report.memory_bytes = memory;
+                }
                 Err((name, e)) => {
                     let failure = diags::failure(&name, &spec.label(), &e);
                     report.error = Some(failure.message.clone());
@@ -204,7 +210,8 @@ pub fn evaluate(
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Run one loaded plugin and report its verdicts; returns how many.
+/// Run one loaded plugin and report its verdicts; returns how many, and
+/// its linear memory in bytes.
 fn run_one<'i>(
     engine: &Engine,
     loaded: &Loaded,
@@ -213,7 +220,7 @@ fn run_one<'i>(
     wit_inventory: &dyn Fn() -> &'i convert::InventoryView<'i>,
     options: &Options,
     sink: &Sink,
-) -> Result<usize, PluginError> {
+) -> Result<(usize, usize), PluginError> {
     let limits = Limits {
         memory_bytes: options.memory_bytes,
         timeout: options.timeout,
@@ -232,7 +239,7 @@ fn run_one<'i>(
     for d in diagnostics {
         sink.push(d);
     }
-    Ok(raw.len())
+    Ok((raw.len(), out.memory_bytes))
 }
 
 /// Advances the engine's epoch every [`host::EPOCH_TICK`] while plugins

@@ -25,12 +25,15 @@ call its rule on `Inventory.of([...])` without building anything.
 
 import json
 import re
+from collections import namedtuple
+from functools import partial
+from operator import add, itemgetter
 
 from ._host import DEBUG, ERROR, INFO, WARN, log
 from ._sandbox import SandboxError
 
 __all__ = [
-    "Distribution", "Environment", "Inventory", "SandboxError", "Settings",
+    "DirectUrl", "Distribution", "Environment", "Inventory", "SandboxError", "Settings",
     "SettingsError", "Verdict", "deny", "warn", "normalize", "rule", "configure",
     "log", "DEBUG", "INFO", "WARN", "ERROR", "SEVERITIES",
 ]
@@ -51,6 +54,15 @@ def _enum_name(value):
     return value.name.lower() if hasattr(value, "name") else str(value)
 
 
+# Records arrive as plain tuples, in the WIT contract's field order: the
+# build swaps the bindings' dataclass constructors for `_export._fields`,
+# so 30,000 distributions cost 30,000 tuples and no Python `__init__`.
+# The classes below are views that read fields by position when asked.
+
+DirectUrl = namedtuple("DirectUrl", "url vcs commit_id editable")
+DirectUrl.__doc__ = "PEP 610 `direct_url.json`: `url`, `vcs`, `commit_id`, `editable`."
+
+
 class Environment:
     """One Python environment (a view over the host's record)."""
 
@@ -59,56 +71,60 @@ class Environment:
     def __init__(self, record):
         self._r = record
 
-    prefix = property(lambda self: self._r.prefix, doc="The environment's prefix directory.")
-    kind = property(lambda self: _enum_name(self._r.kind), doc="`system`, `venv`, `conda`, `pyenv` or `uv`.")
-    python_version = property(lambda self: self._r.python_version, doc="`X.Y` or `X.Y.Z`, or None.")
-    externally_managed = property(lambda self: self._r.externally_managed, doc="PEP 668 marker present.")
+    prefix = property(lambda self: self._r[0], doc="The environment's prefix directory.")
+    kind = property(lambda self: _enum_name(self._r[1]), doc="`system`, `venv`, `conda`, `pyenv` or `uv`.")
+    python_version = property(lambda self: self._r[2], doc="`X.Y` or `X.Y.Z`, or None.")
+    externally_managed = property(lambda self: self._r[3], doc="PEP 668 marker present.")
 
     def __repr__(self):
         return f"Environment({self.prefix!r}, {self.kind})"
 
 
-class Distribution:
+class Distribution(tuple):
     """One installed distribution: a view over the host's record, made
-    when iterated (nothing is copied up front)."""
+    when iterated (nothing is copied up front).
 
-    __slots__ = ("index", "_r")
+    It is a tuple `(index, *record)` so that making one and reading a
+    field run no Python code; it compares and hashes by identity, like any
+    object."""
 
-    def __init__(self, index, record):
-        self.index = index
-        """Its index in the inventory: what a verdict names."""
-        self._r = record
+    __slots__ = ()
 
-    name = property(lambda self: self._r.name, doc="The name as its metadata spells it.")
-    normalized_name = property(lambda self: self._r.normalized_name, doc="PEP 503 normalised name.")
-    version = property(lambda self: self._r.version, doc="The version as written (may not be PEP 440).")
-    environments = property(lambda self: self._r.environments, doc="Indices of the environments that see it.")
-    site = property(lambda self: self._r.site, doc="The site directory holding its metadata.")
-    installer = property(lambda self: self._r.installer, doc="Contents of INSTALLER, or None.")
-    requested = property(lambda self: self._r.requested, doc="Installed on purpose (REQUESTED).")
-    direct_url = property(lambda self: self._r.direct_url, doc="PEP 610 record (url, vcs, commit_id, editable) or None.")
+    def __new__(cls, index, record):
+        return tuple.__new__(cls, (index, *record))
+
+    index = property(itemgetter(0), doc="Its index in the inventory: what a verdict names.")
+    name = property(itemgetter(1), doc="The name as its metadata spells it.")
+    normalized_name = property(itemgetter(2), doc="PEP 503 normalised name.")
+    version = property(itemgetter(3), doc="The version as written (may not be PEP 440).")
+    environments = property(itemgetter(4), doc="Indices of the environments that see it.")
+    site = property(itemgetter(5), doc="The site directory holding its metadata.")
+    installer = property(itemgetter(6), doc="Contents of INSTALLER, or None.")
+    requested = property(itemgetter(7), doc="Installed on purpose (REQUESTED).")
+    direct_url = property(itemgetter(8), doc="PEP 610 `DirectUrl` (url, vcs, commit_id, editable) or None.")
 
     @property
     def vcs(self):
         """`git`, `hg`, … when installed from version control, else None."""
-        d = self._r.direct_url
-        return d.vcs if d is not None else None
+        d = self[8]
+        return None if d is None else d[1]
 
     @property
     def editable(self):
         """True for an editable install."""
-        d = self._r.direct_url
-        return bool(d is not None and d.editable)
+        d = self[8]
+        return d is not None and bool(d[3])
+
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def __repr__(self):
-        return f"Distribution(#{self.index} {self.name} {self.version})"
+        return f"Distribution(#{self[0]} {self[1]} {self[3]})"
 
 
-class _Record:
-    """A plain record for `Inventory.of` (tests outside the sandbox)."""
-
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
+# `(index, *record)` -> Distribution, in C (no `__new__` frame).
+_distribution = partial(tuple.__new__, Distribution)
 
 
 class Inventory:
@@ -121,13 +137,17 @@ class Inventory:
         self._dists = distributions
 
     def __iter__(self):
-        return map(Distribution, range(len(self._dists)), self._dists)
+        # (i,) + record, then the view: all in C.
+        return map(_distribution, map(add, zip(range(len(self._dists))), self._dists))
 
     def __len__(self):
         return len(self._dists)
 
     def __getitem__(self, index):
-        return Distribution(index, self._dists[index])
+        record = self._dists[index]
+        if index < 0:
+            index += len(self._dists)
+        return _distribution((index, *record))
 
     @property
     def environments(self):
@@ -140,20 +160,18 @@ class Inventory:
         `Inventory.of([{"name": "requests", "version": "2.0"}])`. Missing
         fields get defaults; `direct_url` may be a dict."""
         envs = [
-            _Record(prefix=e.get("prefix", "/venv"), kind=e.get("kind", "venv"),
-                    python_version=e.get("python_version"), externally_managed=e.get("externally_managed", False))
+            (e.get("prefix", "/venv"), e.get("kind", "venv"), e.get("python_version"),
+             e.get("externally_managed", False))
             for e in (environments or [{}])
         ]
         dists = []
         for d in distributions:
             du = d.get("direct_url")
             if du is not None:
-                du = _Record(url=du.get("url", ""), vcs=du.get("vcs"), commit_id=du.get("commit_id"),
-                             editable=du.get("editable", False))
-            dists.append(_Record(
-                name=d["name"], normalized_name=normalize(d["name"]), version=d.get("version", "0"),
-                environments=d.get("environments", [0]), site=d.get("site", "/venv/site-packages"),
-                installer=d.get("installer", "pip"), requested=d.get("requested", True), direct_url=du))
+                du = DirectUrl(du.get("url", ""), du.get("vcs"), du.get("commit_id"), du.get("editable", False))
+            dists.append((
+                d["name"], normalize(d["name"]), d.get("version", "0"), d.get("environments", [0]),
+                d.get("site", "/venv/site-packages"), d.get("installer", "pip"), d.get("requested", True), du))
         return cls(envs, dists)
 
 

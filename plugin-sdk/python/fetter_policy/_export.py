@@ -9,13 +9,49 @@ name and line number), never from reading source files (there are none in
 the sandbox).
 """
 
+import gc
 import os
+from operator import attrgetter
 
 from componentize_py_types import Err
 from wit_world.exports import evaluator as wit
 
-from . import Inventory, Settings, SettingsError, _host, _sandbox
+from . import DirectUrl, Inventory, Settings, SettingsError, _host, _sandbox
 import fetter_policy
+
+
+def _fields(*values):
+    """A record as the tuple of its fields, in WIT order."""
+    return values
+
+
+# componentize-py builds each incoming record by calling the class its
+# bindings module names, looked up once this module has been imported (at
+# build time). Generated dataclasses run a Python `__init__` per record:
+# for 30,000 distributions that was most of a plugin's time. Tuples cost
+# one allocation; the SDK's views read them by position.
+wit.Inventory = wit.Environment = wit.Distribution = _fields
+wit.DirectUrl = DirectUrl
+
+_DIST_FIELDS = attrgetter(
+    "name", "normalized_name", "version", "environments", "site", "installer", "requested", "direct_url"
+)
+_ENV_FIELDS = attrgetter("prefix", "kind", "python_version", "externally_managed")
+_URL_FIELDS = attrgetter("url", "vcs", "commit_id", "editable")
+
+
+def _inventory(inventory):
+    """The SDK's `Inventory` over the records the bindings passed: tuples,
+    or (should a toolchain build records itself) objects, copied to tuples."""
+    if isinstance(inventory, tuple):
+        return Inventory(*inventory)
+    dists = []
+    for d in inventory.distributions:
+        d = _DIST_FIELDS(d)
+        if d[7] is not None and not isinstance(d[7], DirectUrl):
+            d = d[:7] + (DirectUrl(*_URL_FIELDS(d[7])),)
+        dists.append(d)
+    return Inventory([_ENV_FIELDS(e) for e in inventory.environments], dists)
 
 _SEVERITY = {s: getattr(wit.Severity, s.upper()) for s in fetter_policy.SEVERITIES}
 _ACTION = {"deny": wit.Action.DENY, "warn": wit.Action.WARN}
@@ -62,6 +98,14 @@ def make(meta):
     version, description, settings-help: what the build embedded)."""
 
     _sandbox.prepare()
+    # Built once, at build time, into the component's memory image. What
+    # exists now (modules, the SDK, the plugin) lives as long as the
+    # plugin: frozen, the collector never scans it again. Collection stays
+    # off until `evaluate` starts, so the 100,000+ objects the bindings
+    # make from the inventory are not scanned while they arrive.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
 
     class Evaluator:
         settings = Settings()
@@ -91,11 +135,12 @@ def make(meta):
                 _flush()
 
         def evaluate(self, inventory):
+            gc.enable()
             _sandbox.install()
             try:
                 if fetter_policy._RULE is None:
                     raise RuntimeError("no function is marked with @fetter_policy.rule")
-                inv = Inventory(inventory.environments, inventory.distributions)
+                inv = _inventory(inventory)
                 return [_verdict(v) for v in (fetter_policy._RULE(inv, Evaluator.settings) or ())]
             except BaseException as e:
                 raise Err(describe(e))
