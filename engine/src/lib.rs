@@ -18,6 +18,7 @@ pub mod audit;
 pub mod bounds;
 pub mod depgraph;
 pub mod diag;
+pub mod digest;
 pub mod discover;
 pub mod escape;
 pub mod fleet;

@@ -42,8 +42,6 @@ pub mod verdicts;
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::diag::{CheckFailure, CheckId, Severity, Sink};
 
 pub use diags::PluginError;
@@ -217,13 +215,7 @@ pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
     specs
 }
 
-/// Lowercase hex sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::sha256_hex;
 
 /// The metadata directories of the distributions that plugins denied, for
 /// `purge --policy` (each once, sorted), by the one rule of

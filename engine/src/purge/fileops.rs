@@ -88,7 +88,7 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::digest::hex(&h.finalize()))
 }
 
 /// True when `path` holds what `entry` recorded: same kind, and the same

@@ -53,7 +53,7 @@ pub struct EnvironmentLock {
 /// The lock file for environment `root` under `locks_dir`.
 pub fn lock_path(locks_dir: &Path, root: &Path) -> PathBuf {
     let digest = Sha256::digest(root.as_os_str().as_encoded_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::digest::hex(&digest[..12]);
     locks_dir.join(format!("{hex}.lock"))
 }
 

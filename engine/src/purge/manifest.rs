@@ -199,51 +199,24 @@ pub fn new_id() -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let (y, mo, d, h, mi, s) = civil(now.as_secs() as i64);
+    let c = crate::timefmt::civil(now.as_secs());
     let salt = {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(now.as_nanos().to_le_bytes());
         h.update(std::process::id().to_le_bytes());
         h.update(format!("{:p}", &now).as_bytes());
-        let out = h.finalize();
-        format!("{:02x}{:02x}{:02x}{:02x}", out[0], out[1], out[2], out[3])
+        crate::digest::hex(&h.finalize()[..4])
     };
-    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{salt}")
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{salt}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
 }
 
 /// The current time as RFC 3339 UTC (`2026-11-25T13:47:40Z`).
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64;
-    let (y, mo, d, h, mi, s) = civil(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-/// Seconds since the epoch to UTC (year, month, day, hour, minute, second),
-/// by Howard Hinnant's days-from-civil inverse.
-fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y,
-        m,
-        d,
-        (rem / 3600) as u32,
-        ((rem % 3600) / 60) as u32,
-        (rem % 60) as u32,
-    )
+    crate::timefmt::utc_now()
 }
 
 #[cfg(test)]
@@ -329,14 +302,5 @@ mod tests {
         assert!(Manifest::load(d.path())
             .unwrap_err()
             .contains("unknown schema"));
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil(0), (1970, 1, 1, 0, 0, 0));
-        assert_eq!(civil(951_782_400), (2000, 2, 29, 0, 0, 0));
-        assert_eq!(civil(1_795_614_460), (2026, 11, 25, 13, 47, 40));
-        let id = new_id();
-        assert_eq!(id.len(), "20261125T134740Z-0123abcd".len(), "{id}");
     }
 }

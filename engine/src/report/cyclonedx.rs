@@ -181,7 +181,7 @@ fn random_uuid() -> Option<String> {
         .ok()?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = crate::digest::hex(&b);
     Some(format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],

@@ -137,11 +137,6 @@ fn namespace(inv: &Inventory, created: &str) -> String {
     for d in &inv.distributions {
         h.update(d.metadata_path.as_os_str().as_encoded_bytes());
     }
-    let hex: String = h
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = crate::digest::hex(&h.finalize()[..16]);
     format!("https://spdx.org/spdxdocs/fetter-inventory-{hex}")
 }

@@ -6,7 +6,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Schema tag of a hook manifest.
 pub const MANIFEST_SCHEMA: &str = "fetter.site-hook/1";
@@ -42,13 +41,7 @@ pub struct WrittenFile {
     pub sha256: String,
 }
 
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::sha256_hex;
 
 /// Where the manifest of the hook in `site` lives.
 pub fn manifest_path(site: &Path) -> PathBuf {

@@ -188,6 +188,4 @@ fn check_one(j: &Job) -> (u64, Option<FileProblem>) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::digest::hex;
