@@ -16,6 +16,7 @@ use serde::Serialize;
 use version_ranges::Ranges;
 
 use crate::audit::osv::{Affected, Record};
+use crate::audit::ranges::{sorted_events, EventKind, RangeError};
 use crate::audit::Database;
 use crate::bounds::BoundRequirement;
 use crate::diag::Severity;
@@ -187,44 +188,33 @@ pub fn affected_ranges(a: &Affected) -> Result<Ranges<Version>, String> {
         }
     }
     for range in a.ranges.iter().filter(|r| r.kind != "GIT") {
-        let mut events: Vec<(Option<Version>, u8)> = Vec::new();
+        let sorted = sorted_events(&range.events, |raw| {
+            Version::from_str(raw)
+                .map_err(|e| RangeError(format!("invalid version {raw:?} in a range: {e}")))
+        })
+        .map_err(|e| e.0)?;
         let mut limit = Ranges::full();
-        for e in &range.events {
-            let (raw, kind) = match (&e.introduced, &e.fixed, &e.last_affected, &e.limit) {
-                (Some(x), ..) => (x, 0),
-                (_, Some(x), ..) => (x, 1),
-                (_, _, Some(x), _) => (x, 2),
-                (_, _, _, Some(x)) => (x, 3),
-                _ => continue,
-            };
-            let parsed = if raw == "0" || raw == "*" {
-                None
-            } else {
-                Some(
-                    Version::from_str(raw)
-                        .map_err(|e| format!("invalid version {raw:?} in a range: {e}"))?,
-                )
-            };
-            if kind == 3 {
-                if let Some(v) = parsed {
+        let mut events = Vec::with_capacity(sorted.len());
+        for (v, kind) in sorted {
+            match (kind, v) {
+                (EventKind::Limit, Some(v)) => {
                     limit = limit.intersection(&Ranges::strictly_lower_than(v));
                 }
-            } else {
-                events.push((parsed, kind));
+                (EventKind::Limit, None) => {}
+                (kind, v) => events.push((v, kind)),
             }
         }
-        events.sort_by(|a, b| a.0.cmp(&b.0));
         let mut open: Option<Bound<Version>> = None;
         let mut covered = Ranges::empty();
         for (v, kind) in events {
             match (kind, open.take()) {
-                (0, None) => {
+                (EventKind::Introduced, None) => {
                     open = Some(v.map_or(Bound::Unbounded, Bound::Included));
                 }
-                (0, Some(start)) => open = Some(start),
-                (1 | 2, Some(start)) => {
+                (EventKind::Introduced, Some(start)) => open = Some(start),
+                (EventKind::Fixed | EventKind::LastAffected, Some(start)) => {
                     let end = match (kind, v) {
-                        (1, Some(v)) => Bound::Excluded(v),
+                        (EventKind::Fixed, Some(v)) => Bound::Excluded(v),
                         (_, Some(v)) => Bound::Included(v),
                         (_, None) => Bound::Unbounded,
                     };

@@ -41,11 +41,51 @@ pub fn is_affected(version: &str, a: &Affected) -> Result<bool, RangeError> {
     Ok(false)
 }
 
-enum Kind {
+/// What an OSV range event does at its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// The range opens (inclusive); `0` is the start of time.
     Introduced,
+    /// The range closes before this version.
     Fixed,
+    /// The range closes after this version.
     LastAffected,
+    /// Nothing at or above this version is affected.
     Limit,
+}
+
+/// A range's events with their versions parsed by `parse`, sorted by
+/// version as the OSV schema evaluates them (`None`, for `0` or `*`,
+/// first). The one decoder of events for `audit` and the lookups.
+pub fn sorted_events<V: Ord>(
+    events: &[Event],
+    parse: impl Fn(&str) -> Result<V, RangeError>,
+) -> Result<Vec<(Option<V>, EventKind)>, RangeError> {
+    let mut sorted: Vec<(Option<V>, EventKind)> = Vec::with_capacity(events.len());
+    for e in events {
+        let (raw, kind) = match e {
+            Event {
+                introduced: Some(x),
+                ..
+            } => (x, EventKind::Introduced),
+            Event { fixed: Some(x), .. } => (x, EventKind::Fixed),
+            Event {
+                last_affected: Some(x),
+                ..
+            } => (x, EventKind::LastAffected),
+            Event { limit: Some(x), .. } => (x, EventKind::Limit),
+            _ => continue,
+        };
+        // "0" is the start of time; "*" as a limit is no limit.
+        let parsed = if raw == "0" || raw == "*" {
+            None
+        } else {
+            Some(parse(raw)?)
+        };
+        sorted.push((parsed, kind));
+    }
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(sorted)
 }
 
 fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
@@ -89,55 +129,31 @@ fn in_range_by<V: Ord>(
     events: &[Event],
     parse: impl Fn(&str) -> Result<V, RangeError>,
 ) -> Result<bool, RangeError> {
-    let mut sorted: Vec<(Option<V>, Kind)> = Vec::with_capacity(events.len());
-    for e in events {
-        let (raw, kind) = match e {
-            Event {
-                introduced: Some(x),
-                ..
-            } => (x, Kind::Introduced),
-            Event { fixed: Some(x), .. } => (x, Kind::Fixed),
-            Event {
-                last_affected: Some(x),
-                ..
-            } => (x, Kind::LastAffected),
-            Event { limit: Some(x), .. } => (x, Kind::Limit),
-            _ => continue,
-        };
-        // "0" is the start of time; "*" as a limit is no limit.
-        let parsed = if raw == "0" || raw == "*" {
-            None
-        } else {
-            Some(parse(raw)?)
-        };
-        sorted.push((parsed, kind));
-    }
-    // None (= "0") sorts first.
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let sorted = sorted_events(events, parse)?;
     let mut affected = false;
     for (ev, kind) in &sorted {
         match kind {
-            Kind::Introduced => {
+            EventKind::Introduced => {
                 if ev.as_ref().is_none_or(|e| v >= e) {
                     affected = true;
                 }
             }
-            Kind::Fixed => {
+            EventKind::Fixed => {
                 if ev.as_ref().is_some_and(|e| v >= e) {
                     affected = false;
                 }
             }
-            Kind::LastAffected => {
+            EventKind::LastAffected => {
                 if ev.as_ref().is_some_and(|e| v > e) {
                     affected = false;
                 }
             }
-            Kind::Limit => {}
+            EventKind::Limit => {}
         }
     }
     let limits: Vec<&V> = sorted
         .iter()
-        .filter(|(_, k)| matches!(k, Kind::Limit))
+        .filter(|(_, k)| matches!(k, EventKind::Limit))
         .filter_map(|(e, _)| e.as_ref())
         .collect();
     if !limits.is_empty() && !limits.iter().any(|l| v < *l) {
