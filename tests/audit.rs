@@ -362,6 +362,7 @@ fn audit_online_and_unreachable() {
         &["--osv-db", s.db_dir.to_str().unwrap(), "--format", "json"],
     );
     let _ = server.kill();
+    let _ = server.wait();
     assert_eq!(
         online.status.code(),
         Some(3),

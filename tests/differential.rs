@@ -192,11 +192,7 @@ fn versions_match_packaging() {
 fn real_versions() -> Vec<String> {
     real_requirements()
         .iter()
-        .flat_map(|l| {
-            l.split(|c| c == ',' || c == ';')
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|l| l.split([',', ';']).map(str::to_string).collect::<Vec<_>>())
         .filter_map(|c| c.split_once("==").map(|(_, v)| v.trim().to_string()))
         .filter(|v| !v.is_empty() && !v.starts_with('='))
         .collect()

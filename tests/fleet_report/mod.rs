@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use jsonschema::{Registry, Validator};
+use jsonschema::Validator;
 use serde_json::Value;
 
 use crate::common::*;

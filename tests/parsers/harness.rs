@@ -22,8 +22,11 @@ use fetter::inventory::{
 use fetter::plugins::diags::{self, MAX_TEXT};
 use fetter::plugins::verdicts::{to_diagnostics, verdict_limit, RawVerdict};
 
+/// A fuzz target: its name and its entry point.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target, by name (the fuzz binaries and `FETTER_FUZZ_TARGETS`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("metadata", metadata),
     ("record", record),
     ("direct_url", direct_url),

@@ -83,8 +83,8 @@ pub struct ValidateArgs {
     policy: super::plugin::PolicyArgs,
     #[command(flatten)]
     audit: super::audit::ValidateAuditArgs,
-    /// When the registry of an oci:// policy cannot be reached, fail (exit
-    /// 1) rather than run a stored copy last verified longer ago than this
+    /// When the registry of an oci:// policy cannot be reached, fail with
+    /// exit 1 rather than run a stored copy last verified longer ago than this
     /// (`7d`, `24h`, `90m`); with --audit, also the oldest OSV database accepted.
     #[arg(long, value_name = "DURATION", value_parser = fetter::audit::db::parse_duration)]
     max_age: Option<std::time::Duration>,

@@ -35,10 +35,8 @@ pub fn parse(text: &str) -> PyvenvCfg {
             "include-system-site-packages" => {
                 cfg.include_system_site_packages = value.eq_ignore_ascii_case("true")
             }
-            "version" | "version_info" => {
-                if cfg.version.is_none() && !value.is_empty() {
-                    cfg.version = Some(value.to_string());
-                }
+            "version" | "version_info" if cfg.version.is_none() && !value.is_empty() => {
+                cfg.version = Some(value.to_string());
             }
             "uv" => cfg.creator = "uv".into(),
             "virtualenv" => cfg.creator = "virtualenv".into(),

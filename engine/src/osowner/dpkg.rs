@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use super::OsPackage;
 use crate::fsutil;
 
+/// A package's `md5sums` under one directory: each file and its MD5.
+pub type Md5Sums = Vec<(PathBuf, [u8; 16])>;
+
 /// Largest `status` file read (Debian systems with thousands of packages
 /// have a few MiB).
 const STATUS_CAP: u64 = 256 << 20;
@@ -130,7 +133,7 @@ impl Dpkg {
         &self,
         owner: &OsPackage,
         dir: &Path,
-    ) -> Result<Option<Vec<(PathBuf, [u8; 16])>>, DpkgError> {
+    ) -> Result<Option<Md5Sums>, DpkgError> {
         let Some(p) = self.packages.iter().find(|p| &p.package == owner) else {
             return Ok(None);
         };

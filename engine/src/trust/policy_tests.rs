@@ -231,7 +231,7 @@ fn origins_let_a_mirror_carry_the_origin_signature() {
     assert!(p
         .decide(
             &subject(&format!("mirror.local/base@{D1}"), true),
-            &[sig.clone()],
+            std::slice::from_ref(&sig),
             0
         )
         .is_ok());
