@@ -18,14 +18,20 @@ pub fn color_stdout() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Bytes written per `write`: a scan of a big site prints megabytes of
+/// JSON, and the default 8 KiB (split again at newlines by stdout's line
+/// buffering) made thousands of system calls of it.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 /// Open `-o FILE`, or stdout; tables are styled only on a terminal.
 pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     fetter::report::table::set_color(path.is_none() && color_stdout());
     Ok(match path {
-        Some(p) => Box::new(BufWriter::new(
+        Some(p) => Box::new(BufWriter::with_capacity(
+            OUTPUT_BUFFER,
             File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
         )),
-        None => Box::new(BufWriter::new(stdout())),
+        None => Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout())),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Reading one installed distribution from its metadata directory or file.
 
-use std::path::Path;
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::escape::quote;
 use crate::fsutil;
@@ -21,17 +23,94 @@ pub fn read_distribution(
     kind: MetadataKind,
     warnings: &mut Vec<Warning>,
 ) -> Option<Distribution> {
+    read_distribution_in(site, None, path.to_path_buf(), kind, warnings)
+}
+
+/// The files of one metadata entry: opened relative to its site directory
+/// when that is held open ([`fsutil::Dir`]: a shorter path walk per open),
+/// else by absolute path.
+struct Files<'a> {
+    site_dir: Option<&'a fsutil::Dir>,
+    path: &'a Path,
+}
+
+impl Files<'_> {
+    /// The entry itself (`file` = `None`) or a file inside it, relative to
+    /// the site.
+    fn rel(&self, file: Option<&str>) -> Option<CString> {
+        let name = self.path.file_name()?.as_bytes();
+        let extra = file.map_or(0, |f| f.len() + 1);
+        let mut rel = Vec::with_capacity(name.len() + extra + 1);
+        rel.extend_from_slice(name);
+        if let Some(f) = file {
+            rel.push(b'/');
+            rel.extend_from_slice(f.as_bytes());
+        }
+        CString::new(rel).ok()
+    }
+
+    fn open(&self, file: Option<&str>) -> Result<(std::fs::File, u64), fsutil::ReadError> {
+        if let (Some(dir), Some(rel)) = (self.site_dir, self.rel(file)) {
+            return dir.open_regular_len(&rel);
+        }
+        match file {
+            Some(f) => fsutil::open_regular_len(&self.path.join(f)),
+            None => fsutil::open_regular_len(self.path),
+        }
+    }
+
+    fn exists(&self, file: &str) -> bool {
+        match (self.site_dir, self.rel(Some(file))) {
+            (Some(dir), Some(rel)) => dir.exists(&rel),
+            _ => self.path.join(file).exists(),
+        }
+    }
+
+    /// A small text file of the entry, `None` when there is none. (Absence
+    /// is the common case: it is told by the error's kind, without
+    /// formatting the error's text.)
+    fn read_small(&self, file: &str) -> Result<Option<String>, String> {
+        match self.open(Some(file)) {
+            Ok((f, len)) => fsutil::read_small_text_file(f, len).map(Some),
+            Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// [`read_distribution`] of the entry at `path`, directly inside the site
+/// `site`; `site_dir` is that site held open, if it is.
+pub(crate) fn read_distribution_in(
+    site: &Path,
+    site_dir: Option<&fsutil::Dir>,
+    path: PathBuf,
+    kind: MetadataKind,
+    warnings: &mut Vec<Warning>,
+) -> Option<Distribution> {
     let file_name = path.file_name()?.to_string_lossy();
     let stem = metadata::parse_stem(&file_name)?;
-    let headers_path = match kind {
-        MetadataKind::DistInfo => path.join("METADATA"),
-        MetadataKind::EggInfo => path.join("PKG-INFO"),
-        MetadataKind::EggInfoFile => path.to_path_buf(),
+    let files = Files {
+        site_dir,
+        path: &path,
     };
-    let headers = match metadata::read_headers(&headers_path) {
+    let headers_file = match kind {
+        MetadataKind::DistInfo => Some("METADATA"),
+        MetadataKind::EggInfo => Some("PKG-INFO"),
+        MetadataKind::EggInfoFile => None,
+    };
+    // Only warnings name it: built when one is written.
+    let headers_path = || match headers_file {
+        Some(f) => path.join(f),
+        None => path.clone(),
+    };
+    let read = files
+        .open(headers_file)
+        .map_err(|e| e.to_string())
+        .and_then(|(file, _)| metadata::parse_headers(file));
+    let headers = match read {
         Ok((h, problem)) => {
             if let Some(p) = problem {
-                warnings.push(Warning::new(&headers_path, p));
+                warnings.push(Warning::new(headers_path(), p));
             }
             h
         }
@@ -42,7 +121,7 @@ pub fn read_distribution(
                 e
             };
             warnings.push(Warning::new(
-                &headers_path,
+                headers_path(),
                 format!(
                     "cannot read metadata: {why}; name and version taken from the directory name"
                 ),
@@ -69,7 +148,7 @@ pub fn read_distribution(
             }
             if !stem.name.is_empty() {
                 warnings.push(Warning::new(
-                    &headers_path,
+                    headers_path(),
                     "no Name header; using the directory name",
                 ));
             }
@@ -86,7 +165,7 @@ pub fn read_distribution(
         None => match &stem.version {
             Some(v) => {
                 warnings.push(Warning::new(
-                    &headers_path,
+                    headers_path(),
                     format!("{version_header}; using the directory name"),
                 ));
                 v.clone()
@@ -104,7 +183,7 @@ pub fn read_distribution(
         Ok(_) => true,
         Err(problem) => {
             warnings.push(Warning::new(
-                &headers_path,
+                headers_path(),
                 format!("version {} is {problem}", quote(&version)),
             ));
             false
@@ -113,7 +192,7 @@ pub fn read_distribution(
     let normalized_name = names::normalize_installed(&name);
     if !names::is_valid(&name) {
         warnings.push(Warning::new(
-            &headers_path,
+            headers_path(),
             format!(
                 "name {} is not a valid project name (ASCII letters and digits, with . _ - inside); listed as {normalized_name:?}",
                 quote(&name)
@@ -122,10 +201,11 @@ pub fn read_distribution(
     }
 
     let (installer, requested, direct_url) = if kind == MetadataKind::DistInfo {
-        read_dist_info_extras(path, warnings)
+        read_dist_info_extras(&files, warnings)
     } else {
         (None, false, None)
     };
+    drop(file_name);
 
     Some(Distribution {
         normalized_name,
@@ -133,7 +213,7 @@ pub fn read_distribution(
         version,
         version_valid,
         site: site.to_path_buf(),
-        metadata_path: path.to_path_buf(),
+        metadata_path: path,
         metadata_kind: kind,
         installer,
         requested,
@@ -149,33 +229,31 @@ type Extras = (
     Option<crate::inventory::model::DirectUrl>,
 );
 
-fn read_dist_info_extras(dir: &Path, warnings: &mut Vec<Warning>) -> Extras {
-    let installer_path = dir.join("INSTALLER");
-    let installer = match fsutil::read_small_text(&installer_path) {
-        Ok(t) => Some(t.trim().to_string()).filter(|s| !s.is_empty()),
-        Err(e) if e.contains("No such file") => None,
+fn read_dist_info_extras(files: &Files, warnings: &mut Vec<Warning>) -> Extras {
+    let dir = files.path;
+    let installer = match files.read_small("INSTALLER") {
+        Ok(t) => t.map(|t| t.trim().to_string()).filter(|s| !s.is_empty()),
         Err(e) => {
             warnings.push(Warning::new(
-                &installer_path,
+                dir.join("INSTALLER"),
                 format!("cannot read INSTALLER: {e}"),
             ));
             None
         }
     };
-    let requested = dir.join("REQUESTED").exists();
-    let du_path = dir.join("direct_url.json");
-    let direct_url = match fsutil::read_small_text(&du_path) {
-        Ok(text) => match direct_url::parse(&text) {
+    let requested = files.exists("REQUESTED");
+    let direct_url = match files.read_small("direct_url.json") {
+        Ok(None) => None,
+        Ok(Some(text)) => match direct_url::parse(&text) {
             Ok(d) => Some(d),
             Err(e) => {
-                warnings.push(Warning::new(&du_path, e));
+                warnings.push(Warning::new(dir.join("direct_url.json"), e));
                 None
             }
         },
-        Err(e) if e.contains("No such file") => None,
         Err(e) => {
             warnings.push(Warning::new(
-                &du_path,
+                dir.join("direct_url.json"),
                 format!("cannot read direct_url.json: {e}"),
             ));
             None

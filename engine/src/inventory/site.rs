@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::fsutil;
-use crate::inventory::dist::read_distribution;
+use crate::inventory::dist::{read_distribution, read_distribution_in};
 use crate::inventory::model::{Distribution, Finding, FindingKind, MetadataKind, Warning};
 
 /// What one site directory holds.
@@ -19,6 +19,10 @@ pub struct SiteListing {
     pub findings: Vec<Finding>,
     /// What could not be read.
     pub warnings: Vec<Warning>,
+    /// True when some distributions come from directories that `.pth`
+    /// lines or `.egg-link` files add to `sys.path` (which another site may
+    /// also reach): only then can two listings hold the same metadata path.
+    pub from_path_entries: bool,
 }
 
 /// List `site` once and read every distribution in it.
@@ -102,19 +106,26 @@ pub fn list_site(site: &Path) -> SiteListing {
         }
     }
     // A site can hold tens of thousands of distributions: read them in
-    // parallel (order is kept, so output stays deterministic).
-    let read: Vec<(Option<Distribution>, Vec<Warning>)> = metadata_entries
-        .par_iter()
+    // parallel (order is kept, so output stays deterministic), each file
+    // opened relative to the site held open (see `fsutil::Dir`).
+    let site_dir = fsutil::Dir::open(site).ok();
+    let (read, warnings): (Vec<Option<Distribution>>, Vec<Vec<Warning>>) = metadata_entries
+        .into_par_iter()
         .with_min_len(16)
         .map(|(path, kind)| {
             let mut w = Vec::new();
-            (read_distribution(site, path, *kind, &mut w), w)
+            (
+                read_distribution_in(site, site_dir.as_ref(), path, kind, &mut w),
+                w,
+            )
         })
-        .collect();
-    for (d, w) in read {
-        out.distributions.extend(d);
-        out.warnings.extend(w);
-    }
+        .unzip();
+    // Collected in place: a big site's distributions are not copied again.
+    // (`filter_map`, not `flatten`: only the former reuses the allocation.)
+    #[allow(clippy::filter_map_identity)]
+    let distributions = read.into_iter().filter_map(|d| d).collect();
+    out.distributions = distributions;
+    out.warnings.extend(warnings.into_iter().flatten());
     let own: std::collections::HashSet<String> = out
         .distributions
         .iter()
@@ -174,6 +185,7 @@ fn read_path_entry(
         let mut warnings = Vec::new();
         if let Some(d) = read_distribution(site, &path, kind, &mut warnings) {
             if !own.contains(&d.normalized_name) {
+                out.from_path_entries = true;
                 out.distributions.push(d);
                 out.warnings.extend(warnings);
             }
