@@ -103,10 +103,13 @@ pub(crate) fn read_distribution_in(
         Some(f) => path.join(f),
         None => path.clone(),
     };
-    let read = files
-        .open(headers_file)
-        .map_err(|e| e.to_string())
-        .and_then(|(file, _)| metadata::parse_headers(file));
+    let read = match files.open(headers_file) {
+        Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("missing".to_string())
+        }
+        Err(e) => Err(e.to_string()),
+        Ok((file, _)) => metadata::parse_headers(file),
+    };
     let headers = match read {
         Ok((h, problem)) => {
             if let Some(p) = problem {
@@ -114,12 +117,7 @@ pub(crate) fn read_distribution_in(
             }
             h
         }
-        Err(e) => {
-            let why = if e.contains("No such file") {
-                "missing".to_string()
-            } else {
-                e
-            };
+        Err(why) => {
             warnings.push(Warning::new(
                 headers_path(),
                 format!(
