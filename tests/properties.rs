@@ -332,4 +332,7 @@ fn regressions_stay_fixed() {
         fetter::bounds::Origin::file("x")
     )
     .is_ok());
+    // verdicts crash-41e69375… (session 8): U+180E in a plugin message,
+    // escaped by fetter but not known to the oracle's list.
+    harness::verdicts(b";B\x01\x1b\x0btypsqotyubt?ak\x01\x86\x88\xe1\xa0\x8e\x98ut/\x0bt}\x08");
 }

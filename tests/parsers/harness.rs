@@ -246,17 +246,33 @@ pub fn verdicts(data: &[u8]) {
     assert!(out.next().is_none(), "more diagnostics than verdicts");
 }
 
-/// No control character (so no ANSI escape, no forged line) and no
-/// bidirectional control reaches a terminal or report.
+/// No control character (so no ANSI escape, no forged line), no
+/// bidirectional control and no invisible character reaches a terminal or
+/// report.
 fn clean(text: &str) -> bool {
     !text.chars().any(unsafe_char)
 }
 
 /// Written out here rather than calling fetter's own predicate, so the
-/// oracle does not share a bug with what it checks.
+/// oracle does not share a bug with what it checks: C0/C1 controls and
+/// DEL, the bidirectional controls (ALM, LRM, RLM, embeddings, overrides,
+/// isolates), the line and paragraph separators, and the invisible ones
+/// that hide a difference between names (soft hyphen, Mongolian vowel
+/// separator, zero-width space/joiners, word joiner and invisible
+/// operators, BOM, interlinear annotation).
 fn unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
+        || matches!(
+            c as u32,
+            0x00ad
+                | 0x061c
+                | 0x180e
+                | 0x200b..=0x200f
+                | 0x2028..=0x202e
+                | 0x2060..=0x2069
+                | 0xfeff
+                | 0xfff9..=0xfffb
+        )
 }
 
 /// `got` is `given` with control and bidirectional characters shown as
