@@ -126,6 +126,7 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
         distributions,
         findings,
         warnings,
+        index: Default::default(),
     };
     Scanned {
         inventory,

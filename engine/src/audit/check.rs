@@ -10,7 +10,7 @@ use crate::audit::db::Database;
 use crate::audit::osv::Record;
 use crate::audit::ranges::{is_affected, is_affected_deb};
 use crate::diag::{DistRef, Severity};
-use crate::inventory::{Distribution, Inventory};
+use crate::inventory::{DistId, Distribution, Inventory};
 use crate::osowner::OsPackage;
 
 /// One vulnerability (aliases merged) of one installed distribution.
@@ -80,7 +80,8 @@ pub fn audit(inv: &Inventory, db: &Database) -> Vec<Vulnerability> {
     let mut out: Vec<Vulnerability> = inv
         .distributions
         .par_iter()
-        .flat_map_iter(|d| audit_one(inv, db, d))
+        .enumerate()
+        .flat_map_iter(|(i, d)| audit_one(inv, db, DistId::new(i), d))
         .collect();
     out.sort_by(|a, b| {
         (
@@ -97,7 +98,7 @@ pub fn audit(inv: &Inventory, db: &Database) -> Vec<Vulnerability> {
     out
 }
 
-fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerability> {
+fn audit_one(inv: &Inventory, db: &Database, dist: DistId, d: &Distribution) -> Vec<Vulnerability> {
     let mut hits: Vec<Hit> = Vec::new();
     for r in db.lookup(&d.normalized_name) {
         if r.withdrawn.is_some() {
@@ -140,8 +141,8 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
     }
     let environments: Vec<PathBuf> = inv
         .environments_with_site(&d.site)
-        .into_iter()
-        .map(|i| inv.environments[i].prefix.clone())
+        .iter()
+        .map(|&i| inv.env(i).prefix.clone())
         .collect();
     merge_aliases(hits)
         .into_iter()
@@ -166,12 +167,7 @@ fn audit_one(inv: &Inventory, db: &Database, d: &Distribution) -> Vec<Vulnerabil
             fixed.sort();
             fixed.dedup();
             Vulnerability {
-                distribution: DistRef {
-                    name: d.name.clone(),
-                    version: d.version.clone(),
-                    site: d.site.clone(),
-                    metadata_path: d.metadata_path.clone(),
-                },
+                distribution: DistRef::of(dist, d),
                 environments: environments.clone(),
                 id,
                 aliases: ids.into_iter().collect(),

@@ -138,13 +138,13 @@ fn check_environment<'i>(
     };
     let mut installed = HashSet::new();
     let mut unlisted = Vec::new();
-    for (_, dist) in inv.distributions_of(env) {
+    for (id, dist) in inv.dist_ids_of(env) {
         if ignored.contains(&dist.normalized_name) {
             continue;
         }
         installed.insert(dist.normalized_name.as_str());
         match by_name.get(dist.normalized_name.as_str()) {
-            None if !cfg.superset => unlisted.push(dist),
+            None if !cfg.superset => unlisted.push((id, dist)),
             None => {}
             // Every applicable entry must hold, as pip combines them.
             Some(reqs) => {
@@ -152,7 +152,7 @@ fn check_environment<'i>(
                     .iter()
                     .find_map(|r| matching::satisfies(r, dist).err().map(|w| (r, w)))
                 {
-                    sink.push(diags::misdefined(env, dist, req, &why));
+                    sink.push(diags::misdefined(env, id, dist, req, &why));
                 } else if reqs.iter().any(|r| matching::hash_unchecked(r, dist)) {
                     unchecked.push(dist);
                 }
@@ -161,10 +161,10 @@ fn check_environment<'i>(
     }
     if !unlisted.is_empty() && bound.accepts_dependencies(cfg) {
         let pulled_in = crate::depgraph::dependencies_of(inv, env, &roots(&by_name));
-        unlisted.retain(|d| !pulled_in.contains(&d.normalized_name));
+        unlisted.retain(|(_, d)| !pulled_in.contains(&d.normalized_name));
     }
-    for dist in unlisted {
-        sink.push(diags::unrequired(env, dist));
+    for (id, dist) in unlisted {
+        sink.push(diags::unrequired(env, id, dist));
     }
     if cfg.subset {
         return unchecked;

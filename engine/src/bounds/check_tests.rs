@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::bounds::spec::Origin;
-use crate::bounds::violators;
 use crate::diag::CheckFailure;
 use crate::inventory::{Distribution, MetadataKind, SiteRef, SiteScope};
 
@@ -55,6 +54,26 @@ fn bound(lines: &[&str]) -> Vec<BoundRequirement> {
         .collect()
 }
 
+fn paths(inv: &Inventory, ids: &[crate::inventory::DistId]) -> Vec<std::path::PathBuf> {
+    ids.iter()
+        .map(|&i| inv.dist(i).metadata_path.clone())
+        .collect()
+}
+
+/// What `purge --bound` removes: the bounds check alone through the
+/// pipeline, or the failures when it could not run completely.
+fn purge_targets(
+    inv: &Inventory,
+    cfg: &BoundsConfig,
+) -> Result<Vec<std::path::PathBuf>, Vec<CheckFailure>> {
+    let verdicts =
+        crate::pipeline::Pipeline::over_scope(crate::diag::Severity::Info).run_on(inv, &[], &[cfg]);
+    match verdicts.deny_targets() {
+        Ok(ids) => Ok(paths(inv, &ids)),
+        Err(failures) => Err(failures.to_vec()),
+    }
+}
+
 fn run(
     inv: &Inventory,
     b: &[BoundRequirement],
@@ -71,7 +90,10 @@ fn run(
     };
     check(inv, &bound, cfg, &sink);
     let (d, f) = sink.finish();
-    let v = violators(&d);
+    let v = paths(
+        inv,
+        &crate::pipeline::deny_targets(&d, crate::diag::Severity::Info),
+    );
     let mut codes: Vec<(String, String)> = d
         .iter()
         .map(|d| {
@@ -179,7 +201,7 @@ fn purge_targets_fail_closed() {
         sources: vec![crate::bounds::BoundSource::Path(p.to_path_buf())],
         ..Default::default()
     };
-    let targets = crate::bounds::purge_targets(&inv, &cfg(&good)).unwrap();
+    let targets = purge_targets(&inv, &cfg(&good)).unwrap();
     assert_eq!(
         targets,
         vec![
@@ -190,9 +212,9 @@ fn purge_targets_fail_closed() {
     );
     let bad = dir.path().join("broken.txt");
     std::fs::write(&bad, "PyYAML==6.0\nnot a requirement !!\n").unwrap();
-    let failures = crate::bounds::purge_targets(&inv, &cfg(&bad)).unwrap_err();
+    let failures = purge_targets(&inv, &cfg(&bad)).unwrap_err();
     assert_eq!(failures.len(), 1);
     assert!(failures[0].source.ends_with("broken.txt:2"), "{failures:?}");
     let missing = dir.path().join("missing.txt");
-    assert!(crate::bounds::purge_targets(&inv, &cfg(&missing)).is_err());
+    assert!(purge_targets(&inv, &cfg(&missing)).is_err());
 }

@@ -2,7 +2,7 @@
 
 use crate::bounds::spec::{BoundError, BoundRequirement};
 use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, DistRef, Severity};
-use crate::inventory::{Distribution, Environment};
+use crate::inventory::{DistId, Distribution, Environment};
 
 /// What the bounds check reports about a distribution or a requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,24 +49,15 @@ impl Code {
     }
 }
 
-fn dist_ref(d: &Distribution) -> DistRef {
-    DistRef {
-        name: d.name.clone(),
-        version: d.version.clone(),
-        site: d.site.clone(),
-        metadata_path: d.metadata_path.clone(),
-    }
-}
-
 /// `bounds/unrequired`: `dist` is installed in `env` but not in the bound.
-pub fn unrequired(env: &Environment, dist: &Distribution) -> Diagnostic {
+pub fn unrequired(env: &Environment, id: DistId, dist: &Distribution) -> Diagnostic {
     Diagnostic {
         code: Code::Unrequired.into(),
         check: CheckId::Bounds,
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
-        distribution: Some(dist_ref(dist)),
+        distribution: Some(DistRef::of(id, dist)),
         requirement: None,
         message: format!(
             "{} {} is installed but not in the bound",
@@ -82,6 +73,7 @@ pub fn unrequired(env: &Environment, dist: &Distribution) -> Diagnostic {
 /// `bounds/misdefined`: `dist` does not satisfy `req` (`why`).
 pub fn misdefined(
     env: &Environment,
+    id: DistId,
     dist: &Distribution,
     req: &BoundRequirement,
     why: &str,
@@ -92,7 +84,7 @@ pub fn misdefined(
         severity: Severity::High,
         action: Action::Deny,
         environment: env.prefix.clone(),
-        distribution: Some(dist_ref(dist)),
+        distribution: Some(DistRef::of(id, dist)),
         requirement: Some(req.text.clone()),
         message: format!("{} {}: {why} ({})", dist.name, dist.version, req.origin),
         suggestion: Some(format!(

@@ -28,12 +28,10 @@ pub mod unnamed;
 pub mod urls;
 pub mod wheel_name;
 
-use std::path::PathBuf;
-
 pub use cfg::{BoundSource, BoundsConfig, Selection, Transitive};
 pub use spec::{BoundError, BoundRequirement, Origin};
 
-use crate::diag::{CheckId, Diagnostic, Sink};
+use crate::diag::{CheckId, Sink};
 use crate::inventory::Inventory;
 use crate::pipeline::{Check, Input};
 
@@ -99,34 +97,6 @@ pub fn run(inv: &Inventory, cfg: &BoundsConfig, sink: &Sink) {
         return;
     }
     check::check(inv, &bound, cfg, sink);
-}
-
-/// The metadata paths of the distributions the bounds check denies
-/// (`bounds/unrequired`, `bounds/misdefined`): what purge removes, by the
-/// one rule of [`crate::pipeline::deny_targets`]. Each path once, sorted. A
-/// distribution in a site shared by several environments (the user site)
-/// is listed when any of them denies it.
-pub fn violators(diags: &[Diagnostic]) -> Vec<PathBuf> {
-    let ours: Vec<Diagnostic> = diags
-        .iter()
-        .filter(|d| d.check == CheckId::Bounds)
-        .cloned()
-        .collect();
-    crate::pipeline::deny_targets(&ours, crate::diag::Severity::Info)
-}
-
-/// What `fetter purge --bound` removes: the bounds check alone through the
-/// pipeline, selected by [`Verdicts::deny_targets`](crate::pipeline::Verdicts::deny_targets).
-/// `Err` with the failures when the check could not run completely (a
-/// bound unreadable, markers not evaluable): never purge on the strength
-/// of part of a bound.
-pub fn purge_targets(
-    inv: &Inventory,
-    cfg: &BoundsConfig,
-) -> Result<Vec<PathBuf>, Vec<crate::diag::CheckFailure>> {
-    let verdicts =
-        crate::pipeline::Pipeline::over_scope(crate::diag::Severity::Info).run_on(inv, &[], &[cfg]);
-    verdicts.deny_targets().map_err(<[_]>::to_vec)
 }
 
 /// The bounds check as a pipeline stage: its inputs are the bound sources.

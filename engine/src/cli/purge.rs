@@ -8,7 +8,6 @@
 //! [`PurgeArgs`] and push the distributions it selects in [`run`].
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use clap::{ArgGroup, Args, ValueEnum};
 use serde::Serialize;
 
 use super::{ScopeArgs, EXIT_ERROR};
+use fetter::inventory::DistId;
 use fetter::purge::{self, Disposal, ExecuteOptions, Plan, PlanOptions, PurgeOutcome, Store};
 use fetter::report::purge as render;
 use fetter::Inventory;
@@ -81,11 +81,10 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         .map(|n| fetter::names::normalize(n))
         .collect();
     let inv = super::scan_scope(scope)?;
-    let mut targets: Vec<PathBuf> = inv
-        .distributions
-        .iter()
-        .filter(|d| wanted.contains(&d.normalized_name))
-        .map(|d| d.metadata_path.clone())
+    let mut targets: Vec<DistId> = inv
+        .dist_ids()
+        .filter(|(_, d)| wanted.contains(&d.normalized_name))
+        .map(|(id, _)| id)
         .collect();
     if args.select.any() {
         match super::purge_select::targets(&inv, &args.select, scope.quiet) {
@@ -127,7 +126,7 @@ struct Report<'a> {
 /// another purge held the environment, or a file could not be moved.
 pub fn plan_confirm_execute(
     inv: &Inventory,
-    targets: &[PathBuf],
+    targets: &[DistId],
     plan_opts: &PlanOptions,
     flags: &PurgeFlags,
 ) -> anyhow::Result<ExitCode> {

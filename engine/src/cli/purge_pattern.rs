@@ -1,13 +1,13 @@
 //! `fetter purge-pattern -p PATTERN`: purge the distributions whose
 //! normalised name matches a glob, with every safety rule of purge.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::purge::{plan_confirm_execute, PurgeFlags};
 use super::{ScopeArgs, EXIT_USAGE};
+use fetter::inventory::DistId;
 use fetter::names::NamePattern;
 use fetter::purge::PlanOptions;
 
@@ -46,11 +46,10 @@ pub fn run(scope: &ScopeArgs, args: &PurgePatternArgs) -> anyhow::Result<ExitCod
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let inv = super::scan_scope(scope)?;
-    let targets: Vec<PathBuf> = inv
-        .distributions
-        .iter()
-        .filter(|d| matchers.iter().any(|m| m.is_match(&d.name)))
-        .map(|d| d.metadata_path.clone())
+    let targets: Vec<DistId> = inv
+        .dist_ids()
+        .filter(|(_, d)| matchers.iter().any(|m| m.is_match(&d.name)))
+        .map(|(id, _)| id)
         .collect();
     // pip goes only when named outright, not when a wildcard catches it.
     let allow_pip = args

@@ -15,6 +15,7 @@ use fetter::audit::{db, AuditCheck, AuditConfig};
 use fetter::bounds::{BoundSource, BoundsConfig, Selection};
 use fetter::diag::{Action, CheckFailure, CheckId, Severity};
 use fetter::escape::escape;
+use fetter::inventory::DistId;
 use fetter::pipeline::{Check, Pipeline, Verdicts};
 use fetter::Inventory;
 
@@ -63,14 +64,14 @@ impl SelectArgs {
     }
 }
 
-/// The metadata directories the selections pick, or the reasons they could
+/// The distributions the selections pick, or the reasons they could
 /// not run. Every selection is a check of one pipeline run; what it
 /// removes is decided by the one rule of [`Verdicts::deny_targets`].
 pub fn targets(
     inv: &Inventory,
     args: &SelectArgs,
     quiet: bool,
-) -> Result<Vec<PathBuf>, Vec<String>> {
+) -> Result<Vec<DistId>, Vec<String>> {
     let bounds = (!args.bounds.is_empty()).then(|| BoundsConfig {
         sources: args
             .bounds

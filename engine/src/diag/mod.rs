@@ -12,6 +12,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::{DistId, Distribution};
+
 mod ids;
 
 pub use ids::{CheckId, Code};
@@ -89,6 +91,23 @@ pub struct DistRef {
     /// Its metadata directory (identifies it uniquely).
     #[serde(with = "crate::pathjson")]
     pub metadata_path: PathBuf,
+    /// Its id in the inventory the check judged; what purge acts on.
+    /// Not written to reports (`None` when read back from one).
+    #[serde(skip)]
+    pub id: Option<DistId>,
+}
+
+impl DistRef {
+    /// The reference to distribution `id` of an inventory.
+    pub fn of(id: DistId, d: &Distribution) -> Self {
+        DistRef {
+            name: d.name.clone(),
+            version: d.version.clone(),
+            site: d.site.clone(),
+            metadata_path: d.metadata_path.clone(),
+            id: Some(id),
+        }
+    }
 }
 
 /// One result of one check.

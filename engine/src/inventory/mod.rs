@@ -3,6 +3,8 @@
 pub mod details;
 pub mod direct_url;
 pub mod dist;
+pub mod ids;
+pub mod index;
 pub mod metadata;
 pub mod model;
 pub mod record;
@@ -10,4 +12,6 @@ pub mod record_hash;
 pub mod site;
 pub mod version;
 
+pub use ids::{DistId, EnvId, SiteId};
+pub use index::InventoryIndex;
 pub use model::*;

@@ -28,6 +28,9 @@ pub struct Inventory {
     pub findings: Vec<Finding>,
     /// Entries that could not be read or understood; the scan went on.
     pub warnings: Vec<Warning>,
+    /// Its index ([`Inventory::index`]); `Default::default()` when building one.
+    #[serde(skip)]
+    pub index: super::index::IndexCache,
 }
 
 /// What kind of installation an environment is.
@@ -251,21 +254,32 @@ impl Inventory {
         &'a self,
         env: &'a Environment,
     ) -> impl Iterator<Item = (&'a SiteRef, &'a Distribution)> + 'a {
+        let index = self.index();
         env.sites.iter().flat_map(move |site| {
-            self.distributions
+            index
+                .distributions_in_path(&site.path)
                 .iter()
-                .filter(move |d| d.site == site.path)
-                .map(move |d| (site, d))
+                .map(move |&id| (site, self.dist(id)))
         })
     }
 
-    /// Indices of the environments that list `site` on their `sys.path`.
-    pub fn environments_with_site(&self, site: &Path) -> Vec<usize> {
-        self.environments
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.sites.iter().any(|s| s.path == site))
-            .map(|(i, _)| i)
-            .collect()
+    /// The distributions visible from `env` with their ids, in `sys.path`
+    /// order of their sites.
+    pub fn dist_ids_of<'a>(
+        &'a self,
+        env: &'a Environment,
+    ) -> impl Iterator<Item = (super::DistId, &'a Distribution)> + 'a {
+        let index = self.index();
+        env.sites.iter().flat_map(move |site| {
+            index
+                .distributions_in_path(&site.path)
+                .iter()
+                .map(move |&id| (id, self.dist(id)))
+        })
+    }
+
+    /// The environments that list `site` on their `sys.path`.
+    pub fn environments_with_site(&self, site: &Path) -> &[super::EnvId] {
+        self.index().environments_seeing_path(site)
     }
 }

@@ -26,13 +26,12 @@
 mod verdicts;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, Severity, Sink};
 use crate::discover::explicit::Unresolved;
-use crate::inventory::Inventory;
+use crate::inventory::{DistId, Inventory};
 use crate::scan::Scanned;
 
 pub use verdicts::Verdicts;
@@ -134,16 +133,19 @@ impl Pipeline {
 
 /// The one rule by which verdicts select what purge removes: every
 /// installed distribution some diagnostic denies at or above `fail_on`,
-/// whichever check denied it. Each metadata directory once, sorted.
+/// whichever check denied it. Each distribution once, in inventory order.
 ///
 /// Warnings never select, nor diagnostics without a distribution (a
 /// missing requirement). A check's own thresholds (a policy manifest's
 /// `fail-on`) have already turned lesser denials into warnings.
-pub fn deny_targets(diagnostics: &[Diagnostic], fail_on: Severity) -> Vec<PathBuf> {
-    let set: BTreeSet<PathBuf> = diagnostics
+///
+/// Every check names the distribution it judged by its [`DistId`]; a
+/// diagnostic read back from a report has none and selects nothing.
+pub fn deny_targets(diagnostics: &[Diagnostic], fail_on: Severity) -> Vec<DistId> {
+    let set: BTreeSet<DistId> = diagnostics
         .iter()
         .filter(|d| d.action == Action::Deny && d.severity >= fail_on)
-        .filter_map(|d| d.distribution.as_ref().map(|x| x.metadata_path.clone()))
+        .filter_map(|d| d.distribution.as_ref()?.id)
         .collect();
     set.into_iter().collect()
 }

@@ -1,9 +1,7 @@
 //! What a run of checks decided, and the decisions drawn from it.
 
-use std::path::PathBuf;
-
 use crate::diag::{outcome, CheckFailure, Diagnostic, Outcome, Severity};
-use crate::inventory::Inventory;
+use crate::inventory::{DistId, Inventory};
 use crate::pipeline::Input;
 use crate::report::validate::{self, ValidateReport};
 
@@ -36,7 +34,7 @@ impl Verdicts {
     /// What purge removes ([`super::deny_targets`]), or the failures that
     /// forbid acting: never purge on the strength of a check that ran on
     /// part of the inventory or part of its input.
-    pub fn deny_targets(&self) -> Result<Vec<PathBuf>, &[CheckFailure]> {
+    pub fn deny_targets(&self) -> Result<Vec<DistId>, &[CheckFailure]> {
         if self.failures.is_empty() {
             Ok(super::deny_targets(&self.diagnostics, self.fail_on))
         } else {

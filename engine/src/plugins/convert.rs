@@ -9,7 +9,7 @@ use std::path::Path;
 use wasmtime::component::{ComponentType, Lower};
 
 use super::host::wit;
-use super::verdicts::{environments_by_site, RawVerdict};
+use super::verdicts::RawVerdict;
 use crate::diag::{Action, Severity};
 use crate::inventory::{EnvironmentKind, Inventory};
 
@@ -44,7 +44,7 @@ impl Lowering {
                 externally_managed: e.externally_managed,
             })
             .collect();
-        let by_site = environments_by_site(inv);
+        let seen_by = inv.index();
         // Keyed by the path's bytes: hashing a `Path` walks its components,
         // which cost more than the rest of this function. Distributions of
         // one site are usually adjacent, so the previous one is tried first.
@@ -57,10 +57,11 @@ impl Lowering {
             let i = match previous {
                 Some((p, i)) if p == key => i,
                 _ => *index.entry(key).or_insert_with(|| {
-                    let envs = by_site
-                        .get(d.site.as_path())
-                        .map(|v| v.iter().map(|&i| i as u32).collect())
-                        .unwrap_or_default();
+                    let envs = seen_by
+                        .environments_seeing_path(&d.site)
+                        .iter()
+                        .map(|e| e.index() as u32)
+                        .collect();
                     sites.push((path_string(&d.site), envs));
                     (sites.len() - 1) as u32
                 }),

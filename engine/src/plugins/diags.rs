@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use crate::diag::{Action, CheckFailure, CheckId, Code, Diagnostic, DistRef, Severity};
-use crate::inventory::Distribution;
 
 /// Why a plugin could not run. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +206,7 @@ pub fn diagnostic(
     message: &str,
     suggestion: Option<&str>,
     environment: PathBuf,
-    dist: &Distribution,
+    dist: DistRef,
 ) -> Diagnostic {
     Diagnostic {
         code: Code::Rule(sanitize(rule, 200)),
@@ -215,12 +214,7 @@ pub fn diagnostic(
         severity,
         action,
         environment,
-        distribution: Some(DistRef {
-            name: dist.name.clone(),
-            version: dist.version.clone(),
-            site: dist.site.clone(),
-            metadata_path: dist.metadata_path.clone(),
-        }),
+        distribution: Some(dist),
         requirement: None,
         message: sanitize(message, MAX_TEXT),
         suggestion: suggestion.map(|s| sanitize(s, MAX_TEXT)),

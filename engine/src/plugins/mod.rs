@@ -217,55 +217,9 @@ pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
 
 pub use crate::digest::sha256_hex;
 
-/// The metadata directories of the distributions that plugins denied, for
-/// `purge --policy` (each once, sorted), by the one rule of
-/// [`crate::pipeline::deny_targets`]. Only diagnostics of plugin checks
-/// count; a manifest's `fail-on` has already turned lesser denials into
-/// warnings.
-pub fn denied(diagnostics: &[crate::diag::Diagnostic]) -> Vec<PathBuf> {
-    let ours: Vec<crate::diag::Diagnostic> = diagnostics
-        .iter()
-        .filter(|d| d.check.plugin().is_some())
-        .cloned()
-        .collect();
-    crate::pipeline::deny_targets(&ours, Severity::Info)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::{Action, Diagnostic, DistRef};
-
-    fn diag(check: &str, action: Action, meta: &str) -> Diagnostic {
-        Diagnostic {
-            // A plugin naming its rule like another check's code changes nothing.
-            code: crate::diag::Code::Rule("bounds/unrequired".into()),
-            check: check.parse().unwrap(),
-            severity: Severity::High,
-            action,
-            environment: "/e".into(),
-            distribution: Some(DistRef {
-                name: "n".into(),
-                version: "1".into(),
-                site: "/s".into(),
-                metadata_path: meta.into(),
-            }),
-            requirement: None,
-            message: String::new(),
-            suggestion: None,
-        }
-    }
-
-    #[test]
-    fn denied_takes_plugin_denials_once() {
-        let d = [
-            diag("plugin:a", Action::Deny, "/s/a.dist-info"),
-            diag("plugin:b", Action::Deny, "/s/a.dist-info"),
-            diag("plugin:a", Action::Warn, "/s/w.dist-info"),
-            diag("bounds", Action::Deny, "/s/b.dist-info"),
-        ];
-        assert_eq!(denied(&d), vec![PathBuf::from("/s/a.dist-info")]);
-    }
 
     #[test]
     fn policy_args_resolve_to_files_names_and_errors() {

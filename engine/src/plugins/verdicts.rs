@@ -4,12 +4,11 @@
 //! `verdicts` (tests/parsers/harness.rs) drives the same function with
 //! arbitrary verdicts, without compiling the sandbox.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::diags::{self, PluginError};
-use crate::diag::{Action, Diagnostic, Severity};
-use crate::inventory::Inventory;
+use crate::diag::{Action, Diagnostic, DistRef, Severity};
+use crate::inventory::{DistId, EnvId, Inventory};
 
 /// One verdict exactly as a plugin returned it: nothing in it is trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,15 +72,17 @@ pub fn to_diagnostics(
     fail_on: Option<Severity>,
 ) -> Result<Vec<Diagnostic>, PluginError> {
     check(verdicts, inventory.distributions.len())?;
-    let by_site = environments_by_site(inventory);
+    let index = inventory.index();
     let mut out = Vec::with_capacity(verdicts.len());
     for v in verdicts {
-        let dist = &inventory.distributions[v.distribution as usize];
+        // In range: `check` above refused any index past the inventory.
+        let id = DistId::new(v.distribution as usize);
+        let dist = inventory.dist(id);
         let action = match v.action {
             Action::Deny if fail_on.is_some_and(|t| v.severity < t) => Action::Warn,
             a => a,
         };
-        for env in report_environments(inventory, &by_site, &dist.site) {
+        for env in report_environments(inventory, index.environments_of(id), &dist.site) {
             out.push(diags::diagnostic(
                 plugin,
                 &v.rule,
@@ -90,40 +91,20 @@ pub fn to_diagnostics(
                 &v.message,
                 v.suggestion.as_deref(),
                 env,
-                dist,
+                DistRef::of(id, dist),
             ));
         }
     }
     Ok(out)
 }
 
-/// Site path -> indices of the environments that have it on `sys.path`.
-pub fn environments_by_site(inv: &Inventory) -> HashMap<&Path, Vec<usize>> {
-    let mut map: HashMap<&Path, Vec<usize>> = HashMap::new();
-    for (i, env) in inv.environments.iter().enumerate() {
-        for site in &env.sites {
-            let v = map.entry(site.path.as_path()).or_default();
-            if !v.contains(&i) {
-                v.push(i);
-            }
-        }
-    }
-    map
-}
-
 /// The prefixes a diagnostic about a distribution in `site` is reported
 /// under: each environment that sees it, else the site itself.
-pub fn report_environments(
-    inv: &Inventory,
-    by_site: &HashMap<&Path, Vec<usize>>,
-    site: &Path,
-) -> Vec<PathBuf> {
-    match by_site.get(site) {
-        Some(envs) if !envs.is_empty() => envs
-            .iter()
-            .map(|&i| inv.environments[i].prefix.clone())
-            .collect(),
-        _ => vec![site.to_path_buf()],
+pub fn report_environments(inv: &Inventory, seen_by: &[EnvId], site: &Path) -> Vec<PathBuf> {
+    if seen_by.is_empty() {
+        vec![site.to_path_buf()]
+    } else {
+        seen_by.iter().map(|&i| inv.env(i).prefix.clone()).collect()
     }
 }
 

@@ -68,7 +68,7 @@ pub enum ContainmentError {
 /// (`~/.local/lib/python3.11/site-packages`) its base (`~/.local`), where
 /// `pip install --user` puts console scripts.
 pub fn environment_root(inv: &Inventory, site: &Path) -> Option<PathBuf> {
-    let entry: Option<&Site> = inv.sites.iter().find(|s| s.path == site);
+    let entry: Option<&Site> = inv.index().site_at(site).map(|s| inv.site(s));
     if let Some(prefix) = entry.and_then(|s| s.environment.clone()) {
         return Some(prefix);
     }

@@ -30,21 +30,19 @@ pub mod plan;
 pub mod quarantine;
 pub mod restore;
 
-use std::path::PathBuf;
-
 pub use execute::{execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome};
 pub use plan::{plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal, SharedFile};
 pub use quarantine::{data_dir, Store};
 pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome};
 
-use crate::Inventory;
+use crate::inventory::{DistId, Inventory};
 
-/// Plan and carry out the removal of `targets` (metadata directories) in
+/// Plan and carry out the removal of `targets` in
 /// one step, for callers that have already confirmed with the user.
 /// Returns the plan (for its refusals) and what was done.
 pub fn run(
     inv: &Inventory,
-    targets: &[PathBuf],
+    targets: &[DistId],
     plan_opts: &PlanOptions,
     exec_opts: &ExecuteOptions,
 ) -> (Plan, Result<PurgeOutcome, PurgeError>) {

@@ -12,7 +12,7 @@ use super::files::{plan_files, PlannedFiles};
 use super::listing::{collapse, Listed};
 use super::owners::OwnerIndex;
 use super::ownership::foreign_owner;
-use crate::inventory::{Distribution, Inventory, MetadataKind, SiteScope};
+use crate::inventory::{DistId, Distribution, Inventory, MetadataKind, SiteScope};
 
 /// Choices that change what is planned.
 #[derive(Debug, Clone, Default)]
@@ -117,31 +117,18 @@ impl Plan {
     }
 }
 
-/// Plan the removal of the distributions whose metadata directories are
-/// `targets` (as in [`Distribution::metadata_path`]).
-pub fn plan(inv: &Inventory, targets: &[PathBuf], opts: &PlanOptions) -> Plan {
+/// Plan the removal of the distributions `targets` of `inv`.
+pub fn plan(inv: &Inventory, targets: &[DistId], opts: &PlanOptions) -> Plan {
     let mut out = Plan::default();
     let mut groups: BTreeMap<PathBuf, EnvironmentPlan> = BTreeMap::new();
     let mut seen = HashSet::new();
     // First the checks that need no file list, to learn the environments.
     let mut accepted: Vec<(&Distribution, PathBuf)> = Vec::new();
-    for target in targets {
-        if !seen.insert(target.clone()) {
+    for &target in targets {
+        if !seen.insert(target) {
             continue;
         }
-        let Some(dist) = inv
-            .distributions
-            .iter()
-            .find(|d| &d.metadata_path == target)
-        else {
-            out.refused.push(Refusal {
-                name: target.display().to_string(),
-                version: String::new(),
-                metadata_path: target.clone(),
-                reason: "not found in the scan; run `fetter scan` to see what is installed".into(),
-            });
-            continue;
-        };
+        let dist = inv.dist(target);
         if dist.normalized_name == "pip" && !opts.allow_pip {
             out.kept.push(refusal(
                 dist,
@@ -260,10 +247,10 @@ fn environment_of(
     if let Some(why) = inherited_only(inv, dist) {
         return Err(why);
     }
-    let site = inv.sites.iter().find(|s| s.path == dist.site);
-    let env = site
-        .and_then(|s| s.environment.as_ref())
-        .and_then(|p| inv.environments.iter().find(|e| &e.prefix == p));
+    let index = inv.index();
+    let site_id = index.site_at(&dist.site);
+    let site = site_id.map(|s| inv.site(s));
+    let env = site_id.and_then(|s| index.owner_of(s)).map(|e| inv.env(e));
     if let Some(why) = foreign_owner(dist, site, env) {
         return Err(why);
     }
@@ -300,8 +287,10 @@ fn environment_of(
 /// scope: removing it would change every environment built on that base.
 fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<String> {
     let refs = || {
-        inv.environments
+        inv.index()
+            .environments_seeing_path(&dist.site)
             .iter()
+            .map(|&e| inv.env(e))
             .flat_map(|e| e.sites.iter().map(move |s| (e, s)))
             .filter(|(_, s)| s.path == dist.site)
     };
@@ -313,10 +302,8 @@ fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<String> {
         .base_prefix
         .clone()
         .or_else(|| {
-            inv.sites
-                .iter()
-                .find(|s| s.path == dist.site)
-                .and_then(|s| s.environment.clone())
+            let site = inv.index().site_at(&dist.site)?;
+            inv.site(site).environment.clone()
         })
         .unwrap_or_else(|| dist.site.clone());
     Some(format!(
@@ -405,7 +392,11 @@ mod tests {
     fn plans_record_files_pycache_and_metadata_only() {
         let (_d, inv, info) = tree(RECORD);
         let site = info.parent().unwrap().to_path_buf();
-        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        let p = plan(
+            &inv,
+            &[inv.dist_by_metadata(&info).unwrap()],
+            &PlanOptions::default(),
+        );
         assert!(p.refused.is_empty(), "{:?}", p.refused);
         let files: HashSet<PathBuf> = p.environments[0].distributions[0]
             .files
@@ -444,7 +435,11 @@ mod tests {
     #[test]
     fn refuses_escapes_missing_record_and_keeps_pip() {
         let (_d, inv, info) = tree(&format!("{RECORD}../../../../etc/shadow,,\n"));
-        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        let p = plan(
+            &inv,
+            &[inv.dist_by_metadata(&info).unwrap()],
+            &PlanOptions::default(),
+        );
         assert_eq!(p.distribution_count(), 0);
         let why = &p.refused[0].reason;
         assert!(
@@ -454,7 +449,11 @@ mod tests {
 
         let (_d, inv, info) = tree(RECORD);
         fs::remove_file(info.join("RECORD")).unwrap();
-        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        let p = plan(
+            &inv,
+            &[inv.dist_by_metadata(&info).unwrap()],
+            &PlanOptions::default(),
+        );
         assert!(
             p.refused[0].reason.contains("RECORD is missing"),
             "{:?}",
@@ -463,11 +462,15 @@ mod tests {
 
         let (_d, mut inv, info) = tree(RECORD);
         inv.distributions[0].normalized_name = "pip".into();
-        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        let p = plan(
+            &inv,
+            &[inv.dist_by_metadata(&info).unwrap()],
+            &PlanOptions::default(),
+        );
         assert_eq!((p.kept.len(), p.distribution_count()), (1, 0));
         let p = plan(
             &inv,
-            std::slice::from_ref(&info),
+            &[inv.dist_by_metadata(&info).unwrap()],
             &PlanOptions { allow_pip: true },
         );
         assert_eq!(p.distribution_count(), 1);
@@ -497,7 +500,11 @@ mod tests {
         let (_d, mut inv, info) = tree(RECORD);
         let other = add_other(&mut inv, &info, "demo/__init__.py,,\nother.py,,\n");
         fs::write(info.parent().unwrap().join("other.py"), "y").unwrap();
-        let p = plan(&inv, std::slice::from_ref(&info), &PlanOptions::default());
+        let p = plan(
+            &inv,
+            &[inv.dist_by_metadata(&info).unwrap()],
+            &PlanOptions::default(),
+        );
         assert_eq!(p.distribution_count(), 0);
         let why = &p.refused[0].reason;
         assert!(
@@ -506,7 +513,7 @@ mod tests {
                 && why.contains("other-1.0.dist-info/RECORD line 1"),
             "{why}"
         );
-        let both = [info.clone(), other];
+        let both = [&info, &other].map(|m| inv.dist_by_metadata(m).unwrap());
         let p = plan(&inv, &both, &PlanOptions::default());
         assert!(p.refused.is_empty(), "{:?}", p.refused);
         let files: Vec<&PathBuf> = p.environments[0]

@@ -57,11 +57,8 @@ fn component(inv: &Inventory, d: &Distribution, x: &SbomExtras) -> Value {
         property("site", path_str(&d.site)),
         property("metadata_path", path_str(&d.metadata_path)),
     ];
-    for i in inv.environments_with_site(&d.site) {
-        props.push(property(
-            "environment",
-            path_str(&inv.environments[i].prefix),
-        ));
+    for &i in inv.environments_with_site(&d.site) {
+        props.push(property("environment", path_str(&inv.env(i).prefix)));
     }
     if let Some(installer) = &d.installer {
         props.push(property("installer", installer.clone()));

@@ -208,6 +208,8 @@ fn dist_ref(d: &DistVerification) -> DistRef {
         version: d.version.clone(),
         site: d.site.clone(),
         metadata_path: d.metadata_path.clone(),
+        // Verify findings are reported, never purged: no route needs the id.
+        id: None,
     }
 }
 
@@ -215,6 +217,6 @@ fn dist_ref(d: &DistVerification) -> DistRef {
 fn environment_of(inv: &Inventory, site: &Path) -> std::path::PathBuf {
     inv.environments_with_site(site)
         .first()
-        .map(|&i| inv.environments[i].prefix.clone())
+        .map(|&i| inv.env(i).prefix.clone())
         .unwrap_or_else(|| site.to_path_buf())
 }
