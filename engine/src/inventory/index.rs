@@ -197,3 +197,109 @@ impl Inventory {
         self.index().by_metadata(self, path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{
+        Distribution, Environment, EnvironmentKind, MetadataKind, Site, SiteRef, SiteScope,
+    };
+
+    fn env(prefix: &str, sites: &[(&str, SiteScope)]) -> Environment {
+        Environment {
+            prefix: prefix.into(),
+            kind: EnvironmentKind::Venv,
+            python_version: None,
+            interpreters: vec![],
+            sites: sites
+                .iter()
+                .map(|&(p, scope)| SiteRef {
+                    path: p.into(),
+                    scope,
+                })
+                .collect(),
+            externally_managed: false,
+            base_prefix: None,
+            base_missing: false,
+        }
+    }
+
+    fn dist(site: &str, name: &str) -> Distribution {
+        Distribution {
+            name: name.into(),
+            normalized_name: name.into(),
+            version: "1".into(),
+            version_valid: true,
+            site: site.into(),
+            metadata_path: format!("{site}/{name}-1.dist-info").into(),
+            metadata_kind: MetadataKind::DistInfo,
+            installer: None,
+            requested: false,
+            direct_url: None,
+            os_package: None,
+        }
+    }
+
+    #[test]
+    fn relations_of_shared_owned_and_unlisted_sites() {
+        let inv = Inventory {
+            environments: vec![
+                env("/a", &[("/a/s", SiteScope::Own), ("/u", SiteScope::User)]),
+                env("/b", &[("/b/s", SiteScope::Own), ("/u", SiteScope::User)]),
+            ],
+            sites: vec![
+                Site {
+                    path: "/a/s".into(),
+                    scope: SiteScope::Own,
+                    environment: Some("/a".into()),
+                    externally_managed: false,
+                },
+                Site {
+                    path: "/u".into(),
+                    scope: SiteScope::User,
+                    environment: None,
+                    externally_managed: false,
+                },
+            ],
+            // `/b/s` is not listed: a hand-built inventory; still found by path.
+            distributions: vec![
+                dist("/a/s", "x"),
+                dist("/a/s", "y"),
+                dist("/b/s", "z"),
+                dist("/u", "w"),
+            ],
+            ..Default::default()
+        };
+        let ix = inv.index();
+        let (a, b) = (EnvId::new(0), EnvId::new(1));
+        let (own, user) = (SiteId::new(0), SiteId::new(1));
+        assert_eq!(ix.site_at(Path::new("/u")), Some(user));
+        assert_eq!(ix.site_at(Path::new("/b/s")), None, "not listed");
+        assert_eq!(
+            ix.environments_seeing(user),
+            &[a, b],
+            "each environment once"
+        );
+        assert_eq!(ix.owner_of(own), Some(a));
+        assert_eq!(ix.owner_of(user), None);
+        assert_eq!(ix.distributions_in(own), &[DistId::new(0), DistId::new(1)]);
+        assert_eq!(
+            ix.distributions_in_path(Path::new("/b/s")),
+            &[DistId::new(2)]
+        );
+        assert_eq!(ix.environments_of(DistId::new(2)), &[b]);
+        assert_eq!(ix.site_of(DistId::new(2)), None);
+        assert_eq!(ix.environments_of(DistId::new(3)), &[a, b]);
+        assert_eq!(ix.env_at(Path::new("/b")), Some(b));
+        assert_eq!(
+            inv.dist_by_metadata(Path::new("/u/w-1.dist-info")),
+            Some(DistId::new(3))
+        );
+        assert_eq!(inv.dist_by_metadata(Path::new("/u/v-1.dist-info")), None);
+        let names: Vec<&str> = inv
+            .dist_ids_of(inv.env(b))
+            .map(|(_, d)| d.name.as_str())
+            .collect();
+        assert_eq!(names, ["z", "w"], "in sys.path order of the sites");
+    }
+}
