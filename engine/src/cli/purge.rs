@@ -111,7 +111,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
 struct Report<'a> {
     /// Always `fetter.purge/1` (schemas/fetter.purge-1.schema.json).
     schema: &'static str,
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
     dry_run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<&'a PurgeOutcome>,

@@ -195,11 +195,11 @@ fn build_manifest(plan: &Plan) -> Result<Manifest, PurgeError> {
         for d in &env.distributions {
             let index = m.distributions.len();
             m.distributions.push(QuarantinedDistribution {
-                name: d.name.clone(),
-                version: d.version.clone(),
+                name: d.target.name.clone(),
+                version: d.target.version.clone(),
                 environment: env.root.clone(),
-                site: d.site.clone(),
-                metadata_path: d.metadata_path.clone(),
+                site: d.target.site.clone(),
+                metadata_path: d.target.metadata_path.clone(),
             });
             for path in &d.files {
                 // Gone since planning: nothing to remove. Unreadable, or

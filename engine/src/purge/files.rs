@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::containment::Boundary;
 use super::owners::OwnerIndex;
+use super::refusal::FilesRefusal;
 use crate::inventory::record::read_record;
 use crate::inventory::Distribution;
 
@@ -33,7 +34,7 @@ pub(super) struct Claimed {
     /// none): the refusal, naming the RECORD line and the owner. `None`
     /// when every other lists it identically (a namespace package's
     /// `__init__.py`, a `.pyc`): it is then kept while one of them stays.
-    pub conflict: Option<String>,
+    pub conflict: Option<FilesRefusal>,
 }
 
 /// Another distribution listing a file.
@@ -49,34 +50,29 @@ pub(super) fn plan_files(
     dist: &Distribution,
     boundary: &Boundary,
     index: &OwnerIndex,
-) -> Result<PlannedFiles, String> {
+) -> Result<PlannedFiles, FilesRefusal> {
     let meta = &dist.metadata_path;
     if !meta.starts_with(&boundary.root) && !meta.starts_with(&boundary.real_root) {
-        return Err(format!(
-            "{} lies outside its environment {} (found through a .pth path entry): \
-             fetter only removes what is inside the environment",
-            meta.display(),
-            boundary.root.display()
-        ));
+        return Err(FilesRefusal::OutsideEnvironment {
+            metadata: meta.clone(),
+            root: boundary.root.clone(),
+        });
     }
     if let Err(via) = boundary.check_parents(&meta.join("RECORD")) {
-        return Err(format!(
-            "{} is reached through {}, which leads outside the environment",
-            meta.display(),
-            via.display()
-        ));
+        return Err(FilesRefusal::ReachedThrough {
+            metadata: meta.clone(),
+            via,
+        });
     }
     let record_path = meta.join("RECORD");
     let entries = match read_record(meta) {
         Ok(e) => e,
         Err(_) if !record_path.exists() => {
-            return Err(format!(
-                "{} is missing: the packaging spec forbids uninstalling without it \
-                 (the files are unknown); reinstall with pip to rewrite it, then purge",
-                record_path.display()
-            ));
+            return Err(FilesRefusal::RecordMissing {
+                record: record_path,
+            });
         }
-        Err(e) => return Err(format!("cannot read RECORD: {e}")),
+        Err(error) => return Err(FilesRefusal::RecordUnreadable { error }),
     };
     let real_meta = index.key(meta);
     // RECORD paths are relative to the directory holding the .dist-info.
@@ -87,39 +83,32 @@ pub(super) fn plan_files(
         claimed: Vec::new(),
     };
     let mut seen = HashSet::new();
-    let refuse_line = |line: usize, path: &Path, what: String, hint: String| {
-        format!(
-            "{} line {line} names {}, which {what}: a RECORD may only list the \
-             distribution's own files, so the whole distribution is refused; check that \
-             line, and remove it from the RECORD to purge the rest{hint}",
-            record_path.display(),
-            path.display()
-        )
-    };
     for entry in &entries {
-        let path = boundary.check_entry(base, entry, entry.line).map_err(|e| {
-            format!(
-                "{}: {e}; the whole distribution is refused",
-                record_path.display()
-            )
-        })?;
+        let path = boundary
+            .check_entry(base, entry, entry.line)
+            .map_err(|error| FilesRefusal::BadEntry {
+                record: record_path.clone(),
+                error,
+            })?;
         if !seen.insert(path.clone()) {
             continue;
         }
-        let kind =
-            classify(&path).map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+        let kind = classify(&path).map_err(|e| FilesRefusal::Uninspectable {
+            path: path.clone(),
+            error: e.to_string(),
+        })?;
         match kind {
             Kind::Missing => {
                 out.missing.push(path);
                 continue;
             }
             Kind::Special(what) => {
-                return Err(format!(
-                    "{}: line {} names {}, which is {what}; refusing to touch it",
-                    record_path.display(),
-                    entry.line,
-                    path.display()
-                ))
+                return Err(FilesRefusal::Special {
+                    record: record_path.clone(),
+                    line: entry.line,
+                    path,
+                    what,
+                })
             }
             Kind::Removable | Kind::Directory => {}
         }
@@ -131,13 +120,13 @@ pub(super) fn plan_files(
             }
             continue;
         }
-        if let Some(s) = index.structure(&path, meta, boundary) {
-            return Err(refuse_line(
-                entry.line,
-                &path,
-                format!("is {s}"),
-                String::new(),
-            ));
+        if let Some(structure) = index.structure(&path, meta, boundary) {
+            return Err(FilesRefusal::Structure {
+                record: record_path.clone(),
+                line: entry.line,
+                path,
+                structure,
+            });
         }
         if kind == Kind::Directory {
             continue;
@@ -154,22 +143,13 @@ pub(super) fn plan_files(
         let mine = differs.is_some()
             && entry.hash.is_some()
             && record_hash(&path).as_ref() == entry.hash.as_ref();
-        let conflict = differs.filter(|_| !mine).map(|c| {
-            refuse_line(
-                entry.line,
-                &path,
-                format!(
-                    "belongs to {} ({} lists it{})",
-                    index.owner(c),
-                    index.source(c),
-                    if c.hash.is_some() && entry.hash.is_some() {
-                        " with another hash"
-                    } else {
-                        ""
-                    },
-                ),
-                format!(" (or purge {} in the same run)", index.owner(c)),
-            )
+        let conflict = differs.filter(|_| !mine).map(|c| FilesRefusal::Claimed {
+            record: record_path.clone(),
+            line: entry.line,
+            path: path.clone(),
+            owner: index.owner(c),
+            source_list: index.source(c),
+            other_hash: c.hash.is_some() && entry.hash.is_some(),
         });
         let claims: Vec<_> = claims
             .into_iter()

@@ -28,11 +28,15 @@ pub mod owners;
 pub mod ownership;
 pub mod plan;
 pub mod quarantine;
+pub mod refusal;
 pub mod restore;
 
 pub use execute::{execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome};
-pub use plan::{plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal, SharedFile};
+pub use plan::{
+    plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal, SharedFile, Target,
+};
 pub use quarantine::{data_dir, Store};
+pub use refusal::{FilesRefusal, ForeignOwner, RefusalReason};
 pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome};
 
 use crate::inventory::{DistId, Inventory};
@@ -40,12 +44,12 @@ use crate::inventory::{DistId, Inventory};
 /// Plan and carry out the removal of `targets` in
 /// one step, for callers that have already confirmed with the user.
 /// Returns the plan (for its refusals) and what was done.
-pub fn run(
-    inv: &Inventory,
+pub fn run<'a>(
+    inv: &'a Inventory,
     targets: &[DistId],
     plan_opts: &PlanOptions,
     exec_opts: &ExecuteOptions,
-) -> (Plan, Result<PurgeOutcome, PurgeError>) {
+) -> (Plan<'a>, Result<PurgeOutcome, PurgeError>) {
     let p = plan(inv, targets, plan_opts);
     let outcome = execute(&p, exec_opts);
     (p, outcome)

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::refusal::ForeignOwner;
 use crate::inventory::{Distribution, Environment, EnvironmentKind, Site};
 
 /// Installer names written to `INSTALLER` by system package managers.
@@ -22,62 +23,53 @@ pub fn foreign_owner(
     dist: &Distribution,
     site: Option<&Site>,
     env: Option<&Environment>,
-) -> Option<String> {
-    let tool_hint = "remove it with the OS package manager (apt, dnf, pacman, brew) instead";
+) -> Option<ForeignOwner> {
     if let Some(marker) = externally_managed_marker(site, env) {
-        return Some(format!(
-            "{} is in an externally managed environment ({} exists, PEP 668): {tool_hint}",
-            dist.site.display(),
-            marker.display()
-        ));
+        return Some(ForeignOwner::ExternallyManaged {
+            site: dist.site.clone(),
+            marker,
+        });
     }
     if let Some(installer) = dist.installer.as_deref() {
         let lower = installer.to_ascii_lowercase();
         if OS_INSTALLERS.contains(&lower.as_str()) {
-            return Some(format!(
-                "{} was installed by {installer} (its INSTALLER file): {tool_hint}",
-                dist.metadata_path.display()
-            ));
+            return Some(ForeignOwner::OsInstaller {
+                metadata: dist.metadata_path.clone(),
+                installer: installer.to_string(),
+            });
         }
         if lower == "conda" || lower == "mamba" {
-            return Some(format!(
-                "{} was installed by {installer}: remove it with `conda remove`, which also updates conda-meta",
-                dist.metadata_path.display()
-            ));
+            return Some(ForeignOwner::CondaInstaller {
+                metadata: dist.metadata_path.clone(),
+                installer: installer.to_string(),
+            });
         }
     }
-    let site_text = dist.site.to_string_lossy();
-    if OS_SITE_PREFIXES.iter().any(|p| site_text.starts_with(p)) {
-        return Some(format!(
-            "{} is below {}, which the OS package manager owns: {tool_hint}",
-            dist.site.display(),
-            OS_SITE_PREFIXES
-                .iter()
-                .find(|p| site_text.starts_with(**p))
-                .copied()
-                .unwrap_or_default()
-        ));
+    if let Some(prefix) = OS_SITE_PREFIXES.iter().find(|p| {
+        dist.site
+            .as_os_str()
+            .as_encoded_bytes()
+            .starts_with(p.as_bytes())
+    }) {
+        return Some(ForeignOwner::OsSite {
+            site: dist.site.clone(),
+            prefix,
+        });
     }
     if env.is_some_and(|e| e.kind == EnvironmentKind::Conda) && dist.installer.is_none() {
-        return Some(format!(
-            "{} has no INSTALLER file in a conda environment, so conda owns it: use `conda remove`",
-            dist.metadata_path.display()
-        ));
+        return Some(ForeignOwner::CondaEnvironment {
+            metadata: dist.metadata_path.clone(),
+        });
     }
     // A package database lists it (a site under a mounted image's `usr/`,
     // which the prefixes above do not match).
     if let Some(p) = &dist.os_package {
-        let how = if p.is_os() {
-            tool_hint
-        } else {
-            "remove it with `conda remove`"
-        };
-        return Some(format!(
-            "{} belongs to the {} package {}: {how}",
-            dist.metadata_path.display(),
-            p.manager,
-            p.name
-        ));
+        return Some(ForeignOwner::PackageDatabase {
+            metadata: dist.metadata_path.clone(),
+            manager: p.manager,
+            package: p.name.clone(),
+            is_os: p.is_os(),
+        });
     }
     None
 }
@@ -169,7 +161,9 @@ mod tests {
             "[externally-managed]\n",
         )
         .unwrap();
-        let why = foreign_owner(&dist(&site_path, Some("pip")), Some(&site), None).unwrap();
+        let why = foreign_owner(&dist(&site_path, Some("pip")), Some(&site), None)
+            .unwrap()
+            .to_string();
         assert!(
             why.contains("EXTERNALLY-MANAGED") && why.contains("OS package manager"),
             "{why}"
@@ -180,9 +174,13 @@ mod tests {
             environment: Some(other.path().to_path_buf()),
             ..site
         };
-        let why = foreign_owner(&dist(&site_path, Some("dpkg")), Some(&site2), None).unwrap();
+        let why = foreign_owner(&dist(&site_path, Some("dpkg")), Some(&site2), None)
+            .unwrap()
+            .to_string();
         assert!(why.contains("dpkg"), "{why}");
-        let why = foreign_owner(&dist(&site_path, Some("conda")), Some(&site2), None).unwrap();
+        let why = foreign_owner(&dist(&site_path, Some("conda")), Some(&site2), None)
+            .unwrap()
+            .to_string();
         assert!(why.contains("conda remove"), "{why}");
         let deb = Path::new("/usr/lib/python3/dist-packages");
         assert!(foreign_owner(&dist(deb, None), None, None).is_some());
@@ -198,7 +196,7 @@ mod tests {
             source_version: None,
             distro: None,
         });
-        let why = foreign_owner(&owned, None, None).unwrap();
+        let why = foreign_owner(&owned, None, None).unwrap().to_string();
         assert!(why.contains("rpm package python3-x"), "{why}");
     }
 }

@@ -12,6 +12,7 @@ use super::files::{plan_files, PlannedFiles};
 use super::listing::{collapse, Listed};
 use super::owners::OwnerIndex;
 use super::ownership::foreign_owner;
+use super::refusal::RefusalReason;
 use crate::inventory::{DistId, Distribution, Inventory, MetadataKind, SiteScope};
 
 /// Choices that change what is planned.
@@ -21,25 +22,82 @@ pub struct PlanOptions {
     pub allow_pip: bool,
 }
 
-/// Everything a purge would do.
+/// Everything a purge would do, over the inventory it was planned from.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Plan {
+pub struct Plan<'a> {
     /// What would be removed, one group per environment.
-    pub environments: Vec<EnvironmentPlan>,
+    pub environments: Vec<EnvironmentPlan<'a>>,
     /// Targets that will not be touched, with the reason (an error).
-    pub refused: Vec<Refusal>,
+    pub refused: Vec<Refusal<'a>>,
     /// Targets kept on purpose (pip, unless named explicitly).
-    pub kept: Vec<Refusal>,
+    pub kept: Vec<Refusal<'a>>,
+}
+
+/// A distribution a plan names: its id and the inventory's record,
+/// borrowed rather than copied. Written as the record's name, version,
+/// site and metadata path.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// Its id in the inventory.
+    pub id: DistId,
+    /// The inventory's record of it.
+    pub dist: &'a Distribution,
+}
+
+impl<'a> Target<'a> {
+    /// Distribution `id` of `inv`.
+    pub fn of(inv: &'a Inventory, id: DistId) -> Self {
+        Target {
+            id,
+            dist: inv.dist(id),
+        }
+    }
+}
+
+impl std::ops::Deref for Target<'_> {
+    type Target = Distribution;
+    fn deref(&self) -> &Distribution {
+        self.dist
+    }
+}
+
+/// The fields a plan writes of a [`Target`].
+fn serialize_target<S: serde::ser::SerializeMap>(
+    t: &Target<'_>,
+    map: &mut S,
+    with_site: bool,
+) -> Result<(), S::Error> {
+    struct P<'p>(&'p Path);
+    impl Serialize for P<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            crate::pathjson::serialize(self.0, s)
+        }
+    }
+    map.serialize_entry("name", &t.dist.name)?;
+    map.serialize_entry("version", &t.dist.version)?;
+    if with_site {
+        map.serialize_entry("site", &P(&t.dist.site))?;
+    }
+    map.serialize_entry("metadata_path", &P(&t.dist.metadata_path))
+}
+
+impl Serialize for Target<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(4))?;
+        serialize_target(self, &mut map, true)?;
+        map.end()
+    }
 }
 
 /// What would be removed from one environment.
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvironmentPlan {
+pub struct EnvironmentPlan<'a> {
     /// The environment's root (its prefix, or the base of a user site).
     #[serde(with = "crate::pathjson")]
     pub root: PathBuf,
     /// The distributions to remove.
-    pub distributions: Vec<DistributionPlan>,
+    pub distributions: Vec<DistributionPlan<'a>>,
     /// The checked boundary every path stays inside.
     #[serde(skip)]
     pub boundary: Boundary,
@@ -47,17 +105,10 @@ pub struct EnvironmentPlan {
 
 /// What would be removed for one distribution.
 #[derive(Debug, Clone, Serialize)]
-pub struct DistributionPlan {
-    /// Name as the metadata spells it.
-    pub name: String,
-    /// Installed version.
-    pub version: String,
-    /// Its site directory.
-    #[serde(with = "crate::pathjson")]
-    pub site: PathBuf,
-    /// Its `.dist-info` directory.
-    #[serde(with = "crate::pathjson")]
-    pub metadata_path: PathBuf,
+pub struct DistributionPlan<'a> {
+    /// The distribution (written as its name, version, site and metadata path).
+    #[serde(flatten)]
+    pub target: Target<'a>,
     /// Files and symlinks to remove (from RECORD, the metadata directory,
     /// and the `__pycache__` entries of removed modules).
     #[serde(with = "crate::pathjson::vec")]
@@ -84,21 +135,28 @@ pub struct SharedFile {
     pub owners: Vec<String>,
 }
 
-/// A target that will not be removed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Refusal {
-    /// Name as the metadata spells it (or the path when unknown).
-    pub name: String,
-    /// Installed version (empty when unknown).
-    pub version: String,
-    /// Its metadata directory.
-    #[serde(with = "crate::pathjson")]
-    pub metadata_path: PathBuf,
+/// A target that will not be removed. Written as the distribution's name,
+/// version and metadata path, the reason's sentence and its stable code.
+#[derive(Debug, Clone)]
+pub struct Refusal<'a> {
+    /// The distribution.
+    pub target: Target<'a>,
     /// Why, and what to do instead.
-    pub reason: String,
+    pub reason: RefusalReason,
 }
 
-impl Plan {
+impl Serialize for Refusal<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(5))?;
+        serialize_target(&self.target, &mut map, false)?;
+        map.serialize_entry("reason", &self.reason.to_string())?;
+        map.serialize_entry("code", self.reason.code())?;
+        map.end()
+    }
+}
+
+impl Plan<'_> {
     /// Number of distributions that would be removed.
     pub fn distribution_count(&self) -> usize {
         self.environments
@@ -118,69 +176,82 @@ impl Plan {
 }
 
 /// Plan the removal of the distributions `targets` of `inv`.
-pub fn plan(inv: &Inventory, targets: &[DistId], opts: &PlanOptions) -> Plan {
+pub fn plan<'a>(inv: &'a Inventory, targets: &[DistId], opts: &PlanOptions) -> Plan<'a> {
     let mut out = Plan::default();
     let mut groups: BTreeMap<PathBuf, EnvironmentPlan> = BTreeMap::new();
     let mut seen = HashSet::new();
     // First the checks that need no file list, to learn the environments.
-    let mut accepted: Vec<(&Distribution, PathBuf)> = Vec::new();
-    for &target in targets {
-        if !seen.insert(target) {
+    let mut accepted: Vec<(Target<'a>, PathBuf)> = Vec::new();
+    for &id in targets {
+        if !seen.insert(id) {
             continue;
         }
-        let dist = inv.dist(target);
-        if dist.normalized_name == "pip" && !opts.allow_pip {
-            out.kept.push(refusal(
-                dist,
-                "pip is kept unless named explicitly (e.g. `fetter purge-pattern -p pip`)".into(),
-            ));
+        let target = Target::of(inv, id);
+        if target.normalized_name == "pip" && !opts.allow_pip {
+            out.kept.push(Refusal {
+                target,
+                reason: RefusalReason::KeepPip,
+            });
             continue;
         }
-        match environment_of(inv, dist, &mut groups) {
-            Ok(root) => accepted.push((dist, root)),
-            Err(reason) => out.refused.push(refusal(dist, reason)),
+        match environment_of(inv, target.dist, &mut groups) {
+            Ok(root) => accepted.push((target, root)),
+            Err(reason) => out.refused.push(Refusal { target, reason }),
         }
     }
     // One index of who lists what, for every environment concerned.
     let boundaries: Vec<&Boundary> = groups.values().map(|g| &g.boundary).collect();
     let index = OwnerIndex::build(inv, &boundaries);
-    let mut drafts: Vec<Draft<'_>> = Vec::new();
-    for (dist, root) in accepted {
-        match plan_files(dist, &groups[&root].boundary, &index) {
-            Ok(files) => drafts.push((dist, root, files)),
-            Err(reason) => out.refused.push(refusal(dist, reason)),
+    let mut drafts: Vec<Draft<'a>> = Vec::new();
+    for (target, root) in accepted {
+        match plan_files(target.dist, &groups[&root].boundary, &index) {
+            Ok(files) => drafts.push((target, root, files)),
+            Err(reason) => out.refused.push(Refusal {
+                target,
+                reason: reason.into(),
+            }),
         }
     }
     settle_conflicts(&mut drafts, &mut out.refused);
-    let planned: HashSet<PathBuf> = drafts
+    let planned: HashSet<&Path> = drafts
         .iter()
-        .map(|(d, _, _)| d.metadata_path.clone())
+        .map(|(t, _, _)| t.dist.metadata_path.as_path())
         .collect();
     let mut taken: HashSet<PathBuf> = HashSet::new();
-    for (dist, root, planned_files) in drafts {
-        let group = groups.get_mut(&root).expect("grouped above");
-        let mut files = planned_files.files;
+    let mut settled = Vec::with_capacity(drafts.len());
+    for (target, root, planned_files) in &drafts {
+        let mut files = planned_files.files.clone();
         let mut shared = Vec::new();
-        for c in planned_files.claimed {
-            if c.others.iter().all(|o| planned.contains(&o.metadata)) {
-                files.push(c.path);
+        for c in &planned_files.claimed {
+            if c.others
+                .iter()
+                .all(|o| planned.contains(o.metadata.as_path()))
+            {
+                files.push(c.path.clone());
             } else {
                 shared.push(SharedFile {
-                    path: c.path,
-                    owners: c.others.into_iter().map(|o| o.owner).collect(),
+                    path: c.path.clone(),
+                    owners: c.others.iter().map(|o| o.owner.clone()).collect(),
                 });
             }
         }
         // A file claimed by an earlier target of this run is removed once.
         files.retain(|f| taken.insert(f.clone()));
+        settled.push((
+            *target,
+            root.clone(),
+            files,
+            planned_files.missing.clone(),
+            shared,
+        ));
+    }
+    for (target, root, files, missing, shared) in settled {
+        let group = groups.get_mut(&root).expect("grouped above");
         let listing = collapse(&files, &group.boundary);
         group.distributions.push(DistributionPlan {
-            name: dist.name.clone(),
-            version: dist.version.clone(),
-            site: dist.site.clone(),
-            metadata_path: dist.metadata_path.clone(),
+            target,
             files,
-            missing: planned_files.missing,
+            missing,
             shared,
             listing,
         });
@@ -192,16 +263,16 @@ pub fn plan(inv: &Inventory, targets: &[DistId], opts: &PlanOptions) -> Plan {
 
 /// One distribution's files, planned but not yet settled against the
 /// other targets.
-type Draft<'a> = (&'a Distribution, PathBuf, PlannedFiles);
+type Draft<'a> = (Target<'a>, PathBuf, PlannedFiles);
 
 /// Refuse every draft listing a file another distribution lists
 /// differently, unless that one is purged too. Refusing one target can
 /// undo that for another, so repeat until nothing changes.
-fn settle_conflicts(drafts: &mut Vec<Draft<'_>>, refused: &mut Vec<Refusal>) {
+fn settle_conflicts<'a>(drafts: &mut Vec<Draft<'a>>, refused: &mut Vec<Refusal<'a>>) {
     loop {
         let planned: HashSet<&Path> = drafts
             .iter()
-            .map(|(d, _, _)| d.metadata_path.as_path())
+            .map(|(t, _, _)| t.dist.metadata_path.as_path())
             .collect();
         let blocked = drafts.iter().enumerate().find_map(|(i, (_, _, f))| {
             f.claimed
@@ -215,17 +286,11 @@ fn settle_conflicts(drafts: &mut Vec<Draft<'_>>, refused: &mut Vec<Refusal>) {
                 .map(|reason| (i, reason))
         });
         let Some((i, reason)) = blocked else { return };
-        let (dist, _, _) = drafts.remove(i);
-        refused.push(refusal(dist, reason));
-    }
-}
-
-fn refusal(dist: &Distribution, reason: String) -> Refusal {
-    Refusal {
-        name: dist.name.clone(),
-        version: dist.version.clone(),
-        metadata_path: dist.metadata_path.clone(),
-        reason,
+        let (target, _, _) = drafts.remove(i);
+        refused.push(Refusal {
+            target,
+            reason: reason.into(),
+        });
     }
 }
 
@@ -235,14 +300,12 @@ fn environment_of(
     inv: &Inventory,
     dist: &Distribution,
     groups: &mut BTreeMap<PathBuf, EnvironmentPlan>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, RefusalReason> {
     if dist.metadata_kind != MetadataKind::DistInfo {
-        return Err(format!(
-            "{} is a legacy egg-info installation with no RECORD, so its files are unknown: \
-             remove it with `python -m pip uninstall {}` in its environment",
-            dist.metadata_path.display(),
-            dist.name
-        ));
+        return Err(RefusalReason::LegacyEggInfo {
+            metadata: dist.metadata_path.clone(),
+            name: dist.name.clone(),
+        });
     }
     if let Some(why) = inherited_only(inv, dist) {
         return Err(why);
@@ -251,15 +314,13 @@ fn environment_of(
     let site_id = index.site_at(&dist.site);
     let site = site_id.map(|s| inv.site(s));
     let env = site_id.and_then(|s| index.owner_of(s)).map(|e| inv.env(e));
-    if let Some(why) = foreign_owner(dist, site, env) {
-        return Err(why);
+    if let Some(owner) = foreign_owner(dist, site, env) {
+        return Err(owner.into());
     }
-    let root = environment_root(inv, &dist.site).ok_or_else(|| {
-        format!(
-            "cannot tell which environment owns {}; refusing to guess",
-            dist.site.display()
-        )
-    })?;
+    let root =
+        environment_root(inv, &dist.site).ok_or_else(|| RefusalReason::UnknownEnvironment {
+            site: dist.site.clone(),
+        })?;
     if !groups.contains_key(&root) {
         let sites: Vec<PathBuf> = inv
             .sites
@@ -267,8 +328,11 @@ fn environment_of(
             .filter(|s| environment_root(inv, &s.path).as_ref() == Some(&root))
             .map(|s| s.path.clone())
             .collect();
-        let boundary = Boundary::new(&root, &sites)
-            .map_err(|e| format!("cannot resolve environment {}: {e}", root.display()))?;
+        let boundary =
+            Boundary::new(&root, &sites).map_err(|e| RefusalReason::UnresolvableEnvironment {
+                root: root.clone(),
+                error: e.to_string(),
+            })?;
         groups.insert(
             root.clone(),
             EnvironmentPlan {
@@ -285,7 +349,7 @@ fn environment_of(
 /// that includes its base interpreter's site packages
 /// (`include-system-site-packages = true`) and the base itself is not in
 /// scope: removing it would change every environment built on that base.
-fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<String> {
+fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<RefusalReason> {
     let refs = || {
         inv.index()
             .environments_seeing_path(&dist.site)
@@ -306,17 +370,12 @@ fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<String> {
             inv.site(site).environment.clone()
         })
         .unwrap_or_else(|| dist.site.clone());
-    Some(format!(
-        "{} is the site of the base interpreter {}, which the venv {} only inherits \
-         (include-system-site-packages = true in its pyvenv.cfg); the base is not in scope, \
-         and removing from it would change every environment built on it: to purge it \
-         there, target the base itself, e.g. `fetter --exe {} purge --name {}`",
-        dist.site.display(),
-        base.display(),
-        venv.prefix.display(),
-        base.display(),
-        dist.normalized_name
-    ))
+    Some(RefusalReason::InheritedOnly {
+        site: dist.site.clone(),
+        base,
+        venv: venv.prefix.clone(),
+        name: dist.normalized_name.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -441,7 +500,7 @@ mod tests {
             &PlanOptions::default(),
         );
         assert_eq!(p.distribution_count(), 0);
-        let why = &p.refused[0].reason;
+        let why = p.refused[0].reason.to_string();
         assert!(
             why.contains("RECORD line 9") && why.contains("etc/shadow"),
             "{why}"
@@ -455,7 +514,7 @@ mod tests {
             &PlanOptions::default(),
         );
         assert!(
-            p.refused[0].reason.contains("RECORD is missing"),
+            p.refused[0].reason.to_string().contains("RECORD is missing"),
             "{:?}",
             p.refused
         );
@@ -506,7 +565,7 @@ mod tests {
             &PlanOptions::default(),
         );
         assert_eq!(p.distribution_count(), 0);
-        let why = &p.refused[0].reason;
+        let why = p.refused[0].reason.to_string();
         assert!(
             why.contains("RECORD line 1 names")
                 && why.contains("belongs to other 1.0")

@@ -23,8 +23,8 @@ pub fn write_plan(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         for env in &plan.environments {
             for d in &env.distributions {
                 t.row([
-                    d.name.clone(),
-                    d.version.clone(),
+                    d.target.name.clone(),
+                    d.target.version.clone(),
                     d.files.len().to_string(),
                     display_path(&env.root),
                 ]);
@@ -46,8 +46,8 @@ fn write_files(d: &DistributionPlan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "\n{} {} would remove:",
-        short(&d.name),
-        short(&d.version)
+        short(&d.target.name),
+        short(&d.target.version)
     )?;
     for l in &d.listing {
         match l {
@@ -80,9 +80,9 @@ fn write_refusals(out: &mut dyn Write, title: &str, list: &[Refusal]) -> io::Res
         writeln!(
             out,
             "  {} {}: {}",
-            short(&r.name),
-            short(&r.version),
-            escape(&r.reason)
+            short(&r.target.name),
+            short(&r.target.version),
+            escape(&r.reason.to_string())
         )?;
     }
     Ok(())
