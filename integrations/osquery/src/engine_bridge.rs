@@ -3,9 +3,11 @@
 //!
 //! Everything else in the extension works on [`Snapshot`], so a change in
 //! the engine's pipeline API is absorbed here. Entry points used:
-//! `scan::scan_scope`, `bounds::run`, `plugins::evaluate` (with
-//! `plugins::cfg::parse` and `PolicySpec`), `oci::source::resolve_stored`
-//! (bundles from the local store, never a registry), `startup::inspect`.
+//! `scan::scan_scope`, then the same `pipeline::Pipeline` the CLI runs,
+//! over a `BoundsConfig` and a `PolicyCheck` whose plugins this module
+//! resolved (`plugins::cfg::parse`, `PolicySpec`, and
+//! `oci::source::resolve_stored` for bundles from the local store, never a
+//! registry); `startup::inspect`.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -13,10 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fetter::bounds::{self, BoundSource, Selection};
-use fetter::diag::{Action, CheckFailure, CheckId, Diagnostic, Sink};
+use fetter::diag::{Action, CheckFailure, CheckId, Diagnostic, Severity};
 use fetter::discover::Scope;
 use fetter::oci::{source, store::Store, Reference};
-use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
+use fetter::pipeline::{Check, Pipeline, Verdicts};
+use fetter::plugins::{self, Cache, LogMode, Options, PolicyCheck, PolicySpec, Resolved};
 use fetter::startup;
 use fetter::trust::TrustPolicy;
 
@@ -25,8 +28,6 @@ use crate::snapshot::*;
 
 /// The `check` of failures about a `[[policy]]` entry itself.
 const POLICY_CHECK: CheckId = CheckId::Policy;
-/// The `check` of failures about `[scope]`.
-const SCOPE_CHECK: CheckId = CheckId::Scope;
 
 /// Scan what `cfg` names and judge it with its bounds and policies.
 /// Never fails: anything that could not run is a finding with
@@ -40,23 +41,20 @@ pub fn scan(cfg: &Config) -> Snapshot {
     };
     let scanned = fetter::scan::scan_scope(&scope);
     let inv = &scanned.inventory;
-    let sink = Sink::new();
-    for u in &scanned.unresolved {
-        sink.fail(CheckFailure {
-            check: SCOPE_CHECK,
-            source: u.source(),
-            message: u.explanation(),
-            environment: Some(u.path.clone()),
-        });
-    }
-    if !cfg.bounds.files.is_empty() {
-        bounds::run(inv, &bounds_config(cfg), &sink);
-    }
-    let specs = policy_specs(&cfg.policies, &Bundles::new(cfg), &sink);
-    if !specs.is_empty() {
-        plugins::evaluate(inv, &specs, &plugin_options(cfg), &sink);
-    }
-    let (diags, failures) = sink.finish();
+    let bounds = (!cfg.bounds.files.is_empty()).then(|| bounds_config(cfg));
+    let mut resolved = Resolved::default();
+    resolved.specs = policy_specs(&cfg.policies, &Bundles::new(cfg), &mut resolved.failures);
+    let policy = (!resolved.specs.is_empty() || !resolved.failures.is_empty())
+        .then(|| PolicyCheck::new(Vec::new(), plugin_options(cfg)).with_resolved(resolved));
+    let mut checks: Vec<&dyn Check> = Vec::new();
+    checks.extend(bounds.as_ref().map(|c| c as &dyn Check));
+    checks.extend(policy.as_ref().map(|c| c as &dyn Check));
+    // Findings are listed whatever their severity: the SQL filters them.
+    let Verdicts {
+        diagnostics: diags,
+        failures,
+        ..
+    } = Pipeline::over_scope(Severity::Info).run(&scanned, &checks);
 
     let owner_of_site: HashMap<&Path, &Path> = inv
         .sites
@@ -213,13 +211,17 @@ impl Bundles {
 }
 
 /// The plugins to run; every entry that cannot be turned into plugins is
-/// a failure in `sink`, so it shows as an `error` row.
-fn policy_specs(sources: &[PolicySource], bundles: &Bundles, sink: &Sink) -> Vec<PolicySpec> {
+/// a failure, so it shows as an `error` row.
+fn policy_specs(
+    sources: &[PolicySource],
+    bundles: &Bundles,
+    failures: &mut Vec<CheckFailure>,
+) -> Vec<PolicySpec> {
     let mut specs = Vec::new();
     for source in sources {
         match policy_spec(source, bundles) {
             Ok(s) => specs.extend(s),
-            Err(message) => sink.fail(CheckFailure {
+            Err(message) => failures.push(CheckFailure {
                 check: POLICY_CHECK,
                 source: source.label(),
                 message,
