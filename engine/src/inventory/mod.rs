@@ -8,6 +8,6 @@ pub mod model;
 pub mod record;
 pub mod record_hash;
 pub mod site;
-pub mod version;
+pub use fetter_packaging::version;
 
 pub use model::*;
