@@ -124,17 +124,7 @@ pub fn requirement(
 
 /// Parse a marker string from a lock file.
 pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
-    crate::bounds::spec::check_nesting(s).map_err(|m| BoundError::new(origin.clone(), m))?;
-    crate::bounds::marker_guard::check_marker(s).map_err(|m| BoundError::new(origin.clone(), m))?;
-    MarkerTree::parse_str::<pep508_rs::VerbatimUrl>(s).map_err(|e| {
-        BoundError::new(
-            origin.clone(),
-            format!(
-                "invalid marker {s:?}: {}",
-                crate::bounds::spec::pep508_message(&e)
-            ),
-        )
-    })
+    fetter_packaging::pep508::parse_marker(s).map_err(|m| BoundError::new(origin.clone(), m))
 }
 
 /// A `file://` URL for a path written relative to the lock file.
