@@ -104,10 +104,13 @@ fn config_file_precedence_and_overrides() {
         stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate", "-b", "other.txt"]));
     assert_eq!(code, 3);
 
-    // Policies from the file run too (the embedded example plugin).
+    // Policies from the file run too (the example plugin, by path).
     fs::write(
         w.dir.join("fetter.toml"),
-        "[validate]\nbounds = [\"req.txt\"]\npolicies = [\"example-custom\"]\n",
+        format!(
+            "[validate]\nbounds = [\"req.txt\"]\npolicies = [{:?}]\n",
+            example_plugin().display().to_string()
+        ),
     )
     .unwrap();
     let (code, out, err) =

@@ -41,7 +41,11 @@ fn cache_on_a_noexec_mount_is_read_instead_of_mapped() {
         }
         Ok(_) => {}
     }
-    let check = format!("'{}' plugin check example-custom", fetter_bin().display());
+    let check = format!(
+        "'{}' plugin check '{}'",
+        fetter_bin().display(),
+        example_plugin().display()
+    );
     let script = format!("{mount} && {check} && echo ---- && {check}");
     // The environment `fetter()` gives, around `unshare` instead.
     let template = fetter(&s.path);

@@ -312,7 +312,7 @@ fn manifests_pin_hashes_and_report_their_errors() {
     let broken = s.path.join("broken.toml");
     fs::write(
         &broken,
-        "name = \"b\"\n[[plugin]]\nname = \"example-custom\"\nsettngs = 1\n",
+        "name = \"b\"\n[[plugin]]\nname = \"typosquat\"\nsettngs = 1\n",
     )
     .unwrap();
     let (out, report) = validate(&s.path, &env, &[&broken], &[]);
@@ -413,10 +413,9 @@ fn example_custom_denies_git_installs() {
         &format!("git+file://{}", repo.display()),
     ]);
 
-    for policy in [
-        repo_path("plugins/example-custom.wasm"),
-        PathBuf::from("example-custom"),
-    ] {
+    // The example plugin is not built in: it runs from its file.
+    {
+        let policy = repo_path("examples/example-custom.wasm");
         let (out, report) = validate(&s.path, &env, &[&policy], &[]);
         assert_eq!(out.status.code(), Some(3), "{report:#}");
         assert_eq!(
@@ -450,7 +449,7 @@ fn example_custom_denies_git_installs() {
     let (out, report) = validate(
         &s.path,
         &env,
-        &[Path::new("example-custom")],
+        &[&example_plugin()],
         &["--bound", bound.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(3), "{report:#}");
@@ -461,23 +460,39 @@ fn example_custom_denies_git_installs() {
         .map(|i| i["check"].as_str().unwrap())
         .collect();
     assert_eq!(checks, vec!["bounds", "plugin:example-custom"]);
-    let out = run(fetter_at(&s.path).arg("--exe").arg(&env.prefix).args([
-        "validate",
-        "--policy",
-        "example-custom",
-    ]));
+    let out = run(fetter_at(&s.path)
+        .arg("--exe")
+        .arg(&env.prefix)
+        .args(["validate", "--policy"])
+        .arg(example_plugin()));
     assert_eq!(out.status.code(), Some(3));
     assert!(
         text(&out).0.contains("example-custom/git-url"),
         "{}",
         text(&out).0
     );
+    // The example is not built in: by name it is an error saying how to load it.
+    let out = run(fetter_at(&s.path).arg("--exe").arg(&env.prefix).args([
+        "validate",
+        "--policy",
+        "example-custom",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = text(&out);
+    let err = stdout + &stderr;
+    assert!(
+        err.contains("example plugin") && err.contains("--policy examples/example-custom.wasm"),
+        "{err}"
+    );
 
     // A manifest's fail-on above the verdict's severity turns the deny into a warning.
     let lenient = s.path.join("lenient.toml");
     fs::write(
         &lenient,
-        "name = \"lenient\"\nfail-on = \"critical\"\n[[plugin]]\nname = \"example-custom\"\n",
+        format!(
+            "name = \"lenient\"\nfail-on = \"critical\"\n[[plugin]]\npath = {:?}\n",
+            example_plugin().display().to_string()
+        ),
     )
     .unwrap();
     let (out, report) = validate(&s.path, &env, &[&lenient], &[]);

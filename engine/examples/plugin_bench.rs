@@ -34,7 +34,6 @@ fn main() {
     let specs: Vec<PolicySpec> = if args.is_empty() {
         plugins::embedded::EMBEDDED
             .iter()
-            .filter(|e| e.name != "example-custom")
             .map(|e| PolicySpec::embedded(e.name).with_settings(settings_for(e.name)))
             .collect()
     } else {
@@ -128,7 +127,10 @@ fn main() {
         ms(base)
     );
 
-    let example = [PolicySpec::embedded("example-custom")];
+    let example = [PolicySpec::file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/example-custom.wasm"
+    ))];
     timed_run(&inventory, &example, &options);
     let sandboxed = median(|| timed_run(&inventory, &example, &options).0);
     let sdk_inventory = sdk_inventory(&inventory);

@@ -28,7 +28,7 @@ pub mod http;
 pub mod inventory;
 pub mod license;
 pub mod lookup;
-pub mod names;
+pub use fetter_packaging::names;
 #[cfg(feature = "oci")]
 pub mod oci;
 pub mod osowner;

@@ -39,7 +39,6 @@ mod export;
 mod helpers;
 mod log;
 pub mod meta;
-mod names;
 mod settings;
 
 pub use bindings::exports::fetter::policy::evaluator::{
@@ -47,9 +46,9 @@ pub use bindings::exports::fetter::policy::evaluator::{
     Verdict,
 };
 pub use bump::BumpAllocator;
+pub use fetter_packaging::names::normalize;
 pub use helpers::DistIndex;
 pub use log::{debug, error, info, log, warn, LogLevel};
-pub use names::normalize;
 pub use settings::{parse_settings, reject_settings};
 
 /// The plugin ABI this SDK implements (the version of the `fetter:policy`

@@ -1,33 +1,18 @@
 //! Build the lookup tables over the embedded top-PyPI list once, here,
-//! with the crate's own index code, so the plugin loads them instead of
+//! with the same index code the plugin runs (the `fetter-typosquat-index`
+//! crate, a dependency and a build-dependency), so the plugin loads them instead of
 //! building them in the sandbox on every run (see `src/prebuilt.rs`).
 
-#![allow(dead_code)]
-
-#[path = "src/corpus.rs"]
-mod corpus;
-#[path = "src/evidence.rs"]
-mod evidence;
-#[path = "src/forms.rs"]
-mod forms;
-#[path = "src/index.rs"]
-mod index;
-#[path = "src/neighbourhood.rs"]
-mod neighbourhood;
-#[path = "src/packed.rs"]
-mod packed;
-#[path = "src/rules.rs"]
-mod rules;
-#[path = "src/table.rs"]
-mod table;
+use fetter_typosquat_index::{corpus, index, packed};
 
 fn main() {
-    println!("cargo:rerun-if-changed=src");
-    println!("cargo:rerun-if-changed=data");
+    // The index crate is a build-dependency: cargo reruns this when it
+    // changes; otherwise only when this file does.
+    println!("cargo:rerun-if-changed=build.rs");
     let top = corpus::top_pypi();
     let index = index::Index::build(top, &[]);
     // Magic, then the name count as a u64 so the tables start 8-byte
-    // aligned: the plugin reads them in place (see src/table.rs).
+    // aligned: the plugin reads them in place (see index/src/table.rs).
     let mut out = b"FTSQTB03".to_vec();
     out.extend_from_slice(&(index.protected.len() as u64).to_le_bytes());
     index.tables.encode(&mut out);

@@ -18,6 +18,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The example plugin (`examples/example-custom/`, deny git installs),
+/// built to `examples/example-custom.wasm`: not embedded, loaded by path.
+pub fn example_plugin() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/example-custom.wasm")
+}
+
 /// Whether the tests run under CI (`CI=true`, as GitHub Actions, GitLab
 /// and most CI services set it; `1` too).
 pub fn under_ci() -> bool {

@@ -84,7 +84,8 @@ fn hostile(lang: Lang, name: &str, cases: &[Case], also_logged: &str) {
     let Some(env) = venv_with_git_install(&s) else {
         return;
     };
-    let builtin = Path::new("example-custom");
+    let builtin = example_plugin();
+    let builtin = builtin.as_path();
     for (mode, code, expected) in cases {
         let m = manifest(&s.path, &wasm, mode);
         let (out, report) = validate(home, &env, &[&m, builtin], &["--plugin-timeout", "3"]);

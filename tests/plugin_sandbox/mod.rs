@@ -133,7 +133,7 @@ fn plugin_check(home: &Path, plugin: &Path) -> (Option<i32>, String) {
 #[test]
 fn count_limits_refuse_large_plugins_and_admit_python_sized_ones() {
     let s = scratch();
-    let base = fs::read(repo().join("plugins/example-custom.wasm")).unwrap();
+    let base = fs::read(repo().join("examples/example-custom.wasm")).unwrap();
 
     let python_sized = s.path.join("python-sized.wasm");
     let bytes = with_extra_instances(&base, EMPTY_MODULE, 40);

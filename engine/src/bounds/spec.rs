@@ -1,12 +1,13 @@
 //! One requirement of a bound, parsed with `pep508_rs`, and where it came from.
 
 use std::fmt;
-use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
 use crate::bounds::hashes::RequirementHash;
 use crate::names;
+use fetter_packaging::pep508;
+pub use fetter_packaging::pep508::{check_nesting, pep508_message, shorten, MAX_NESTING};
 
 /// Where a requirement was written: a file (or URL, or `<stdin>`) and a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,21 +92,8 @@ pub struct BoundRequirement {
 impl BoundRequirement {
     /// Parse a PEP 508 requirement string.
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
-        check_nesting(text).map_err(|m| BoundError::new(origin.clone(), m))?;
-        check_name_end(text).map_err(|m| BoundError::new(origin.clone(), m))?;
-        let (pep508_text, arbitrary) = extract_arbitrary(text);
-        crate::bounds::marker_guard::check_requirement(&pep508_text)
-            .map_err(|m| BoundError::new(origin.clone(), m))?;
-        let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
-            BoundError::new(
-                origin.clone(),
-                format!(
-                    "invalid requirement {:?}: {}",
-                    shorten(text),
-                    pep508_message(&e)
-                ),
-            )
-        })?;
+        let (requirement, arbitrary) =
+            pep508::parse_requirement(text).map_err(|m| BoundError::new(origin.clone(), m))?;
         Ok(Self::from_requirement(requirement, arbitrary, text, origin))
     }
 
@@ -141,118 +129,6 @@ impl BoundRequirement {
         self.required = false;
         self
     }
-}
-
-/// `text`, cut to 120 characters for messages (a bad line may be huge).
-pub fn shorten(text: &str) -> String {
-    const MAX: usize = 120;
-    match text.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
-
-/// Deepest parenthesis nesting accepted in a requirement or marker.
-pub const MAX_NESTING: usize = 64;
-
-/// Refuse markers nested deeper than [`MAX_NESTING`]: the marker parser
-/// recurses once per level, and a hostile bound could overflow the stack
-/// (an abort, not an error).
-pub fn check_nesting(text: &str) -> Result<(), String> {
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(format!(
-                        "parentheses nested deeper than {MAX_NESTING} levels; simplify the marker"
-                    ));
-                }
-            }
-            ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Refuse a leading name that ends in `.`, `-` or `_` before another
-/// character (`foo_>=1`, `A- `): pep508_rs 0.9.2 panics on it
-/// (`expect` on `PackageName::new`, lib.rs:477) instead of returning an
-/// error. Found by tests/properties.rs.
-fn check_name_end(text: &str) -> Result<(), String> {
-    let t = text.trim_start();
-    let end = t
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(t.len());
-    if let Some(c @ ('.' | '-' | '_')) = t[..end].chars().last() {
-        if end < t.len() {
-            return Err(format!(
-                "package name {:?} must end with a letter or digit, not {c:?}",
-                shorten(&t[..end])
-            ));
-        }
-    }
-    // Extras too: `x[crt5.]` panicked the same way (`expect` on
-    // `ExtraName::new`, lib.rs:658). Found by the `requirement` fuzz target.
-    if let Some(inner) = t[end..].trim_start().strip_prefix('[') {
-        let inner = inner.split(']').next().unwrap_or_default();
-        if let Some(bad) = inner
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .find(|e| e.ends_with(['.', '-', '_']))
-        {
-            return Err(format!(
-                "extra {:?} must end with a letter or digit",
-                shorten(bad)
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The first line of a multi-line parser message (pep508_rs underlines the
-/// error position on following lines).
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
-}
-
-/// The first line of a pep508_rs error's message, without the input
-/// excerpt its `Display` underlines: pep508_rs 0.9.2 cuts that excerpt at
-/// character counts used as byte offsets, and panics when they fall inside
-/// a multi-byte character (`x[a é]`). Found by the `requirement` fuzz
-/// target. The excerpt was never shown (only the first line was kept).
-pub(crate) fn pep508_message(e: &pep508_rs::Pep508Error<VerbatimUrl>) -> String {
-    first_line(&e.message.to_string()).to_string()
-}
-
-/// Replace each `=== OPERAND` with `===0` so `pep508_rs` accepts operands
-/// that are not PEP 440 versions, and return the operands as written.
-fn extract_arbitrary(text: &str) -> (String, Vec<String>) {
-    if !text.contains("===") {
-        return (text.to_string(), Vec::new());
-    }
-    // Only the part before the marker holds specifiers.
-    let (head, tail) = match text.find(';') {
-        Some(i) => text.split_at(i),
-        None => (text, ""),
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut operands = Vec::new();
-    let mut rest = head;
-    while let Some(i) = rest.find("===") {
-        out.push_str(&rest[..i + 3]);
-        let after = rest[i + 3..].trim_start();
-        let end = after
-            .find(|c: char| c == ',' || c == ')' || c.is_whitespace())
-            .unwrap_or(after.len());
-        operands.push(after[..end].to_string());
-        out.push('0');
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out.push_str(tail);
-    (out, operands)
 }
 
 #[cfg(test)]

@@ -154,8 +154,8 @@ pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<
             policies.push(path);
         } else {
             bail!(
-                "the policy {p:?} is neither a file nor a first-party plugin ({})",
-                fetter::plugins::embedded::names().join(", ")
+                "the policy {p:?} is neither a file nor a first-party plugin: {}",
+                fetter::plugins::embedded::not_built_in(p)
             );
         }
     }

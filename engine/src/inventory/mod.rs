@@ -10,7 +10,7 @@ pub mod model;
 pub mod record;
 pub mod record_hash;
 pub mod site;
-pub mod version;
+pub use fetter_packaging::version;
 
 pub use ids::{DistId, EnvId, SiteId};
 pub use index::InventoryIndex;

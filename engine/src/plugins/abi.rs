@@ -136,15 +136,15 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_example_plugin() {
-        let bytes = super::super::embedded::find("example-custom")
+    fn reads_an_embedded_plugin() {
+        let bytes = super::super::embedded::find("deprecated-names")
             .unwrap()
             .bytes;
         let d = inspect(bytes).unwrap();
         assert_eq!(d.abi.major, 1);
         assert_eq!(d.imports, vec![fetter_plugin_abi::HOST_IMPORT.to_string()]);
         let meta = d.meta.unwrap();
-        assert_eq!(meta.name, "example-custom");
+        assert_eq!(meta.name, "deprecated-names");
         assert_eq!(meta.abi, HOST_ABI);
     }
 

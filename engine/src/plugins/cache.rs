@@ -392,7 +392,7 @@ mod tests {
     use super::*;
 
     fn example() -> &'static [u8] {
-        super::super::embedded::find("example-custom")
+        super::super::embedded::find("deprecated-names")
             .unwrap()
             .bytes
     }

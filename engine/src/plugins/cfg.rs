@@ -159,6 +159,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
                 ))
             }
             (Some(name), None) => {
+                if name.get_ref() == embedded::EXAMPLE {
+                    return Err(err(
+                        Some(name.span()),
+                        embedded::not_built_in(name.get_ref()),
+                    ));
+                }
                 if embedded::find(name.get_ref()).is_none() {
                     return Err(err(
                         Some(name.span()),
@@ -242,7 +248,7 @@ requires-fetter = ">=0.1"
 fail-on = "medium"
 
 [[plugin]]
-name = "example-custom"
+name = "allow-list"
 
 [[plugin]]
 path = "../plugins/mine.wasm"
@@ -255,7 +261,7 @@ level = 3
         .unwrap();
         assert_eq!(m.fail_on, Severity::Medium);
         assert_eq!(m.plugins.len(), 2);
-        assert!(matches!(&m.plugins[0].source, PluginSource::Embedded(n) if n == "example-custom"));
+        assert!(matches!(&m.plugins[0].source, PluginSource::Embedded(n) if n == "allow-list"));
         assert!(
             matches!(&m.plugins[1].source, PluginSource::File(p) if p == Path::new("/p/policies/../plugins/mine.wasm"))
         );
@@ -272,17 +278,16 @@ level = 3
         assert!(e.to_string().starts_with("/p/policies/x.toml:3:"), "{e}");
         assert!(e.message.contains("nmae"), "{e}");
 
-        let e = parse_str(
-            "name = \"x\"\nfail-on = \"severe\"\n[[plugin]]\nname = \"example-custom\"\n",
-        )
-        .unwrap_err();
+        let e =
+            parse_str("name = \"x\"\nfail-on = \"severe\"\n[[plugin]]\nname = \"allow-list\"\n")
+                .unwrap_err();
         assert!(
             e.to_string().contains(":2:") && e.message.contains("severe"),
             "{e}"
         );
 
         let e = parse_str(
-            "name = \"x\"\nrequires-fetter = \">=99\"\n[[plugin]]\nname = \"example-custom\"\n",
+            "name = \"x\"\nrequires-fetter = \">=99\"\n[[plugin]]\nname = \"allow-list\"\n",
         )
         .unwrap_err();
         assert!(
@@ -291,11 +296,17 @@ level = 3
         );
 
         let e = parse_str("name = \"x\"\n[[plugin]]\nname = \"nope\"\n").unwrap_err();
-        assert!(e.message.contains("example-custom"), "{e}");
+        assert!(e.message.contains("allow-list"), "{e}");
+        let e = parse_str("name = \"x\"\n[[plugin]]\nname = \"example-custom\"\n").unwrap_err();
+        assert!(
+            e.message.contains("example plugin")
+                && e.message
+                    .contains("path = \"examples/example-custom.wasm\""),
+            "{e}"
+        );
 
-        let e =
-            parse_str("name = \"x\"\n[[plugin]]\nname = \"example-custom\"\nsha256 = \"abc\"\n")
-                .unwrap_err();
+        let e = parse_str("name = \"x\"\n[[plugin]]\nname = \"allow-list\"\nsha256 = \"abc\"\n")
+            .unwrap_err();
         assert!(e.message.contains("64 hex"), "{e}");
 
         assert!(parse_str("name = \"x\"\n")

@@ -1,24 +1,15 @@
 //! First-party plugins built into the binary, so `--policy NAME` works from
 //! an installed fetter with no files around.
 //!
-//! Each is a committed `plugins/<name>.wasm` (built by
-//! `cargo run -p fetter-plugin-build`); `engine/build.rs` lists every such
-//! file, so adding a first-party plugin is building it and committing the
-//! `.wasm`, with no code change.
+//! The table is the `fetter-plugins` crate (`plugins/`: the committed
+//! `plugins/<name>.wasm`, built by `cargo run -p fetter-plugin-build`), so
+//! the engine reads no file outside its own package when it is built.
 
-/// A plugin compiled into the binary.
-#[derive(Debug, Clone, Copy)]
-pub struct Embedded {
-    /// The name `--policy` and manifests use.
-    pub name: &'static str,
-    /// The component.
-    pub bytes: &'static [u8],
-    /// Lowercase hex sha256 of `bytes`, computed at build time.
-    pub sha256: &'static str,
-}
+pub use fetter_plugins::{Embedded, EMBEDDED};
 
-/// Every first-party plugin, by name.
-pub const EMBEDDED: &[Embedded] = include!(concat!(env!("OUT_DIR"), "/embedded_plugins.rs"));
+/// The example plugin, which is not built in: `examples/example-custom/`,
+/// built to `examples/example-custom.wasm`.
+pub const EXAMPLE: &str = "example-custom";
 
 /// The embedded plugin called `name`.
 pub fn find(name: &str) -> Option<Embedded> {
@@ -30,26 +21,36 @@ pub fn names() -> Vec<&'static str> {
     EMBEDDED.iter().map(|e| e.name).collect()
 }
 
+/// Why `name` is not a first-party plugin, for an error message that
+/// starts with what the user wrote (`--policy "x"`, a manifest's plugin):
+/// the built-in names, and for the example plugin how to load it from its
+/// file instead.
+pub fn not_built_in(name: &str) -> String {
+    if name == EXAMPLE {
+        return format!(
+            "{EXAMPLE:?} is the example plugin, not a built-in one; load it from its file: \
+             build it with `cargo run -p fetter-plugin-build -- {EXAMPLE}` in a fetter checkout, \
+             then give `--policy examples/{EXAMPLE}.wasm` (or `path = \"examples/{EXAMPLE}.wasm\"` \
+             in a policy manifest) (built in: {})",
+            names().join(", ")
+        );
+    }
+    format!(
+        "not a first-party plugin (built in: {})",
+        names().join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
-    fn every_committed_plugin_is_embedded() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins");
-        let on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .filter_map(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .strip_suffix(".wasm")
-                    .map(String::from)
-            })
-            .collect();
-        assert!(on_disk.contains(&"example-custom".to_string()));
-        for name in &on_disk {
-            let e = super::find(name).unwrap_or_else(|| panic!("{name} not embedded"));
-            assert!(e.bytes.starts_with(b"\0asm"));
-            assert_eq!(e.sha256, crate::plugins::sha256_hex(e.bytes), "{name}");
+    fn the_example_is_not_built_in_and_says_how_to_load_it() {
+        assert!(super::find(super::EXAMPLE).is_none());
+        let e = super::not_built_in(super::EXAMPLE);
+        assert!(e.contains("examples/example-custom.wasm"), "{e}");
+        assert!(super::not_built_in("nope").contains("typosquat"));
+        for e in super::EMBEDDED {
+            assert_eq!(e.sha256, crate::plugins::sha256_hex(e.bytes), "{}", e.name);
         }
     }
 }

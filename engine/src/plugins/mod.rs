@@ -191,8 +191,8 @@ pub fn parse_policy_arg(arg: &str) -> Result<Vec<PolicySpec>, String> {
         return Ok(vec![PolicySpec::embedded(arg)]);
     }
     Err(format!(
-        "--policy {arg:?}: not a file, and not a first-party plugin (built in: {}); give a .wasm plugin or a .toml policy manifest",
-        embedded::names().join(", ")
+        "--policy {arg:?}: not a file, and {}; give a .wasm plugin or a .toml policy manifest",
+        embedded::not_built_in(arg)
     ))
 }
 
@@ -228,12 +228,17 @@ mod tests {
             vec![PolicySpec::file("x/my.wasm")]
         );
         assert_eq!(
-            parse_policy_arg("example-custom").unwrap(),
-            vec![PolicySpec::embedded("example-custom")]
+            parse_policy_arg("typosquat").unwrap(),
+            vec![PolicySpec::embedded("typosquat")]
         );
         let e = parse_policy_arg("nope").unwrap_err();
         assert!(
-            e.contains("not a first-party plugin") && e.contains("example-custom"),
+            e.contains("not a first-party plugin") && e.contains("typosquat"),
+            "{e}"
+        );
+        let e = parse_policy_arg("example-custom").unwrap_err();
+        assert!(
+            e.contains("example plugin") && e.contains("--policy examples/example-custom.wasm"),
             "{e}"
         );
         assert!(parse_policy_arg("/no/such/manifest.toml")

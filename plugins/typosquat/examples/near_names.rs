@@ -1,11 +1,11 @@
-//! Regenerates `data/pypi-near-names.txt`: the names on PyPI that the
+//! Regenerates `index/data/pypi-near-names.txt`: the names on PyPI that the
 //! detector would flag if they were not known projects. Weak evidence
 //! against a name beyond the 1,000 most downloaded counts only for a name
 //! that is not on PyPI; this list is how the plugin tells.
 //!
 //! ```text
 //! zcat pypi-names.txt.gz | cargo run -p fetter-plugin-typosquat --example near_names \
-//!     > plugins/typosquat/data/pypi-near-names.txt
+//!     > plugins/typosquat/index/data/pypi-near-names.txt
 //! ```
 //!
 //! Rerun it after changing the rules: a name the new rules reach that is

@@ -1,7 +1,7 @@
 //! Tuning aid (not part of the plugin): every quality figure of
 //! `tests/quality.rs` in one run, judging "known" against a whole index
 //! snapshot rather than the embedded list, so the rules can be changed
-//! without regenerating `data/pypi-near-names.txt` each time.
+//! without regenerating `index/data/pypi-near-names.txt` each time.
 //!
 //! ```text
 //! zcat pypi-names.txt.gz > /tmp/pypi-names.txt

@@ -6,18 +6,14 @@
 //! natively; this file only wires it to the plugin contract. See
 //! `docs/typosquat.md` for what it detects and how well.
 
-pub mod corpus;
 pub mod detect;
-pub mod edit;
-pub mod evidence;
-pub mod forms;
-pub mod index;
-pub mod neighbourhood;
-pub mod packed;
 pub mod prebuilt;
-pub mod rules;
 pub mod settings;
-pub mod table;
+
+// The index (corpus, forms, tables) is its own crate, which build.rs uses too.
+pub use fetter_typosquat_index::{
+    corpus, edit, evidence, forms, index, neighbourhood, packed, rules, table,
+};
 
 use rustc_hash::FxHashMap as HashMap;
 

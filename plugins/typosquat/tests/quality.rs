@@ -46,7 +46,7 @@ fn labelled(tsv: &'static str) -> Vec<(&'static str, &'static str, &'static str)
 }
 
 /// True when a finding naming `found` names the labelled project: the
-/// same name, or one is the other's former name (`data/former-names.tsv`).
+/// same name, or one is the other's former name (`index/data/former-names.tsv`).
 /// The labels disagree on renamed projects (the first list labels
 /// `BeautifulSoup` misspellings `beautifulsoup4`, the second
 /// `beautifulsoup`), and a finding naming either points at the same

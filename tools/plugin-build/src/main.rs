@@ -1,5 +1,7 @@
 //! Build fetter's policy plugins: every crate under `plugins/` to
-//! `plugins/<dir>.wasm`, and the test plugins under `tests/plugins/` to
+//! `plugins/<dir>.wasm` (the first-party plugins, which the `fetter-plugins`
+//! crate in `plugins/` embeds), the example plugins under `examples/` to
+//! `examples/<dir>.wasm`, and the test plugins under `tests/plugins/` to
 //! `tests/plugins/<dir>.wasm`.
 //!
 //! ```text
@@ -27,7 +29,7 @@ use anyhow::{bail, Context, Result};
 use fetter_plugin_abi::{interface_version, HOST_INTERFACE};
 
 /// Folders whose sub-folders are plugin crates, relative to the workspace root.
-const PLUGIN_DIRS: &[&str] = &["plugins", "tests/plugins"];
+const PLUGIN_DIRS: &[&str] = &["plugins", "examples", "tests/plugins"];
 
 fn main() {
     if let Err(e) = run() {
@@ -39,7 +41,7 @@ fn main() {
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: cargo run -p fetter-plugin-build [-- PLUGIN-NAME... | CRATE-DIR...]\n\nBuilds plugins/<name>/ to plugins/<name>.wasm (and tests/plugins/<name>/);\na CRATE-DIR (any path) to CRATE-DIR/<package>.wasm.");
+        println!("usage: cargo run -p fetter-plugin-build [-- PLUGIN-NAME... | CRATE-DIR...]\n\nBuilds plugins/<name>/ to plugins/<name>.wasm (and examples/<name>/, tests/plugins/<name>/);\na CRATE-DIR (any path) to CRATE-DIR/<package>.wasm.");
         return Ok(());
     }
     let (paths, only): (Vec<String>, Vec<String>) = args

@@ -13,8 +13,8 @@ mod uv_walk;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::MarkerTree;
+use pep440_rs::{Version, VersionSpecifier, VersionSpecifiers};
+use pep508_rs::{MarkerTree, Requirement, VersionOrUrl};
 
 pub use crate::bounds::spec::BoundRequirement;
 use crate::bounds::spec::{BoundError, Origin};
@@ -100,7 +100,10 @@ impl RequiresPython {
     }
 }
 
-/// Build the requirement for a locked package.
+/// Build the requirement for a locked package. A version pin is built
+/// from the parsed name and version, not by parsing `"{name}=={version}"`:
+/// text in a lock's `version` (`1.0,>=0`, `1 ; os_name == 'x'`) cannot
+/// widen the pin or add a marker, it is an invalid version.
 pub fn requirement(
     name: &str,
     pin: &Pin,
@@ -108,33 +111,76 @@ pub fn requirement(
     required: bool,
     origin: Origin,
 ) -> Result<BoundRequirement, BoundError> {
-    let text = match pin {
-        Pin::Version(v) => format!("{name}=={v}"),
-        Pin::Url(u) => format!("{name} @ {u}"),
-        Pin::Any => name.to_string(),
+    let mut r = match pin {
+        Pin::Version(v) => pinned(name, Some(v), &origin)?,
+        Pin::Any => pinned(name, None, &origin)?,
+        Pin::Url(u) => BoundRequirement::parse(&format!("{name} @ {u}"), origin)?,
     };
-    let mut r = BoundRequirement::parse(&text, origin)?;
     r.requirement.marker = marker;
     if let Some(m) = r.requirement.marker.contents() {
-        r.text = format!("{text} ; {m}");
+        r.text = format!("{} ; {m}", r.text);
     }
     r.required = required;
     Ok(r)
 }
 
-/// Parse a marker string from a lock file.
-pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
-    crate::bounds::spec::check_nesting(s).map_err(|m| BoundError::new(origin.clone(), m))?;
-    crate::bounds::marker_guard::check_marker(s).map_err(|m| BoundError::new(origin.clone(), m))?;
-    MarkerTree::parse_str::<pep508_rs::VerbatimUrl>(s).map_err(|e| {
+/// `name`, pinned to exactly `version` when there is one.
+fn pinned(
+    name: &str,
+    version: Option<&str>,
+    origin: &Origin,
+) -> Result<BoundRequirement, BoundError> {
+    let bad_name = || {
         BoundError::new(
             origin.clone(),
             format!(
-                "invalid marker {s:?}: {}",
-                crate::bounds::spec::pep508_message(&e)
+                "invalid package name {:?}",
+                crate::bounds::spec::shorten(name)
             ),
         )
-    })
+    };
+    if !crate::names::is_valid(name) {
+        return Err(bad_name());
+    }
+    let package = pep508_rs::PackageName::from_str(name).map_err(|_| bad_name())?;
+    let (version_or_url, text) = match version {
+        Some(v) => {
+            let parsed = Version::from_str(v).map_err(|e| {
+                BoundError::new(
+                    origin.clone(),
+                    format!(
+                        "invalid version {:?} of {name}: {}",
+                        crate::bounds::spec::shorten(v),
+                        e.to_string().lines().next().unwrap_or_default()
+                    ),
+                )
+            })?;
+            let spec = VersionSpecifiers::from(VersionSpecifier::equals_version(parsed));
+            (
+                Some(VersionOrUrl::VersionSpecifier(spec)),
+                format!("{name}=={v}"),
+            )
+        }
+        None => (None, name.to_string()),
+    };
+    let requirement = Requirement {
+        name: package,
+        extras: Vec::new(),
+        version_or_url,
+        marker: MarkerTree::TRUE,
+        origin: None,
+    };
+    Ok(BoundRequirement::from_requirement(
+        requirement,
+        Vec::new(),
+        &text,
+        origin.clone(),
+    ))
+}
+
+/// Parse a marker string from a lock file.
+pub fn marker(s: &str, origin: &Origin) -> Result<MarkerTree, BoundError> {
+    fetter_packaging::pep508::parse_marker(s).map_err(|m| BoundError::new(origin.clone(), m))
 }
 
 /// A `file://` URL for a path written relative to the lock file.
@@ -156,4 +202,37 @@ pub fn toml_doc(text: &str, source: &str) -> Result<toml::Table, Vec<BoundError>
 /// The string at `key` of a TOML table.
 pub fn str_of<'a>(t: &'a toml::Value, key: &str) -> Option<&'a str> {
     t.get(key).and_then(|v| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::matching::version_satisfies;
+
+    fn pin(name: &str, p: Pin) -> Result<BoundRequirement, BoundError> {
+        requirement(name, &p, MarkerTree::TRUE, true, Origin::file("x.lock"))
+    }
+
+    #[test]
+    fn a_version_pin_is_exactly_that_version() {
+        let r = pin("Foo_Bar", Pin::Version("1.0".into())).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.text.as_str()),
+            ("foo-bar", "Foo_Bar==1.0")
+        );
+        assert!(version_satisfies(&r, "1.0").is_ok());
+        assert!(version_satisfies(&r, "2.0").is_err());
+        let any = pin("foo", Pin::Any).unwrap();
+        assert!(any.requirement.version_or_url.is_none());
+    }
+
+    #[test]
+    fn text_in_a_version_cannot_widen_the_pin_or_add_a_marker() {
+        for v in ["1.0,>=0", "1.0 ; os_name == 'x'", "1.0 || 2", ""] {
+            let e = pin("foo", Pin::Version(v.into())).unwrap_err();
+            assert!(e.to_string().contains("invalid version"), "{v:?}: {e}");
+        }
+        let e = pin("a b", Pin::Version("1".into())).unwrap_err();
+        assert!(e.to_string().contains("invalid package name"), "{e}");
+    }
 }

@@ -39,8 +39,8 @@ mod tests {
     fn the_host_reads_the_appended_section() {
         // A Rust plugin has its own section: the first one is what counts,
         // so strip nothing and check the reader sees a well-formed
-        // component with the section (the embedded example plugin).
-        let bytes = crate::plugins::embedded::find("example-custom")
+        // component with the section (an embedded plugin).
+        let bytes = crate::plugins::embedded::find("deprecated-names")
             .unwrap()
             .bytes
             .to_vec();
@@ -53,7 +53,7 @@ mod tests {
         };
         let out = append_meta(bytes, &meta);
         let declared = crate::plugins::abi::inspect(&out).unwrap();
-        assert_eq!(declared.meta.unwrap().name, "example-custom");
+        assert_eq!(declared.meta.unwrap().name, "deprecated-names");
         let mut count = 0;
         for p in wasmparser::Parser::new(0).parse_all(&out) {
             if let wasmparser::Payload::CustomSection(s) = p.unwrap() {

@@ -1,7 +1,7 @@
-//! Embed every first-party plugin: each `plugins/<name>.wasm` at the
-//! workspace root (built by `cargo run -p fetter-plugin-build` and
-//! committed) becomes an entry of `plugins::embedded::EMBEDDED`, so adding a
-//! plugin needs no code change.
+//! Embed every first-party plugin: each `<name>.wasm` in this package's
+//! directory (built by `cargo run -p fetter-plugin-build` and committed)
+//! becomes an entry of `EMBEDDED`, so adding a plugin needs no code change.
+//! Nothing outside the package is read, so it packages alone.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 fn main() {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
-    let plugins = Path::new(&manifest_dir).join("../plugins");
+    let plugins = Path::new(&manifest_dir);
     println!("cargo:rerun-if-changed={}", plugins.display());
-    let mut names: Vec<String> = std::fs::read_dir(&plugins)
+    let mut names: Vec<String> = std::fs::read_dir(plugins)
         .map(|rd| {
             rd.flatten()
                 .filter_map(|e| {

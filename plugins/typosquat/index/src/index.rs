@@ -1,6 +1,6 @@
 //! The precomputed lookups over the protected names, so each query costs a
 //! few table lookups instead of 15,000 comparisons. The tables over the
-//! top-PyPI names are built at compile time (`build.rs`, [`crate::prebuilt`]);
+//! top-PyPI names are built at compile time (the plugin's `build.rs` and `prebuilt` module);
 //! only names added by settings are indexed at run time.
 
 use std::borrow::Cow;

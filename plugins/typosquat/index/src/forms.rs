@@ -6,7 +6,7 @@
 //! version digits) becomes an equality test on precomputed keys.
 
 /// PEP 503 normalisation: the plugin SDK's, the same as the host's.
-pub use fetter_plugin_sdk::normalize;
+pub use fetter_packaging::names::normalize;
 
 /// The name with every separator removed (`python-dateutil` ->
 /// `pythondateutil`): two names with the same skeleton differ only in where

@@ -1,8 +1,32 @@
-//! PEP 503 name normalisation, shared by every check that compares names.
+//! PEP 503 name normalisation: the one `normalize` of the engine, the
+//! plugin SDK and every plugin, and [`PackageName`], a name known to be
+//! normalised.
+
+use std::fmt;
 
 /// Normalize a project name per PEP 503: runs of `-`, `_` and `.` become one
 /// `-`, and the result is lowercase (`Jaraco.Classes` -> `jaraco-classes`).
+/// Surrounding whitespace is ignored.
 pub fn normalize(name: &str) -> String {
+    let name = name.trim();
+    if name.is_ascii() {
+        // Nearly every real name: bytes, no Unicode case tables (typosquat
+        // normalizes its 15,000 protected names at every start-up).
+        let mut out = String::with_capacity(name.len());
+        let mut in_sep = false;
+        for b in name.bytes() {
+            if matches!(b, b'-' | b'_' | b'.') {
+                if !in_sep {
+                    out.push('-');
+                }
+                in_sep = true;
+            } else {
+                out.push(char::from(b.to_ascii_lowercase()));
+                in_sep = false;
+            }
+        }
+        return out;
+    }
     fold(name, Case::Lower)
 }
 
@@ -39,18 +63,93 @@ fn fold(name: &str, case: Case) -> String {
     out
 }
 
+/// A PEP 503 normalised project name (`jaraco-classes`): made only by
+/// [`PackageName::new`] (or deserialising, which normalises too), so two
+/// spellings of one project are equal, hash and sort alike. It displays and
+/// serialises as the normalised string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PackageName(String);
+
+impl PackageName {
+    /// The normalised form of `name`, whatever its spelling.
+    pub fn new(name: &str) -> Self {
+        PackageName(normalize(name))
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The normalised name, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for PackageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PackageName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for PackageName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for PackageName {
+    fn from(name: &str) -> Self {
+        PackageName::new(name)
+    }
+}
+
+impl PartialEq<str> for PackageName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PackageName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl serde::Serialize for PackageName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PackageName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(PackageName::new(&name))
+    }
+}
+
 /// A glob (`*`, `?`, `[abc]`) over project names, with one rule for every
 /// command (`search`, `unpack-files -p`, `purge-pattern -p`): the pattern
 /// and the name are both PEP 503 normalised before matching, so
 /// `charset_normalizer`, `Charset.Normalizer` and `charset-normalizer` are
 /// one name. Case-sensitive matching keeps the case of both and still folds
 /// the separators.
+#[cfg(feature = "glob")]
 #[derive(Debug, Clone)]
 pub struct NamePattern {
     matcher: globset::GlobMatcher,
     case_sensitive: bool,
 }
 
+#[cfg(feature = "glob")]
 impl NamePattern {
     /// Compile `pattern`; an invalid glob is an error naming it.
     pub fn new(pattern: &str, case_sensitive: bool) -> Result<Self, String> {
@@ -139,6 +238,44 @@ mod tests {
         assert_eq!(normalize("zope.interface"), "zope-interface");
     }
 
+    #[test]
+    fn ascii_fast_path_equals_the_unicode_path() {
+        for name in [
+            "Foo_Bar",
+            "a..b",
+            "X-y",
+            "--a",
+            "ZOPE.Interface",
+            "a_-_b",
+            "",
+            "Q",
+            " Django ",
+        ] {
+            assert_eq!(normalize(name), fold(name.trim(), Case::Lower), "{name:?}");
+        }
+        assert_eq!(normalize("Ünï_Code"), "ünï-code");
+    }
+
+    #[test]
+    fn package_names_compare_normalised() {
+        let a = PackageName::new("Jaraco.Classes");
+        assert_eq!(a, PackageName::new("jaraco_classes"));
+        assert_eq!(a.to_string(), "jaraco-classes");
+        assert_eq!(a, "jaraco-classes");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"jaraco-classes\"");
+        let b: PackageName = serde_json::from_str("\"Jaraco__CLASSES\"").unwrap();
+        assert_eq!(a, b);
+        let set: std::collections::BTreeSet<PackageName> =
+            ["b", "A", "a"].into_iter().map(PackageName::new).collect();
+        assert_eq!(
+            set.into_iter()
+                .map(PackageName::into_string)
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
+
+    #[cfg(feature = "glob")]
     #[test]
     fn patterns_normalise_both_sides() {
         let p = NamePattern::new("charset_normalizer", false).unwrap();
