@@ -1,7 +1,7 @@
 //! End-to-end tests of `fetter scan`, `count` and `search` on real
 //! environments created here, compared with what Python itself reports.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs;
