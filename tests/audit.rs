@@ -1,7 +1,7 @@
 //! End-to-end tests of `fetter audit` against OSV fixtures written here and
 //! real venvs with real installed packages.
 
-mod common;
+use crate::common;
 /// `fetter validate --audit`, purge by every check, the library example.
 mod validate_audit;
 

@@ -1,8 +1,8 @@
 //! End-to-end tests of `fetter validate` and `fetter derive` on real venvs
 //! created here, with tiny packages built offline and installed with pip.
 
-mod bounds_world;
-mod common;
+use crate::bounds_world;
+use crate::common;
 #[path = "bounds_reqfile.rs"]
 mod reqfile;
 

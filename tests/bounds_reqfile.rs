@@ -1,7 +1,7 @@
 //! End-to-end tests of requirements files read the way pip reads them
 //! (issue 22, causes 1-5), `--hash` checked against `direct_url.json`
 //! (issue 14, item 17) and editables through derive → validate (item 18).
-//! A module of the `bounds` test target (tests/bounds.rs).
+//! A module of the `bounds` area (tests/bounds.rs).
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,8 @@
 //! End-to-end tests of where bounds come from: URLs served on 127.0.0.1,
 //! pyproject and lock files, VCS installs, and locks written by real uv.
 
-mod bounds_world;
-mod common;
+use crate::bounds_world;
+use crate::common;
 mod uv_sync;
 
 use std::fs;

@@ -3,7 +3,7 @@
 //! Ansible collection driving the binary over a fleet (`ansible/`).
 
 mod ansible;
-mod common;
+use crate::common;
 mod fail_closed;
 mod fleet_report;
 

@@ -11,7 +11,7 @@
 //! `FETTER_DIFF_SEED` changes the random cases, `FETTER_DIFF_SCALE`
 //! multiplies their number (longer runs than CI's).
 
-mod common;
+use crate::common;
 #[path = "differential/gen.rs"]
 mod gen;
 
@@ -57,10 +57,14 @@ fn packaging_python() -> Option<PathBuf> {
 }
 
 /// Ask the oracle (one Python process) about a batch of cases.
+/// The variable the requirements corpus expands, and its value.
+const SUFFIX_VAR: (&str, &str) = ("FETTER_TEST_VERSION_SUFFIX", "suffix");
+
 fn oracle(py: &Path, mode: &str, cases: &Value) -> Value {
     let mut child = Command::new(py)
         .arg(ORACLE)
         .arg(mode)
+        .env(SUFFIX_VAR.0, SUFFIX_VAR.1)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -462,13 +466,21 @@ fn corpus_files() -> Vec<PathBuf> {
 #[test]
 fn requirements_files_match_pip() {
     let Some(py) = packaging_python() else { return };
-    std::env::set_var("FETTER_TEST_VERSION_SUFFIX", "suffix");
     let files = corpus_files();
     let envs = environments();
     let envs_json: Vec<Value> = envs.iter().map(|(m, e)| env_json(m, *e)).collect();
     let theirs = oracle(&py, "reqfiles", &json!({"envs": envs_json, "files": files}));
 
-    let env_lookup = |k: &str| std::env::var(k).ok();
+    // The corpus's `${FETTER_TEST_VERSION_SUFFIX}`: the oracle gets it in its
+    // environment (`oracle`), fetter from this lookup; no `set_var`, which
+    // would race every thread of the test binary reading the environment.
+    let env_lookup = |k: &str| {
+        if k == SUFFIX_VAR.0 {
+            Some(SUFFIX_VAR.1.to_string())
+        } else {
+            std::env::var(k).ok()
+        }
+    };
     let mut mine_text = Vec::new();
     let mut mine_files = Vec::new();
     for f in &files {

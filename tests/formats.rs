@@ -3,7 +3,7 @@
 //! (`tests/schemas/`, copied from PyPI packages, see PROVENANCE.md), and the
 //! CSV outputs parsed back.
 
-mod common;
+use crate::common;
 /// `fetter tree` against `pip check`; licences; SPDX and CycloneDX validated.
 mod depgraph;
 /// Non-UTF-8 file names and invalid Names against the schemas.

@@ -5,7 +5,7 @@
 //! interpreter's `importlib.metadata.distributions()` yields (first of each
 //! name in `sys.path` order). pip and uv venvs: tests/scan.rs.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -2,7 +2,7 @@
 //! inspect, lookups, the start-up hook), on a real venv shared by the
 //! assertions and an OSV fixture directory.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

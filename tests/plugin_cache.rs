@@ -3,7 +3,7 @@
 //! cannot map such an entry as code, so fetter reads it into memory
 //! instead; the entry must still be a hit, not recompiled on every run.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! manifests pin hashes, and `validate --policy` reports verdicts. ABI
 //! versions, the sandbox's counts and deprecated-names have their own modules.
 
-mod common;
+use crate::common;
 mod plugin_abi;
 mod plugin_deprecated;
 mod plugin_langs;

@@ -2,9 +2,9 @@
 //! `quarantine` on real venvs with real wheels installed by pip, checked
 //! against `pip list` and a byte-level snapshot of the environment.
 
-mod common;
+use crate::common;
 mod purge_hostile;
-mod purge_support;
+use crate::purge_support;
 
 use std::fs;
 use std::io::Write;

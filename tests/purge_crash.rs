@@ -6,8 +6,7 @@
 //! each manifest on disk parses (never half-written), and restore brings
 //! the environment back byte for byte.
 
-mod common;
-mod purge_support;
+use crate::purge_support;
 
 use std::fs;
 use std::path::Path;

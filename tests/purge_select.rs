@@ -1,7 +1,7 @@
 //! End-to-end: `fetter purge --bound` and `fetter purge --audit` on a real
 //! venv, restored afterwards; both fail closed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

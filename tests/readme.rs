@@ -16,7 +16,7 @@
 //!   (`alpha==0.9`, a violation) and `osv/` (an OSV record for alpha < 1.1),
 //!   with `fetter` first on PATH and `HOME` an empty directory.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! names it, the good distributions are still reported, and the scan ends
 //! within a deadline (split from tests/scan.rs).
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs;

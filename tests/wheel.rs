@@ -11,7 +11,7 @@
 //! for `cargo install`), passed through maturin's `MATURIN_PEP517_ARGS` and
 //! cargo's `--debug`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

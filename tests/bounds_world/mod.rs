@@ -30,9 +30,11 @@ pub fn world() -> Option<&'static World> {
     WORLD
         .get_or_init(|| {
             let py = python()?;
+            // With the build hash (`e2e-0123abcd`): checkouts sharing a
+            // target dir build different binaries, so they do not clear
+            // each other's world.
             let exe = std::env::current_exe().unwrap();
             let binary = exe.file_stem().unwrap().to_string_lossy();
-            let binary = binary.split('-').next().unwrap_or("bounds");
             let root =
                 PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bounds-world-{binary}"));
             let _ = fs::remove_dir_all(&root);

@@ -10,6 +10,7 @@ pub mod deb;
 pub mod registry;
 pub mod schemas;
 pub mod server;
+pub mod snap;
 pub mod tools;
 
 use std::collections::BTreeSet;

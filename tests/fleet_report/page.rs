@@ -149,7 +149,7 @@ fn page_counts_filters_and_changes_in_chromium() {
 /// A scratch "host" whose only site holds distributions named to break
 /// out of the page, in a report file whose name is markup too.
 fn hostile_reports(s: &Path, home: &Path) -> PathBuf {
-    let (prefix, site) = crate::fail_closed::fake_venv(s, "evil");
+    let (prefix, site) = crate::cli::fail_closed::fake_venv(s, "evil");
     for (dir, name, version) in [
         (
             "img-1.0.dist-info",

@@ -1,4 +1,4 @@
-//! Issue 14 items 9 and 10, part of the `formats` test target: file names
+//! Issue 14 items 9 and 10, part of the `formats` area: file names
 //! that are not UTF-8 and Names that are not valid project names, checked
 //! against `importlib.metadata` and the schemas.
 

@@ -31,7 +31,7 @@ struct Keys {
 
 impl Keys {
     fn new(dir: &Path) -> Option<Keys> {
-        let Some(keygen) = crate::policy_trust::ssh_keygen() else {
+        let Some(keygen) = crate::plugins::policy_trust::ssh_keygen() else {
             skip_or_fail("ssh-keygen (openssh-client) is not available");
             return None;
         };
@@ -62,7 +62,7 @@ impl Keys {
     }
 
     fn fingerprint(&self, key: &Path) -> String {
-        crate::policy_trust::fingerprint(&self.keygen, key)
+        crate::plugins::policy_trust::fingerprint(&self.keygen, key)
     }
 }
 

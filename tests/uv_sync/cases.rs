@@ -320,7 +320,7 @@ fn workspace_root_closure_and_all_packages() {
 #[test]
 fn uv_lock_requires_python_bounds_the_environment() {
     let Some(mut w) = world(WHEELS) else { return };
-    let (old, new) = crate::old_and_new();
+    let (old, new) = crate::bounds_sources::old_and_new();
     let (Some(old), Some(new)) = (old, new) else {
         eprintln!("SKIP: needs a Python < 3.10 and one >= 3.10");
         return;
