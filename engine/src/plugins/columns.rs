@@ -193,6 +193,47 @@ mod tests {
     }
 
     #[test]
+    fn columns_of_an_inventory() {
+        use crate::inventory::{DirectUrl, Distribution, MetadataKind};
+        let dist = |i: usize, site: &str| Distribution {
+            name: format!("D\n{i}"),
+            normalized_name: format!("d-{i}"),
+            version: "1".into(),
+            version_valid: true,
+            site: site.into(),
+            metadata_path: format!("{site}/d{i}-1.dist-info").into(),
+            metadata_kind: MetadataKind::DistInfo,
+            installer: (i != 1).then(|| "pip".into()),
+            requested: i == 2,
+            direct_url: (i == 3).then(|| DirectUrl {
+                url: "git+x".into(),
+                ..Default::default()
+            }),
+            os_package: None,
+        };
+        let inv = Inventory {
+            distributions: vec![dist(0, "/a"), dist(1, "/a"), dist(2, "/b"), dist(3, "/a")],
+            ..Inventory::default()
+        };
+        let lowering = Lowering::new(&inv);
+        let c = ColumnsView::new(&lowering, &inv);
+        assert_eq!(c.count, 4);
+        assert_eq!(c.names, "D\0n0\nD\0n1\nD\0n2\nD\0n3");
+        assert_eq!(c.installers, "pip\n\0\npip\npip");
+        assert_eq!(c.requested, "0010");
+        let runs: Vec<(u32, u32)> = c.site_runs.iter().map(|r| (r.site, r.count)).collect();
+        assert_eq!(runs, [(0, 2), (1, 1), (0, 1)]);
+        let sites: Vec<&str> = c.sites.iter().map(|s| s.path).collect();
+        assert_eq!(sites, ["/a", "/b"]);
+        let urls: Vec<u32> = c.direct_urls.iter().map(|(i, _)| *i).collect();
+        assert_eq!(urls, [3]);
+        let empty = Inventory::default();
+        let lowering = Lowering::new(&empty);
+        let c = ColumnsView::new(&lowering, &empty);
+        assert_eq!((c.count, c.names.as_str(), c.site_runs.len()), (0, "", 0));
+    }
+
+    #[test]
     fn zero_and_one_values() {
         assert_eq!(Column::with_capacity(0).0, "");
         let mut one = Column::with_capacity(0);
