@@ -174,7 +174,7 @@ mod tests {
             Some("\n"),
             Some("\0"),
             Some("\0n"),
-            Some("\00"),
+            Some("\u{0}0"),
             Some("\\0n"),
             None,
             Some("a\nb\0c\n\n"),

@@ -1,6 +1,6 @@
 """The inventory as the host sends it to `columns.evaluate-columns` (see the
-WIT contract), decoded into the records `Inventory` holds: the same
-tuples, in the same order, as the bindings make for `evaluate`.
+WIT contract), decoded into the `Distribution`s iterating an `Inventory`
+made from `evaluate`'s records yields: the same fields, in the same order.
 
 A text column is one string per field: the values joined with `\\n`, each
 escaped (`\\0` -> `\\0` `0`, `\\n` -> `\\0` `n`, an absent optional value
@@ -59,10 +59,11 @@ def _field(record, index, name):
     return record[index] if isinstance(record, tuple) else getattr(record, name)
 
 
-def decode(columns, direct_url):
-    """`(environments, distributions)` for `Inventory` from an
-    `inventory-columns` record; `direct_url(record)` makes the SDK's
-    `DirectUrl` from the bindings' record."""
+def decode(columns, direct_url, view):
+    """`(environments, distributions)` from an `inventory-columns` record:
+    the distributions as `view((index, *record))` (the SDK's
+    `Distribution`s); `direct_url(record)` makes the SDK's `DirectUrl`
+    from the bindings' record."""
     (environments, sites, count, names, normalized, versions, installers, requested, runs,
      direct_urls) = (
         _field(columns, i, n)
@@ -95,5 +96,6 @@ def decode(columns, direct_url):
         if not 0 <= index < count:
             raise ColumnsError(f"a direct URL names distribution {index} of {count}")
         urls[index] = direct_url(record)
-    records = list(zip(names, normalized, versions, envs_of, site_of, installers, requested, urls))
-    return environments, records
+    views = list(map(view, zip(range(count), names, normalized, versions, envs_of, site_of,
+                               installers, requested, urls)))
+    return environments, views

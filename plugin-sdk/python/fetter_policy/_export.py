@@ -63,10 +63,12 @@ def _direct_url(record):
 
 
 def _columns_inventory(columns):
-    """The SDK's `Inventory` over the host's columns: the same records as
-    `_inventory` makes from `evaluate`'s argument."""
-    environments, records = _columns.decode(columns, _direct_url)
-    return _inventory((environments, records))
+    """The SDK's `Inventory` over the host's columns: the same
+    distributions as `_inventory` gives from `evaluate`'s argument."""
+    environments, views = _columns.decode(columns, _direct_url, fetter_policy._distribution)
+    if not isinstance(environments, list) or (environments and not isinstance(environments[0], tuple)):
+        environments = [_ENV_FIELDS(e) for e in environments]
+    return Inventory._of_views(environments, views)
 
 _SEVERITY = {s: getattr(wit.Severity, s.upper()) for s in fetter_policy.SEVERITIES}
 _ACTION = {"deny": wit.Action.DENY, "warn": wit.Action.WARN}
