@@ -14,7 +14,7 @@ use fetter::inventory::{DirectUrl, Inventory};
 use fetter::plugins::{self, Cache, LogMode, Options, PolicySpec};
 
 use super::super::common::*;
-use super::{build, tools_dir, venv_with_git_install, Lang};
+use super::{build, venv_with_git_install, Lang};
 
 #[test]
 fn python_columns_give_the_verdicts_records_give() {
@@ -60,10 +60,13 @@ fn same_both_ways(lang: Lang, echo: &str) {
         PolicySpec::file(&echo_wasm).with_settings(r#"{"mode":"echo"}"#),
         PolicySpec::file(&no_git_wasm),
     ];
+    // Compiled once per test (18 MB components; the compile cache is
+    // keyed by their hash), removed with the scratch directory.
+    let cache = Cache::at(s.path.join("compiled"));
     for inv in [&real, &hostile] {
-        let (columns, used) = evaluate(inv, &specs, true);
+        let (columns, used) = evaluate(inv, &specs, &cache, true);
         assert_eq!(used, [true, true], "both plugins export evaluate-columns");
-        let (records, used) = evaluate(inv, &specs, false);
+        let (records, used) = evaluate(inv, &specs, &cache, false);
         assert_eq!(used, [false, false]);
         assert_eq!(columns, records, "{lang:?}: columns and records disagree");
         check_echo(inv, &columns);
@@ -87,11 +90,11 @@ fn same_both_ways(lang: Lang, echo: &str) {
 fn evaluate(
     inv: &Inventory,
     specs: &[PolicySpec],
+    cache: &Cache,
     columns: bool,
 ) -> (Vec<serde_json::Value>, Vec<bool>) {
     let options = Options {
-        // Keyed by the component's hash: shared by every run of the tests.
-        cache: Cache::at(tools_dir().join("plugin-langs-compiled")),
+        cache: cache.clone(),
         log: LogMode::Quiet,
         timeout: std::time::Duration::from_secs(60),
         columns,
