@@ -13,6 +13,10 @@
 //! POLICY is anything `--policy` takes; by default every first-party plugin
 //! built into fetter (allow-list gets an allow list of 50 globs).
 //!
+//! A plugin that takes the inventory in columns (`evaluate-columns`: the
+//! Python and JavaScript SDKs) is measured both ways in the same run:
+//! columns, then records (`evaluate`, what it was given before).
+//!
 //! Besides wall time it prints the process's CPU time per warm run (all
 //! threads: steadier than wall time on a loaded machine), each plugin's
 //! linear memory after its run, and the process's peak RSS during the cold
@@ -86,6 +90,27 @@ fn main() {
         last = Some(reports);
     }
     let warm_rss = if hwm_reset { vm_hwm_mib() } else { None };
+    // Plugins that take the inventory in columns (Python, JavaScript), run
+    // the old way too, interleaved with the same number of runs: records.
+    let any_columns = last.iter().flatten().any(|r| r.columns);
+    let records = Options {
+        columns: false,
+        ..options.clone()
+    };
+    let mut old_wall = Vec::new();
+    let mut old_cpu = Vec::new();
+    if any_columns {
+        timed_run(&inventory, &specs, &records);
+        for _ in 0..WARM_RUNS {
+            let before = cpu_time();
+            let (t, reports) = timed_run(&inventory, &specs, &records);
+            old_cpu.push(cpu_time().saturating_sub(before));
+            old_wall.push(t);
+            assert!(reports.iter().all(|r| !r.columns));
+        }
+        old_wall.sort();
+        old_cpu.sort();
+    }
     warm.sort();
     cpu.sort();
     println!("| what | time |\n|---|---|");
@@ -99,11 +124,22 @@ fn main() {
         "| warm: CPU time of the process (all threads), median of {WARM_RUNS} | {} |",
         ms(cpu[WARM_RUNS / 2])
     );
+    if any_columns {
+        println!(
+            "| warm, records instead of columns (`evaluate`, the path before columns), median of {WARM_RUNS} | {} |",
+            ms(old_wall[WARM_RUNS / 2])
+        );
+        println!(
+            "| warm, records instead of columns: CPU time of the process, median of {WARM_RUNS} | {} |",
+            ms(old_cpu[WARM_RUNS / 2])
+        );
+    }
     for r in last.unwrap_or_default() {
         println!(
-            "| warm: {} alone (in the parallel run), {} verdicts | {} |",
+            "| warm: {} alone (in the parallel run), {} verdicts, {} | {} |",
             r.name,
             r.verdicts,
+            if r.columns { "columns" } else { "records" },
             ms(r.elapsed)
         );
         println!(

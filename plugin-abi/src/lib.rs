@@ -61,6 +61,27 @@ pub const EVALUATOR_EXPORT: &str = concat!("fetter:policy/evaluator@", abi_versi
 /// (`fetter:policy/host@1.0.0`).
 pub const HOST_IMPORT: &str = concat!("fetter:policy/host@", abi_version!());
 
+/// The optional interface a plugin may export besides the evaluator
+/// (`evaluate-columns`: the inventory in columns, which Python and
+/// JavaScript receive far faster than records), without its version. A
+/// plugin that exports it is evaluated through it; one that does not, as
+/// before, through the evaluator. It changed nothing in the evaluator or
+/// the host interface, so it is part of [`ABI_VERSION`] as it was.
+pub const COLUMNS_INTERFACE: &str = "fetter:policy/columns";
+
+/// The columns interface's full export name at this ABI
+/// (`fetter:policy/columns@1.0.0`); like [`EVALUATOR_EXPORT`], it finds any
+/// semver-compatible export.
+pub const COLUMNS_EXPORT: &str = concat!("fetter:policy/columns@", abi_version!());
+
+/// The WIT world Rust plugins are built for: imports the host, exports
+/// the evaluator.
+pub const WORLD: &str = "policy";
+
+/// The WIT world Python and JavaScript plugins are built for: [`WORLD`]
+/// plus the columns interface ([`COLUMNS_INTERFACE`]).
+pub const COLUMNS_WORLD: &str = "policy-columns";
+
 /// The name of the custom section in which the SDK's `export_plugin!`
 /// writes a plugin's [`PluginMeta`] (as JSON), in the core module.
 pub const META_SECTION: &str = meta_section!();
@@ -112,6 +133,7 @@ mod tests {
             format!("{EVALUATOR_INTERFACE}@{ABI_VERSION}")
         );
         assert_eq!(HOST_IMPORT, format!("{HOST_INTERFACE}@{ABI_VERSION}"));
+        assert_eq!(COLUMNS_EXPORT, format!("{COLUMNS_INTERFACE}@{ABI_VERSION}"));
         assert_eq!(META_SECTION, "fetter-plugin");
     }
 

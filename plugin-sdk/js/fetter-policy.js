@@ -75,6 +75,96 @@ export class Distribution {
   get editable() { return Boolean(this.record.directUrl?.editable); }
 }
 
+// The columns path: the host's `columns.evaluate-columns` sends the
+// inventory as one string per field (values joined with `\n`, each
+// escaped: `\0` -> `\0` `0`, `\n` -> `\0` `n`, an absent value is `\0`
+// alone), decoded with one native `split` per column. A distribution is
+// then an index into the columns: nothing per record is built up front.
+
+/** The host's columns do not fit together (a host bug; the run fails closed). */
+class ColumnsError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ColumnsError';
+  }
+}
+
+function unescapeValue(value, what) {
+  const parts = value.split('\0');
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    const code = parts[i][0];
+    if (code === '0') out += '\0';
+    else if (code === 'n') out += '\n';
+    else throw new ColumnsError(`the ${what} column holds a malformed escape`);
+    out += parts[i].slice(1);
+  }
+  return out;
+}
+
+/** The `count` values of a text column, unescaped (`optional`: absent is undefined). */
+export function textColumn(text, count, what, optional = false) {
+  if (count === 0) {
+    if (text) throw new ColumnsError(`the ${what} column is not empty for 0 distributions`);
+    return [];
+  }
+  let values = text.split('\n');
+  if (values.length !== count) {
+    throw new ColumnsError(`the ${what} column holds ${values.length} values for ${count} distributions`);
+  }
+  if (text.includes('\0')) {
+    values = values.map((v) => (optional && v === '\0' ? undefined : unescapeValue(v, what)));
+  }
+  return values;
+}
+
+/** The decoded columns of an `inventory-columns` record. */
+function decodeColumns(c) {
+  const count = c.count;
+  const requested = c.requested;
+  if (requested.length !== count || /[^01]/.test(requested)) {
+    throw new ColumnsError(`the requested column is not ${count} characters 0 or 1`);
+  }
+  const siteOf = new Uint32Array(count);
+  let at = 0;
+  for (const run of c.siteRuns) {
+    if (run.site >= c.sites.length) throw new ColumnsError(`a site run names site ${run.site} of ${c.sites.length}`);
+    if (run.count > count - at) throw new ColumnsError(`the site runs cover more than ${count} distributions`);
+    siteOf.fill(run.site, at, at + run.count);
+    at += run.count;
+  }
+  if (at !== count) throw new ColumnsError(`the site runs cover ${at} distributions of ${count}`);
+  const directUrls = new Array(count).fill(undefined);
+  for (const [index, url] of c.directUrls) {
+    if (index >= count) throw new ColumnsError(`a direct URL names distribution ${index} of ${count}`);
+    directUrls[index] = url;
+  }
+  return {
+    names: textColumn(c.names, count, 'names'),
+    normalizedNames: textColumn(c.normalizedNames, count, 'normalized-names'),
+    versions: textColumn(c.versions, count, 'versions'),
+    installers: textColumn(c.installers, count, 'installers', true),
+    requested,
+    sites: c.sites,
+    siteOf,
+    directUrls,
+  };
+}
+
+/** A `Distribution` read from the decoded columns (`record` holds them). */
+class ColumnDistribution extends Distribution {
+  get name() { return this.record.names[this.index]; }
+  get normalizedName() { return this.record.normalizedNames[this.index]; }
+  get version() { return this.record.versions[this.index]; }
+  get environments() { return this.record.sites[this.record.siteOf[this.index]].environments.slice(); }
+  get site() { return this.record.sites[this.record.siteOf[this.index]].path; }
+  get installer() { return this.record.installers[this.index]; }
+  get requested() { return this.record.requested.charCodeAt(this.index) === 49; }
+  get directUrl() { return this.record.directUrls[this.index]; }
+  get vcs() { return this.record.directUrls[this.index]?.vcs; }
+  get editable() { return Boolean(this.record.directUrls[this.index]?.editable); }
+}
+
 /** Everything a plugin judges; iterating yields `Distribution`s. */
 export class Inventory {
   constructor(environments, distributions) {
@@ -88,6 +178,29 @@ export class Inventory {
     const r = this.records;
     for (let i = 0; i < r.length; i++) yield new Distribution(i, r[i]);
   }
+  /**
+   * An inventory over the host's `inventory-columns` record (what
+   * `columns.evaluate-columns` receives): the same distributions as the
+   * records `evaluate` receives, read from the columns when asked.
+   */
+  static fromColumns(columns) {
+    const decoded = decodeColumns(columns);
+    const inv = new Inventory(columns.environments, null);
+    const n = columns.count;
+    Object.defineProperties(inv, {
+      length: { value: n },
+      // Record objects only for a rule that asks for `records`.
+      records: { get() { return Array.from({ length: n }, (_, i) => recordOf(inv.at(i))); } },
+      at: { value: (index) => new ColumnDistribution(index, decoded) },
+      [Symbol.iterator]: {
+        *value() {
+          for (let i = 0; i < n; i++) yield new ColumnDistribution(i, decoded);
+        },
+      },
+    });
+    return inv;
+  }
+
   /** An inventory from plain objects, for a plugin's own tests. */
   static of(distributions, environments = [{}]) {
     return new Inventory(
@@ -99,6 +212,13 @@ export class Inventory {
       })),
     );
   }
+}
+
+function recordOf(d) {
+  return {
+    name: d.name, normalizedName: d.normalizedName, version: d.version, environments: d.environments,
+    site: d.site, installer: d.installer, requested: d.requested, directUrl: d.directUrl,
+  };
 }
 
 function verdict(dist, rule, message, action, severity, suggestion) {
@@ -224,7 +344,7 @@ export function makeEvaluator(meta, importedLog) {
   hostLog = importedLog;
   installSandbox();
   let settings = new Settings();
-  return {
+  const evaluator = {
     info() {
       return {
         name: meta.name, version: meta.version,
@@ -242,17 +362,26 @@ export function makeEvaluator(meta, importedLog) {
       }
     },
     evaluate(inventory) {
-      try {
-        if (!ruleFn) throw new Error('no rule registered with rule()');
-        const out = [];
-        for (const v of ruleFn(new Inventory(inventory.environments, inventory.distributions), settings) ?? []) {
-          if (!v || typeof v.rule !== 'string' || !v.action) throw new TypeError('the rule returned something that is not a verdict (use deny() or warn())');
-          out.push(v);
-        }
-        return out;
-      } catch (e) {
-        throw fail(e);
-      }
+      return evaluate(() => new Inventory(inventory.environments, inventory.distributions));
     },
   };
+  function evaluate(inventory) {
+    try {
+      if (!ruleFn) throw new Error('no rule registered with rule()');
+      const out = [];
+      for (const v of ruleFn(inventory(), settings) ?? []) {
+        if (!v || typeof v.rule !== 'string' || !v.action) throw new TypeError('the rule returned something that is not a verdict (use deny() or warn())');
+        out.push(v);
+      }
+      return out;
+    } catch (e) {
+      throw fail(e);
+    }
+  }
+  // The `columns` export (the entry module exports it): what the host
+  // calls when a plugin has it.
+  Object.defineProperty(evaluator, 'columns', {
+    value: { evaluateColumns: (columns) => evaluate(() => Inventory.fromColumns(columns)) },
+  });
+  return evaluator;
 }

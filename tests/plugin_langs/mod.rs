@@ -2,13 +2,15 @@
 //! from PyPI and npm, `fetter plugin new` and `fetter plugin build` on
 //! real sources, the built components through `validate` and
 //! `purge --dry-run` on real venvs, hostile plugins contained, the same
-//! verdicts on every run.
+//! verdicts on every run, and the same verdicts whether the inventory is
+//! given in columns or as records.
 //!
 //! Built components are cached in `target/test-tools/plugin-langs/`,
 //! keyed by the hash of their sources, the SDK, the build code and the
 //! toolchain, so only a change to one of those pays for a rebuild (18 MB
 //! Python components take 10-20 s of CPU to build).
 
+mod columns;
 mod examples;
 mod hostile;
 

@@ -76,6 +76,7 @@ impl PolicyArgs {
             } else {
                 LogMode::Normal
             },
+            columns: true,
         }
     }
 

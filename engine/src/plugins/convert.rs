@@ -100,12 +100,7 @@ impl Lowering {
                     site,
                     installer: d.installer.as_deref(),
                     requested: d.requested,
-                    direct_url: d.direct_url.as_ref().map(|u| DirectUrlView {
-                        url: &u.url,
-                        vcs: u.vcs.as_deref(),
-                        commit_id: u.commit_id.as_deref(),
-                        editable: u.editable,
-                    }),
+                    direct_url: d.direct_url.as_ref().map(DirectUrlView::of),
                 }
             })
             .collect();
@@ -113,6 +108,21 @@ impl Lowering {
             environments: &self.environments,
             distributions,
         }
+    }
+
+    /// The environments as the contract's records.
+    pub fn environments(&self) -> &[wit::Environment] {
+        &self.environments
+    }
+
+    /// Each site's path as a string and the environments that see it.
+    pub fn sites(&self) -> &[(String, Vec<u32>)] {
+        &self.sites
+    }
+
+    /// Per distribution, the index of its site in [`Lowering::sites`].
+    pub fn site_of(&self) -> &[u32] {
+        &self.site_of
     }
 }
 
@@ -149,6 +159,18 @@ pub struct DirectUrlView<'a> {
     #[component(name = "commit-id")]
     commit_id: Option<&'a str>,
     editable: bool,
+}
+
+impl<'a> DirectUrlView<'a> {
+    /// `u` as the contract's record, borrowed.
+    pub fn of(u: &'a crate::inventory::DirectUrl) -> Self {
+        DirectUrlView {
+            url: &u.url,
+            vcs: u.vcs.as_deref(),
+            commit_id: u.commit_id.as_deref(),
+            editable: u.editable,
+        }
+    }
 }
 
 /// A verdict as plain data. The enums map one to one; nothing is checked

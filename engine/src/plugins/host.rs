@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use fetter_plugin_abi::EVALUATOR_EXPORT;
+use fetter_plugin_abi::{COLUMNS_EXPORT, EVALUATOR_EXPORT};
 use wasmtime::component::{Component, HasSelf, Instance, Linker, Lower};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
@@ -76,6 +76,19 @@ pub struct RunOutput {
     /// Its linear memory at the end, in bytes: all memories together. A
     /// memory never shrinks, so this is the most it used.
     pub memory_bytes: usize,
+    /// Whether it was given the inventory in columns (`evaluate-columns`)
+    /// rather than as records.
+    pub columns: bool,
+}
+
+/// The inventory for `evaluate`, asked for only when the plugin is about
+/// to evaluate: as records (what every plugin takes), and in columns for
+/// the plugins that export the `columns` interface.
+pub struct Inventories<'f, 'i, I: ?Sized, C: ?Sized> {
+    /// The contract's `inventory` record, or a borrowed view of it.
+    pub records: &'f dyn Fn() -> &'i I,
+    /// The `inventory-columns` record; `None` to give every plugin records.
+    pub columns: Option<&'f dyn Fn() -> &'i C>,
 }
 
 /// Per-store state.
@@ -197,20 +210,20 @@ pub fn run(
     limits: Limits,
     log_mode: LogMode,
 ) -> Result<RunOutput, PluginError> {
-    match inventory {
-        Some(inv) => run_lazy(
-            engine,
-            component,
-            plugin,
-            settings,
-            Some(&move || inv),
-            limits,
-            log_mode,
-        ),
-        None => {
-            run_lazy::<wit::Inventory>(engine, component, plugin, settings, None, limits, log_mode)
-        }
-    }
+    let records = inventory.map(|inv| move || inv);
+    let inventories = records.as_ref().map(|records| Inventories::<_, ()> {
+        records,
+        columns: None,
+    });
+    run_lazy(
+        engine,
+        component,
+        plugin,
+        settings,
+        inventories,
+        limits,
+        log_mode,
+    )
 }
 
 /// [`run`], asking for the inventory only once the plugin is configured
@@ -218,19 +231,25 @@ pub fn run(
 /// inventory, built by whichever gets there first, while the others are
 /// still loading, instead of before any of them starts.
 ///
-/// The inventory is anything that lowers as the contract's `inventory`
+/// The records are anything that lowers as the contract's `inventory`
 /// record: [`wit::Inventory`], or a borrowed view of fetter's own records
-/// ([`super::convert::InventoryView`]); wasmtime checks the type against
-/// the plugin's before the call.
-pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
+/// ([`super::convert::InventoryView`]); the columns, anything that lowers
+/// as `inventory-columns` ([`super::columns::ColumnsView`]). wasmtime
+/// checks the types against the plugin's before the call. A plugin that
+/// exports the `columns` interface gets the columns when they are given.
+pub fn run_lazy<'i, I, C>(
     engine: &Engine,
     component: &Component,
     plugin: &str,
     settings: &str,
-    inventory: Option<&dyn Fn() -> &'i I>,
+    inventory: Option<Inventories<'_, 'i, I, C>>,
     limits: Limits,
     log_mode: LogMode,
-) -> Result<RunOutput, PluginError> {
+) -> Result<RunOutput, PluginError>
+where
+    I: Lower + Sync + ?Sized + 'i,
+    C: Lower + Sync + ?Sized + 'i,
+{
     let data = StoreData {
         plugin: plugin.to_string(),
         limiter: Limiter {
@@ -272,32 +291,65 @@ pub fn run_lazy<'i, I: Lower + Sync + ?Sized + 'i>(
         .call_configure(&mut store, settings)
         .map_err(|e| classify(e, &store, limits, "configure"))?
         .map_err(|msg| PluginError::SettingsRejected(sanitize(&msg, 2000)))?;
+    let mut columns = false;
     let verdicts = match inventory {
         None => Vec::new(),
-        Some(inv) => evaluate(&mut store, &instance, inv())
-            .map_err(|e| classify(e, &store, limits, "evaluate"))?
-            .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?,
+        Some(inv) => {
+            let result = match inv.columns {
+                Some(cols) if exports(&mut store, &instance, COLUMNS_EXPORT) => {
+                    columns = true;
+                    evaluate(
+                        &mut store,
+                        &instance,
+                        COLUMNS_EXPORT,
+                        "evaluate-columns",
+                        cols(),
+                    )
+                }
+                _ => evaluate(
+                    &mut store,
+                    &instance,
+                    EVALUATOR_EXPORT,
+                    "evaluate",
+                    (inv.records)(),
+                ),
+            };
+            result
+                .map_err(|e| classify(e, &store, limits, "evaluate"))?
+                .map_err(|msg| PluginError::EvaluateFailed(sanitize(&msg, 2000)))?
+        }
     };
     Ok(RunOutput {
         info,
         verdicts,
         memory_bytes: store.data().limiter.memory_total,
+        columns,
     })
 }
 
-/// Call the plugin's `evaluate` with any lowerable form of the inventory
-/// (the generated `call_evaluate` takes only the owned record).
+/// Whether the plugin exports the interface `name` (any semver-compatible
+/// version).
+fn exports(store: &mut Store<StoreData>, instance: &Instance, name: &str) -> bool {
+    instance.get_export_index(&mut *store, None, name).is_some()
+}
+
+/// Call `function` of the exported `interface` with any lowerable form of
+/// the inventory (the generated `call_evaluate` takes only the owned
+/// record, and the host's bindings do not know the optional `columns`
+/// interface). A plugin whose function has another type fails the call.
 fn evaluate<I: Lower + ?Sized>(
     store: &mut Store<StoreData>,
     instance: &Instance,
+    interface: &str,
+    function: &str,
     inventory: &I,
 ) -> wasmtime::Result<Result<Vec<wit::Verdict>, String>> {
-    let interface = instance
-        .get_export_index(&mut *store, None, EVALUATOR_EXPORT)
-        .ok_or_else(|| wasmtime::format_err!("no export {EVALUATOR_EXPORT}"))?;
+    let index = instance
+        .get_export_index(&mut *store, None, interface)
+        .ok_or_else(|| wasmtime::format_err!("no export {interface}"))?;
     let func = instance
-        .get_export_index(&mut *store, Some(&interface), "evaluate")
-        .ok_or_else(|| wasmtime::format_err!("no function evaluate in {EVALUATOR_EXPORT}"))?;
+        .get_export_index(&mut *store, Some(&index), function)
+        .ok_or_else(|| wasmtime::format_err!("no function {function} in {interface}"))?;
     let evaluate = instance
         .get_typed_func::<(&I,), (Result<Vec<wit::Verdict>, String>,)>(&mut *store, &func)?;
     Ok(evaluate.call(&mut *store, (inventory,))?.0)

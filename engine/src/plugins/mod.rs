@@ -30,6 +30,8 @@ pub mod cfg;
 #[cfg(feature = "plugins")]
 mod check;
 #[cfg(feature = "plugins")]
+mod columns;
+#[cfg(feature = "plugins")]
 mod convert;
 pub mod diags;
 pub mod embedded;

@@ -12,9 +12,10 @@ use wasmtime::Engine;
 
 use super::abi::{self, Declared};
 use super::cache::{Cache, CacheStatus};
+use super::columns::ColumnsView;
 use super::convert;
 use super::diags::{self, PluginError};
-use super::host::{self, Limits, LogMode};
+use super::host::{self, Inventories, Limits, LogMode};
 use super::verdicts;
 use super::{PolicySpec, DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::diag::Sink;
@@ -31,6 +32,10 @@ pub struct Options {
     pub cache: Cache,
     /// Where plugin log lines go.
     pub log: LogMode,
+    /// Give the inventory in columns to the plugins that take it (the
+    /// Python and JavaScript SDKs' `evaluate-columns`); false gives every
+    /// plugin records (`evaluate`), for comparing the two.
+    pub columns: bool,
 }
 
 impl Default for Options {
@@ -40,6 +45,7 @@ impl Default for Options {
             timeout: Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS),
             cache: Cache::from_env(),
             log: LogMode::Normal,
+            columns: true,
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct PluginReport {
     pub elapsed: Duration,
     /// Its linear memory after the run, in bytes (0 when it failed).
     pub memory_bytes: usize,
+    /// Whether it took the inventory in columns (`evaluate-columns`).
+    pub columns: bool,
     /// Why it failed, if it did (also in the sink).
     pub error: Option<String>,
 }
@@ -152,6 +160,7 @@ pub fn evaluate(
     }
     let lowering = OnceLock::new();
     let view = OnceLock::new();
+    let columns = OnceLock::new();
     // Longest first, so the slowest plugin is not left to start after the
     // others on a machine with fewer cores than plugins; the component's
     // size is the cost estimate (plugins with big embedded tables, like
@@ -171,30 +180,39 @@ pub fn evaluate(
                 cache: None,
                 elapsed: Duration::ZERO,
                 memory_bytes: 0,
+                columns: false,
                 error: None,
             };
             let result = load(&engine, spec, &options.cache).and_then(|loaded| {
                 report.name = loaded.name.clone();
                 report.cache = Some(loaded.cache.clone());
-                let wit_inventory = || {
-                    let lowering = lowering.get_or_init(|| convert::Lowering::new(inventory));
-                    view.get_or_init(|| lowering.view(inventory))
+                let lowering = || lowering.get_or_init(|| convert::Lowering::new(inventory));
+                let records = || view.get_or_init(|| lowering().view(inventory));
+                let cols = || columns.get_or_init(|| ColumnsView::new(lowering(), inventory));
+                let inventories = Inventories {
+                    records: &records,
+                    columns: if options.columns {
+                        Some(dyn_fn(&cols))
+                    } else {
+                        None
+                    },
                 };
                 run_one(
                     &engine,
                     &loaded,
                     spec,
                     inventory,
-                    &wit_inventory,
+                    inventories,
                     options,
                     sink,
                 )
                 .map_err(|e| (loaded.name, e))
             });
             match result {
-                Ok((n, memory)) => {
-                    report.verdicts = n;
-                    report.memory_bytes = memory;
+                Ok(out) => {
+                    report.verdicts = out.verdicts;
+                    report.memory_bytes = out.memory_bytes;
+                    report.columns = out.columns;
                 }
                 Err((name, e)) => {
                     let failure = diags::failure(&name, &spec.label(), &e);
@@ -210,17 +228,28 @@ pub fn evaluate(
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Run one loaded plugin and report its verdicts; returns how many, and
-/// its linear memory in bytes.
+/// `f` as a trait object (a closure does not coerce inside an `Option`).
+fn dyn_fn<'f, 'i, T: ?Sized>(f: &'f dyn Fn() -> &'i T) -> &'f dyn Fn() -> &'i T {
+    f
+}
+
+/// What [`run_one`] reports.
+struct RunSummary {
+    verdicts: usize,
+    memory_bytes: usize,
+    columns: bool,
+}
+
+/// Run one loaded plugin and report its verdicts.
 fn run_one<'i>(
     engine: &Engine,
     loaded: &Loaded,
     spec: &PolicySpec,
     inventory: &Inventory,
-    wit_inventory: &dyn Fn() -> &'i convert::InventoryView<'i>,
+    inventories: Inventories<'_, 'i, convert::InventoryView<'i>, ColumnsView<'i>>,
     options: &Options,
     sink: &Sink,
-) -> Result<(usize, usize), PluginError> {
+) -> Result<RunSummary, PluginError> {
     let limits = Limits {
         memory_bytes: options.memory_bytes,
         timeout: options.timeout,
@@ -230,7 +259,7 @@ fn run_one<'i>(
         &loaded.component,
         &loaded.name,
         &spec.settings,
-        Some(wit_inventory),
+        Some(inventories),
         limits,
         options.log,
     )?;
@@ -239,7 +268,11 @@ fn run_one<'i>(
     for d in diagnostics {
         sink.push(d);
     }
-    Ok((raw.len(), out.memory_bytes))
+    Ok(RunSummary {
+        verdicts: raw.len(),
+        memory_bytes: out.memory_bytes,
+        columns: out.columns,
+    })
 }
 
 /// Advances the engine's epoch every [`host::EPOCH_TICK`] while plugins

@@ -130,13 +130,24 @@ _distribution = partial(tuple.__new__, Distribution)
 class Inventory:
     """Everything a plugin judges. Iterating yields `Distribution`s."""
 
-    __slots__ = ("_envs", "_dists")
+    __slots__ = ("_envs", "_dists", "_views")
 
     def __init__(self, environments, distributions):
         self._envs = environments
         self._dists = distributions
+        # `Distribution`s made up front (the columns path decodes straight
+        # into them), else None: made from `_dists` when iterated.
+        self._views = None
+
+    @classmethod
+    def _of_views(cls, environments, views):
+        inv = cls(environments, views)
+        inv._views = views
+        return inv
 
     def __iter__(self):
+        if self._views is not None:
+            return iter(self._views)
         # (i,) + record, then the view: all in C.
         return map(_distribution, map(add, zip(range(len(self._dists))), self._dists))
 
@@ -144,6 +155,8 @@ class Inventory:
         return len(self._dists)
 
     def __getitem__(self, index):
+        if self._views is not None:
+            return self._views[index]
         record = self._dists[index]
         if index < 0:
             index += len(self._dists)

@@ -1,7 +1,10 @@
 // A plugin that tries, on purpose, what the sandbox must contain.
 import { configure, rule, warn } from './fetter-policy.js';
 
-const MODES = ['fetch', 'env', 'clock', 'perf', 'loop', 'alloc', 'raise', 'print', 'random', 'none'];
+const MODES = ['fetch', 'env', 'clock', 'perf', 'loop', 'alloc', 'raise', 'print', 'random', 'echo', 'none'];
+
+// JSON with everything outside printable ASCII escaped, as Python writes it.
+const ascii = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 configure((settings) => {
   settings.only('mode');
@@ -34,6 +37,20 @@ rule((inventory, settings) => {
       console.log('hello from javascript', { n: 1 });
       console.error('and from console.error');
       break;
+    case 'echo': {
+      // Every field as the SDK gives it, for comparing the records path
+      // with the columns path.
+      const out = [...inventory].map((d) => warn(d, 'hostile-js/echo', ascii([
+        d.index, d.name, d.normalizedName, d.version, d.environments, d.site, d.installer ?? null,
+        d.requested, d.directUrl ? [d.directUrl.url, d.directUrl.vcs ?? null, d.directUrl.commitId ?? null, d.directUrl.editable] : null,
+        d.vcs ?? null, d.editable,
+      ])));
+      if (inventory.length) {
+        const envs = inventory.environments.map((e) => [e.prefix, e.kind, e.pythonVersion ?? null, e.externallyManaged]);
+        out.push(warn(first, 'hostile-js/environments', ascii([inventory.length, inventory.at(inventory.length - 1).index, envs])));
+      }
+      return out;
+    }
     case 'random':
       return [...inventory].map((d) => warn(d, 'hostile-js/random', Math.random().toFixed(17)));
     default:

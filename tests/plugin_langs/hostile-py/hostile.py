@@ -1,5 +1,6 @@
 """A plugin that tries, on purpose, what the sandbox must contain."""
 
+import json
 import os
 import random
 import socket
@@ -8,7 +9,7 @@ import time
 
 from fetter_policy import configure, rule, warn
 
-MODES = ("open", "socket", "env", "clock", "urandom", "loop", "alloc", "raise", "print", "random", "none")
+MODES = ("open", "socket", "env", "clock", "urandom", "loop", "alloc", "raise", "print", "random", "echo", "none")
 
 
 @configure
@@ -45,6 +46,18 @@ def evaluate(inventory, settings):
     elif mode == "print":
         print("hello from python")
         sys.stderr.write("and from stderr\n")
+    elif mode == "echo":
+        # Every field as the SDK gives it (ASCII JSON), for comparing the
+        # records path with the columns path.
+        out = [warn(d, "hostile-py/echo", json.dumps([
+            d.index, d.name, d.normalized_name, d.version, d.environments, d.site, d.installer,
+            d.requested, None if d.direct_url is None else list(d.direct_url), d.vcs, d.editable,
+        ])) for d in inventory]
+        if len(inventory):
+            envs = [[e.prefix, e.kind, e.python_version, e.externally_managed] for e in inventory.environments]
+            last = inventory[-1]
+            out.append(warn(inventory[0], "hostile-py/environments", json.dumps([len(inventory), last.index, envs])))
+        return out
     elif mode == "random":
         return [warn(d, "hostile-py/random", f"{random.random():.17f}") for d in inventory]
     return []

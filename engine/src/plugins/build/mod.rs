@@ -180,7 +180,8 @@ fn build_python(p: &Project, program: &Path, work: &Path, out: &Path) -> Result<
     cmd.current_dir(&p.dir)
         .arg("-d")
         .arg(work.join("wit"))
-        .args(["-w", "policy", "componentize", "fetter_plugin_main", "-p"])
+        .args(["-w", fetter_plugin_abi::COLUMNS_WORLD])
+        .args(["componentize", "fetter_plugin_main", "-p"])
         .arg(&py)
         .arg("-p")
         .arg(&p.dir)
@@ -207,7 +208,7 @@ fn build_js(p: &Project, program: &Path, work: &Path, out: &Path) -> Result<(), 
         .arg(js.join("fetter-main.js"))
         .arg("-w")
         .arg(work.join("wit"))
-        .args(["-n", "policy", "-d"])
+        .args(["-n", fetter_plugin_abi::COLUMNS_WORLD, "-d"])
         .args(toolchain::JS_DISABLE)
         .arg("-o")
         .arg(out);

@@ -21,6 +21,10 @@ pub const PYTHON: &[(&str, &str)] = &[
         include_str!("../../../../plugin-sdk/python/fetter_policy/_sandbox.py"),
     ),
     (
+        "_columns.py",
+        include_str!("../../../../plugin-sdk/python/fetter_policy/_columns.py"),
+    ),
+    (
         "_export.py",
         include_str!("../../../../plugin-sdk/python/fetter_policy/_export.py"),
     ),
@@ -36,7 +40,7 @@ pub const JS: &str = include_str!("../../../../plugin-sdk/js/fetter-policy.js");
 /// `Evaluator` over the plugin's module, with the metadata.
 pub fn python_entry(module: &str, meta_json: &str) -> String {
     format!(
-        "# Written by `fetter plugin build`: the component's entry point.\nimport fetter_policy._export\nimport {module}  # noqa: F401  (registers the @rule)\n\nEvaluator = fetter_policy._export.make({meta_json})\n"
+        "# Written by `fetter plugin build`: the component's entry point.\nimport fetter_policy._export\nimport {module}  # noqa: F401  (registers the @rule)\n\nEvaluator = fetter_policy._export.make({meta_json})\nColumns = Evaluator.Columns\n"
     )
 }
 
@@ -44,7 +48,7 @@ pub fn python_entry(module: &str, meta_json: &str) -> String {
 /// plugin's module, with the metadata and the host's `log`.
 pub fn js_entry(module: &str, meta_json: &str) -> String {
     format!(
-        "// Written by `fetter plugin build`: the component's entry point.\nimport {{ log }} from '{host}';\nimport {{ makeEvaluator }} from './{JS_NAME}';\nimport './{module}';\n\nexport const evaluator = makeEvaluator({meta_json}, log);\n",
+        "// Written by `fetter plugin build`: the component's entry point.\nimport {{ log }} from '{host}';\nimport {{ makeEvaluator }} from './{JS_NAME}';\nimport './{module}';\n\nexport const evaluator = makeEvaluator({meta_json}, log);\nexport const columns = evaluator.columns;\n",
         host = fetter_plugin_abi::HOST_IMPORT,
     )
 }
