@@ -155,6 +155,7 @@ fn plugin_options(cfg: &Config) -> Options {
             .map(Cache::at)
             .unwrap_or_else(Cache::from_env),
         log: LogMode::Quiet,
+        columns: true,
     }
 }
 
