@@ -5,9 +5,10 @@
 //! ([`header`]). The older BerkeleyDB `Packages` and the `ndb`
 //! `Packages.db` are named as unsupported, never guessed at.
 
+pub mod files;
 pub mod header;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{Manager, OsPackage};
@@ -22,7 +23,15 @@ const DB_DIRS: &[&str] = &["usr/lib/sysimage/rpm", "var/lib/rpm"];
 pub struct Rpmdb {
     packages: Vec<OsPackage>,
     by_path: HashMap<PathBuf, usize>,
+    /// What the header records of each file of the packages that own a
+    /// distribution (what `fetter verify` compares), by package.
+    files: HashMap<usize, Result<RpmFiles, header::HeaderError>>,
+    /// Every path those packages list.
+    listed: HashSet<PathBuf>,
 }
+
+/// The files of one package, with their digests' algorithm.
+pub type RpmFiles = (files::DigestAlgo, Vec<(PathBuf, files::FileMeta)>);
 
 /// Why a root's rpm database could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +86,7 @@ impl Rpmdb {
         let mut db = Rpmdb::default();
         let mut bad = 0usize;
         sqlite::each_header(&path, |hnum, blob| match header::parse(blob) {
-            Ok(h) => db.add(root, h, distro.as_deref()),
+            Ok(h) => db.add(root, h, blob, distro.as_deref()),
             Err(e) => {
                 bad += 1;
                 // One warning per bad row, up to a few: a corrupt
@@ -101,7 +110,7 @@ impl Rpmdb {
         Ok(Some(db))
     }
 
-    fn add(&mut self, root: &Path, h: header::Header, distro: Option<&str>) {
+    fn add(&mut self, root: &Path, h: header::Header, blob: &[u8], distro: Option<&str>) {
         let version = h.evr();
         let vr = format!("{}-{}", h.version, h.release);
         let (source, source_version) = match h
@@ -118,11 +127,25 @@ impl Rpmdb {
         let idx = self.packages.len();
         // Only what `owner` looks up: a system lists hundreds of thousands
         // of files, a few hundred of them distribution metadata.
+        let mut owns = false;
         for f in h.files.iter().filter(|f| is_metadata(f)) {
-            let rel = Path::new(f.trim_start_matches('/'));
-            if f.starts_with('/') && !rel.components().any(|c| c.as_os_str() == "..") {
-                self.by_path.insert(root.join(rel), idx);
+            if let Some(p) = under_root(root, f) {
+                self.by_path.insert(p, idx);
+                owns = true;
             }
+        }
+        if owns {
+            // The digests of a package that owns a distribution, for
+            // `fetter verify`: parsed again, only for these.
+            let meta = files::file_meta(blob).map(|(algo, metas)| {
+                let metas = metas
+                    .into_iter()
+                    .filter_map(|m| Some((under_root(root, &m.path)?, m)))
+                    .collect::<Vec<_>>();
+                self.listed.extend(metas.iter().map(|(p, _)| p.clone()));
+                (algo, metas)
+            });
+            self.files.insert(idx, meta);
         }
         self.packages.push(OsPackage {
             manager: Manager::Rpm,
@@ -143,6 +166,41 @@ impl Rpmdb {
             .find_map(|p| self.by_path.get(p))
             .map(|&i| &self.packages[i])
     }
+
+    /// The files `owner` (a package [`Rpmdb::owner`] returned) installed
+    /// under `dir`, with what its header records of each; `None` when
+    /// `owner` is not one of this database's owners; an error when its
+    /// header's file tags are malformed.
+    pub fn files_under(
+        &self,
+        owner: &OsPackage,
+        dir: &Path,
+    ) -> Option<Result<RpmFiles, header::HeaderError>> {
+        let idx = self.packages.iter().position(|p| p == owner)?;
+        Some(match self.files.get(&idx)? {
+            Ok((algo, files)) => Ok((
+                *algo,
+                files
+                    .iter()
+                    .filter(|(p, _)| p.starts_with(dir))
+                    .cloned()
+                    .collect(),
+            )),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    /// Whether a package that owns a distribution lists `path`.
+    pub fn lists(&self, path: &Path) -> bool {
+        self.listed.contains(path)
+    }
+}
+
+/// `path` (absolute, as rpm lists it) under `root`; `None` for a relative
+/// path or one with `..`.
+fn under_root(root: &Path, path: &str) -> Option<PathBuf> {
+    let rel = Path::new(path.strip_prefix('/')?.trim_start_matches('/'));
+    (!rel.components().any(|c| c.as_os_str() == "..")).then(|| root.join(rel))
 }
 
 /// Whether `path` is a distribution's metadata: what [`Rpmdb::owner`]
