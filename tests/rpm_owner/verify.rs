@@ -32,8 +32,11 @@ fn rpm_v(home: &Path, root: &Path) -> Vec<String> {
         .filter_map(|l| {
             let (flags, path) = l.split_once(' ')?;
             let path = path.trim_start().rsplit(' ').next()?;
-            (flags.contains('5') || flags.contains('S') || l.starts_with("missing"))
-                .then(|| root.join(path.trim_start_matches('/')).display().to_string())
+            (flags.contains('5') || flags.contains('S') || l.starts_with("missing")).then(|| {
+                root.join(path.trim_start_matches('/'))
+                    .display()
+                    .to_string()
+            })
         })
         .collect();
     files.sort();
@@ -80,7 +83,11 @@ fn rpm_owned_distributions_are_verified_against_rpms_digests() {
     fs::write(site.join("rpmdemo-1.2.3.dist-info/INSTALLER"), "pip-23\n").unwrap();
     let (code, out) = verify(&home, &root, "json");
     let doc = json(out.as_bytes());
-    assert_valid(&ours("fetter.verify-1"), &doc, "verify of a modified rpm root");
+    assert_valid(
+        &ours("fetter.verify-1"),
+        &doc,
+        "verify of a modified rpm root",
+    );
     assert_eq!(code, 3, "{doc:#}");
     let d = &doc["distributions"][0];
     assert_eq!(d["status"], "modified", "{d:#}");
@@ -95,7 +102,10 @@ fn rpm_owned_distributions_are_verified_against_rpms_digests() {
         .unwrap();
     assert_eq!(module["kind"], "modified", "{module}");
     assert!(
-        module["expected_hash"].as_str().unwrap().starts_with("sha256="),
+        module["expected_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256="),
         "{module}"
     );
     let installer = d["problems"]

@@ -82,7 +82,8 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
     if a == b {
         return Ordering::Equal;
     }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // rpm's strings end at the first NUL.
+    let (a, b) = (c_str(a), c_str(b));
     let (mut i, mut j) = (0, 0);
     let at = |s: &[u8], k: usize| s.get(k).copied().unwrap_or(0);
     let sep = |c: u8| c != 0 && !c.is_ascii_alphanumeric() && c != b'~' && c != b'^';
@@ -172,6 +173,12 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// `s` up to its first NUL, where rpm's C string ends.
+fn c_str(s: &str) -> &[u8] {
+    let b = s.as_bytes();
+    &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,9 +210,12 @@ mod tests {
             assert!(s.parse::<Evr>().is_err(), "{s:?}");
         }
         // Anything else rpm orders, and so does this, without panicking.
-        for s in ["~", "^", "~~^^..", "1:~-~", "é-1", "\0"] {
+        for s in ["~", "^", "~~^^..", "1:~-~", "é-1", "\0", "1\0x", "1.0\0-1"] {
             let e: Evr = s.parse().unwrap();
-            let _ = e.cmp(&"1.0-1".parse().unwrap());
+            for o in ["1.0-1", "1\0y", "\0", "1"] {
+                let o: Evr = o.parse().unwrap();
+                assert_eq!(e.cmp(&o), o.cmp(&e).reverse(), "{s:?} vs {o:?}");
+            }
         }
     }
 }

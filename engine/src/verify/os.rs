@@ -33,7 +33,10 @@ impl Databases {
                     Dpkg::load(&root).map_err(|e| format!("dpkg database: {e}"))
                 });
             }
-            if d.os_package.as_ref().is_some_and(|p| p.manager == Manager::Rpm) {
+            if d.os_package
+                .as_ref()
+                .is_some_and(|p| p.manager == Manager::Rpm)
+            {
                 dbs.rpm.entry(root.clone()).or_insert_with(|| {
                     // Header warnings were the scan's to give; here an
                     // owner whose header cannot be read is not found.

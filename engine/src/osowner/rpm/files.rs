@@ -118,7 +118,9 @@ pub fn file_meta(blob: &[u8]) -> Result<(DigestAlgo, Vec<FileMeta>), HeaderError
         if len == n {
             Ok(())
         } else {
-            Err(HeaderError::Malformed(format!("{len} {what} for {n} files")))
+            Err(HeaderError::Malformed(format!(
+                "{len} {what} for {n} files"
+            )))
         }
     };
     let digests = h.strings(FILEDIGESTS)?.unwrap_or_default();
