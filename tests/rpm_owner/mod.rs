@@ -16,6 +16,7 @@ use super::{assert_valid, cyclonedx, ours};
 use crate::common::*;
 
 mod audit;
+mod bdb;
 mod verify;
 
 const SITE: &str = "usr/lib/python3.12/site-packages";

@@ -2,9 +2,12 @@
 //! SQLite `rpmdb.sqlite` of rpm 4.16+ (Fedora 33+, RHEL 9, openSUSE),
 //! under `usr/lib/sysimage/rpm` or `var/lib/rpm` of a filesystem root.
 //! Each row of its `Packages` table is one package's header
-//! ([`header`]). The older BerkeleyDB `Packages` and the `ndb`
-//! `Packages.db` are named as unsupported, never guessed at.
+//! ([`header`]). The BerkeleyDB `Packages` of rpm before 4.16 (CentOS 7
+//! and 8, RHEL 7 and 8) is read page by page ([`bdb`]), without
+//! BerkeleyDB; the `ndb` `Packages.db` (openSUSE before its move to
+//! SQLite) is named as unsupported, never guessed at.
 
+pub mod bdb;
 pub mod files;
 pub mod header;
 
@@ -41,7 +44,7 @@ pub enum RpmdbError {
     Unsupported {
         /// The database file.
         path: PathBuf,
-        /// `BerkeleyDB` or `ndb`.
+        /// `ndb`.
         format: &'static str,
     },
     /// The database resolves (through links) to outside the root scanned.
@@ -51,6 +54,16 @@ pub enum RpmdbError {
         path: PathBuf,
         /// The root.
         root: PathBuf,
+    },
+    /// A BerkeleyDB (or ndb) database whose pages could not be read.
+    #[error("{path}: not a readable {format} rpm database: {message}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// `BerkeleyDB`.
+        format: &'static str,
+        /// What is wrong.
+        message: String,
     },
     /// SQLite could not read the file, or it has no `Packages` table.
     #[error("{path}: {message}")]
@@ -68,6 +81,7 @@ impl RpmdbError {
         match self {
             RpmdbError::Unsupported { path, .. }
             | RpmdbError::OutsideRoot { path, .. }
+            | RpmdbError::Corrupt { path, .. }
             | RpmdbError::Sqlite { path, .. } => path,
         }
     }
@@ -79,13 +93,13 @@ impl Rpmdb {
     /// warning naming the file and row; that package's files have no
     /// owner (never a guessed one).
     pub fn load(root: &Path, warnings: &mut Vec<Warning>) -> Result<Option<Rpmdb>, RpmdbError> {
-        let Some(path) = find(root)? else {
+        let Some((path, format)) = find(root)? else {
             return Ok(None);
         };
         let distro = osv_ecosystem(root);
         let mut db = Rpmdb::default();
         let mut bad = 0usize;
-        sqlite::each_header(&path, |hnum, blob| match header::parse(blob) {
+        let each = |hnum: i64, blob: &[u8]| match header::parse(blob) {
             Ok(h) => db.add(root, h, blob, distro.as_deref()),
             Err(e) => {
                 bad += 1;
@@ -100,7 +114,17 @@ impl Rpmdb {
                     ));
                 }
             }
-        })?;
+        };
+        match format {
+            Format::Sqlite => sqlite::each_header(&path, each)?,
+            Format::BerkeleyDb => {
+                bdb::each_header(&path, each).map_err(|message| RpmdbError::Corrupt {
+                    path: path.clone(),
+                    format: "BerkeleyDB",
+                    message,
+                })?
+            }
+        }
         if bad > 5 {
             warnings.push(Warning::new(
                 &path,
@@ -211,14 +235,33 @@ fn is_metadata(path: &str) -> bool {
         .any(|s| path.ends_with(s))
 }
 
-/// The SQLite database under `root`, `None` when there is none; an error
-/// for a database fetter cannot read.
-fn find(root: &Path) -> Result<Option<PathBuf>, RpmdbError> {
-    for dir in DB_DIRS {
-        let path = root.join(dir).join("rpmdb.sqlite");
-        if !path.is_file() {
-            continue;
+/// The formats of rpm database fetter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `rpmdb.sqlite` (rpm 4.16+).
+    Sqlite,
+    /// `Packages`, a BerkeleyDB hash (rpm before 4.16).
+    BerkeleyDb,
+}
+
+/// The database under `root` and its format, `None` when there is none
+/// (SQLite first, as rpm 4.16+ converts to it and may leave `Packages`
+/// behind); an error for a database fetter cannot read.
+fn find(root: &Path) -> Result<Option<(PathBuf, Format)>, RpmdbError> {
+    let mut found = None;
+    'search: for (file, format) in [
+        ("rpmdb.sqlite", Format::Sqlite),
+        ("Packages", Format::BerkeleyDb),
+    ] {
+        for dir in DB_DIRS {
+            let path = root.join(dir).join(file);
+            if path.is_file() {
+                found = Some((path, format));
+                break 'search;
+            }
         }
+    }
+    if let Some((path, format)) = found {
         // Under a mounted image, an absolute link would lead to the host's
         // database: only files inside the root are read.
         if root != Path::new("/") {
@@ -233,14 +276,15 @@ fn find(root: &Path) -> Result<Option<PathBuf>, RpmdbError> {
                 });
             }
         }
-        return Ok(Some(path));
+        return Ok(Some((path, format)));
     }
     for dir in DB_DIRS {
-        for (file, format) in [("Packages", "BerkeleyDB"), ("Packages.db", "ndb")] {
-            let path = root.join(dir).join(file);
-            if path.is_file() {
-                return Err(RpmdbError::Unsupported { path, format });
-            }
+        let path = root.join(dir).join("Packages.db");
+        if path.is_file() {
+            return Err(RpmdbError::Unsupported {
+                path,
+                format: "ndb",
+            });
         }
     }
     Ok(None)
@@ -426,9 +470,16 @@ mod tests {
         assert!(Rpmdb::load(d.path(), &mut w).unwrap().is_none());
         let dir = d.path().join("var/lib/rpm");
         fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("Packages.db"), b"RpmP").unwrap();
+        let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
+        assert!(err.contains("ndb rpmdb not supported"), "{err}");
+        assert!(err.contains("var/lib/rpm/Packages.db"), "{err}");
         fs::write(dir.join("Packages"), b"\0\0\0\0bdb").unwrap();
         let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
-        assert!(err.contains("BerkeleyDB rpmdb not supported"), "{err}");
+        assert!(
+            err.contains("not a readable BerkeleyDB rpm database"),
+            "{err}"
+        );
         assert!(err.contains("var/lib/rpm/Packages"), "{err}");
         fs::write(dir.join("rpmdb.sqlite"), b"this is not a database at all").unwrap();
         let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
