@@ -40,6 +40,7 @@ pub const TARGETS: &[Target] = &[
     ("osv", osv),
     ("verdicts", verdicts),
     ("rpm_header", rpm_header),
+    ("rpm_bdb", rpm_bdb),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -65,6 +66,28 @@ pub fn rpm_header(data: &[u8]) {
         }
     }
     let _ = header::source_name_version(&String::from_utf8_lossy(data));
+    let _ = fetter::osowner::rpm::files::file_meta(data);
+    // rpm's version ordering over two halves of the input.
+    let (a, b) = data.split_at(data.len() / 2);
+    if let (Ok(a), Ok(b)) = (
+        String::from_utf8_lossy(a).parse::<fetter::audit::rpmver::Evr>(),
+        String::from_utf8_lossy(b).parse::<fetter::audit::rpmver::Evr>(),
+    ) {
+        assert_eq!(
+            a.cmp(&b),
+            b.cmp(&a).reverse(),
+            "rpm ordering is antisymmetric"
+        );
+    }
+}
+
+/// rpm's BerkeleyDB `Packages` hash, and each header it holds.
+pub fn rpm_bdb(data: &[u8]) {
+    use fetter::osowner::rpm::{bdb, files, header};
+    let _ = bdb::each_header_in(data, |_, blob| {
+        let _ = header::parse(blob);
+        let _ = files::file_meta(blob);
+    });
 }
 
 /// METADATA / PKG-INFO header block.

@@ -15,6 +15,10 @@ use serde_json::Value;
 use super::{assert_valid, cyclonedx, ours};
 use crate::common::*;
 
+mod audit;
+mod bdb;
+mod verify;
+
 const SITE: &str = "usr/lib/python3.12/site-packages";
 
 /// The spec: the source package `python-rpmdemo`, its binary package

@@ -7,11 +7,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::audit::db::Database;
-use crate::audit::osv::Record;
-use crate::audit::ranges::{is_affected, is_affected_deb};
+use crate::audit::osv::{Affected, Record};
+use crate::audit::ranges::{is_affected, is_affected_deb, is_affected_rpm};
 use crate::diag::{DistRef, Severity};
 use crate::inventory::{DistId, Distribution, Inventory};
-use crate::osowner::OsPackage;
+use crate::osowner::{Manager, OsPackage};
 
 /// One vulnerability (aliases merged) of one installed distribution.
 #[derive(Debug, Clone, Serialize)]
@@ -39,7 +39,7 @@ pub struct Vulnerability {
     /// affecting the version (fail closed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// The OS package that installed the distribution (Debian's site): a
+    /// The OS package that installed the distribution (dpkg or rpm): a
     /// PyPI advisory may not apply as is, the distribution backporting fixes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_package: Option<OsPackage>,
@@ -49,19 +49,20 @@ pub struct Vulnerability {
     pub os_advisory: Option<OsAdvisory>,
 }
 
-/// A Debian advisory (`DSA-`, `DLA-`, `DEBIAN-CVE-`) for the OS package
+/// An OS advisory (Debian's `DSA-`, `DLA-`, `DEBIAN-CVE-`; AlmaLinux's
+/// `ALSA-`, Rocky Linux's `RLSA-`, Mageia's `MGASA-`) for the OS package
 /// that owns a distribution.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OsAdvisory {
-    /// The OSV ecosystem (`Debian:12`).
+    /// The OSV ecosystem (`Debian:12`, `AlmaLinux:9`).
     pub ecosystem: String,
     /// The records' ids.
     pub ids: Vec<String>,
-    /// Whether the installed package version is affected. `false`: Debian
+    /// Whether the installed package version is affected. `false`: the OS
     /// fixed it in the version installed (a backport the PyPI version
     /// number does not show), so the finding is a warning, not a denial.
     pub affected: bool,
-    /// The Debian versions that fix it.
+    /// The OS package versions that fix it.
     pub fixed: Vec<String>,
 }
 
@@ -113,26 +114,30 @@ fn audit_one(inv: &Inventory, db: &Database, dist: DistId, d: &Distribution) -> 
     }
     // The OS package's own advisories: those that affect its version are
     // hits; those that do not may clear a PyPI advisory of the same
-    // vulnerability (Debian backports fixes without changing the version).
-    // Debian's only: versions are compared as dpkg compares them, and
-    // rpm's records are not matched (yet).
-    let os = d
-        .os_package
-        .as_ref()
-        .filter(|p| p.manager == crate::osowner::Manager::Dpkg)
-        .and_then(|p| Some((p, p.distro.as_deref()?, p.source_version()?)));
+    // vulnerability (distributions backport fixes without changing the
+    // version). Debian's compared as dpkg compares versions, the rpm
+    // distributions' as rpm does.
+    let os = d.os_package.as_ref().and_then(OsMatch::of);
     let mut cleared: Vec<&Record> = Vec::new();
-    if let Some((p, eco, version)) = os {
-        for r in db.lookup_os(p.source_name()) {
-            if r.withdrawn.is_some() || r.affected_for_os(eco, p.source_name()).next().is_none() {
-                continue;
-            }
-            let verdicts = r
-                .affected_for_os(eco, p.source_name())
-                .map(|a| is_affected_deb(version, a));
-            match first_hit(verdicts) {
-                Some(note) => hits.push((r, note, Origin::Os)),
-                None => cleared.push(r),
+    if let Some(m) = &os {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for name in &m.names {
+            for r in db.lookup_os(name) {
+                if r.withdrawn.is_some() || !seen.insert(r.id.as_str()) {
+                    continue;
+                }
+                let entries: Vec<_> = m
+                    .names
+                    .iter()
+                    .flat_map(|n| r.affected_for_os(m.ecosystem, n))
+                    .collect();
+                if entries.is_empty() {
+                    continue;
+                }
+                match first_hit(entries.into_iter().map(|a| m.is_affected(a))) {
+                    Some(note) => hits.push((r, note, Origin::Os)),
+                    None => cleared.push(r),
+                }
             }
         }
     }
@@ -151,8 +156,9 @@ fn audit_one(inv: &Inventory, db: &Database, dist: DistId, d: &Distribution) -> 
             for (r, _, _) in &group {
                 ids.extend(r.ids().map(str::to_string));
             }
-            let os_advisory =
-                os.and_then(|(p, eco, _)| os_advisory(p, eco, &group, &ids, &cleared));
+            let os_advisory = os
+                .as_ref()
+                .and_then(|m| os_advisory(m, &group, &ids, &cleared));
             let id = ids
                 .iter()
                 .min_by_key(|i| (id_rank(i), (*i).clone()))
@@ -209,27 +215,30 @@ fn first_hit(
     hit
 }
 
-/// What Debian says of the vulnerability `group` (ids `ids`) for `p`: its
-/// records in the group (affected), else a record sharing an id that does
-/// not affect the installed version (cleared), else nothing.
+/// What the OS's advisories say of the vulnerability `group` (ids
+/// `ids`) for the package of `m`: its records in the group (affected),
+/// else a record sharing an id that does not affect the installed version
+/// (cleared), else nothing.
 fn os_advisory(
-    p: &OsPackage,
-    eco: &str,
+    m: &OsMatch,
     group: &[Hit],
     ids: &BTreeSet<String>,
     cleared: &[&Record],
 ) -> Option<OsAdvisory> {
-    let source = p.source_name();
     let of = |rs: Vec<&Record>, affected: bool| {
         (!rs.is_empty()).then(|| {
             let mut fixed: Vec<String> = rs
                 .iter()
-                .flat_map(|r| r.fixed_versions_os(eco, source))
+                .flat_map(|r| {
+                    m.names
+                        .iter()
+                        .flat_map(|n| r.fixed_versions_os(m.ecosystem, n))
+                })
                 .collect();
             fixed.sort();
             fixed.dedup();
             OsAdvisory {
-                ecosystem: eco.to_string(),
+                ecosystem: m.ecosystem.to_string(),
                 ids: rs.iter().map(|r| r.id.clone()).collect(),
                 affected,
                 fixed,
@@ -250,6 +259,53 @@ fn os_advisory(
         .filter(|r| r.ids().any(|i| ids.contains(i)))
         .collect();
     of(clearing, false)
+}
+
+/// How an OS package is matched against its OS's records.
+struct OsMatch<'a> {
+    manager: Manager,
+    /// The OSV ecosystem (`Debian:12`, `AlmaLinux:9`).
+    ecosystem: &'a str,
+    /// The names its records may give: Debian's the source package; the
+    /// rpm distributions' the source package (Mageia) or the binary one
+    /// (AlmaLinux, Rocky Linux list each binary rpm).
+    names: Vec<&'a str>,
+    /// The version compared: Debian's source version; rpm's
+    /// `[epoch:]version-release` (source and binary rpms share it, and the
+    /// source rpm's name in the header carries no epoch).
+    version: &'a str,
+}
+
+impl<'a> OsMatch<'a> {
+    fn of(p: &'a OsPackage) -> Option<OsMatch<'a>> {
+        let ecosystem = p.distro.as_deref()?;
+        match p.manager {
+            Manager::Dpkg => Some(OsMatch {
+                manager: p.manager,
+                ecosystem,
+                names: vec![p.source_name()],
+                version: p.source_version()?,
+            }),
+            Manager::Rpm => {
+                let mut names = vec![p.source_name(), p.name.as_str()];
+                names.dedup();
+                Some(OsMatch {
+                    manager: p.manager,
+                    ecosystem,
+                    names,
+                    version: p.version.as_deref()?,
+                })
+            }
+            Manager::Conda => None,
+        }
+    }
+
+    fn is_affected(&self, a: &Affected) -> Result<bool, crate::audit::ranges::RangeError> {
+        match self.manager {
+            Manager::Rpm => is_affected_rpm(self.version, a),
+            _ => is_affected_deb(self.version, a),
+        }
+    }
 }
 
 /// Which id names a vulnerability best in a report.

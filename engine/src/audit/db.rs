@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::osv::{is_debian, Record, PYPI};
+use crate::audit::osv::{is_os, Record, PYPI};
 use crate::names;
 
 /// Schema tag of fetter's local copy.
@@ -61,11 +61,12 @@ struct LocalCopy {
 /// A loaded, indexed database.
 #[derive(Debug, Default)]
 pub struct Database {
-    /// Every PyPI and Debian record (withdrawn ones included; the check
-    /// skips them).
+    /// Every PyPI and OS (Debian, AlmaLinux, Rocky Linux, Mageia) record
+    /// (withdrawn ones included; the check skips them).
     pub records: Vec<Record>,
     by_name: HashMap<String, Vec<usize>>,
-    /// Debian records by source package name.
+    /// OS records by the package name they give (Debian's: the source
+    /// package; the rpm distributions': source or binary package).
     by_os_name: HashMap<String, Vec<usize>>,
     /// Where it came from, for reports.
     pub source: String,
@@ -78,8 +79,8 @@ pub struct Database {
 }
 
 impl Database {
-    /// Index `records` (only PyPI and Debian ones are kept: Debian's name
-    /// the OS packages that own distributions in Debian's site).
+    /// Index `records` (only PyPI and OS ones are kept: the OS's name the
+    /// packages that own distributions in the OS's site).
     pub fn new(records: Vec<Record>, source: String, age: Option<Duration>) -> Database {
         let records: Vec<Record> = records
             .into_iter()
@@ -87,7 +88,7 @@ impl Database {
                 r.affected.iter().any(|a| {
                     a.package
                         .as_ref()
-                        .is_some_and(|p| p.ecosystem == PYPI || is_debian(&p.ecosystem))
+                        .is_some_and(|p| p.ecosystem == PYPI || is_os(&p.ecosystem))
                 })
             })
             .collect();
@@ -98,7 +99,7 @@ impl Database {
                 .affected
                 .iter()
                 .filter_map(|a| a.package.as_ref())
-                .filter(|p| is_debian(&p.ecosystem))
+                .filter(|p| is_os(&p.ecosystem))
                 .map(|p| p.name.as_str())
                 .collect();
             os.sort();
@@ -138,7 +139,7 @@ impl Database {
             .map(|&i| &self.records[i])
     }
 
-    /// Debian records naming the source package `source`.
+    /// OS records naming the package `source`.
     pub fn lookup_os(&self, source: &str) -> impl Iterator<Item = &Record> {
         self.by_os_name
             .get(source)

@@ -69,7 +69,7 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
             };
             match &v.os_advisory {
                 Some(a) if !a.affected => {
-                    // Debian fixed it in the installed package: a backport
+                    // The OS fixed it in the installed package: a backport
                     // the PyPI version does not show. Shown, not denied.
                     action = Action::Warn;
                     message.push_str(&format!(
@@ -100,8 +100,8 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
             .filter(|(_, a)| a.affected)
             .map(|(p, a)| match a.fixed.last() {
                 Some(f) => format!(
-                    "upgrade the OS package: `apt-get install --only-upgrade {}` (fixed in {f})",
-                    p.name
+                    "upgrade the OS package: `{}` (fixed in {f})",
+                    upgrade_command(p)
                 ),
                 None => format!(
                     "no fixed {} package yet: remove {} or mitigate",
@@ -139,6 +139,20 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
                 suggestion: suggestion.clone(),
             });
         }
+    }
+}
+
+/// The command that upgrades the OS package `p` with its manager's
+/// front end (`apt-get`, `dnf`; `urpmi` on Mageia).
+fn upgrade_command(p: &crate::osowner::OsPackage) -> String {
+    use crate::osowner::Manager;
+    match p.manager {
+        Manager::Rpm if p.distro.as_deref().is_some_and(|d| d.starts_with("Mageia")) => {
+            format!("urpmi --auto-update {}", p.name)
+        }
+        Manager::Rpm => format!("dnf upgrade {}", p.name),
+        Manager::Conda => format!("conda update {}", p.name),
+        Manager::Dpkg => format!("apt-get install --only-upgrade {}", p.name),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod diags;
 pub mod online;
 pub mod osv;
 pub mod ranges;
+pub mod rpmver;
 mod run;
 
 pub use cfg::{AuditConfig, AuditSource};

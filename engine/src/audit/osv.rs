@@ -200,10 +200,27 @@ fn fixed_in<'a>(entries: impl Iterator<Item = &'a Affected>) -> Vec<String> {
     out
 }
 
-/// Whether an OSV ecosystem is one of Debian's releases (`Debian:12`),
-/// the OS ecosystems fetter matches OS-owned distributions against.
+/// Whether an OSV ecosystem is one of Debian's releases (`Debian:12`).
 pub fn is_debian(ecosystem: &str) -> bool {
     ecosystem == "Debian" || ecosystem.starts_with("Debian:")
+}
+
+/// The rpm distributions whose OSV ecosystems fetter matches rpm-owned
+/// distributions against (what [`crate::osowner::rpm::osv_ecosystem`]
+/// names).
+pub const RPM_ECOSYSTEMS: &[&str] = &["AlmaLinux", "Rocky Linux", "Mageia"];
+
+/// Whether an OSV ecosystem is one of an rpm distribution's releases
+/// (`AlmaLinux:9`, `Rocky Linux:9`, `Mageia:9`).
+pub fn is_rpm(ecosystem: &str) -> bool {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    RPM_ECOSYSTEMS.contains(&base)
+}
+
+/// Whether an OSV ecosystem is one of the OS ecosystems fetter matches
+/// OS-owned distributions against: Debian's and the rpm distributions'.
+pub fn is_os(ecosystem: &str) -> bool {
+    is_debian(ecosystem) || is_rpm(ecosystem)
 }
 
 /// CVSS qualitative rating scale.

@@ -99,12 +99,35 @@ fn in_range(v: &Version, events: &[Event]) -> Result<bool, RangeError> {
 /// version) is affected by `a`, an entry of a `Debian:N` record. Versions
 /// order as dpkg orders them (`debversion`, as `dpkg --compare-versions`).
 pub fn is_affected_deb(version: &str, a: &Affected) -> Result<bool, RangeError> {
-    let v: debversion::Version = version
-        .parse()
-        .map_err(|e| RangeError(format!("installed Debian version {version:?}: {e:?}")))?;
+    is_affected_by(version, a, "Debian", |raw| {
+        raw.parse::<debversion::Version>()
+            .map_err(|e| format!("{e:?}"))
+    })
+}
+
+/// True when the rpm package version `version` (the installed
+/// `[epoch:]version-release`) is affected by `a`, an entry of an rpm
+/// distribution's record (`AlmaLinux:9`, `Rocky Linux:9`, `Mageia:9`).
+/// Versions order as rpm orders them ([`crate::audit::rpmver`]).
+pub fn is_affected_rpm(version: &str, a: &Affected) -> Result<bool, RangeError> {
+    is_affected_by(version, a, "rpm", |raw| {
+        raw.parse::<crate::audit::rpmver::Evr>()
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// An OS package's version against `a`, ordered by `parse`'s type.
+fn is_affected_by<V: Ord>(
+    version: &str,
+    a: &Affected,
+    what: &str,
+    parse: impl Fn(&str) -> Result<V, String>,
+) -> Result<bool, RangeError> {
+    let v = parse(version)
+        .map_err(|e| RangeError(format!("installed {what} version {version:?}: {e}")))?;
     if a.versions
         .iter()
-        .any(|x| x.parse::<debversion::Version>().ok().as_ref() == Some(&v))
+        .any(|x| parse(x).ok().as_ref() == Some(&v))
     {
         return Ok(true);
     }
@@ -113,8 +136,8 @@ pub fn is_affected_deb(version: &str, a: &Affected) -> Result<bool, RangeError> 
             continue;
         }
         let hit = in_range_by(&v, &range.events, |raw| {
-            raw.parse::<debversion::Version>()
-                .map_err(|e| RangeError(format!("invalid Debian version {raw:?} in range: {e:?}")))
+            parse(raw)
+                .map_err(|e| RangeError(format!("invalid {what} version {raw:?} in range: {e}")))
         })?;
         if hit {
             return Ok(true);
@@ -251,5 +274,23 @@ mod tests {
         assert!(is_affected("1.0+local.7", &a).unwrap());
         assert!(is_affected("not-a-version", &aff(vec![], &["not-a-version"])).unwrap());
         assert!(is_affected("1.0", &aff(vec![ev("i", "x.y")], &[])).is_err());
+    }
+
+    #[test]
+    fn rpm_ranges_order_as_rpm_does() {
+        let a = aff(vec![ev("i", "0"), ev("f", "2:1.2.3-4.el9_2")], &[]);
+        assert!(is_affected_rpm("2:1.2.3-4.el9", &a).unwrap());
+        assert!(!is_affected_rpm("2:1.2.3-4.el9_2", &a).unwrap());
+        assert!(!is_affected_rpm("2:1.2.3-4.el9_2.1", &a).unwrap());
+        assert!(is_affected_rpm("2:1.2.3~rc1-9", &a).unwrap(), "tilde");
+        assert!(is_affected_rpm("1:9.0-1", &a).unwrap(), "epoch first");
+        // A fix without an epoch is epoch 0: below any epoch-2 package.
+        let a = aff(vec![ev("i", "0"), ev("f", "1.2.4-1.el9")], &[]);
+        assert!(!is_affected_rpm("2:1.2.3-4.el9", &a).unwrap());
+        assert!(is_affected_rpm("1.2.3^git1-1", &a).unwrap(), "caret");
+        let a = aff(vec![], &["1.0-1.el9"]);
+        assert!(is_affected_rpm("0:1.0-1.el9", &a).unwrap());
+        assert!(is_affected_rpm(":1", &a).is_err());
+        assert!(is_affected_rpm("1.0-1", &aff(vec![ev("f", "x:1")], &[])).is_err());
     }
 }

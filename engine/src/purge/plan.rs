@@ -514,7 +514,10 @@ mod tests {
             &PlanOptions::default(),
         );
         assert!(
-            p.refused[0].reason.to_string().contains("RECORD is missing"),
+            p.refused[0]
+                .reason
+                .to_string()
+                .contains("RECORD is missing"),
             "{:?}",
             p.refused
         );

@@ -65,11 +65,19 @@ pub fn write_table(r: &VerifyReport, out: &mut dyn Write) -> io::Result<()> {
             ]);
         }
         for p in &d.problems {
-            let detail = match (&p.detail, p.expected_size, p.actual_size) {
+            let mut detail = match (&p.detail, p.expected_size, p.actual_size) {
                 (Some(x), _, _) => x.clone(),
                 (None, Some(e), Some(a)) if e != a => format!("{e} -> {a} bytes"),
                 _ => String::new(),
             };
+            // Where the expected digest came from, when not RECORD.
+            if let Some(from) = d.verified_against.os_label() {
+                if !detail.is_empty() {
+                    detail.push_str("; ");
+                }
+                detail.push_str("per ");
+                detail.push_str(from);
+            }
             t.row([
                 p.kind.label().to_string(),
                 d.name.clone(),

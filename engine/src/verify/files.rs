@@ -11,6 +11,7 @@ use crate::fsutil::ReadError;
 use crate::inventory::record::{self, RecordEntry};
 use crate::inventory::record_hash::{self, RecordHash};
 use crate::inventory::{Distribution, MetadataKind};
+use crate::osowner::rpm::files::{DigestAlgo, FileMeta};
 
 /// What checking one distribution's RECORD found.
 #[derive(Debug, Default)]
@@ -35,6 +36,8 @@ enum Expected {
     Record(RecordEntry, RecordHash),
     /// A line of dpkg's `md5sums`.
     Md5([u8; 16]),
+    /// What an rpm header records of the file.
+    Rpm(DigestAlgo, Vec<u8>, u64),
 }
 
 struct Job {
@@ -49,6 +52,8 @@ pub(super) enum Source<'a> {
     Record(&'a Distribution),
     /// The `md5sums` of the OS package that installed it.
     Md5sums(Vec<(PathBuf, [u8; 16])>),
+    /// The file digests of the rpm package that installed it.
+    Rpm(DigestAlgo, Vec<(PathBuf, FileMeta)>),
 }
 
 /// Check every distribution of `dists`, results in the same order.
@@ -65,6 +70,26 @@ pub(super) fn check_all(dists: &[Source]) -> Vec<Checked> {
                     path: path.clone(),
                     expected: Expected::Md5(*md5),
                 }));
+                continue;
+            }
+            Source::Rpm(DigestAlgo::Other(n), _) => {
+                c.reason = Some(format!(
+                    "the rpm package's file digests are of algorithm {n}, which fetter does not compute"
+                ));
+                continue;
+            }
+            Source::Rpm(algo, files) => {
+                for (path, m) in files {
+                    match (&m.digest, m.verifiable()) {
+                        (Some(digest), true) => jobs.push(Job {
+                            dist: i,
+                            path: path.clone(),
+                            expected: Expected::Rpm(*algo, digest.clone(), m.size),
+                        }),
+                        // Directories, links, %ghost files: no content.
+                        _ => c.unhashed += 1,
+                    }
+                }
                 continue;
             }
         };
@@ -132,6 +157,7 @@ fn check_one(j: &Job) -> (u64, Option<FileProblem>) {
     let (recorded, expected_hash, expected_size) = match &j.expected {
         Expected::Record(e, h) => (Some(e.path.clone()), h.to_record_string(), e.size),
         Expected::Md5(m) => (None, format!("md5={}", hex(m)), None),
+        Expected::Rpm(a, d, size) => (None, format!("{}={}", a.name(), hex(d)), Some(*size)),
     };
     let problem = |kind, actual_hash: Option<String>, actual_size, detail| FileProblem {
         kind,
@@ -148,6 +174,18 @@ fn check_one(j: &Job) -> (u64, Option<FileProblem>) {
             .map(|(a, size)| (a == *h, a.to_record_string(), size)),
         Expected::Md5(m) => record_hash::hash_regular::<md5::Md5>(&j.path)
             .map(|(a, size)| (a == m, format!("md5={}", hex(&a)), size)),
+        Expected::Rpm(algo, d, _) => {
+            let hashed = match algo {
+                DigestAlgo::Md5 => record_hash::hash_regular::<md5::Md5>(&j.path),
+                DigestAlgo::Sha224 => record_hash::hash_regular::<sha2::Sha224>(&j.path),
+                DigestAlgo::Sha256 => record_hash::hash_regular::<sha2::Sha256>(&j.path),
+                DigestAlgo::Sha384 => record_hash::hash_regular::<sha2::Sha384>(&j.path),
+                DigestAlgo::Sha512 | DigestAlgo::Other(_) => {
+                    record_hash::hash_regular::<sha2::Sha512>(&j.path)
+                }
+            };
+            hashed.map(|(a, size)| (a == *d, format!("{}={}", algo.name(), hex(&a)), size))
+        }
     };
     match hashed {
         Ok((same, actual, size)) => {

@@ -9,6 +9,7 @@
 //! one that cannot be verified, never as clean.
 
 mod files;
+mod os;
 mod unlisted;
 
 use std::collections::HashMap;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::inventory::{Distribution, Inventory, MetadataKind};
-use crate::osowner::{self, dpkg::Dpkg, OsPackage};
+use crate::osowner::OsPackage;
 use crate::startup;
 
 /// Schema tag of `fetter verify --format json`.
@@ -120,8 +121,24 @@ pub enum VerifiedAgainst {
     /// OS-managed site, where Debian's build strips binaries after RECORD
     /// was written, the OS package's hashes are the ones that hold).
     DpkgMd5sums,
+    /// The file digests (`FILEDIGESTS`) of the rpm package that installed
+    /// it, from rpm's database (Fedora's packaging removes RECORD, and
+    /// byte-compiles after it was written).
+    RpmFileDigests,
     /// Nothing: see the reason.
     Nothing,
+}
+
+impl VerifiedAgainst {
+    /// The OS package database the digests came from (`dpkg md5sums`,
+    /// `rpm file digests`), `None` for RECORD or nothing.
+    pub fn os_label(self) -> Option<&'static str> {
+        match self {
+            VerifiedAgainst::DpkgMd5sums => Some("dpkg md5sums"),
+            VerifiedAgainst::RpmFileDigests => Some("rpm file digests"),
+            VerifiedAgainst::Record | VerifiedAgainst::Nothing => None,
+        }
+    }
 }
 
 /// What is wrong with one file.
@@ -250,22 +267,16 @@ pub fn verify(inv: &Inventory, opts: &VerifyOptions) -> VerifyReport {
         .iter()
         .map(|s| (s.path.as_path(), s.externally_managed))
         .collect();
-    let dbs = os_databases(&selected, &os_managed);
+    let dbs = os::Databases::load(&selected, &os_managed);
     let mut sources = Vec::new();
     let mut owners: Vec<(Option<OsPackage>, Option<String>)> = Vec::new();
     for d in &selected {
-        let (source, owner, err) = source_of(d, &os_managed, &dbs);
+        let (source, owner, err) = dbs.source_of(d, &os_managed);
         sources.push(source);
         owners.push((owner, err));
     }
     let checked = files::check_all(&sources);
-    let listed_by_os = |p: &Path| {
-        osowner::root_of(p)
-            .and_then(|r| dbs.get(&r))
-            .and_then(|db| db.as_ref().ok())
-            .and_then(Option::as_ref)
-            .is_some_and(|db| db.lists(p))
-    };
+    let listed_by_os = |p: &Path| dbs.lists(p);
     let dropped = unlisted::find(inv, &selected, &listed_by_os);
     let mut summary = Summary::default();
     let mut distributions: Vec<DistVerification> = selected
@@ -274,10 +285,12 @@ pub fn verify(inv: &Inventory, opts: &VerifyOptions) -> VerifyReport {
         .zip(sources.iter().zip(owners))
         .map(|((d, mut c), (source, (os_package, db_error)))| {
             let verified_against = match source {
+                _ if c.reason.is_some() => VerifiedAgainst::Nothing,
                 files::Source::Md5sums(_) => VerifiedAgainst::DpkgMd5sums,
-                files::Source::Record(_) if c.reason.is_some() => VerifiedAgainst::Nothing,
+                files::Source::Rpm(..) => VerifiedAgainst::RpmFileDigests,
                 files::Source::Record(_) => VerifiedAgainst::Record,
             };
+            let db_failed = db_error.is_some();
             if let Some(e) = db_error {
                 c.problems.push(FileProblem {
                     kind: ProblemKind::Unreadable,
@@ -294,10 +307,13 @@ pub fn verify(inv: &Inventory, opts: &VerifyOptions) -> VerifyReport {
                 c.problems.extend(extra.iter().cloned());
             }
             let in_os_site = os_managed.get(d.site.as_path()).copied().unwrap_or(false);
-            let status = if verified_against == VerifiedAgainst::DpkgMd5sums {
-                status_of_files(&c)
-            } else {
-                status_of(d, &c)
+            let status = match source {
+                // The OS database that should have said what to expect
+                // could not be read: never "cannot verify", never clean.
+                _ if db_failed => DistStatus::Error,
+                files::Source::Record(_) => status_of(d, &c),
+                _ if c.reason.is_some() => DistStatus::CannotVerify,
+                _ => status_of_files(&c),
             };
             let fails = match status {
                 DistStatus::CannotVerify => !in_os_site && !opts.allow_unverifiable,
@@ -375,52 +391,6 @@ fn status_of_files(c: &files::Checked) -> DistStatus {
         DistStatus::Modified
     } else {
         DistStatus::Ok
-    }
-}
-
-/// The dpkg database of each filesystem root holding an OS-managed site
-/// in the selection (`None` where the root has none).
-fn os_databases(
-    selected: &[&Distribution],
-    os_managed: &HashMap<&Path, bool>,
-) -> HashMap<PathBuf, Result<Option<Dpkg>, String>> {
-    let mut out = HashMap::new();
-    for d in selected {
-        if !os_managed.get(d.site.as_path()).copied().unwrap_or(false) {
-            continue;
-        }
-        if let Some(root) = osowner::root_of(&d.site) {
-            out.entry(root.clone())
-                .or_insert_with(|| Dpkg::load(&root).map_err(|e| format!("dpkg database: {e}")));
-        }
-    }
-    out
-}
-
-/// What `d` is verified against: the md5sums of the dpkg package that owns
-/// its metadata in an OS-managed site, else its RECORD. Also its OS
-/// package, and why the OS database could not be used, if it could not.
-fn source_of<'a>(
-    d: &'a Distribution,
-    os_managed: &HashMap<&Path, bool>,
-    dbs: &HashMap<PathBuf, Result<Option<Dpkg>, String>>,
-) -> (files::Source<'a>, Option<OsPackage>, Option<String>) {
-    let record = files::Source::Record(d);
-    if !os_managed.get(d.site.as_path()).copied().unwrap_or(false) {
-        return (record, None, None);
-    }
-    let db = match osowner::root_of(&d.site).and_then(|r| dbs.get(&r)) {
-        Some(Ok(Some(db))) => db,
-        Some(Err(e)) => return (record, None, Some(e.clone())),
-        _ => return (record, None, None),
-    };
-    let Some(owner) = db.owner(&d.metadata_path) else {
-        return (record, None, None);
-    };
-    match db.md5sums_under(owner, &d.site) {
-        Ok(Some(sums)) => (files::Source::Md5sums(sums), Some(owner.clone()), None),
-        Ok(None) => (record, Some(owner.clone()), None),
-        Err(e) => (record, Some(owner.clone()), Some(e.to_string())),
     }
 }
 

@@ -25,12 +25,18 @@ const BASENAMES: u32 = 1117;
 /// `RPMTAG_DIRNAMES`: directories, each ending in `/`.
 const DIRNAMES: u32 = 1118;
 
+/// `RPM_CHAR_TYPE`.
+const TYPE_CHAR: u32 = 1;
+/// `RPM_INT16_TYPE`.
+const TYPE_INT16: u32 = 3;
 /// `RPM_INT32_TYPE`.
-const TYPE_INT32: u32 = 4;
+pub(super) const TYPE_INT32: u32 = 4;
+/// `RPM_INT64_TYPE`.
+const TYPE_INT64: u32 = 5;
 /// `RPM_STRING_TYPE`.
 const TYPE_STRING: u32 = 6;
 /// `RPM_STRING_ARRAY_TYPE`.
-const TYPE_STRING_ARRAY: u32 = 8;
+pub(super) const TYPE_STRING_ARRAY: u32 = 8;
 /// `RPM_I18NSTRING_TYPE` (a string array, one per locale).
 const TYPE_I18NSTRING: u32 = 9;
 
@@ -88,35 +94,7 @@ struct Entry {
 
 /// Parse the header blob `blob`.
 pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
-    let il = be32(blob, 0).ok_or(HeaderError::Truncated("no index count"))? as usize;
-    let dl = be32(blob, 4).ok_or(HeaderError::Truncated("no data length"))? as usize;
-    if il == 0 || il > MAX_ENTRIES {
-        return Err(HeaderError::Malformed(format!("{il} index entries")));
-    }
-    let index_end = 8 + il * 16;
-    let data = blob
-        .get(index_end..)
-        .and_then(|d| d.get(..dl))
-        .ok_or(HeaderError::Truncated("index and data exceed the blob"))?;
-    let mut entries: HashMap<u32, Entry> = HashMap::new();
-    for i in 0..il {
-        let at = 8 + i * 16;
-        let field = |k: usize| be32(blob, at + 4 * k).ok_or(HeaderError::Truncated("index entry"));
-        let (tag, kind, offset, count) = (field(0)?, field(1)?, field(2)?, field(3)?);
-        let offset = offset as usize;
-        if offset > dl {
-            return Err(HeaderError::Malformed(format!(
-                "tag {tag}: offset {offset} past the data ({dl} bytes)"
-            )));
-        }
-        // The first tag wins, as in rpm (region trailers repeat none of ours).
-        entries.entry(tag).or_insert(Entry {
-            kind,
-            offset,
-            count: count as usize,
-        });
-    }
-    let h = Parsed { data, entries };
+    let h = index(blob)?;
     let name = h.string(NAME)?.ok_or(HeaderError::Missing("NAME"))?;
     let version = h.string(VERSION)?.ok_or(HeaderError::Missing("VERSION"))?;
     let release = h.string(RELEASE)?.ok_or(HeaderError::Missing("RELEASE"))?;
@@ -161,6 +139,39 @@ pub fn parse(blob: &[u8]) -> Result<Header, HeaderError> {
     })
 }
 
+/// The header's index entries over its data store, every offset checked.
+pub(super) fn index(blob: &[u8]) -> Result<Parsed<'_>, HeaderError> {
+    let il = be32(blob, 0).ok_or(HeaderError::Truncated("no index count"))? as usize;
+    let dl = be32(blob, 4).ok_or(HeaderError::Truncated("no data length"))? as usize;
+    if il == 0 || il > MAX_ENTRIES {
+        return Err(HeaderError::Malformed(format!("{il} index entries")));
+    }
+    let index_end = 8 + il * 16;
+    let data = blob
+        .get(index_end..)
+        .and_then(|d| d.get(..dl))
+        .ok_or(HeaderError::Truncated("index and data exceed the blob"))?;
+    let mut entries: HashMap<u32, Entry> = HashMap::new();
+    for i in 0..il {
+        let at = 8 + i * 16;
+        let field = |k: usize| be32(blob, at + 4 * k).ok_or(HeaderError::Truncated("index entry"));
+        let (tag, kind, offset, count) = (field(0)?, field(1)?, field(2)?, field(3)?);
+        let offset = offset as usize;
+        if offset > dl {
+            return Err(HeaderError::Malformed(format!(
+                "tag {tag}: offset {offset} past the data ({dl} bytes)"
+            )));
+        }
+        // The first tag wins, as in rpm (region trailers repeat none of ours).
+        entries.entry(tag).or_insert(Entry {
+            kind,
+            offset,
+            count: count as usize,
+        });
+    }
+    Ok(Parsed { data, entries })
+}
+
 /// The source package's name and `version-release` from a `SOURCERPM`
 /// value (`python-requests-2.28.1-4.el9.src.rpm` → `python-requests`,
 /// `2.28.1-4.el9`); `None` when it is not `name-version-release.src.rpm`.
@@ -179,14 +190,15 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes))
 }
 
-struct Parsed<'a> {
+/// A header's index over its data store.
+pub(super) struct Parsed<'a> {
     data: &'a [u8],
     entries: HashMap<u32, Entry>,
 }
 
 impl Parsed<'_> {
     /// A `STRING` tag (or the first string of a string array).
-    fn string(&self, tag: u32) -> Result<Option<String>, HeaderError> {
+    pub(super) fn string(&self, tag: u32) -> Result<Option<String>, HeaderError> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
@@ -199,7 +211,7 @@ impl Parsed<'_> {
     }
 
     /// A `STRING_ARRAY` tag.
-    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, HeaderError> {
+    pub(super) fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, HeaderError> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
@@ -210,24 +222,52 @@ impl Parsed<'_> {
     }
 
     /// An `INT32` tag.
-    fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, HeaderError> {
+    pub(super) fn int32s(&self, tag: u32) -> Result<Option<Vec<u32>>, HeaderError> {
+        Ok(self.fixed(tag, TYPE_INT32, 4)?.map(|b| {
+            b.chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        }))
+    }
+
+    /// An `INT16` tag.
+    pub(super) fn int16s(&self, tag: u32) -> Result<Option<Vec<u16>>, HeaderError> {
+        Ok(self.fixed(tag, TYPE_INT16, 2)?.map(|b| {
+            b.chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect()
+        }))
+    }
+
+    /// An `INT64` tag.
+    pub(super) fn int64s(&self, tag: u32) -> Result<Option<Vec<u64>>, HeaderError> {
+        Ok(self.fixed(tag, TYPE_INT64, 8)?.map(|b| {
+            b.chunks_exact(8)
+                .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect()
+        }))
+    }
+
+    /// A `CHAR` (or `INT8`) tag.
+    pub(super) fn chars(&self, tag: u32) -> Result<Option<Vec<u8>>, HeaderError> {
+        let kind = self.entries.get(&tag).map(|e| e.kind);
+        let want = if kind == Some(2) { 2 } else { TYPE_CHAR };
+        Ok(self.fixed(tag, want, 1)?.map(<[u8]>::to_vec))
+    }
+
+    /// The bytes of a tag of fixed-size elements, `count * size` of them.
+    fn fixed(&self, tag: u32, kind: u32, size: usize) -> Result<Option<&[u8]>, HeaderError> {
         let Some(e) = self.entries.get(&tag) else {
             return Ok(None);
         };
-        if e.kind != TYPE_INT32 {
+        if e.kind != kind {
             return Err(wrong_type(tag, e.kind));
         }
-        let bytes = e
-            .count
-            .checked_mul(4)
+        e.count
+            .checked_mul(size)
             .and_then(|n| self.data.get(e.offset..e.offset.checked_add(n)?))
-            .ok_or_else(|| overrun(tag))?;
-        Ok(Some(
-            bytes
-                .chunks_exact(4)
-                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        ))
+            .map(Some)
+            .ok_or_else(|| overrun(tag))
     }
 
     /// `count` NUL-terminated strings from `offset` (lossy UTF-8: rpm

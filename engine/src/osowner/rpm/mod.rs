@@ -2,12 +2,16 @@
 //! SQLite `rpmdb.sqlite` of rpm 4.16+ (Fedora 33+, RHEL 9, openSUSE),
 //! under `usr/lib/sysimage/rpm` or `var/lib/rpm` of a filesystem root.
 //! Each row of its `Packages` table is one package's header
-//! ([`header`]). The older BerkeleyDB `Packages` and the `ndb`
-//! `Packages.db` are named as unsupported, never guessed at.
+//! ([`header`]). The BerkeleyDB `Packages` of rpm before 4.16 (CentOS 7
+//! and 8, RHEL 7 and 8) is read page by page ([`bdb`]), without
+//! BerkeleyDB; the `ndb` `Packages.db` (openSUSE before its move to
+//! SQLite) is named as unsupported, never guessed at.
 
+pub mod bdb;
+pub mod files;
 pub mod header;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{Manager, OsPackage};
@@ -22,7 +26,15 @@ const DB_DIRS: &[&str] = &["usr/lib/sysimage/rpm", "var/lib/rpm"];
 pub struct Rpmdb {
     packages: Vec<OsPackage>,
     by_path: HashMap<PathBuf, usize>,
+    /// What the header records of each file of the packages that own a
+    /// distribution (what `fetter verify` compares), by package.
+    files: HashMap<usize, Result<RpmFiles, header::HeaderError>>,
+    /// Every path those packages list.
+    listed: HashSet<PathBuf>,
 }
+
+/// The files of one package, with their digests' algorithm.
+pub type RpmFiles = (files::DigestAlgo, Vec<(PathBuf, files::FileMeta)>);
 
 /// Why a root's rpm database could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +44,7 @@ pub enum RpmdbError {
     Unsupported {
         /// The database file.
         path: PathBuf,
-        /// `BerkeleyDB` or `ndb`.
+        /// `ndb`.
         format: &'static str,
     },
     /// The database resolves (through links) to outside the root scanned.
@@ -42,6 +54,16 @@ pub enum RpmdbError {
         path: PathBuf,
         /// The root.
         root: PathBuf,
+    },
+    /// A BerkeleyDB (or ndb) database whose pages could not be read.
+    #[error("{path}: not a readable {format} rpm database: {message}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// `BerkeleyDB`.
+        format: &'static str,
+        /// What is wrong.
+        message: String,
     },
     /// SQLite could not read the file, or it has no `Packages` table.
     #[error("{path}: {message}")]
@@ -59,6 +81,7 @@ impl RpmdbError {
         match self {
             RpmdbError::Unsupported { path, .. }
             | RpmdbError::OutsideRoot { path, .. }
+            | RpmdbError::Corrupt { path, .. }
             | RpmdbError::Sqlite { path, .. } => path,
         }
     }
@@ -70,14 +93,14 @@ impl Rpmdb {
     /// warning naming the file and row; that package's files have no
     /// owner (never a guessed one).
     pub fn load(root: &Path, warnings: &mut Vec<Warning>) -> Result<Option<Rpmdb>, RpmdbError> {
-        let Some(path) = find(root)? else {
+        let Some((path, format)) = find(root)? else {
             return Ok(None);
         };
         let distro = osv_ecosystem(root);
         let mut db = Rpmdb::default();
         let mut bad = 0usize;
-        sqlite::each_header(&path, |hnum, blob| match header::parse(blob) {
-            Ok(h) => db.add(root, h, distro.as_deref()),
+        let each = |hnum: i64, blob: &[u8]| match header::parse(blob) {
+            Ok(h) => db.add(root, h, blob, distro.as_deref()),
             Err(e) => {
                 bad += 1;
                 // One warning per bad row, up to a few: a corrupt
@@ -91,7 +114,17 @@ impl Rpmdb {
                     ));
                 }
             }
-        })?;
+        };
+        match format {
+            Format::Sqlite => sqlite::each_header(&path, each)?,
+            Format::BerkeleyDb => {
+                bdb::each_header(&path, each).map_err(|message| RpmdbError::Corrupt {
+                    path: path.clone(),
+                    format: "BerkeleyDB",
+                    message,
+                })?
+            }
+        }
         if bad > 5 {
             warnings.push(Warning::new(
                 &path,
@@ -101,7 +134,7 @@ impl Rpmdb {
         Ok(Some(db))
     }
 
-    fn add(&mut self, root: &Path, h: header::Header, distro: Option<&str>) {
+    fn add(&mut self, root: &Path, h: header::Header, blob: &[u8], distro: Option<&str>) {
         let version = h.evr();
         let vr = format!("{}-{}", h.version, h.release);
         let (source, source_version) = match h
@@ -118,11 +151,25 @@ impl Rpmdb {
         let idx = self.packages.len();
         // Only what `owner` looks up: a system lists hundreds of thousands
         // of files, a few hundred of them distribution metadata.
+        let mut owns = false;
         for f in h.files.iter().filter(|f| is_metadata(f)) {
-            let rel = Path::new(f.trim_start_matches('/'));
-            if f.starts_with('/') && !rel.components().any(|c| c.as_os_str() == "..") {
-                self.by_path.insert(root.join(rel), idx);
+            if let Some(p) = under_root(root, f) {
+                self.by_path.insert(p, idx);
+                owns = true;
             }
+        }
+        if owns {
+            // The digests of a package that owns a distribution, for
+            // `fetter verify`: parsed again, only for these.
+            let meta = files::file_meta(blob).map(|(algo, metas)| {
+                let metas = metas
+                    .into_iter()
+                    .filter_map(|m| Some((under_root(root, &m.path)?, m)))
+                    .collect::<Vec<_>>();
+                self.listed.extend(metas.iter().map(|(p, _)| p.clone()));
+                (algo, metas)
+            });
+            self.files.insert(idx, meta);
         }
         self.packages.push(OsPackage {
             manager: Manager::Rpm,
@@ -143,6 +190,41 @@ impl Rpmdb {
             .find_map(|p| self.by_path.get(p))
             .map(|&i| &self.packages[i])
     }
+
+    /// The files `owner` (a package [`Rpmdb::owner`] returned) installed
+    /// under `dir`, with what its header records of each; `None` when
+    /// `owner` is not one of this database's owners; an error when its
+    /// header's file tags are malformed.
+    pub fn files_under(
+        &self,
+        owner: &OsPackage,
+        dir: &Path,
+    ) -> Option<Result<RpmFiles, header::HeaderError>> {
+        let idx = self.packages.iter().position(|p| p == owner)?;
+        Some(match self.files.get(&idx)? {
+            Ok((algo, files)) => Ok((
+                *algo,
+                files
+                    .iter()
+                    .filter(|(p, _)| p.starts_with(dir))
+                    .cloned()
+                    .collect(),
+            )),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    /// Whether a package that owns a distribution lists `path`.
+    pub fn lists(&self, path: &Path) -> bool {
+        self.listed.contains(path)
+    }
+}
+
+/// `path` (absolute, as rpm lists it) under `root`; `None` for a relative
+/// path or one with `..`.
+fn under_root(root: &Path, path: &str) -> Option<PathBuf> {
+    let rel = Path::new(path.strip_prefix('/')?.trim_start_matches('/'));
+    (!rel.components().any(|c| c.as_os_str() == "..")).then(|| root.join(rel))
 }
 
 /// Whether `path` is a distribution's metadata: what [`Rpmdb::owner`]
@@ -153,14 +235,33 @@ fn is_metadata(path: &str) -> bool {
         .any(|s| path.ends_with(s))
 }
 
-/// The SQLite database under `root`, `None` when there is none; an error
-/// for a database fetter cannot read.
-fn find(root: &Path) -> Result<Option<PathBuf>, RpmdbError> {
-    for dir in DB_DIRS {
-        let path = root.join(dir).join("rpmdb.sqlite");
-        if !path.is_file() {
-            continue;
+/// The formats of rpm database fetter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `rpmdb.sqlite` (rpm 4.16+).
+    Sqlite,
+    /// `Packages`, a BerkeleyDB hash (rpm before 4.16).
+    BerkeleyDb,
+}
+
+/// The database under `root` and its format, `None` when there is none
+/// (SQLite first, as rpm 4.16+ converts to it and may leave `Packages`
+/// behind); an error for a database fetter cannot read.
+fn find(root: &Path) -> Result<Option<(PathBuf, Format)>, RpmdbError> {
+    let mut found = None;
+    'search: for (file, format) in [
+        ("rpmdb.sqlite", Format::Sqlite),
+        ("Packages", Format::BerkeleyDb),
+    ] {
+        for dir in DB_DIRS {
+            let path = root.join(dir).join(file);
+            if path.is_file() {
+                found = Some((path, format));
+                break 'search;
+            }
         }
+    }
+    if let Some((path, format)) = found {
         // Under a mounted image, an absolute link would lead to the host's
         // database: only files inside the root are read.
         if root != Path::new("/") {
@@ -175,14 +276,15 @@ fn find(root: &Path) -> Result<Option<PathBuf>, RpmdbError> {
                 });
             }
         }
-        return Ok(Some(path));
+        return Ok(Some((path, format)));
     }
     for dir in DB_DIRS {
-        for (file, format) in [("Packages", "BerkeleyDB"), ("Packages.db", "ndb")] {
-            let path = root.join(dir).join(file);
-            if path.is_file() {
-                return Err(RpmdbError::Unsupported { path, format });
-            }
+        let path = root.join(dir).join("Packages.db");
+        if path.is_file() {
+            return Err(RpmdbError::Unsupported {
+                path,
+                format: "ndb",
+            });
         }
     }
     Ok(None)
@@ -368,9 +470,16 @@ mod tests {
         assert!(Rpmdb::load(d.path(), &mut w).unwrap().is_none());
         let dir = d.path().join("var/lib/rpm");
         fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("Packages.db"), b"RpmP").unwrap();
+        let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
+        assert!(err.contains("ndb rpmdb not supported"), "{err}");
+        assert!(err.contains("var/lib/rpm/Packages.db"), "{err}");
         fs::write(dir.join("Packages"), b"\0\0\0\0bdb").unwrap();
         let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
-        assert!(err.contains("BerkeleyDB rpmdb not supported"), "{err}");
+        assert!(
+            err.contains("not a readable BerkeleyDB rpm database"),
+            "{err}"
+        );
         assert!(err.contains("var/lib/rpm/Packages"), "{err}");
         fs::write(dir.join("rpmdb.sqlite"), b"this is not a database at all").unwrap();
         let err = Rpmdb::load(d.path(), &mut w).unwrap_err().to_string();
