@@ -101,15 +101,15 @@ mod tests {
             name: format!("Pkg\"{i}\n\u{202e}"),
             normalized_name: format!("pkg-{i}"),
             version: format!("1.{i}"),
-            version_valid: i % 2 == 0,
+            version_valid: i.is_multiple_of(2),
             metadata_path: site.join(OsStr::from_bytes(
                 &[b"p\xe9".as_slice(), format!("{i}.dist-info").as_bytes()].concat(),
             )),
             site,
             metadata_kind: MetadataKind::DistInfo,
-            installer: (i % 3 == 0).then(|| "pip".to_string()),
-            requested: i % 5 == 0,
-            direct_url: (i % 7 == 0).then(|| DirectUrl {
+            installer: i.is_multiple_of(3).then(|| "pip".to_string()),
+            requested: i.is_multiple_of(5),
+            direct_url: i.is_multiple_of(7).then(|| DirectUrl {
                 url: "file:///src".into(),
                 archive_hashes: vec!["sha256=00".into(), "md5=11".into()],
                 editable: true,
