@@ -49,14 +49,92 @@ pub fn open_regular_len(path: &Path) -> Result<(File, u64), ReadError> {
     regular_len(file)
 }
 
-/// `file` and its size, if it is a regular file.
+/// `file` and its size, if it is a regular file ([`regular_size`]).
 fn regular_len(file: File) -> Result<(File, u64), ReadError> {
+    regular_size(&file).map(|len| (file, len))
+}
+
+/// The size of `file`, if it is a regular file: `fstat`, not
+/// `File::metadata` (`statx`, which fills in more than the type and size
+/// asked for here).
+#[cfg(unix)]
+fn regular_size(file: &File) -> Result<u64, ReadError> {
+    use std::os::fd::AsRawFd;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `file` is an open descriptor and `st` writable memory of the
+    // right type, initialised by a successful call.
+    let st = unsafe {
+        if libc::fstat(file.as_raw_fd(), st.as_mut_ptr()) != 0 {
+            return Err(io::Error::last_os_error().into());
+        }
+        st.assume_init()
+    };
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(ReadError::NotRegular(describe_mode(st.st_mode)));
+    }
+    Ok(st.st_size as u64)
+}
+
+/// A file opened for reading ([`Dir::open_lazy`]) whose type is checked
+/// (`fstat`) only when a read of it gives no byte or fails: a FIFO without
+/// a writer reads as empty, a directory fails with `EISDIR`, and then the
+/// read fails as [`open_regular_len`] would have, "not a regular file".
+/// A regular file that yields bytes needs no check. (A FIFO can yield bytes
+/// only while someone writes to it: what it yields is read like a file's
+/// content, never waited for, and capped like it.)
+#[derive(Debug)]
+pub struct LazyFile {
+    file: File,
+    checked: bool,
+}
+
+impl LazyFile {
+    /// A file already known to be regular ([`open_regular_len`]).
+    pub fn checked(file: File) -> LazyFile {
+        LazyFile {
+            file,
+            checked: true,
+        }
+    }
+}
+
+impl Read for LazyFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = self.file.read(buf);
+        if !self.checked && !matches!(r, Ok(n) if n > 0) {
+            self.checked = true;
+            if let Err(e) = regular_size(&self.file) {
+                return Err(match e {
+                    ReadError::Io(e) => e,
+                    e => io::Error::other(e),
+                });
+            }
+        }
+        r
+    }
+}
+
+/// The size of `file`, if it is a regular file.
+#[cfg(not(unix))]
+fn regular_size(file: &File) -> Result<u64, ReadError> {
     let meta = file.metadata()?;
     let ft = meta.file_type();
     if !ft.is_file() {
         return Err(ReadError::NotRegular(describe_type(&ft)));
     }
-    Ok((file, meta.len()))
+    Ok(meta.len())
+}
+
+/// What a file that is not regular is, in words, from its `st_mode`.
+#[cfg(unix)]
+fn describe_mode(mode: libc::mode_t) -> &'static str {
+    match mode & libc::S_IFMT {
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFCHR | libc::S_IFBLK => "a device",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFDIR => "a directory",
+        _ => "a special file",
+    }
 }
 
 /// A directory held open, so that files below it are opened relative to it
@@ -100,6 +178,40 @@ impl Dir {
         regular_len(unsafe { File::from_raw_fd(fd) })
     }
 
+    /// Open `rel`, a relative path below this directory, without blocking
+    /// and without following a final symbolic link, its type checked only if
+    /// need be ([`LazyFile`]: the `fstat` of [`Dir::open_regular_len`] is
+    /// one of the ten system calls a distribution costs). `Ok(None)` when
+    /// `rel` is a symbolic link: open it with [`Dir::open_regular_len`],
+    /// which checks what the link leads to (`/dev/zero`) before reading.
+    pub fn open_lazy(&self, rel: &CStr) -> Result<Option<LazyFile>, ReadError> {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        // SAFETY: as in `open_regular_len`.
+        let fd = unsafe {
+            libc::openat(
+                self.fd.as_raw_fd(),
+                rel.as_ptr(),
+                libc::O_RDONLY
+                    | libc::O_NONBLOCK
+                    | libc::O_NOCTTY
+                    | libc::O_CLOEXEC
+                    | libc::O_NOFOLLOW,
+            )
+        };
+        if fd < 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ELOOP | libc::EMLINK) => Ok(None),
+                _ => Err(e.into()),
+            };
+        }
+        Ok(Some(LazyFile {
+            // SAFETY: as in `open_regular_len`.
+            file: unsafe { File::from_raw_fd(fd) },
+            checked: false,
+        }))
+    }
+
     /// Whether `rel` (relative to this directory) exists, following links,
     /// as [`Path::exists`]: any error (not found, no permission) is `false`.
     pub fn exists(&self, rel: &CStr) -> bool {
@@ -111,20 +223,9 @@ impl Dir {
     }
 }
 
+/// What a file that is not regular is, in words.
+#[cfg(not(unix))]
 fn describe_type(ft: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO";
-        }
-        if ft.is_char_device() || ft.is_block_device() {
-            return "a device";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-    }
     if ft.is_dir() {
         "a directory"
     } else {
@@ -186,6 +287,32 @@ pub fn read_small_text_file(file: File, len: u64) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
 }
 
+/// [`read_small_text_file`] of a [`LazyFile`]. A regular file's read that
+/// returns fewer bytes than asked for ends at its end (Linux reads regular
+/// files from the page cache until the count or the end), so a small file
+/// takes one `read` and no `fstat`.
+pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, String> {
+    const FIRST: usize = 1024;
+    let mut buf = vec![0u8; FIRST];
+    let n = loop {
+        match file.read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    buf.truncate(n);
+    if n == FIRST {
+        file.take(SMALL_FILE_CAP + 1 - FIRST as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| e.to_string())?;
+        if buf.len() as u64 > SMALL_FILE_CAP {
+            return Err(ReadError::TooLarge(SMALL_FILE_CAP).to_string());
+        }
+    }
+    String::from_utf8(buf).map_err(|_| "not valid UTF-8".to_string())
+}
+
 /// Why a file that decides what fetter trusts could have been written by
 /// someone else: owned by a user other than the caller or root, or
 /// writable by group or others. `None`: safe, or missing (the read that
@@ -243,5 +370,48 @@ mod tests {
         let e = dir.open_regular_len(c"a.dist-info/METADATA").unwrap_err();
         assert!(e.to_string().contains("FIFO"), "{e}");
         assert!(Dir::open(&d.path().join("a.dist-info/INSTALLER")).is_err());
+    }
+
+    #[test]
+    fn lazy_files_are_checked_when_they_read_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::create_dir(p.join("e.dist-info")).unwrap();
+        std::fs::write(p.join("e.dist-info/INSTALLER"), "uv\n").unwrap();
+        std::fs::write(p.join("e.dist-info/EMPTY"), "").unwrap();
+        std::fs::write(p.join("e.dist-info/BIG"), vec![b'a'; 5000]).unwrap();
+        let huge = vec![b'a'; SMALL_FILE_CAP as usize + 1];
+        std::fs::write(p.join("e.dist-info/HUGE"), huge).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", p.join("e.dist-info/ZERO")).unwrap();
+        let c = std::ffi::CString::new(p.join("e.dist-info/FIFO").to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let dir = Dir::open(p).unwrap();
+        let lazy = |rel: &CStr| dir.open_lazy(rel).unwrap().expect("not a link");
+        let text = |rel: &CStr| read_small_text_lazy(lazy(rel));
+        assert_eq!(text(c"e.dist-info/INSTALLER").unwrap(), "uv\n");
+        assert_eq!(text(c"e.dist-info/EMPTY").unwrap(), "");
+        assert_eq!(text(c"e.dist-info/BIG").unwrap().len(), 5000);
+        assert!(text(c"e.dist-info/HUGE").unwrap_err().contains("limit"));
+        // The FIFO has no writer: it reads as empty, then is checked.
+        assert_eq!(
+            text(c"e.dist-info/FIFO").unwrap_err(),
+            "not a regular file (a FIFO)"
+        );
+        assert_eq!(
+            text(c"e.dist-info").unwrap_err(),
+            "not a regular file (a directory)"
+        );
+        // A link is not opened: the caller checks what it leads to first.
+        assert!(dir.open_lazy(c"e.dist-info/ZERO").unwrap().is_none());
+        match dir.open_lazy(c"e.dist-info/MISSING") {
+            Err(ReadError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::NotFound),
+            other => panic!("{other:?}"),
+        }
+        // A regular file that yields bytes is never checked; a checked one
+        // reads as the file.
+        let mut buf = [0u8; 8];
+        let mut f = LazyFile::checked(File::open(p.join("e.dist-info/EMPTY")).unwrap());
+        assert_eq!(f.read(&mut buf).unwrap(), 0);
     }
 }

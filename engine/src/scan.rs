@@ -78,7 +78,19 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
     }
     let sites: Vec<Site> = sites.into_values().collect();
 
-    let listings: Vec<_> = sites.par_iter().map(|s| list_site(&s.path)).collect();
+    // Each listing is sorted where it was made, in parallel: all its
+    // distributions share its site, and the sites are in path order, so
+    // the listings one after the other are sorted by (site, name, version)
+    // without a comparison of paths (a global sort compared ~450,000 pairs
+    // of paths component by component, serially: ~15% of a tree scan).
+    let listings: Vec<_> = sites
+        .par_iter()
+        .map(|s| {
+            let mut listing = list_site(&s.path);
+            sort_distributions(&mut listing.distributions);
+            listing
+        })
+        .collect();
     let mut distributions = Vec::new();
     let mut findings = Vec::new();
     // A directory reachable from two sites via .pth lines is read twice:
@@ -114,7 +126,6 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
             message: "managed by the OS package manager (PEP 668 EXTERNALLY-MANAGED); change it with that, not pip".into(),
         });
     }
-    sort_distributions(&mut distributions);
     crate::osowner::attribute(&sites, &mut distributions, &mut warnings);
     findings.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
     warnings.sort_by(|a, b| a.path.cmp(&b.path));
@@ -134,17 +145,21 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
     }
 }
 
-/// Sort by site, normalized name and version, keeping the listing order of
-/// equal keys (a stable sort). Indices are sorted, then the distributions
-/// are moved into place by following the permutation's cycles: a stable
-/// sort of the distributions themselves would move ~400-byte values around
-/// and take a scratch copy of the whole vector (8 MB for 20,000).
+/// Sort one site's distributions by normalized name and version, keeping
+/// the listing order of equal keys (a stable sort). Indices are sorted (in
+/// parallel: a site can hold tens of thousands), then the distributions are
+/// moved into place by following the permutation's cycles: a stable sort of
+/// the distributions themselves would move ~400-byte values around and take
+/// a scratch copy of the whole vector (8 MB for 20,000).
 fn sort_distributions(distributions: &mut [Distribution]) {
-    fn key(d: &Distribution) -> (&PathBuf, &String, &String) {
-        (&d.site, &d.normalized_name, &d.version)
+    fn key(d: &Distribution) -> (&String, &String) {
+        (&d.normalized_name, &d.version)
     }
     let mut order: Vec<usize> = (0..distributions.len()).collect();
-    order.sort_by(|&a, &b| key(&distributions[a]).cmp(&key(&distributions[b])));
+    {
+        let d = &*distributions;
+        order.par_sort_by(|&a, &b| key(&d[a]).cmp(&key(&d[b])));
+    }
     // Position `i` must receive the element now at `order[i]`; a position
     // done is marked `order[i] == i`.
     for start in 0..order.len() {
@@ -250,21 +265,12 @@ mod tests {
         let mut v: Vec<Distribution> = (0..500)
             .map(|i| {
                 let j = (i * 7919) % 500;
-                dist(
-                    &format!("/s{}", j % 3),
-                    &format!("n{}", j % 11),
-                    &format!("{}", j % 2),
-                    i,
-                )
+                dist("/site", &format!("n{}", j % 11), &format!("{}", j % 2), i)
             })
             .collect();
         let mut expected = v.clone();
         expected.sort_by(|a, b| {
-            (&a.site, &a.normalized_name, &a.version).cmp(&(
-                &b.site,
-                &b.normalized_name,
-                &b.version,
-            ))
+            (&a.normalized_name, &a.version).cmp(&(&b.normalized_name, &b.version))
         });
         sort_distributions(&mut v);
         let paths = |v: &[Distribution]| {

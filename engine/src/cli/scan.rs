@@ -47,14 +47,18 @@ pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let dists: Vec<_> = inv.distributions.iter().collect();
     let result = match format {
         ScanFormat::Table => render::write_table(&inv, &dists, args.long, &mut out),
-        ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &inv)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
+        ScanFormat::Json => {
+            fetter::report::inventory_json::write_json(&inv, &mut out).and_then(|_| writeln!(out))
+        }
         ScanFormat::Csv => render::write_csv(&dists, &mut out),
         ScanFormat::Cyclonedx => fetter::report::cyclonedx::write(&inv, &mut out),
         ScanFormat::Spdx => fetter::report::spdx::write(&inv, &mut out),
     }
     .and_then(|_| out.flush());
     output::finish(result, args.output.as_deref())?;
+    // The process ends now: freeing a big inventory's ~150,000
+    // allocations one by one would take milliseconds for nothing.
+    std::mem::forget(dists);
+    std::mem::forget(inv);
     Ok(ExitCode::SUCCESS)
 }

@@ -59,6 +59,18 @@ impl Files<'_> {
         }
     }
 
+    /// [`Files::open`] without the `fstat` where it can do without
+    /// ([`fsutil::Dir::open_lazy`]): relative to the site, not through a
+    /// symbolic link.
+    fn open_lazy(&self, file: Option<&str>) -> Result<fsutil::LazyFile, fsutil::ReadError> {
+        if let (Some(dir), Some(rel)) = (self.site_dir, self.rel(file)) {
+            if let Some(f) = dir.open_lazy(&rel)? {
+                return Ok(f);
+            }
+        }
+        self.open(file).map(|(f, _)| fsutil::LazyFile::checked(f))
+    }
+
     fn exists(&self, file: &str) -> bool {
         match (self.site_dir, self.rel(Some(file))) {
             (Some(dir), Some(rel)) => dir.exists(&rel),
@@ -70,8 +82,8 @@ impl Files<'_> {
     /// is the common case: it is told by the error's kind, without
     /// formatting the error's text.)
     fn read_small(&self, file: &str) -> Result<Option<String>, String> {
-        match self.open(Some(file)) {
-            Ok((f, len)) => fsutil::read_small_text_file(f, len).map(Some),
+        match self.open_lazy(Some(file)) {
+            Ok(f) => fsutil::read_small_text_lazy(f).map(Some),
             Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -103,12 +115,12 @@ pub(crate) fn read_distribution_in(
         Some(f) => path.join(f),
         None => path.clone(),
     };
-    let read = match files.open(headers_file) {
+    let read = match files.open_lazy(headers_file) {
         Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             Err("missing".to_string())
         }
         Err(e) => Err(e.to_string()),
-        Ok((file, _)) => metadata::parse_headers(file),
+        Ok(file) => metadata::parse_headers(file),
     };
     let headers = match read {
         Ok((h, problem)) => {

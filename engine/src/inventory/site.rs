@@ -126,13 +126,18 @@ pub fn list_site(site: &Path) -> SiteListing {
     let distributions = read.into_iter().filter_map(|d| d).collect();
     out.distributions = distributions;
     out.warnings.extend(warnings.into_iter().flatten());
-    let own: std::collections::HashSet<String> = out
-        .distributions
-        .iter()
-        .map(|d| d.normalized_name.clone())
-        .collect();
     extra_dirs.sort();
     extra_dirs.dedup();
+    // The site's own names, only when a `.pth` or `.egg-link` adds a
+    // directory (20,000 names copied into a set for nothing otherwise).
+    let own: std::collections::HashSet<String> = if extra_dirs.is_empty() {
+        Default::default()
+    } else {
+        out.distributions
+            .iter()
+            .map(|d| d.normalized_name.clone())
+            .collect()
+    };
     for dir in extra_dirs {
         read_path_entry(site, &dir, &own, &mut out);
     }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod cyclonedx;
 pub mod inventory;
+pub mod inventory_json;
 pub mod purge;
 pub mod sarif;
 pub mod sbom;
