@@ -136,6 +136,7 @@ mod tests {
                 message: "import os".into(),
             }],
             warnings: vec![Warning::new("/s/w", "w")],
+            index: Default::default(),
         }
     }
 
