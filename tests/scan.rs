@@ -240,8 +240,9 @@ fn user_site_under_a_root_is_in_sys_path_order() {
     );
 }
 
-/// A conda environment in an `envs_dirs` directory of `~/.condarc` is
-/// found by a machine scan, and a distribution that conda's record
+/// A conda environment in an `envs_dirs` directory of `~/.condarc`, and one
+/// that only `~/.conda/environments.txt` lists, are found by a machine scan,
+/// and a distribution that conda's record
 /// (`conda-meta/*.json`) lists is named with its conda package; one pip
 /// added beside it is not. conda itself cannot be installed offline, so the
 /// record is written as conda writes it, from the wheel's real RECORD.
@@ -297,7 +298,29 @@ fn conda_env_from_condarc_names_its_conda_packages() {
         .to_string(),
     )
     .unwrap();
+    // A named environment conda knows only from its registry
+    // (`~/.conda/environments.txt`, one prefix a line), outside every
+    // directory fetter looks in: found through the registry alone.
+    let listed = s.path.join("elsewhere/analysis");
+    fs::create_dir_all(listed.join("conda-meta")).unwrap();
+    fs::write(listed.join("conda-meta/history"), "==> 2026-12-05 11:00:00 <==\n").unwrap();
+    fs::create_dir_all(listed.join(&rel_site)).unwrap();
+    fs::create_dir_all(home.join(".conda")).unwrap();
+    fs::write(
+        home.join(".conda/environments.txt"),
+        format!("{}\n\n", listed.display()),
+    )
+    .unwrap();
     let inv = scan_json(&home, &[]);
+    let listed = listed.canonicalize().unwrap();
+    assert!(
+        inv["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["prefix"] == listed.to_str().unwrap() && e["kind"] == "conda"),
+        "the environment ~/.conda/environments.txt lists was not found: {inv:#}"
+    );
     let canon = prefix.canonicalize().unwrap();
     let env = inv["environments"]
         .as_array()
