@@ -312,7 +312,7 @@ fn synthetic_inventory() -> Inventory {
             let version = format!("{}.{}.{}", next() % 5, next() % 30, next() % 10);
             let git = next() % 100 == 0;
             inv.distributions.push(Distribution {
-                normalized_name: fetter::names::normalize(&name),
+                normalized_name: fetter::names::PackageName::new(&name),
                 metadata_path: site.join(format!("{name}-{version}.dist-info")),
                 name,
                 version,
@@ -344,7 +344,7 @@ fn sdk_inventory(inv: &Inventory) -> fetter_plugin_sdk::Inventory {
             .iter()
             .map(|d| sdk::Distribution {
                 name: d.name.clone(),
-                normalized_name: d.normalized_name.clone(),
+                normalized_name: d.normalized_name.to_string(),
                 version: d.version.clone(),
                 environments: vec![0],
                 site: d.site.display().to_string(),

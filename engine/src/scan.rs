@@ -152,7 +152,7 @@ pub fn scan_scope(scope: &Scope) -> Scanned {
 /// the distributions themselves would move ~400-byte values around and take
 /// a scratch copy of the whole vector (8 MB for 20,000).
 fn sort_distributions(distributions: &mut [Distribution]) {
-    fn key(d: &Distribution) -> (&String, &String) {
+    fn key(d: &Distribution) -> (&str, &str) {
         (&d.normalized_name, &d.version)
     }
     let mut order: Vec<usize> = (0..distributions.len()).collect();

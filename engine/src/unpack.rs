@@ -55,7 +55,7 @@ pub fn unpack(dist: &Distribution) -> Unpacked {
     };
     Unpacked {
         name: dist.name.clone(),
-        normalized_name: dist.normalized_name.clone(),
+        normalized_name: dist.normalized_name.to_string(),
         version: dist.version.clone(),
         site: dist.site.clone(),
         metadata_path: dist.metadata_path.clone(),

@@ -76,6 +76,12 @@ impl PackageName {
         PackageName(normalize(name))
     }
 
+    /// The key of an installed distribution's name: [`normalize`] for a
+    /// valid name, the escaped form of [`normalize_installed`] otherwise.
+    pub fn installed(name: &str) -> Self {
+        PackageName(normalize_installed(name))
+    }
+
     /// The normalised name.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -90,6 +96,37 @@ impl PackageName {
 impl fmt::Display for PackageName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for PackageName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<String> for PackageName {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<PackageName> for String {
+    fn eq(&self, other: &PackageName) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<PackageName> for str {
+    fn eq(&self, other: &PackageName) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<PackageName> for &str {
+    fn eq(&self, other: &PackageName) -> bool {
+        *self == other.0
     }
 }
 

@@ -369,7 +369,7 @@ fn verdict_inventory(n: usize) -> Inventory {
     let distributions = (0..n)
         .map(|i| Distribution {
             name: format!("Dist{i}"),
-            normalized_name: format!("dist{i}"),
+            normalized_name: fetter::names::PackageName::new(&format!("dist{i}")),
             version: "1.0".into(),
             version_valid: true,
             site: format!("/s{}", i % 3).into(),

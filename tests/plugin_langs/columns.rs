@@ -132,7 +132,7 @@ fn with_hostile_distributions(real: &Inventory) -> Inventory {
     for (i, (name, version)) in values.iter().enumerate() {
         let mut d = template.clone();
         d.name = name.to_string();
-        d.normalized_name = format!("n{i}\n{name}");
+        d.normalized_name = fetter::names::PackageName::new(&format!("n{i}\n{name}"));
         d.version = version.to_string();
         d.installer = match i % 3 {
             0 => None,

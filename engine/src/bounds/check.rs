@@ -139,7 +139,7 @@ fn check_environment<'i>(
     let mut installed = HashSet::new();
     let mut unlisted = Vec::new();
     for (id, dist) in inv.dist_ids_of(env) {
-        if ignored.contains(&dist.normalized_name) {
+        if ignored.contains(dist.normalized_name.as_str()) {
             continue;
         }
         installed.insert(dist.normalized_name.as_str());
@@ -161,7 +161,7 @@ fn check_environment<'i>(
     }
     if !unlisted.is_empty() && bound.accepts_dependencies(cfg) {
         let pulled_in = crate::depgraph::dependencies_of(inv, env, &roots(&by_name));
-        unlisted.retain(|(_, d)| !pulled_in.contains(&d.normalized_name));
+        unlisted.retain(|(_, d)| !pulled_in.contains(d.normalized_name.as_str()));
     }
     for (id, dist) in unlisted {
         sink.push(diags::unrequired(env, id, dist));

@@ -8,7 +8,7 @@ use crate::inventory::{Distribution, MetadataKind, SiteRef, SiteScope};
 fn dist(name: &str, version: &str) -> Distribution {
     Distribution {
         name: name.into(),
-        normalized_name: crate::names::normalize(name),
+        normalized_name: crate::names::PackageName::new(name),
         version: version.into(),
         version_valid: true,
         site: "/e/site".into(),

@@ -133,11 +133,11 @@ pub fn derive(inv: &Inventory, pin: PinStyle, ignored: &[String]) -> Derived {
     let mut seen: Seen = BTreeMap::new();
     for env in &inv.environments {
         for (_, d) in inv.distributions_of(env) {
-            if ignored.contains(&d.normalized_name) {
+            if ignored.iter().any(|n| *n == d.normalized_name) {
                 continue;
             }
             let line = requirement_line(d, pin);
-            seen.entry(d.normalized_name.clone())
+            seen.entry(d.normalized_name.to_string())
                 .or_default()
                 .entry(line)
                 .or_insert_with(|| (Version::from_str(&d.version).ok(), BTreeSet::new()))

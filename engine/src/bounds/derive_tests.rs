@@ -4,7 +4,7 @@ use crate::inventory::{DirectUrl, Environment, EnvironmentKind, MetadataKind, Si
 fn dist(name: &str, version: &str, site: &str, du: Option<DirectUrl>) -> Distribution {
     Distribution {
         name: name.into(),
-        normalized_name: crate::names::normalize(name),
+        normalized_name: crate::names::PackageName::new(name),
         version: version.into(),
         version_valid: Version::from_str(version).is_ok(),
         site: site.into(),

@@ -15,7 +15,7 @@ fn ok(spec: &str, installed: &str) -> bool {
 fn dist(name: &str, version: &str, direct_url: Option<DirectUrl>) -> Distribution {
     Distribution {
         name: name.into(),
-        normalized_name: crate::names::normalize(name),
+        normalized_name: crate::names::PackageName::new(name),
         version: version.into(),
         version_valid: true,
         site: "/s".into(),

@@ -83,7 +83,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     let inv = super::scan_scope(scope)?;
     let mut targets: Vec<DistId> = inv
         .dist_ids()
-        .filter(|(_, d)| wanted.contains(&d.normalized_name))
+        .filter(|(_, d)| wanted.iter().any(|n| *n == d.normalized_name))
         .map(|(id, _)| id)
         .collect();
     if args.select.any() {

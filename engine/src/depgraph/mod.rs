@@ -292,7 +292,7 @@ fn env_graph(
         .iter()
         .map(|(name, d)| Node {
             name: d.name.clone(),
-            normalized_name: d.normalized_name.clone(),
+            normalized_name: d.normalized_name.to_string(),
             version: d.version.clone(),
             metadata_path: d.metadata_path.clone(),
             extras_requested: extras

@@ -199,7 +199,7 @@ pub(crate) fn read_distribution_in(
             false
         }
     };
-    let normalized_name = names::normalize_installed(&name);
+    let normalized_name = names::PackageName::installed(&name);
     if !names::is_valid(&name) {
         warnings.push(Warning::new(
             headers_path(),

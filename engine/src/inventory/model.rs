@@ -175,7 +175,7 @@ pub struct Distribution {
     /// The name as the metadata spells it.
     pub name: String,
     /// The PEP 503 normalized name (`jaraco.classes` -> `jaraco-classes`).
-    pub normalized_name: String,
+    pub normalized_name: crate::names::PackageName,
     /// The version as written in the metadata.
     pub version: String,
     /// False when `version` cannot be compared: not PEP 440, or PEP 440

@@ -130,7 +130,7 @@ pub fn list_site(site: &Path) -> SiteListing {
     extra_dirs.dedup();
     // The site's own names, only when a `.pth` or `.egg-link` adds a
     // directory (20,000 names copied into a set for nothing otherwise).
-    let own: std::collections::HashSet<String> = if extra_dirs.is_empty() {
+    let own: std::collections::HashSet<crate::names::PackageName> = if extra_dirs.is_empty() {
         Default::default()
     } else {
         out.distributions
@@ -152,7 +152,7 @@ pub fn list_site(site: &Path) -> SiteListing {
 fn read_path_entry(
     site: &Path,
     dir: &Path,
-    own: &std::collections::HashSet<String>,
+    own: &std::collections::HashSet<crate::names::PackageName>,
     out: &mut SiteListing,
 ) {
     let Ok(canon) = fs::canonicalize(dir) else {

@@ -197,7 +197,7 @@ mod tests {
         use crate::inventory::{DirectUrl, Distribution, MetadataKind};
         let dist = |i: usize, site: &str| Distribution {
             name: format!("D\n{i}"),
-            normalized_name: format!("d-{i}"),
+            normalized_name: crate::names::PackageName::new(&format!("d-{i}")),
             version: "1".into(),
             version_valid: true,
             site: site.into(),

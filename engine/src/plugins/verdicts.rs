@@ -116,7 +116,7 @@ mod tests {
     fn inventory(n: usize) -> Inventory {
         let dist = |i: usize| Distribution {
             name: format!("d{i}"),
-            normalized_name: format!("d{i}"),
+            normalized_name: crate::names::PackageName::new(&format!("d{i}")),
             version: "1".into(),
             version_valid: true,
             site: "/site".into(),

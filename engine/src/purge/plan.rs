@@ -374,7 +374,7 @@ fn inherited_only(inv: &Inventory, dist: &Distribution) -> Option<RefusalReason>
         site: dist.site.clone(),
         base,
         venv: venv.prefix.clone(),
-        name: dist.normalized_name.clone(),
+        name: dist.normalized_name.to_string(),
     })
 }
 

@@ -99,7 +99,7 @@ mod tests {
         let site = PathBuf::from("/s/site-packages");
         Distribution {
             name: format!("Pkg\"{i}\n\u{202e}"),
-            normalized_name: format!("pkg-{i}"),
+            normalized_name: crate::names::PackageName::new(&format!("pkg-{i}")),
             version: format!("1.{i}"),
             version_valid: i.is_multiple_of(2),
             metadata_path: site.join(OsStr::from_bytes(

@@ -338,7 +338,7 @@ pub fn verify(inv: &Inventory, opts: &VerifyOptions) -> VerifyReport {
             c.problems.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
             DistVerification {
                 name: d.name.clone(),
-                normalized_name: d.normalized_name.clone(),
+                normalized_name: d.normalized_name.to_string(),
                 version: d.version.clone(),
                 site: d.site.clone(),
                 metadata_path: d.metadata_path.clone(),

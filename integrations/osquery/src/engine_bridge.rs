@@ -85,7 +85,7 @@ pub fn scan(cfg: &Config) -> Snapshot {
                 let direct = d.direct_url.as_ref();
                 PackageRow {
                     name: d.name.clone(),
-                    normalized_name: d.normalized_name.clone(),
+                    normalized_name: d.normalized_name.to_string(),
                     version: d.version.clone(),
                     site: text(&d.site),
                     environment: owner_of_site
