@@ -303,7 +303,11 @@ fn conda_env_from_condarc_names_its_conda_packages() {
     // directory fetter looks in: found through the registry alone.
     let listed = s.path.join("elsewhere/analysis");
     fs::create_dir_all(listed.join("conda-meta")).unwrap();
-    fs::write(listed.join("conda-meta/history"), "==> 2026-12-05 11:00:00 <==\n").unwrap();
+    fs::write(
+        listed.join("conda-meta/history"),
+        "==> 2026-12-05 11:00:00 <==\n",
+    )
+    .unwrap();
     fs::create_dir_all(listed.join(&rel_site)).unwrap();
     fs::create_dir_all(home.join(".conda")).unwrap();
     fs::write(
