@@ -335,4 +335,10 @@ fn regressions_stay_fixed() {
     // verdicts crash-41e69375… (session 8): U+180E in a plugin message,
     // escaped by fetter but not known to the oracle's list.
     harness::verdicts(b";B\x01\x1b\x0btypsqotyubt?ak\x01\x86\x88\xe1\xa0\x8e\x98ut/\x0bt}\x08");
+    // rpm_bdb timeout-4e0f6c39… (session 9): a 4 KiB file whose meta page
+    // declares ~140 million pages; overflow chains looping over its 8 real
+    // pages were read up to 256 MiB per item. Now bounded by the file.
+    let started = std::time::Instant::now();
+    harness::rpm_bdb(include_bytes!("fixtures/rpm/bdb-fuzz-timeout.bin"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

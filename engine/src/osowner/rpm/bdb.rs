@@ -34,15 +34,26 @@ const MAX_ITEM: usize = 256 << 20;
 pub trait Pages {
     /// Fill `buf` from `offset`; an error when the source is shorter.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()>;
+
+    /// The source's length in bytes.
+    fn byte_len(&self) -> std::io::Result<u64>;
 }
 
 impl Pages for File {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         self.read_exact_at(buf, offset)
     }
+
+    fn byte_len(&self) -> std::io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
 }
 
 impl Pages for [u8] {
+    fn byte_len(&self) -> std::io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         let start = usize::try_from(offset).ok();
         let src = start
@@ -135,6 +146,10 @@ struct Db<'a, P: Pages + ?Sized> {
     lastpage: u32,
     maxbucket: u32,
     spares: [u32; 32],
+    /// Overflow pages left to read in this walk: each belongs to one
+    /// item in a real database, so all items together read no more pages
+    /// than the file has (many items naming one chain are refused).
+    overflow_budget: std::cell::Cell<u64>,
 }
 
 impl<'a, P: Pages + ?Sized> Db<'a, P> {
@@ -176,6 +191,15 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         if maxbucket > lastpage {
             return Err(format!("{maxbucket} buckets in {lastpage} pages"));
         }
+        // The meta page's page count is the writer's word; the file's
+        // length is a fact. Every bound below (chain walks, overflow
+        // reads) counts real pages, so a count of billions in a small
+        // file cannot make a loop of the same pages run for hours.
+        let in_file = src
+            .byte_len()
+            .map_err(|e| format!("cannot tell its length: {e}"))?
+            / u64::from(pagesize);
+        let lastpage = lastpage.min(u32::try_from(in_file.saturating_sub(1)).unwrap_or(u32::MAX));
         Ok(Db {
             src,
             big_endian,
@@ -183,6 +207,7 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
             lastpage,
             maxbucket,
             spares,
+            overflow_budget: std::cell::Cell::new(u64::from(lastpage) + 1),
         })
     }
 
@@ -258,6 +283,11 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
             if pages > self.lastpage {
                 return Err(format!("overflow chain from page {pg} loops"));
             }
+            let left = self.overflow_budget.get();
+            if left == 0 {
+                return Err("overflow pages are shared between items or loop".into());
+            }
+            self.overflow_budget.set(left - 1);
             self.page(pg, &mut page)?;
             if page[25] != OVERFLOW_PAGE {
                 return Err(format!("page {pg}: type {} in an overflow chain", page[25]));
