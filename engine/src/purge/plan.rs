@@ -213,45 +213,32 @@ pub fn plan<'a>(inv: &'a Inventory, targets: &[DistId], opts: &PlanOptions) -> P
         }
     }
     settle_conflicts(&mut drafts, &mut out.refused);
-    let planned: HashSet<&Path> = drafts
+    let planned: HashSet<PathBuf> = drafts
         .iter()
-        .map(|(t, _, _)| t.dist.metadata_path.as_path())
+        .map(|(t, _, _)| t.dist.metadata_path.clone())
         .collect();
     let mut taken: HashSet<PathBuf> = HashSet::new();
-    let mut settled = Vec::with_capacity(drafts.len());
-    for (target, root, planned_files) in &drafts {
-        let mut files = planned_files.files.clone();
+    for (target, root, planned_files) in drafts {
+        let group = groups.get_mut(&root).expect("grouped above");
+        let mut files = planned_files.files;
         let mut shared = Vec::new();
-        for c in &planned_files.claimed {
-            if c.others
-                .iter()
-                .all(|o| planned.contains(o.metadata.as_path()))
-            {
-                files.push(c.path.clone());
+        for c in planned_files.claimed {
+            if c.others.iter().all(|o| planned.contains(&o.metadata)) {
+                files.push(c.path);
             } else {
                 shared.push(SharedFile {
-                    path: c.path.clone(),
-                    owners: c.others.iter().map(|o| o.owner.clone()).collect(),
+                    path: c.path,
+                    owners: c.others.into_iter().map(|o| o.owner).collect(),
                 });
             }
         }
         // A file claimed by an earlier target of this run is removed once.
         files.retain(|f| taken.insert(f.clone()));
-        settled.push((
-            *target,
-            root.clone(),
-            files,
-            planned_files.missing.clone(),
-            shared,
-        ));
-    }
-    for (target, root, files, missing, shared) in settled {
-        let group = groups.get_mut(&root).expect("grouped above");
         let listing = collapse(&files, &group.boundary);
         group.distributions.push(DistributionPlan {
             target,
             files,
-            missing,
+            missing: planned_files.missing,
             shared,
             listing,
         });
