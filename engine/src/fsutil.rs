@@ -26,9 +26,27 @@ pub enum ReadError {
     /// The file is larger than the cap allowed for its kind.
     #[error("larger than the {0}-byte limit")]
     TooLarge(u64),
-    /// An I/O error.
-    #[error("{0}")]
+    /// The file is not UTF-8 text (the readers that return text).
+    #[error("not valid UTF-8")]
+    NotUtf8,
+    /// An I/O error: match its [`io::Error::kind`] (`NotFound`), never its text.
+    #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+impl ReadError {
+    /// The kind of the I/O error, if this is one.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            ReadError::Io(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+
+    /// True when the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.io_kind() == Some(io::ErrorKind::NotFound)
+    }
 }
 
 /// Open `path` for reading without blocking (FIFOs) and require a regular file.
@@ -276,41 +294,40 @@ pub fn read_prefix(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
 }
 
 /// Read a small text file whole, as UTF-8.
-pub fn read_small_text(path: &Path) -> Result<String, String> {
-    let (file, len) = open_regular_len(path).map_err(|e| e.to_string())?;
+pub fn read_small_text(path: &Path) -> Result<String, ReadError> {
+    let (file, len) = open_regular_len(path)?;
     read_small_text_file(file, len)
 }
 
 /// [`read_small_text`] on a file already opened (`len`: its size then).
-pub fn read_small_text_file(file: File, len: u64) -> Result<String, String> {
-    let bytes = read_capped_file(file, len, SMALL_FILE_CAP).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+pub fn read_small_text_file(file: File, len: u64) -> Result<String, ReadError> {
+    let bytes = read_capped_file(file, len, SMALL_FILE_CAP)?;
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 /// [`read_small_text_file`] of a [`LazyFile`]. A regular file's read that
 /// returns fewer bytes than asked for ends at its end (Linux reads regular
 /// files from the page cache until the count or the end), so a small file
 /// takes one `read` and no `fstat`.
-pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, String> {
+pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, ReadError> {
     const FIRST: usize = 1024;
     let mut buf = vec![0u8; FIRST];
     let n = loop {
         match file.read(&mut buf) {
             Ok(n) => break n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     };
     buf.truncate(n);
     if n == FIRST {
         file.take(SMALL_FILE_CAP + 1 - FIRST as u64)
-            .read_to_end(&mut buf)
-            .map_err(|e| e.to_string())?;
+            .read_to_end(&mut buf)?;
         if buf.len() as u64 > SMALL_FILE_CAP {
-            return Err(ReadError::TooLarge(SMALL_FILE_CAP).to_string());
+            return Err(ReadError::TooLarge(SMALL_FILE_CAP));
         }
     }
-    String::from_utf8(buf).map_err(|_| "not valid UTF-8".to_string())
+    String::from_utf8(buf).map_err(|_| ReadError::NotUtf8)
 }
 
 /// Why a file that decides what fetter trusts could have been written by

@@ -26,8 +26,8 @@ pub enum SignersError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// A line that is not a valid entry.
     #[error("{}:{line}: {problem}", path.display())]

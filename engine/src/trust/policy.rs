@@ -47,8 +47,8 @@ pub enum TrustFileError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// The file could have been written by someone else.
     #[error("refusing the trust file {}: {problem}", path.display())]

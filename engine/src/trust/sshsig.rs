@@ -21,8 +21,8 @@ pub enum KeyError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// Not an OpenSSH private key.
     #[error("{} is not an OpenSSH private key ({reason}); `ssh-keygen -p -f {}` rewrites an old PEM key in OpenSSH format", path.display(), path.display())]
