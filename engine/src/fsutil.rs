@@ -47,6 +47,20 @@ impl ReadError {
     pub fn is_not_found(&self) -> bool {
         self.io_kind() == Some(io::ErrorKind::NotFound)
     }
+
+    /// The error of a [`LazyFile`] read: the `ReadError` it carries
+    /// (not a regular file), else the I/O error.
+    fn from_lazy(e: io::Error) -> ReadError {
+        if !e.get_ref().is_some_and(|i| i.is::<ReadError>()) {
+            return ReadError::Io(e);
+        }
+        let kind = e.kind();
+        match e.into_inner().map(|i| i.downcast::<ReadError>()) {
+            Some(Ok(r)) => *r,
+            Some(Err(other)) => ReadError::Io(io::Error::new(kind, other)),
+            None => ReadError::Io(kind.into()),
+        }
+    }
 }
 
 /// Open `path` for reading without blocking (FIFOs) and require a regular file.
@@ -316,13 +330,14 @@ pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, ReadError> {
         match file.read(&mut buf) {
             Ok(n) => break n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ReadError::from_lazy(e)),
         }
     };
     buf.truncate(n);
     if n == FIRST {
         file.take(SMALL_FILE_CAP + 1 - FIRST as u64)
-            .read_to_end(&mut buf)?;
+            .read_to_end(&mut buf)
+            .map_err(ReadError::from_lazy)?;
         if buf.len() as u64 > SMALL_FILE_CAP {
             return Err(ReadError::TooLarge(SMALL_FILE_CAP));
         }
@@ -409,16 +424,16 @@ mod tests {
         assert_eq!(text(c"e.dist-info/INSTALLER").unwrap(), "uv\n");
         assert_eq!(text(c"e.dist-info/EMPTY").unwrap(), "");
         assert_eq!(text(c"e.dist-info/BIG").unwrap().len(), 5000);
-        assert!(text(c"e.dist-info/HUGE").unwrap_err().contains("limit"));
+        let e = text(c"e.dist-info/HUGE").unwrap_err();
+        assert!(matches!(e, ReadError::TooLarge(SMALL_FILE_CAP)), "{e}");
+        assert!(e.to_string().contains("limit"), "{e}");
         // The FIFO has no writer: it reads as empty, then is checked.
-        assert_eq!(
-            text(c"e.dist-info/FIFO").unwrap_err(),
-            "not a regular file (a FIFO)"
-        );
-        assert_eq!(
-            text(c"e.dist-info").unwrap_err(),
-            "not a regular file (a directory)"
-        );
+        let e = text(c"e.dist-info/FIFO").unwrap_err();
+        assert!(matches!(e, ReadError::NotRegular("a FIFO")), "{e}");
+        assert_eq!(e.to_string(), "not a regular file (a FIFO)");
+        let e = text(c"e.dist-info").unwrap_err();
+        assert!(matches!(e, ReadError::NotRegular(_)), "{e}");
+        assert_eq!(e.to_string(), "not a regular file (a directory)");
         // A link is not opened: the caller checks what it leads to first.
         assert!(dir.open_lazy(c"e.dist-info/ZERO").unwrap().is_none());
         match dir.open_lazy(c"e.dist-info/MISSING") {

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn status_errors_read_as_before_and_carry_the_code() {
         let e = HttpError::Fetch(Failure::Status(Status(ureq::http::StatusCode::NOT_FOUND)));
-        assert_eq!(e.to_string(), "cannot fetch: the server answered HTTP 404 Not Found");
+        assert_eq!(
+            e.to_string(),
+            "cannot fetch: the server answered HTTP 404 Not Found"
+        );
         assert_eq!(e.status(), Some(404));
         let e = HttpError::Status(Status(ureq::http::StatusCode::from_u16(599).unwrap()));
         assert_eq!(e.to_string(), "the server answered HTTP 599");

@@ -45,8 +45,10 @@ pub fn read(dist: &Distribution) -> Result<Details, DetailsError> {
         MetadataKind::EggInfo => dist.metadata_path.join("PKG-INFO"),
         MetadataKind::EggInfoFile => dist.metadata_path.clone(),
     };
-    let bytes = fsutil::read_prefix(&meta, METADATA_CAP)
-        .map_err(|error| DetailsError::Read { path: meta.clone(), error })?;
+    let bytes = fsutil::read_prefix(&meta, METADATA_CAP).map_err(|error| DetailsError::Read {
+        path: meta.clone(),
+        error,
+    })?;
     let mut details = parse(&String::from_utf8_lossy(&bytes));
     if dist.metadata_kind == MetadataKind::EggInfo && details.requires_dist.is_empty() {
         details.requires_dist = egg_requires(&dist.metadata_path.join("requires.txt"))?;

@@ -589,8 +589,15 @@ mod tests {
         ));
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         let e = ensure_private_dir(&dir).unwrap_err();
-        assert!(matches!(e, CacheEntryError::Writable { mode: 0o777, .. }), "{e}");
-        assert!(e.to_string().ends_with("is writable by other users (mode 777)"), "{e}");
+        assert!(
+            matches!(e, CacheEntryError::Writable { mode: 0o777, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("is writable by other users (mode 777)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -158,11 +158,7 @@ pub fn execute(plan: &Plan, opts: &ExecuteOptions) -> Result<PurgeOutcome, Purge
 
 /// Finish an interrupted purge: move whatever its manifest lists that is
 /// still in place, then remove the emptied directories.
-pub fn resume(
-    store: &Store,
-    id: &str,
-    lock_wait: Duration,
-) -> Result<PurgeOutcome, ResumeError> {
+pub fn resume(store: &Store, id: &str, lock_wait: Duration) -> Result<PurgeOutcome, ResumeError> {
     let (dir, manifest) = store.find(Some(id))?;
     if matches!(manifest.state, State::Restored | State::Restoring) {
         return Err(ResumeError::Restored {

@@ -352,7 +352,13 @@ mod tests {
             .drop_quarantine("20260103T000000Z-c", false)
             .unwrap_err();
         assert!(
-            matches!(e, QuarantineError::HalfDone { state: State::Moving, .. }),
+            matches!(
+                e,
+                QuarantineError::HalfDone {
+                    state: State::Moving,
+                    ..
+                }
+            ),
             "{e}"
         );
         assert!(e.to_string().contains("restore"), "{e}");

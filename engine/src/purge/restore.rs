@@ -302,11 +302,12 @@ fn make_parents(
             }
         }
         if let Some(mode) = modes.get(d) {
-            fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(*mode))
-                .map_err(|error| StopReason::SetMode {
+            fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(*mode)).map_err(
+                |error| StopReason::SetMode {
                     path: d.to_owned(),
                     error,
-                })?;
+                },
+            )?;
         }
     }
     Ok(())

@@ -299,10 +299,19 @@ mod tests {
     fn uninstall_without_a_record_is_told_by_variant() {
         let site = tempfile::tempdir().unwrap();
         let e = uninstall(site.path(), false).unwrap_err();
-        assert!(matches!(&e, SiteHookError::NotInstalled(p) if p == site.path()), "{e}");
+        assert!(
+            matches!(&e, SiteHookError::NotInstalled(p) if p == site.path()),
+            "{e}"
+        );
         fs::write(site.path().join(PTH_FILE), module::pth_text()).unwrap();
         let e = uninstall(site.path(), false).unwrap_err();
-        assert!(matches!(&e, SiteHookError::Unrecorded(p) if p == site.path()), "{e}");
-        assert!(e.to_string().contains("no record of installing them"), "{e}");
+        assert!(
+            matches!(&e, SiteHookError::Unrecorded(p) if p == site.path()),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("no record of installing them"),
+            "{e}"
+        );
     }
 }

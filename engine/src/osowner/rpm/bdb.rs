@@ -214,9 +214,7 @@ pub fn each_header_in<P: Pages + ?Sized>(
     for bucket in 0..=db.maxbucket {
         let mut pg = db.bucket_page(bucket)?;
         loop {
-            budget = budget
-                .checked_sub(1)
-                .ok_or(BdbError::ChainLoop)?;
+            budget = budget.checked_sub(1).ok_or(BdbError::ChainLoop)?;
             db.page(pg, &mut page)?;
             if !HASH_PAGES.contains(&page[25]) {
                 return Err(BdbError::NotHashPage { pg, kind: page[25] });
@@ -283,8 +281,7 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
     /// Read and check the meta page (`HMETA`).
     fn open(src: &'a P) -> Result<Self, BdbError> {
         let mut meta = [0u8; 512];
-        src.read_at(0, &mut meta)
-            .map_err(|_| BdbError::ShortMeta)?;
+        src.read_at(0, &mut meta).map_err(|_| BdbError::ShortMeta)?;
         let word = |i: usize, be: bool| {
             let b: [u8; 4] = meta[4 * i..4 * i + 4].try_into().unwrap_or([0; 4]);
             if be {
@@ -296,9 +293,7 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         let big_endian = match (word(3, false), word(3, true)) {
             (HASH_MAGIC, _) => false,
             (_, HASH_MAGIC) => true,
-            (BTREE_MAGIC, _) | (_, BTREE_MAGIC) => {
-                return Err(BdbError::Btree)
-            }
+            (BTREE_MAGIC, _) | (_, BTREE_MAGIC) => return Err(BdbError::Btree),
             _ => return Err(BdbError::NotHash),
         };
         let w = |i| word(i, big_endian);
@@ -325,10 +320,7 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         // length is a fact. Every bound below (chain walks, overflow
         // reads) counts real pages, so a count of billions in a small
         // file cannot make a loop of the same pages run for hours.
-        let in_file = src
-            .byte_len()
-            .map_err(BdbError::Length)?
-            / u64::from(pagesize);
+        let in_file = src.byte_len().map_err(BdbError::Length)? / u64::from(pagesize);
         let lastpage = lastpage.min(u32::try_from(in_file.saturating_sub(1)).unwrap_or(u32::MAX));
         Ok(Db {
             src,
