@@ -29,8 +29,9 @@ pub enum ReadError {
     /// The file is not UTF-8 text (the readers that return text).
     #[error("not valid UTF-8")]
     NotUtf8,
-    /// An I/O error: match its [`io::Error::kind`] (`NotFound`), never its text.
-    #[error(transparent)]
+    /// An I/O error (also its `source`): match its [`io::Error::kind`]
+    /// (`NotFound`, [`ReadError::is_not_found`]), never its text.
+    #[error("{0}")]
     Io(#[from] io::Error),
 }
 

@@ -323,7 +323,7 @@ mod sqlite {
     enum ReadError {
         /// SQLite failed.
         #[error("not a readable rpm database: {0}")]
-        Sql(#[from] rusqlite::Error),
+        Sql(rusqlite::Error),
         /// There is no `Packages` table (or it is not a table).
         #[error("no Packages table: not an rpm database")]
         NoTable,
