@@ -7,7 +7,7 @@
 /// GET `url` and return its body, at most `cap` bytes.
 #[cfg(feature = "online")]
 pub fn get(url: &str, cap: u64) -> Result<Vec<u8>, String> {
-    crate::http::get(url, cap)
+    crate::http::get(url, cap).map_err(|e| e.to_string())
 }
 
 /// Built without HTTP (feature `online`): every fetch fails, so a URL bound

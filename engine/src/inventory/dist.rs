@@ -83,7 +83,9 @@ impl Files<'_> {
     /// formatting the error's text.)
     fn read_small(&self, file: &str) -> Result<Option<String>, String> {
         match self.open_lazy(Some(file)) {
-            Ok(f) => fsutil::read_small_text_lazy(f).map(Some),
+            Ok(f) => fsutil::read_small_text_lazy(f)
+                .map(Some)
+                .map_err(|e| e.to_string()),
             Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -257,7 +259,7 @@ fn read_dist_info_extras(files: &Files, warnings: &mut Vec<Warning>) -> Extras {
         Ok(Some(text)) => match direct_url::parse(&text) {
             Ok(d) => Some(d),
             Err(e) => {
-                warnings.push(Warning::new(dir.join("direct_url.json"), e));
+                warnings.push(Warning::new(dir.join("direct_url.json"), e.to_string()));
                 None
             }
         },
