@@ -372,6 +372,7 @@ fn verdict_inventory(n: usize) -> Inventory {
             normalized_name: fetter::names::PackageName::new(&format!("dist{i}")),
             version: "1.0".into(),
             version_valid: true,
+            parsed_version: "1.0".parse().ok(),
             site: format!("/s{}", i % 3).into(),
             metadata_path: format!("/s{}/dist{i}-1.0.dist-info", i % 3).into(),
             metadata_kind: MetadataKind::DistInfo,

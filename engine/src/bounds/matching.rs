@@ -11,13 +11,14 @@ use pep508_rs::VersionOrUrl;
 use crate::bounds::hashes::{self, HashCheck};
 use crate::bounds::spec::BoundRequirement;
 use crate::bounds::urls;
+use crate::inventory::version::{self, VersionProblem};
 use crate::inventory::Distribution;
 
 /// `Ok` when `dist` satisfies `req`; `Err` says why not. A `--hash` the
 /// installed archive's recorded hash contradicts is a reason; one that
 /// nothing recorded can confirm is not (see [`hash_unchecked`]).
 pub fn satisfies(req: &BoundRequirement, dist: &Distribution) -> Result<(), String> {
-    version_satisfies(req, &dist.version)?;
+    dist_version_satisfies(req, dist)?;
     if let Some(url) = req.url() {
         let given = url.given().unwrap_or(url.raw().as_str());
         urls::satisfies(&urls::parse(given), dist.direct_url.as_ref())?;
@@ -35,8 +36,31 @@ pub fn hash_unchecked(req: &BoundRequirement, dist: &Distribution) -> bool {
 }
 
 /// `Ok` when the installed version string satisfies the requirement's
-/// version specifiers (and `===` operands).
+/// version specifiers (and `===` operands). For an installed distribution,
+/// [`dist_version_satisfies`] uses the version the scan parsed.
 pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), String> {
+    let parsed = version::parse(installed);
+    let problem = parsed.as_ref().err().cloned();
+    version_matches(req, installed, parsed.as_ref().ok(), || problem)
+}
+
+/// [`version_satisfies`] for an installed distribution, comparing its
+/// already parsed [`Distribution::parsed_version`].
+pub fn dist_version_satisfies(req: &BoundRequirement, dist: &Distribution) -> Result<(), String> {
+    version_matches(req, &dist.version, dist.parsed_version.as_ref(), || {
+        dist.version_problem()
+    })
+}
+
+/// The version check proper: `installed` as written (for `===` and
+/// messages), `parsed` its PEP 440 form when it has one, and `problem`
+/// why it has none (asked only for the message).
+fn version_matches(
+    req: &BoundRequirement,
+    installed: &str,
+    parsed: Option<&Version>,
+    problem: impl FnOnce() -> Option<VersionProblem>,
+) -> Result<(), String> {
     for operand in &req.arbitrary {
         if !operand.eq_ignore_ascii_case(installed.trim()) {
             return Err(format!(
@@ -54,10 +78,13 @@ pub fn version_satisfies(req: &BoundRequirement, installed: &str) -> Result<(), 
     if checked.is_empty() {
         return Ok(());
     }
-    let version = crate::inventory::version::parse(installed).map_err(|problem| {
-        format!("installed version {installed:?} is {problem}, so it cannot satisfy {specifiers}")
-    })?;
-    match checked.iter().find(|s| !contains(s, &version)) {
+    let Some(version) = parsed else {
+        let problem = problem().map_or_else(|| "not comparable".to_string(), |p| p.to_string());
+        return Err(format!(
+            "installed version {installed:?} is {problem}, so it cannot satisfy {specifiers}"
+        ));
+    };
+    match checked.iter().find(|s| !contains(s, version)) {
         None => Ok(()),
         Some(s) => Err(format!("version {installed} does not satisfy {s}")),
     }

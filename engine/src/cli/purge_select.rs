@@ -119,7 +119,7 @@ pub fn targets(
 /// are the plan itself: what it does not list).
 fn print_selected(verdicts: &Verdicts, audit: Option<&AuditCheck>) {
     for v in audit.map_or(&[][..], AuditCheck::vulnerabilities) {
-        let hint = fetter::audit::diags::fixed_suggestion(&v.distribution.version, &v.fixed)
+        let hint = fetter::audit::diags::fixed_suggestion(v.installed_version.as_ref(), &v.fixed)
             .map(|s| format!("; {s}"))
             .unwrap_or_default();
         eprintln!(

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bounds::markers::marker_environment;
-use crate::bounds::matching::version_satisfies;
+use crate::bounds::matching::dist_version_satisfies;
 use crate::bounds::spec::{BoundRequirement, Origin};
 use crate::inventory::details::{self, Details, DetailsError};
 use crate::inventory::{Distribution, Environment, Inventory};
@@ -229,7 +229,7 @@ fn env_graph(
                 continue;
             }
             let installed = visible.get(r.name.as_str());
-            let satisfied = installed.is_some_and(|i| version_satisfies(r, &i.version).is_ok());
+            let satisfied = installed.is_some_and(|i| dist_version_satisfies(r, i).is_ok());
             if let Some(i) = installed {
                 for x in &r.requirement.extras {
                     let x = x.to_string();

@@ -191,14 +191,15 @@ pub(crate) fn read_distribution_in(
             }
         },
     };
-    let version_valid = match version::parse(&version) {
-        Ok(_) => true,
+    // The one parse of the version: everything downstream compares `parsed_version`.
+    let parsed_version = match version::parse(&version) {
+        Ok(v) => Some(v),
         Err(problem) => {
             warnings.push(Warning::new(
                 headers_path(),
                 format!("version {} is {problem}", quote(&version)),
             ));
-            false
+            None
         }
     };
     let normalized_name = names::PackageName::installed(&name);
@@ -223,7 +224,8 @@ pub(crate) fn read_distribution_in(
         normalized_name,
         name,
         version,
-        version_valid,
+        version_valid: parsed_version.is_some(),
+        parsed_version,
         site: site.to_path_buf(),
         metadata_path: path,
         metadata_kind: kind,
