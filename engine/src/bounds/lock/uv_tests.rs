@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::*;
+use super::uv::parse;
+use super::{pylock, BoundRequirement};
 use crate::bounds::check::applicable;
-use crate::bounds::lock::pylock;
+use fetter_packaging::bound::Selection;
 use crate::inventory::{Environment, EnvironmentKind};
 
 fn fixture(name: &str) -> (String, PathBuf) {
