@@ -107,8 +107,7 @@ pub struct BoundRequirement {
 impl BoundRequirement {
     /// Parse a PEP 508 requirement string.
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
-        let (requirement, arbitrary) =
-            pep508::parse_requirement(text)
+        let (requirement, arbitrary) = pep508::parse_requirement(text)
             .map_err(|e| BoundError::new(origin.clone(), e.to_string()))?;
         Ok(Self::from_requirement(requirement, arbitrary, text, origin))
     }

@@ -65,9 +65,7 @@ pub enum HashError {
     #[error("invalid --hash {0:?}: expected ALGORITHM:DIGEST, like --hash=sha256:abcd…")]
     NoColon(String),
     /// An algorithm pip does not accept.
-    #[error(
-        "unknown hash algorithm {0:?} in --hash: pip accepts only sha256, sha384 and sha512"
-    )]
+    #[error("unknown hash algorithm {0:?} in --hash: pip accepts only sha256, sha384 and sha512")]
     UnknownAlgorithm(String),
 }
 
@@ -98,7 +96,10 @@ mod tests {
         assert_eq!(h.digest, "ab");
         for bad in ["md5:00", "sha1:00", "SHA256:00", "foo:abc", ":00"] {
             let e = bad.parse::<RequirementHash>().unwrap_err();
-            assert!(e.to_string().contains("unknown hash algorithm"), "{bad}: {e}");
+            assert!(
+                e.to_string().contains("unknown hash algorithm"),
+                "{bad}: {e}"
+            );
         }
         let e = "sha256".parse::<RequirementHash>().unwrap_err();
         assert!(e.to_string().contains("ALGORITHM:DIGEST"), "{e}");

@@ -20,6 +20,8 @@ pub mod hashes;
 #[cfg(feature = "parse")]
 pub mod lock;
 pub mod names;
+#[cfg(feature = "pep508")]
+pub mod pep508;
 #[cfg(feature = "parse")]
 pub mod pyproject;
 #[cfg(feature = "parse")]
@@ -28,11 +30,15 @@ pub mod requirements_txt;
 pub mod text;
 #[cfg(feature = "parse")]
 pub mod urls;
-#[cfg(feature = "parse")]
-pub mod wheel_name;
-#[cfg(feature = "pep508")]
-pub mod pep508;
 #[cfg(feature = "pep440")]
 pub mod version;
+#[cfg(feature = "parse")]
+pub mod wheel_name;
 
 pub use names::{normalize, PackageName};
+/// The PEP 440 crate the versions are, for callers that need its types.
+#[cfg(feature = "pep440")]
+pub use pep440_rs;
+/// The PEP 508 crate the requirements are, for callers that need its types.
+#[cfg(feature = "pep508")]
+pub use pep508_rs;

@@ -4,11 +4,11 @@
 //! its name, and cycles are errors (pip itself recurses until it crashes),
 //! and bare paths and `-e` directories are looked up on disk.
 
+use fetter_packaging::requirements_txt;
 pub use fetter_packaging::requirements_txt::{
     expand_env, logical_lines, shlex_split, split_args_options, strip_comment, Entry, LineError,
     QuoteError,
 };
-use fetter_packaging::requirements_txt;
 
 use crate::bounds::source::Location;
 use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
@@ -70,9 +70,10 @@ impl<'a> Parser<'a> {
                 }
             };
             match req {
-                Ok(req) => out
-                    .requirements
-                    .push(if constraint { req.as_constraint() } else { req }),
+                Ok(req) => {
+                    out.requirements
+                        .push(if constraint { req.as_constraint() } else { req })
+                }
                 Err(e) => out.errors.push(e),
             }
         }

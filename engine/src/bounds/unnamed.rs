@@ -8,12 +8,12 @@ use crate::bounds::source::Location;
 use crate::bounds::spec::{shorten, BoundError, BoundRequirement, Origin};
 use crate::bounds::urls;
 pub use crate::bounds::urls::file_url;
-pub use fetter_packaging::requirements_txt::{
-    check_wheel_url, looks_like_url_or_path, SDIST_SUFFIXES,
-};
 use crate::bounds::wheel_name::InvalidWheelFilename;
 use crate::fsutil;
 use crate::inventory::record::lexical_normalize;
+pub use fetter_packaging::requirements_txt::{
+    check_wheel_url, looks_like_url_or_path, SDIST_SUFFIXES,
+};
 
 /// An `-e` requirement, accepted as pip's `parse_editable` accepts it: a
 /// local project directory (relative to the file), a `file:` URL, a VCS

@@ -26,7 +26,9 @@ use crate::urls::file_url;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LockError {
     /// `requires-python` is not PEP 440 specifiers.
-    #[error("invalid requires-python {value:?}: {why}; write PEP 440 specifiers such as \">=3.9\"")]
+    #[error(
+        "invalid requires-python {value:?}: {why}; write PEP 440 specifiers such as \">=3.9\""
+    )]
     RequiresPython {
         /// The value as written, shortened.
         value: String,
@@ -133,7 +135,10 @@ impl RequiresPython {
     /// value is an error naming the key (not a bound that allows anything).
     pub fn parse(text: &str, origin: Origin) -> Result<Self, BoundError> {
         VersionSpecifiers::from_str(text)
-            .map(|specifiers| RequiresPython { specifiers, origin: origin.clone() })
+            .map(|specifiers| RequiresPython {
+                specifiers,
+                origin: origin.clone(),
+            })
             .map_err(|e| {
                 LockError::RequiresPython {
                     value: shorten(text),

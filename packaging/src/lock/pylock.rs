@@ -111,12 +111,8 @@ pub fn parse(
         toml::from_str(text).map_err(|e| LockError::toml("pylock.toml", &e, source))?;
     match doc.lock_version.as_deref() {
         Some(v) if v.starts_with("1.") || v == "1" => {}
-        Some(v) => {
-            return Err(vec![PylockError::UnsupportedVersion(v.to_string()).at(top)])
-        }
-        None => {
-            return Err(vec![PylockError::NoVersion.at(top)])
-        }
+        Some(v) => return Err(vec![PylockError::UnsupportedVersion(v.to_string()).at(top)]),
+        None => return Err(vec![PylockError::NoVersion.at(top)]),
     }
     let requires_python = RequiresPython::of_lock(doc.requires_python.as_deref(), source)?;
     let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();

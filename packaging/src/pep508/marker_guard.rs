@@ -167,7 +167,9 @@ fn check_operators(text: &str) -> Result<(), Pep508Error> {
                     value: left.unwrap_or_default().to_string(),
                 })
             }
-            "~=" => any(STRING_MARKERS, left, right).map(|v| Pep508Error::TildeString(v.to_string())),
+            "~=" => {
+                any(STRING_MARKERS, left, right).map(|v| Pep508Error::TildeString(v.to_string()))
+            }
             "<" | "<=" | ">" | ">=" => {
                 any(STRING_MARKERS, left, right).map(|v| Pep508Error::StringOrder {
                     variable: v.to_string(),

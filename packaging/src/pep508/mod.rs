@@ -90,11 +90,12 @@ pub fn parse_requirement(
     check_name_end(text)?;
     let (pep508_text, arbitrary) = extract_arbitrary(text);
     marker_guard::check_requirement(&pep508_text)?;
-    let requirement =
-        Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| Pep508Error::Requirement {
+    let requirement = Requirement::<VerbatimUrl>::from_str(&pep508_text).map_err(|e| {
+        Pep508Error::Requirement {
             text: shorten(text),
             why: pep508_message(&e),
-        })?;
+        }
+    })?;
     Ok((requirement, arbitrary))
 }
 
@@ -103,11 +104,10 @@ pub fn parse_requirement(
 pub fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Error> {
     check_nesting(text)?;
     marker_guard::check_marker(text)?;
-    MarkerTree::parse_str::<VerbatimUrl>(text)
-        .map_err(|e| Pep508Error::Marker {
-            text: text.to_string(),
-            why: pep508_message(&e),
-        })
+    MarkerTree::parse_str::<VerbatimUrl>(text).map_err(|e| Pep508Error::Marker {
+        text: text.to_string(),
+        why: pep508_message(&e),
+    })
 }
 
 /// `text`, cut to 120 characters for messages (a bad line may be huge).

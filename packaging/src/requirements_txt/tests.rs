@@ -43,18 +43,29 @@ fn lines_become_entries() {
             Ok(Entry::Requirement(r)) => format!("{o} req {} {}", r.name, r.hashes.len()),
             Ok(Entry::Unnamed { text, .. }) => format!("{o} unnamed {text}"),
             Ok(Entry::Editable(v)) => format!("{o} editable {v}"),
-            Ok(Entry::Include { target, constraint }) => format!("{o} include {target} {constraint}"),
+            Ok(Entry::Include { target, constraint }) => {
+                format!("{o} include {target} {constraint}")
+            }
             Err(e) => format!("error {e}"),
         })
         .collect();
-    assert_eq!(got[..5], [
-        "r.txt:1 req a 1",
-        "r.txt:2 unnamed ./x-1.0.tar.gz",
-        "r.txt:3 editable ./src",
-        "r.txt:4 include more.txt false",
-        "r.txt:5 include c.txt true",
-    ]);
-    assert!(got[5].starts_with("error r.txt:6: --hash must follow"), "{got:?}");
-    assert!(got[6].starts_with("error r.txt:7: invalid requirement"), "{got:?}");
+    assert_eq!(
+        got[..5],
+        [
+            "r.txt:1 req a 1",
+            "r.txt:2 unnamed ./x-1.0.tar.gz",
+            "r.txt:3 editable ./src",
+            "r.txt:4 include more.txt false",
+            "r.txt:5 include c.txt true",
+        ]
+    );
+    assert!(
+        got[5].starts_with("error r.txt:6: --hash must follow"),
+        "{got:?}"
+    );
+    assert!(
+        got[6].starts_with("error r.txt:7: invalid requirement"),
+        "{got:?}"
+    );
     assert_eq!(got.len(), 7);
 }

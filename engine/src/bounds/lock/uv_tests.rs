@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use super::uv::parse;
 use super::{pylock, BoundRequirement};
 use crate::bounds::check::applicable;
-use fetter_packaging::bound::Selection;
 use crate::inventory::{Environment, EnvironmentKind};
+use fetter_packaging::bound::Selection;
 
 fn fixture(name: &str) -> (String, PathBuf) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bounds");
