@@ -53,7 +53,7 @@ impl<'a> Parser<'a> {
         for (origin, entry) in requirements_txt::parse(text, &source, self.env) {
             let req = match entry {
                 Err(e) => Err(e),
-                Ok(Entry::Requirement(req)) => Ok(req),
+                Ok(Entry::Requirement(req)) => Ok(*req),
                 Ok(Entry::Unnamed { text, hashes }) => {
                     unnamed::unnamed(&text, &origin, location, false).map(|mut req| {
                         req.hashes = hashes;

@@ -20,7 +20,7 @@ use crate::urls;
 #[derive(Debug, Clone)]
 pub enum Entry {
     /// A PEP 508 requirement, with the line's `--hash` values.
-    Requirement(BoundRequirement),
+    Requirement(Box<BoundRequirement>),
     /// A bare URL or path (`./dist/x-1.0-py3-none-any.whl`,
     /// `git+https://…#egg=x`), with the line's `--hash` values: its project
     /// name may have to be read from a local tree.
@@ -110,7 +110,7 @@ fn parse_line(line: &str, origin: &Origin) -> Result<Option<Entry>, BoundError> 
         } else {
             let mut req = requirement(&args, origin)?;
             req.hashes = opts.hashes;
-            Entry::Requirement(req)
+            Entry::Requirement(Box::new(req))
         }
     } else if let Some(value) = opts.editables.into_iter().next() {
         Entry::Editable(value)
