@@ -4,12 +4,17 @@ pub mod audit;
 pub mod cyclonedx;
 pub mod inventory;
 pub mod inventory_json;
+pub mod lookup;
 pub mod purge;
+pub mod quarantine;
+pub mod render;
 pub mod sarif;
 pub mod sbom;
 pub mod spdx;
+pub mod startup;
 pub mod table;
 pub mod tree;
+pub mod unpack;
 pub mod validate;
 pub mod verify;
 
