@@ -5,6 +5,8 @@ pub mod cyclonedx;
 pub mod inventory;
 pub mod inventory_json;
 pub mod lookup;
+pub mod plugin;
+pub mod policy;
 pub mod purge;
 pub mod quarantine;
 pub mod render;
