@@ -1,4 +1,9 @@
 //! Rendering results for people (tables) and for tools (JSON, CSV).
+//!
+//! Every report is a value implementing [`render::Render`]: its schema
+//! tag, its JSON document and its table, and CSV, SARIF or an SBOM where
+//! it has them. One module per report; [`table`] and [`sarif`] are the
+//! writers they share.
 
 pub mod audit;
 pub mod cyclonedx;
