@@ -127,11 +127,11 @@ pub fn is_affected_rpm(version: &str, a: &Affected) -> Result<bool, RangeError> 
 }
 
 /// An OS package's version against `a`, ordered by `parse`'s type.
-fn is_affected_by<V: Ord>(
+fn is_affected_by<V: Ord, E: std::fmt::Display>(
     version: &str,
     a: &Affected,
     what: &str,
-    parse: impl Fn(&str) -> Result<V, String>,
+    parse: impl Fn(&str) -> Result<V, E>,
 ) -> Result<bool, RangeError> {
     let v = parse(version)
         .map_err(|e| RangeError(format!("installed {what} version {version:?}: {e}")))?;

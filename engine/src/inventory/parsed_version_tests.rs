@@ -77,6 +77,14 @@ fn an_unparsable_version_meets_bounds_as_the_string_did() {
     assert!(satisfies(&req("foo===1.0-custom+?"), &d).is_ok());
     let why = satisfies(&req("foo>=1"), &d).unwrap_err();
     assert!(
+        matches!(
+            why,
+            crate::bounds::matching::Unsatisfied::NotComparable { .. }
+        ),
+        "{why}"
+    );
+    let why = why.to_string();
+    assert!(
         why.starts_with("installed version \"1.0-custom+?\" is not a valid PEP 440 version ("),
         "{why}"
     );

@@ -150,11 +150,24 @@ impl RequiresPython {
 
     /// Whether the Python version `full` (`3.11.7`) is inside the range.
     /// `Err` when `full` is not a version.
-    pub fn contains(&self, full: &str) -> Result<bool, String> {
-        let v =
-            Version::from_str(full).map_err(|e| format!("invalid Python version {full:?}: {e}"))?;
+    pub fn contains(&self, full: &str) -> Result<bool, InvalidPythonVersion> {
+        let v = Version::from_str(full).map_err(|e| InvalidPythonVersion {
+            version: full.to_string(),
+            why: e.to_string(),
+        })?;
         Ok(self.specifiers.contains(&v))
     }
+}
+
+/// An environment's Python version that a lock's `requires-python`
+/// cannot be compared with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Python version {version:?}: {why}")]
+pub struct InvalidPythonVersion {
+    /// The version as the scan found it.
+    pub version: String,
+    /// pep440_rs's reason.
+    pub why: String,
 }
 
 /// Build the requirement for a locked package. A version pin is built
