@@ -8,6 +8,10 @@
 //! they did when every file was its own crate root. Support shared by
 //! several areas is declared here once and reached as `crate::common`.
 
+// Helpers shared by the test modules are `pub` to each other; no test
+// crate has an API, so `unreachable_pub` does not apply.
+#![allow(unreachable_pub)]
+
 mod bounds_world;
 mod common;
 mod purge_support;

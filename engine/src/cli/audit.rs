@@ -16,7 +16,7 @@ use fetter::report::audit::{AuditReport, DatabaseInfo, AUDIT_SCHEMA};
 /// Arguments of `fetter audit`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub struct AuditArgs {
+pub(super) struct AuditArgs {
     #[command(subcommand)]
     db: Option<DbCommand>,
     /// OSV data to use: PyPI's `all.zip`, a directory of OSV JSON files, or a
@@ -75,7 +75,7 @@ enum DbAction {
 /// `fetter validate --audit` and where its OSV data comes from (as for
 /// `fetter audit`).
 #[derive(Debug, Args, Clone)]
-pub struct ValidateAuditArgs {
+pub(super) struct ValidateAuditArgs {
     /// Also check installed distributions against OSV's known
     /// vulnerabilities and malicious packages, in the same report.
     #[arg(long)]
@@ -102,7 +102,7 @@ pub struct ValidateAuditArgs {
 impl ValidateAuditArgs {
     /// The audit check these arguments ask for, if any; a local database
     /// older than `max_age` (validate's `--max-age`) fails it.
-    pub fn check(&self, max_age: Option<std::time::Duration>) -> Option<AuditCheck> {
+    pub(super) fn check(&self, max_age: Option<std::time::Duration>) -> Option<AuditCheck> {
         self.audit.then(|| {
             AuditCheck::new(match self.online {
                 true => AuditConfig::online(&self.osv_url),
@@ -126,7 +126,7 @@ enum AuditFormat {
 output::format_values!(AuditFormat { Table, Json, Sarif });
 
 /// Run `fetter audit`.
-pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(DbCommand::Db(action)) = &args.db {
         if !scope.exes.is_empty() || !scope.roots.is_empty() || scope.all_users {
             // `audit db` reads no inventory: a scope given to it would be ignored.

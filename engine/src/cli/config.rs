@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// drop a policy.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(super) struct Config {
     /// Default `--format` of every command that has this format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
@@ -46,7 +46,7 @@ pub struct Config {
 /// the registry named on the command line to `insecure`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RegistryConfig {
+pub(super) struct RegistryConfig {
     /// A CA certificate (PEM) trusted beside the system roots, for every
     /// registry (relative to the config file's directory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,7 @@ impl RegistryConfig {
 /// A section holding only a default format.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FormatOnly {
+pub(super) struct FormatOnly {
     /// Default `--format` of this command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
@@ -81,7 +81,7 @@ impl FormatOnly {
 /// `[validate]`: what to check against when the command line names nothing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ValidateConfig {
+pub(super) struct ValidateConfig {
     /// Default `--bound`s (paths relative to the config file's directory).
     #[serde(default)]
     pub bounds: Vec<String>,
@@ -98,7 +98,7 @@ pub struct ValidateConfig {
 
 /// A loaded config and where it came from.
 #[derive(Debug, Clone, Default)]
-pub struct Loaded {
+pub(super) struct Loaded {
     /// The file read, if any.
     pub path: Option<PathBuf>,
     /// Its contents, with relative paths resolved against its directory.
@@ -108,7 +108,7 @@ pub struct Loaded {
 impl Loaded {
     /// The default format for `section`: the section's own, else the
     /// top-level one when `F` has it. A section format `F` lacks is an error.
-    pub fn format<F: ValueEnum>(&self, section: Option<&str>) -> anyhow::Result<Option<F>> {
+    pub(super) fn format<F: ValueEnum>(&self, section: Option<&str>) -> anyhow::Result<Option<F>> {
         if let Some(s) = section {
             return F::from_str(s, true).map(Some).map_err(|_| {
                 anyhow::anyhow!(
@@ -126,7 +126,7 @@ impl Loaded {
     }
 
     /// The config file's path for messages (`config` when there is none).
-    pub fn shown(&self) -> String {
+    pub(super) fn shown(&self) -> String {
         self.path
             .as_ref()
             .map(|p| p.display().to_string())
@@ -137,7 +137,7 @@ impl Loaded {
 /// The format to use: the flag if given, else the config's for `section`
 /// (see [`Loaded::format`]), else `F`'s default. The file is only read when
 /// no flag was given.
-pub fn format_or<F: ValueEnum + Default>(
+pub(super) fn format_or<F: ValueEnum + Default>(
     flag: Option<F>,
     section: impl Fn(&Config) -> Option<String>,
 ) -> anyhow::Result<F> {
@@ -159,7 +159,7 @@ fn names<F: ValueEnum>() -> String {
 }
 
 /// Where the config file is looked for, in order.
-pub fn candidates() -> Vec<PathBuf> {
+pub(super) fn candidates() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("FETTER_CONFIG") {
         return if p.is_empty() {
             Vec::new()
@@ -180,7 +180,7 @@ pub fn candidates() -> Vec<PathBuf> {
 
 /// Load the first config file that exists (none: defaults). A file named by
 /// `$FETTER_CONFIG` must exist.
-pub fn load() -> anyhow::Result<Loaded> {
+pub(super) fn load() -> anyhow::Result<Loaded> {
     let explicit = std::env::var_os("FETTER_CONFIG").is_some_and(|p| !p.is_empty());
     for path in candidates() {
         if !explicit && !path.exists() {
@@ -302,7 +302,7 @@ fn check_owner(path: &Path) -> anyhow::Result<()> {
 
 /// Arguments of `fetter config`.
 #[derive(Debug, Args)]
-pub struct ConfigArgs {
+pub(super) struct ConfigArgs {
     #[command(subcommand)]
     action: ConfigAction,
 }
@@ -320,7 +320,7 @@ enum ConfigAction {
 }
 
 /// Run `fetter config`.
-pub fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         ConfigAction::Show => {
             let loaded = load()?;

@@ -10,7 +10,7 @@ use fetter::report::inventory as render;
 
 /// Arguments of `fetter count`.
 #[derive(Debug, Args)]
-pub struct CountArgs {
+pub(super) struct CountArgs {
     /// Output format [default: table, or the config file's].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -20,7 +20,7 @@ pub struct CountArgs {
 }
 
 /// Run `fetter count`.
-pub fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &CountArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.count.format.clone())?;
     let inv = super::scan_scope(scope)?;
     let c = render::counts(&inv);

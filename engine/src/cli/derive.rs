@@ -40,7 +40,7 @@ impl From<Pin> for PinStyle {
 
 /// Arguments of `fetter derive`.
 #[derive(Debug, Args)]
-pub struct DeriveArgs {
+pub(super) struct DeriveArgs {
     /// How versions are pinned. Packages installed from a VCS or URL are
     /// always written as `name @ url` (git: `git+URL@commit`).
     #[arg(long, value_enum, default_value_t)]
@@ -55,7 +55,7 @@ pub struct DeriveArgs {
 }
 
 /// Run `fetter derive`.
-pub fn run(scope: &ScopeArgs, args: &DeriveArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &DeriveArgs) -> anyhow::Result<ExitCode> {
     let inv = super::scan_scope(scope)?;
     if inv.environments.is_empty() {
         bail!("no Python environment found in scope; check --exe/--root");

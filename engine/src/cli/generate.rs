@@ -13,7 +13,7 @@ use super::Cli;
 
 /// Arguments of `fetter completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(super) struct CompletionsArgs {
     /// The shell to generate for.
     #[arg(value_enum)]
     shell: Shell,
@@ -21,7 +21,7 @@ pub struct CompletionsArgs {
 
 /// Arguments of `fetter man`.
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(super) struct ManArgs {
     /// Write one page per command (`fetter.1`, `fetter-scan.1`, …) into this
     /// directory instead of printing the top page.
     #[arg(long, value_name = "DIR")]
@@ -29,7 +29,7 @@ pub struct ManArgs {
 }
 
 /// Print the completion script for a shell on stdout.
-pub fn completions(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn completions(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut cmd = Cli::command();
     // clap_complete panics on a write error: `completions bash | head -1`
     // must end quietly, so a closed pipe is no error to it.
@@ -40,7 +40,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Print the man page (roff) on stdout, or write every page into `--dir`.
-pub fn man(args: &ManArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn man(args: &ManArgs) -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     match &args.dir {
         Some(dir) => {

@@ -21,7 +21,7 @@ output::format_values!(InspectFormat { Table, Json });
 
 /// Arguments of `fetter inspect`.
 #[derive(Debug, Args)]
-pub struct InspectArgs {
+pub(super) struct InspectArgs {
     /// Exit 3 when a file that runs code at start-up is owned by no distribution.
     #[arg(long)]
     fail_unowned: bool,
@@ -34,7 +34,7 @@ pub struct InspectArgs {
 }
 
 /// Run `fetter inspect`.
-pub fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &InspectArgs) -> anyhow::Result<ExitCode> {
     let inv = super::scan_scope(scope)?;
     let report = startup::inspect(&inv);
     output::print(&report, args.format, args.output.as_ref())?;

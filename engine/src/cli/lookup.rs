@@ -25,7 +25,7 @@ output::format_values!(LookupFormat { Table, Json });
 
 /// Options shared by both lookups.
 #[derive(Debug, Args)]
-pub struct LookupOpts {
+pub(super) struct LookupOpts {
     /// OSV data to use (default: the local copy made by `audit db update`).
     #[arg(long, value_name = "PATH")]
     osv_db: Option<PathBuf>,
@@ -39,7 +39,7 @@ pub struct LookupOpts {
 
 /// Arguments of `fetter lookup-name`.
 #[derive(Debug, Args)]
-pub struct LookupNameArgs {
+pub(super) struct LookupNameArgs {
     /// A package name (any spelling: `PyYAML`, `pyyaml`).
     name: String,
     #[command(flatten)]
@@ -48,7 +48,7 @@ pub struct LookupNameArgs {
 
 /// Arguments of `fetter lookup-bound`.
 #[derive(Debug, Args)]
-pub struct LookupBoundArgs {
+pub(super) struct LookupBoundArgs {
     /// A requirements file, pyproject.toml or lock file, a URL, or - for stdin.
     bound: String,
     #[command(flatten)]
@@ -68,7 +68,7 @@ fn load_db(opts: &LookupOpts) -> anyhow::Result<db::Database> {
 }
 
 /// Run `fetter lookup-name`: exit 3 when the name has live records, 0 when none.
-pub fn run_name(args: &LookupNameArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run_name(args: &LookupNameArgs) -> anyhow::Result<ExitCode> {
     let database = load_db(&args.opts)?;
     let found = lookup::lookup_name(&database, &args.name);
     let report = NameReport::new(&found);
@@ -79,7 +79,7 @@ pub fn run_name(args: &LookupNameArgs) -> anyhow::Result<ExitCode> {
 
 /// Run `fetter lookup-bound`: exit 3 when a requirement admits an affected
 /// version, 0 when none does, 1 when the bound or database cannot be read.
-pub fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
     let cfg = BoundsConfig::from_args(
         &[&args.bound],
         Default::default(),

@@ -39,9 +39,9 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Exit code: the command failed at run time (unreadable input, I/O error).
-pub const EXIT_ERROR: u8 = 1;
+pub(crate) const EXIT_ERROR: u8 = 1;
 /// Exit code: the command line was wrong (clap uses it too).
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// Audit every Python package installed on a machine.
 ///
@@ -58,7 +58,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     after_help = "Examples:\n  fetter scan\n  fetter --root ~/projects scan --format json\n  fetter search 'requests*'"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     // Before the scope: a flattened struct's help heading carries over to
     // the fields after it.
     #[command(flatten)]
@@ -74,7 +74,7 @@ pub struct Cli {
 /// the inventory; shown under their own heading in `--help`.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Scope")]
-pub struct ScopeOpts {
+pub(crate) struct ScopeOpts {
     /// Only the environments of this interpreter or prefix (repeatable).
     #[arg(long = "exe", short = 'e', value_name = "PATH")]
     exes: Vec<PathBuf>,
@@ -94,7 +94,7 @@ impl ScopeOpts {
 
 /// Options every command takes, before or after the subcommand.
 #[derive(Debug, Args, Clone, Default)]
-pub struct GlobalOpts {
+pub(crate) struct GlobalOpts {
     /// Print no warnings and no progress on stderr.
     #[arg(long, short = 'q', global = true)]
     quiet: bool,
@@ -103,7 +103,7 @@ pub struct GlobalOpts {
 /// The scope a command runs over: the scope options given before and after
 /// the subcommand, together.
 #[derive(Debug, Clone, Default)]
-pub struct ScopeArgs {
+pub(crate) struct ScopeArgs {
     exes: Vec<PathBuf>,
     roots: Vec<PathBuf>,
     all_users: bool,
@@ -381,7 +381,7 @@ pub enum Format {
 output::format_values!(Format { Table, Json, Csv });
 
 /// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
-pub fn run() -> ExitCode {
+pub(crate) fn run() -> ExitCode {
     output::exit_quietly_on_closed_pipe();
     // The long version names the plugin ABI; clap wants it on the command.
     let long: &'static str = Box::leak(version::long().into_boxed_str());

@@ -15,7 +15,7 @@ const MAX_WARNINGS_SHOWN: usize = 20;
 
 /// True when output to stdout may be styled: a terminal, and `NO_COLOR`
 /// (no-color.org) unset or empty.
-pub fn color_stdout() -> bool {
+pub(super) fn color_stdout() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -26,7 +26,7 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Print `report` in `format` to `-o FILE` or stdout: what every command
 /// that reports does last. A closed pipe is not an error ([`finish`]).
-pub fn print(
+pub(super) fn print(
     report: &dyn Render,
     format: impl Into<Format>,
     path: Option<&PathBuf>,
@@ -36,7 +36,7 @@ pub fn print(
 
 /// [`print`] to stdout, never styled: for the commands (purges, `plugin
 /// info`, `policy list|inspect`) whose tables have always been plain text.
-pub fn print_plain(report: &dyn Render, format: impl Into<Format>) -> anyhow::Result<()> {
+pub(super) fn print_plain(report: &dyn Render, format: impl Into<Format>) -> anyhow::Result<()> {
     print_to(report, format.into(), None, false)
 }
 
@@ -52,7 +52,7 @@ fn print_to(
 }
 
 /// Open `-o FILE`, or stdout; tables are styled only on a terminal.
-pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+pub(super) fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     open_styled(path, true)
 }
 
@@ -74,21 +74,21 @@ fn open_styled(path: Option<&PathBuf>, styled: bool) -> anyhow::Result<Box<dyn W
 /// rather than an error: `fetter scan | head -1` must not fail, and a
 /// purge whose plan is piped into a closed reader must carry on exactly as
 /// it would have (its exit code says what happened, not the pipe).
-pub fn stdout() -> ClosedPipeOk<io::StdoutLock<'static>> {
+pub(super) fn stdout() -> ClosedPipeOk<io::StdoutLock<'static>> {
     ClosedPipeOk::new(io::stdout().lock())
 }
 
 /// A writer that, once its reader has gone (`EPIPE`), accepts and drops
 /// everything written after, as ripgrep does.
 #[derive(Debug)]
-pub struct ClosedPipeOk<W> {
+pub(super) struct ClosedPipeOk<W> {
     inner: W,
     closed: bool,
 }
 
 impl<W: Write> ClosedPipeOk<W> {
     /// Wrap `inner`.
-    pub fn new(inner: W) -> Self {
+    pub(super) fn new(inner: W) -> Self {
         Self {
             inner,
             closed: false,
@@ -125,7 +125,7 @@ impl<W: Write> Write for ClosedPipeOk<W> {
 }
 
 /// True when `e` (or what caused it) is a write into a closed pipe.
-pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
+pub(super) fn is_closed_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
@@ -136,7 +136,7 @@ pub fn is_closed_pipe(e: &anyhow::Error) -> bool {
 /// they report on is done by then (they are the last thing a command
 /// does), so such a panic ends the process quietly with success. Every
 /// other panic goes to the default hook.
-pub fn exit_quietly_on_closed_pipe() {
+pub(super) fn exit_quietly_on_closed_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
@@ -161,7 +161,7 @@ const MAX_WARNING_WIDTH: usize = 400;
 
 /// Print the scan's warnings on stderr, the first few, escaped and capped
 /// (a warning quotes file contents: [`fetter::escape`]).
-pub fn print_warnings(inv: &Inventory) {
+pub(super) fn print_warnings(inv: &Inventory) {
     let mut err = io::stderr().lock();
     for w in inv.warnings.iter().take(MAX_WARNINGS_SHOWN) {
         let message = fetter::report::table::cell(&w.message, MAX_WARNING_WIDTH);
@@ -177,7 +177,7 @@ pub fn print_warnings(inv: &Inventory) {
 }
 
 /// Finish writing: a closed pipe (`fetter scan | head`) is not an error.
-pub fn finish(result: io::Result<()>, out: Option<&Path>) -> anyhow::Result<()> {
+pub(super) fn finish(result: io::Result<()>, out: Option<&Path>) -> anyhow::Result<()> {
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(e).with_context(|| match out {

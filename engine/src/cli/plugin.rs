@@ -17,7 +17,7 @@ use fetter::report::render::Format;
 
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
-pub struct PolicyArgs {
+pub(super) struct PolicyArgs {
     /// A policy plugin (FILE.wasm), a policy manifest (FILE.toml), the name
     /// of a first-party plugin built into fetter, a bundle
     /// (oci://HOST/REPO:TAG, run from the local store) or a lock file
@@ -66,7 +66,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
 
 impl PolicyArgs {
     /// How plugins run under these arguments.
-    pub fn options(&self, quiet: bool) -> Options {
+    pub(super) fn options(&self, quiet: bool) -> Options {
         Options {
             memory_bytes: (self.plugin_memory * 1024 * 1024) as usize,
             timeout: Duration::from_secs_f64(self.plugin_timeout),
@@ -83,7 +83,7 @@ impl PolicyArgs {
     /// The policy check of these arguments: bundles (`oci://`, `.lock`)
     /// are resolved from the local store now (refreshed from the registry
     /// when it answers); the rest when the check runs.
-    pub fn check(&self, quiet: bool) -> PolicyCheck {
+    pub(super) fn check(&self, quiet: bool) -> PolicyCheck {
         let (bundles, local): (Vec<String>, Vec<String>) = self
             .policies
             .iter()
@@ -172,7 +172,7 @@ impl PolicyArgs {
 /// Warn about cache entries of the last run that were not what their key
 /// says (another plugin's code, a corrupt file): someone or something
 /// wrote the cache.
-pub fn warn_recompiled(check: &PolicyCheck, quiet: bool) {
+pub(super) fn warn_recompiled(check: &PolicyCheck, quiet: bool) {
     if quiet {
         return;
     }
@@ -185,7 +185,7 @@ pub fn warn_recompiled(check: &PolicyCheck, quiet: bool) {
 
 /// Arguments of `fetter plugin`.
 #[derive(Debug, Args)]
-pub struct PluginArgs {
+pub(super) struct PluginArgs {
     #[command(subcommand)]
     command: PluginCommand,
 }
@@ -246,7 +246,7 @@ struct CheckArgs {
 }
 
 /// Run `fetter plugin …`.
-pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         PluginCommand::Info(a) => info(a),
         PluginCommand::Check(a) => check(quiet, a),

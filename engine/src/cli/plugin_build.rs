@@ -11,7 +11,7 @@ use fetter::plugins::build;
 
 /// Arguments of `fetter plugin build`.
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub(super) struct BuildArgs {
     /// The project directory (holding pyproject.toml, package.json or Cargo.toml).
     #[arg(value_name = "DIR", default_value = ".")]
     dir: PathBuf,
@@ -21,7 +21,7 @@ pub struct BuildArgs {
 }
 
 /// Run `fetter plugin build`.
-pub fn run(quiet: bool, args: &BuildArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(quiet: bool, args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let built = build::build(&args.dir, args.output.as_deref())?;
     if !quiet {
         let meta = built.meta.unwrap_or_default();

@@ -11,7 +11,7 @@ use fetter::plugins::build::{scaffold, Lang};
 
 /// Arguments of `fetter plugin new`.
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(super) struct NewArgs {
     /// The plugin's name (kebab-case); also the directory created.
     #[arg(value_name = "NAME")]
     name: String,
@@ -24,7 +24,7 @@ pub struct NewArgs {
 }
 
 /// Run `fetter plugin new`.
-pub fn run(quiet: bool, args: &NewArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(quiet: bool, args: &NewArgs) -> anyhow::Result<ExitCode> {
     let lang = Lang::parse(&args.lang).expect("clap checked the language");
     let dir = args
         .dir

@@ -18,7 +18,7 @@ use super::policy::RegistryArgs;
 
 /// Arguments of `fetter plugin push`.
 #[derive(Debug, Args)]
-pub struct PushArgs {
+pub(super) struct PushArgs {
     /// The plugin: FILE.wasm or the name of a first-party plugin.
     #[arg(value_name = "FILE.wasm|NAME")]
     plugin: String,
@@ -33,7 +33,7 @@ pub struct PushArgs {
 }
 
 /// Run `fetter plugin push`.
-pub fn run(quiet: bool, args: &PushArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(quiet: bool, args: &PushArgs) -> anyhow::Result<ExitCode> {
     let reference = Reference::parse(&args.reference)?;
     if reference.digest.is_some() {
         bail!(

@@ -23,7 +23,7 @@ use super::policy_trust;
 
 /// How to reach registries (shared by the commands that do).
 #[derive(Debug, Args, Clone, Default)]
-pub struct RegistryArgs {
+pub(super) struct RegistryArgs {
     /// Trust this CA certificate (PEM) beside the system roots (instead of
     /// the config file's [registry] ca-cert).
     #[arg(long, value_name = "FILE")]
@@ -39,7 +39,7 @@ impl RegistryArgs {
     /// (`--ca-cert` replaces its `ca-cert`; `--insecure` allows plain HTTP
     /// beside the registries its `insecure` lists). A `ca-cert` there that
     /// cannot be used is an error naming the config file and the key.
-    pub fn options(&self) -> anyhow::Result<ClientOptions> {
+    pub(super) fn options(&self) -> anyhow::Result<ClientOptions> {
         let loaded = super::config::load()?;
         let registry = &loaded.config.registry;
         let (ca_cert, ca_cert_from_config) = match (&self.ca_cert, &registry.ca_cert) {
@@ -68,7 +68,7 @@ impl RegistryArgs {
 
 /// Arguments of `fetter policy`.
 #[derive(Debug, Args)]
-pub struct PolicyCmdArgs {
+pub(super) struct PolicyCmdArgs {
     #[command(subcommand)]
     command: PolicyCommand,
 }
@@ -180,7 +180,7 @@ struct InspectArgs {
 }
 
 /// Run `fetter policy …`.
-pub fn run(quiet: bool, args: &PolicyCmdArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(quiet: bool, args: &PolicyCmdArgs) -> anyhow::Result<ExitCode> {
     let store = Store::default_location();
     match &args.command {
         PolicyCommand::Push(a) => push(a),

@@ -23,11 +23,11 @@ use fetter::trust::{
 use super::policy::RegistryArgs;
 
 /// Exit code: the signature or the reference was refused.
-pub const EXIT_REFUSED: u8 = 3;
+pub(super) const EXIT_REFUSED: u8 = 3;
 
 /// The signing and verification subcommands of `fetter policy`.
 #[derive(Debug, Subcommand)]
-pub enum TrustCommand {
+pub(super) enum TrustCommand {
     /// Sign a policy bundle's manifest digest with an SSH key (namespace fetter-policy).
     #[command(
         after_help = "Signs a digest, never a tag: the signature covers a small JSON payload naming the\nrepository and the manifest digest, so it cannot be replayed onto another repository.\nThe signature is in `ssh-keygen -Y sign` format; `ssh-keygen -Y verify -n fetter-policy`\nverifies it against the payload (`fetter policy payload REF`).\nWithout -o, the signature is pushed to REF's registry beside the bundle: through the OCI 1.1\nreferrers API, or the tag sha256-<hex>.sig where the registry has none. --signature FILE pushes\na signature made elsewhere (ssh-keygen -Y sign over `fetter policy payload REF`) after checking\nit signs exactly that payload.\n\nExamples:\n  fetter policy sign registry.acme.internal/security/base@sha256:… --key ~/.ssh/id_ed25519\n  fetter policy sign REF@sha256:… --key ci_key -o base.sig --payload-out base.payload\n  fetter policy sign REF@sha256:… --signature base.payload.sig\n\nExit codes: 0 signed, 1 error (key unreadable or encrypted, a tag instead of a digest, the\nbundle not in the registry, a signature of something else)."
@@ -47,7 +47,7 @@ pub enum TrustCommand {
 
 /// Arguments of `fetter policy sign`.
 #[derive(Debug, Args)]
-pub struct SignArgs {
+pub(super) struct SignArgs {
     /// The bundle: HOST[:PORT]/REPO@sha256:… (a tag alone is refused).
     #[arg(value_name = "REF@sha256:…")]
     reference: String,
@@ -70,7 +70,7 @@ pub struct SignArgs {
 
 /// Arguments of `fetter policy verify`.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(super) struct VerifyArgs {
     /// The bundle: HOST[:PORT]/REPO@sha256:… (with --signature), or a stored
     /// name (oci://HOST/REPO:TAG or …@sha256:…).
     #[arg(value_name = "REF", required_unless_present = "lock")]
@@ -95,7 +95,7 @@ pub struct VerifyArgs {
 
 /// Arguments of `fetter policy payload`.
 #[derive(Debug, Args)]
-pub struct PayloadArgs {
+pub(super) struct PayloadArgs {
     /// The bundle: HOST[:PORT]/REPO@sha256:….
     #[arg(value_name = "REF@sha256:…")]
     reference: String,
@@ -106,7 +106,7 @@ pub struct PayloadArgs {
 
 /// Run one of the signing and verification subcommands (`store`: the
 /// local store, for `verify` without `--signature`).
-pub fn run_trust(store: &Store, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run_trust(store: &Store, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TrustCommand::Sign(a) => sign(a),
         TrustCommand::Verify(a) if a.signature.is_none() => super::policy_verify::run(store, a),

@@ -32,7 +32,7 @@ enum Outcome {
 
 /// Verify REF's or the lock's bundles from `store`: exit 0 when every one
 /// verified, 3 when any was refused, else 1 when any could not be.
-pub fn run(store: &Store, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(store: &Store, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let items = match (&args.lock, &args.reference) {
         (Some(lock), _) => from_lock(lock)?,
         (None, Some(r)) => vec![from_store(store, r)?],

@@ -14,17 +14,17 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// How long a step runs before the spinner appears.
-pub const DELAY: Duration = Duration::from_millis(300);
+pub(super) const DELAY: Duration = Duration::from_millis(300);
 
 /// A running spinner; dropping it (or [`Spinner::finish`]) clears it.
-pub struct Spinner {
+pub(super) struct Spinner {
     done: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Spinner {
     /// Start a spinner saying `message`, if stderr is a terminal and not `quiet`.
-    pub fn start(message: &str, quiet: bool) -> Spinner {
+    pub(super) fn start(message: &str, quiet: bool) -> Spinner {
         if quiet
             || !std::io::stderr().is_terminal()
             || std::env::var_os("TERM").is_some_and(|t| t == "dumb")
@@ -58,7 +58,7 @@ impl Spinner {
     }
 
     /// Stop and clear the spinner before output is written.
-    pub fn finish(mut self) {
+    pub(super) fn finish(mut self) {
         self.stop();
     }
 

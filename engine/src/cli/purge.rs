@@ -23,7 +23,7 @@ use fetter::Inventory;
 
 /// Flags shared by every purge command.
 #[derive(Debug, Args, Clone)]
-pub struct PurgeFlags {
+pub(super) struct PurgeFlags {
     /// Remove without asking (required when stdin is not a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -44,7 +44,7 @@ pub struct PurgeFlags {
 
 /// Output formats of purge commands.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
-pub enum PurgeFormat {
+pub(super) enum PurgeFormat {
     /// Aligned text for people.
     #[default]
     Table,
@@ -61,7 +61,7 @@ pub enum PurgeFormat {
         .required(true)
         .multiple(true)
 ))]
-pub struct PurgeArgs {
+pub(super) struct PurgeArgs {
     /// Remove the distribution with this name (PEP 503 normalised, so
     /// `PyYAML` and `pyyaml` are one; repeatable). Naming pip here is what
     /// allows removing it.
@@ -74,7 +74,7 @@ pub struct PurgeArgs {
 }
 
 /// Run `fetter purge`.
-pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     let wanted: Vec<String> = args
         .names
         .iter()
@@ -111,7 +111,7 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
 /// Exit codes: 0 when everything planned was removed (or there was nothing
 /// to remove); 1 when a target was refused, the user did not confirm,
 /// another purge held the environment, or a file could not be moved.
-pub fn plan_confirm_execute(
+pub(super) fn plan_confirm_execute(
     inv: &Inventory,
     targets: &[DistId],
     plan_opts: &PlanOptions,
@@ -205,7 +205,7 @@ pub fn plan_confirm_execute(
 }
 
 /// Parse a number of seconds (`0.5`, `10`) for `--lock-wait`.
-pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_seconds(text: &str) -> Result<Duration, String> {
     text.trim()
         .parse::<f64>()
         .ok()

@@ -13,7 +13,7 @@ use fetter::purge::PlanOptions;
 
 /// Arguments of `fetter purge-pattern`.
 #[derive(Debug, Args)]
-pub struct PurgePatternArgs {
+pub(super) struct PurgePatternArgs {
     /// A glob (`*`, `?`, `[abc]`) over PEP 503 normalised names
     /// (`jaraco.classes` is `jaraco-classes`); repeatable.
     #[arg(long = "pattern", short = 'p', value_name = "PATTERN", required = true)]
@@ -29,7 +29,7 @@ pub struct PurgePatternArgs {
 }
 
 /// Run `fetter purge-pattern`.
-pub fn run(scope: &ScopeArgs, args: &PurgePatternArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &PurgePatternArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = args.patterns.iter().find(|p| matches_everything(p)) {
         if !args.all {
             eprintln!(

@@ -21,7 +21,7 @@ use fetter::Inventory;
 
 /// Selections of `fetter purge` beyond names.
 #[derive(Debug, Args, Clone, Default)]
-pub struct SelectArgs {
+pub(super) struct SelectArgs {
     /// Remove what this bound rejects (unrequired or misdefined; repeatable;
     /// same formats as `fetter validate --bound`).
     #[arg(long = "bound", short = 'b', value_name = "PATH|URL|-")]
@@ -59,7 +59,7 @@ pub struct SelectArgs {
 
 impl SelectArgs {
     /// True when any selection besides names was given.
-    pub fn any(&self) -> bool {
+    pub(super) fn any(&self) -> bool {
         !self.bounds.is_empty() || self.audit || !self.policy.policies.is_empty()
     }
 }
@@ -67,7 +67,7 @@ impl SelectArgs {
 /// The distributions the selections pick, or the reasons they could
 /// not run. Every selection is a check of one pipeline run; what it
 /// removes is decided by the one rule of [`Verdicts::deny_targets`].
-pub fn targets(
+pub(super) fn targets(
     inv: &Inventory,
     args: &SelectArgs,
     quiet: bool,

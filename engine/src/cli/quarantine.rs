@@ -13,7 +13,7 @@ use fetter::report::quarantine::{QuarantineList, QuarantineSummary};
 
 /// Arguments of `fetter quarantine`.
 #[derive(Debug, Args)]
-pub struct QuarantineArgs {
+pub(super) struct QuarantineArgs {
     #[command(subcommand)]
     command: QuarantineCommand,
 }
@@ -60,7 +60,7 @@ enum ListFormat {
 output::format_values!(ListFormat { Table, Json });
 
 /// Run `fetter quarantine`.
-pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
     let store = Store::new(purge::data_dir().map_err(anyhow::Error::msg)?);
     match &args.command {
         QuarantineCommand::List { format } => {

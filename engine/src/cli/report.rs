@@ -11,7 +11,7 @@ use fetter::fleet::{self, HostStatus};
 
 /// Output formats of `fetter report`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
-pub enum ReportFormat {
+pub(super) enum ReportFormat {
     /// The `fetter.fleet/1` JSON document.
     #[default]
     Json,
@@ -21,7 +21,7 @@ pub enum ReportFormat {
 
 /// Arguments of `fetter report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(super) struct ReportArgs {
     /// Host reports: HOST.json files, HOST/ directories holding scan.json,
     /// validate.json and/or audit.json, or a directory of those.
     #[arg(value_name = "FILE_OR_DIR", required = true)]
@@ -43,7 +43,7 @@ pub struct ReportArgs {
 
 /// Run `fetter report`: exit 0 when every report was read, 1 when one
 /// could not be (with `--keep-going`, after writing the report).
-pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let previous = args
         .previous
         .as_deref()

@@ -10,7 +10,7 @@ use fetter::purge::{self, RestoreOptions, Store};
 
 /// Arguments of `fetter restore`.
 #[derive(Debug, Args)]
-pub struct RestoreArgs {
+pub(super) struct RestoreArgs {
     /// The quarantine to restore (`fetter quarantine list`); the newest one
     /// not yet restored when omitted.
     id: Option<String>,
@@ -24,7 +24,7 @@ pub struct RestoreArgs {
 }
 
 /// Run `fetter restore`.
-pub fn run(args: &RestoreArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let store = Store::new(purge::data_dir().map_err(anyhow::Error::msg)?);
     let opts = RestoreOptions {
         force: args.force,

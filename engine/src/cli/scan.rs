@@ -33,7 +33,7 @@ output::format_values!(ScanFormat {
 
 /// Arguments of `fetter scan`.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub(super) struct ScanArgs {
     /// Output format [default: table, or the config file's].
     #[arg(long, value_enum)]
     format: Option<ScanFormat>,
@@ -47,7 +47,7 @@ pub struct ScanArgs {
 }
 
 /// Run `fetter scan`.
-pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.scan.format.clone())?;
     let inv = super::scan_scope(scope)?;
     let report = InventoryReport::new(&inv, args.long);

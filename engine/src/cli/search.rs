@@ -11,7 +11,7 @@ use fetter::report::inventory::InventoryReport;
 
 /// Arguments of `fetter search`.
 #[derive(Debug, Args)]
-pub struct SearchArgs {
+pub(super) struct SearchArgs {
     /// A glob over distribution names (`*`, `?`, `[abc]`); pattern and names
     /// are PEP 503 normalised, so `charset_normalizer` finds
     /// `charset-normalizer`.
@@ -28,7 +28,7 @@ pub struct SearchArgs {
 }
 
 /// Run `fetter search`.
-pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let pattern =
         NamePattern::new(&args.pattern, args.case_sensitive).map_err(anyhow::Error::msg)?;
     let format = config::format_or(args.format, |c| c.search.format.clone())?;

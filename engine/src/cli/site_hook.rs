@@ -16,7 +16,7 @@ use fetter::site_hook::{self, HookConfig};
 
 /// Arguments of `fetter site-install`.
 #[derive(Debug, Args)]
-pub struct SiteInstallArgs {
+pub(super) struct SiteInstallArgs {
     /// The bound the environment must keep satisfying (a file; repeatable).
     #[arg(
         long = "bound",
@@ -39,7 +39,7 @@ pub struct SiteInstallArgs {
 
 /// Arguments of `fetter site-uninstall`.
 #[derive(Debug, Args)]
-pub struct SiteUninstallArgs {
+pub(super) struct SiteUninstallArgs {
     /// Remove hook files even when changed since install, or when fetter has
     /// no record of installing them (only files carrying the hook's marker).
     #[arg(long)]
@@ -79,7 +79,7 @@ fn own_site(env: &Environment) -> anyhow::Result<PathBuf> {
 }
 
 /// Run `fetter site-install`.
-pub fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run_install(scope: &ScopeArgs, args: &SiteInstallArgs) -> anyhow::Result<ExitCode> {
     let (inv, idx, site) = target(scope)?;
     let env = &inv.environments[idx];
     let site_entry = inv.sites.iter().find(|s| s.path == site);
@@ -215,7 +215,10 @@ fn runnable_fetter(path: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Run `fetter site-uninstall`.
-pub fn run_uninstall(scope: &ScopeArgs, args: &SiteUninstallArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run_uninstall(
+    scope: &ScopeArgs,
+    args: &SiteUninstallArgs,
+) -> anyhow::Result<ExitCode> {
     let (_, _, site) = target(scope)?;
     let removed = site_hook::uninstall(&site, args.force).map_err(anyhow::Error::msg)?;
     for p in &removed.modified {

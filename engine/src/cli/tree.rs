@@ -22,7 +22,7 @@ output::format_values!(TreeFormat { Table, Json });
 
 /// Arguments of `fetter tree`.
 #[derive(Debug, Args)]
-pub struct TreeArgs {
+pub(super) struct TreeArgs {
     /// Report only what `pip check` would (missing and conflicting
     /// requirements), exiting 3 when there is any.
     #[arg(long)]
@@ -36,7 +36,7 @@ pub struct TreeArgs {
 }
 
 /// Run `fetter tree`.
-pub fn run(scope: &ScopeArgs, args: &TreeArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &TreeArgs) -> anyhow::Result<ExitCode> {
     let inv = super::scan_scope(scope)?;
     let details = depgraph::read_details(&inv);
     let tree = depgraph::build(&inv, &details);

@@ -15,7 +15,7 @@ use fetter::unpack::{self, Unpacked};
 
 /// Arguments of `fetter unpack-count` and `fetter unpack-files`.
 #[derive(Debug, Args)]
-pub struct UnpackArgs {
+pub(super) struct UnpackArgs {
     /// Only distributions whose name matches this glob (pattern and names
     /// PEP 503 normalised: `charset_normalizer` finds `charset-normalizer`).
     #[arg(long, short = 'p', value_name = "PATTERN")]
@@ -29,7 +29,7 @@ pub struct UnpackArgs {
 }
 
 /// Run `unpack-count` (`files == false`) or `unpack-files`.
-pub fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &UnpackArgs, files: bool) -> anyhow::Result<ExitCode> {
     let pattern = match &args.pattern {
         Some(p) => Some(NamePattern::new(p, false).map_err(anyhow::Error::msg)?),
         None => None,

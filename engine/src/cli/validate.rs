@@ -50,7 +50,7 @@ impl From<TransitiveArg> for Transitive {
 
 /// Arguments of `fetter validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(super) struct ValidateArgs {
     /// The bound: a requirements file (any name), pyproject.toml, pylock.toml,
     /// uv.lock, poetry.lock, an http(s):// URL, or - for stdin. Repeatable:
     /// several bounds combine as one. Default: the config file's `bounds`.
@@ -98,7 +98,7 @@ pub struct ValidateArgs {
 }
 
 /// Run `fetter validate`: exit 0 valid, 3 violations, 1 error.
-pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     // Flags override the config file, list by list.
     let file = config::load()?;
     let defaults = &file.config.validate;

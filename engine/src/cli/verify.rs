@@ -25,7 +25,7 @@ output::format_values!(VerifyFormat { Table, Json, Sarif });
 
 /// Arguments of `fetter verify`.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(super) struct VerifyArgs {
     /// Only distributions whose name matches this glob (PEP 503 normalised).
     #[arg(long, short = 'p', value_name = "PATTERN")]
     pattern: Option<String>,
@@ -42,7 +42,7 @@ pub struct VerifyArgs {
 }
 
 /// Run `fetter verify`.
-pub fn run(scope: &ScopeArgs, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(scope: &ScopeArgs, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let only = match &args.pattern {
         Some(p) => Some(NamePattern::new(p, false).map_err(anyhow::Error::msg)?),
         None => None,

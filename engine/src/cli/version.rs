@@ -2,9 +2,9 @@
 //! plugin author can tell at a glance whether a plugin will load.
 
 /// The policy-plugin ABI this fetter hosts: the plugin host's own constant.
-pub use fetter::plugins::abi::HOST_ABI as PLUGIN_ABI;
+pub(super) use fetter::plugins::abi::HOST_ABI as PLUGIN_ABI;
 
 /// `0.1.0 (plugin ABI 1.0.0)`.
-pub fn long() -> String {
+pub(super) fn long() -> String {
     format!("{} (plugin ABI {PLUGIN_ABI})", env!("CARGO_PKG_VERSION"))
 }

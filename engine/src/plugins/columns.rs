@@ -27,7 +27,7 @@ const SEPARATOR: char = '\n';
 /// lowered into every plugin that takes it.
 #[derive(ComponentType, Lower)]
 #[component(record)]
-pub struct ColumnsView<'a> {
+pub(super) struct ColumnsView<'a> {
     environments: &'a [wit::Environment],
     sites: Vec<SiteView<'a>>,
     count: u32,
@@ -46,7 +46,7 @@ pub struct ColumnsView<'a> {
 /// `site` of the contract, borrowed.
 #[derive(ComponentType, Lower)]
 #[component(record)]
-pub struct SiteView<'a> {
+pub(super) struct SiteView<'a> {
     path: &'a str,
     environments: &'a [u32],
 }
@@ -54,14 +54,14 @@ pub struct SiteView<'a> {
 /// `site-run` of the contract.
 #[derive(ComponentType, Lower, Debug, PartialEq, Eq)]
 #[component(record)]
-pub struct SiteRun {
+pub(super) struct SiteRun {
     site: u32,
     count: u32,
 }
 
 impl<'a> ColumnsView<'a> {
     /// The columns of `inv`, which `lowering` was prepared from.
-    pub fn new(lowering: &'a Lowering, inv: &'a Inventory) -> Self {
+    pub(super) fn new(lowering: &'a Lowering, inv: &'a Inventory) -> Self {
         let n = inv.distributions.len();
         let mut names = Column::with_capacity(n * 16);
         let mut normalized_names = Column::with_capacity(n * 16);

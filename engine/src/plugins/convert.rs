@@ -17,7 +17,7 @@ use crate::inventory::{EnvironmentKind, Inventory};
 /// in the contract's form: the environments as records, and per site its
 /// path as a string and the environments that see it. Built once per run
 /// and shared by every plugin.
-pub struct Lowering {
+pub(super) struct Lowering {
     environments: Vec<wit::Environment>,
     /// Each site's path as a string and the environments that see it.
     sites: Vec<(String, Vec<u32>)>,
@@ -27,7 +27,7 @@ pub struct Lowering {
 
 impl Lowering {
     /// Prepare `inv` for [`Lowering::view`].
-    pub fn new(inv: &Inventory) -> Self {
+    pub(super) fn new(inv: &Inventory) -> Self {
         let environments = inv
             .environments
             .iter()
@@ -80,7 +80,7 @@ impl Lowering {
     /// was prepared from), borrowing every string from `inv`: lowered into
     /// each plugin's memory straight from fetter's own records, with no
     /// owned copy of 30,000 records to build and free.
-    pub fn view<'a>(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
+    pub(super) fn view<'a>(&'a self, inv: &'a Inventory) -> InventoryView<'a> {
         debug_assert_eq!(
             inv.distributions.len(),
             self.site_of.len(),
@@ -111,17 +111,17 @@ impl Lowering {
     }
 
     /// The environments as the contract's records.
-    pub fn environments(&self) -> &[wit::Environment] {
+    pub(super) fn environments(&self) -> &[wit::Environment] {
         &self.environments
     }
 
     /// Each site's path as a string and the environments that see it.
-    pub fn sites(&self) -> &[(String, Vec<u32>)] {
+    pub(super) fn sites(&self) -> &[(String, Vec<u32>)] {
         &self.sites
     }
 
     /// Per distribution, the index of its site in [`Lowering::sites`].
-    pub fn site_of(&self) -> &[u32] {
+    pub(super) fn site_of(&self) -> &[u32] {
         &self.site_of
     }
 }
@@ -129,7 +129,7 @@ impl Lowering {
 /// `inventory` of the contract, borrowed (see [`Lowering::view`]).
 #[derive(ComponentType, Lower)]
 #[component(record)]
-pub struct InventoryView<'a> {
+pub(super) struct InventoryView<'a> {
     environments: &'a [wit::Environment],
     distributions: Vec<DistributionView<'a>>,
 }
@@ -137,7 +137,7 @@ pub struct InventoryView<'a> {
 /// `distribution` of the contract, borrowed.
 #[derive(ComponentType, Lower)]
 #[component(record)]
-pub struct DistributionView<'a> {
+pub(super) struct DistributionView<'a> {
     name: &'a str,
     #[component(name = "normalized-name")]
     normalized_name: &'a str,
@@ -153,7 +153,7 @@ pub struct DistributionView<'a> {
 /// `direct-url` of the contract, borrowed.
 #[derive(ComponentType, Lower)]
 #[component(record)]
-pub struct DirectUrlView<'a> {
+pub(super) struct DirectUrlView<'a> {
     url: &'a str,
     vcs: Option<&'a str>,
     #[component(name = "commit-id")]
@@ -163,7 +163,7 @@ pub struct DirectUrlView<'a> {
 
 impl<'a> DirectUrlView<'a> {
     /// `u` as the contract's record, borrowed.
-    pub fn of(u: &'a crate::inventory::DirectUrl) -> Self {
+    pub(super) fn of(u: &'a crate::inventory::DirectUrl) -> Self {
         DirectUrlView {
             url: &u.url,
             vcs: u.vcs.as_deref(),
@@ -175,7 +175,7 @@ impl<'a> DirectUrlView<'a> {
 
 /// A verdict as plain data. The enums map one to one; nothing is checked
 /// here (that is [`super::verdicts::check`]).
-pub fn raw_verdict(v: wit::Verdict) -> RawVerdict {
+pub(super) fn raw_verdict(v: wit::Verdict) -> RawVerdict {
     RawVerdict {
         distribution: v.distribution,
         rule: v.rule,

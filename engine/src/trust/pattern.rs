@@ -6,7 +6,7 @@
 /// characters (`/` included) and `?` exactly one; everything else is
 /// literal. Iterative with one backtrack point: linear in practice, never
 /// exponential on hostile patterns.
-pub fn matches(pattern: &str, text: &str) -> bool {
+pub(super) fn matches(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
@@ -32,7 +32,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 /// Whether `text` matches a comma-separated OpenSSH pattern list
 /// (`match_pattern_list`): some positive pattern matches and no negated
 /// one (`!pattern`) does.
-pub fn matches_list(list: &str, text: &str) -> bool {
+pub(super) fn matches_list(list: &str, text: &str) -> bool {
     let mut matched = false;
     for pat in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match pat.strip_prefix('!') {
@@ -45,13 +45,13 @@ pub fn matches_list(list: &str, text: &str) -> bool {
 }
 
 /// Whether a pattern has a wildcard at all.
-pub fn is_literal(pattern: &str) -> bool {
+pub(super) fn is_literal(pattern: &str) -> bool {
     !pattern.contains(['*', '?'])
 }
 
 /// How many literal (non-wildcard) characters a pattern has: the measure
 /// of "more specific" between two patterns that both match.
-pub fn literal_len(pattern: &str) -> usize {
+pub(super) fn literal_len(pattern: &str) -> usize {
     pattern.chars().filter(|c| !matches!(c, '*' | '?')).count()
 }
 

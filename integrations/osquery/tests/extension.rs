@@ -5,6 +5,10 @@
 //! away; the extension must exit cleanly. `bundles`: policy bundles run
 //! from the local store after a pull from a loopback OCI registry.
 
+// Helpers shared by the test modules are `pub` to each other; no test
+// crate has an API, so `unreachable_pub` does not apply.
+#![allow(unreachable_pub)]
+
 mod bundles;
 #[path = "support/common.rs"]
 mod common;

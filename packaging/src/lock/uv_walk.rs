@@ -75,7 +75,7 @@ impl Active<'_> {
 impl Graph {
     /// The marker under which each package is reached from `start` (nodes
     /// reached unconditionally). `Err` when the walk does not settle.
-    pub fn reach(
+    pub(super) fn reach(
         &self,
         start: &[(usize, Key)],
         active: &Active,

@@ -19,7 +19,7 @@
 use super::Pep508Error;
 
 /// Refuse `marker` if pep508_rs's look-ahead would slice a non-ASCII run.
-pub fn check_lookahead(marker: &str) -> Result<(), Pep508Error> {
+pub(super) fn check_lookahead(marker: &str) -> Result<(), Pep508Error> {
     let mut w = Walk(marker);
     w.or().map(drop)
 }

@@ -333,7 +333,10 @@ mod sqlite {
     /// the database at `path`, opened read-only. If rpm's write-ahead log
     /// cannot be opened (a read-only image without its `-shm`), the main
     /// file is read as it is (`immutable`).
-    pub fn each_header(path: &Path, mut each: impl FnMut(i64, &[u8])) -> Result<(), RpmdbError> {
+    pub(super) fn each_header(
+        path: &Path,
+        mut each: impl FnMut(i64, &[u8]),
+    ) -> Result<(), RpmdbError> {
         let mut rows = 0usize;
         let first = match read(path, false, &mut |h, b| {
             rows += 1;
