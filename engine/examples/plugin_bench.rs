@@ -315,6 +315,7 @@ fn synthetic_inventory() -> Inventory {
                 normalized_name: fetter::names::PackageName::new(&name),
                 metadata_path: site.join(format!("{name}-{version}.dist-info")),
                 name,
+                parsed_version: version.parse().ok(),
                 version,
                 version_valid: true,
                 site: site.clone(),

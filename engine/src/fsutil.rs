@@ -26,9 +26,42 @@ pub enum ReadError {
     /// The file is larger than the cap allowed for its kind.
     #[error("larger than the {0}-byte limit")]
     TooLarge(u64),
-    /// An I/O error.
+    /// The file is not UTF-8 text (the readers that return text).
+    #[error("not valid UTF-8")]
+    NotUtf8,
+    /// An I/O error (also its `source`): match its [`io::Error::kind`]
+    /// (`NotFound`, [`ReadError::is_not_found`]), never its text.
     #[error("{0}")]
     Io(#[from] io::Error),
+}
+
+impl ReadError {
+    /// The kind of the I/O error, if this is one.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            ReadError::Io(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+
+    /// True when the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.io_kind() == Some(io::ErrorKind::NotFound)
+    }
+
+    /// The error of a [`LazyFile`] read: the `ReadError` it carries
+    /// (not a regular file), else the I/O error.
+    fn from_lazy(e: io::Error) -> ReadError {
+        if !e.get_ref().is_some_and(|i| i.is::<ReadError>()) {
+            return ReadError::Io(e);
+        }
+        let kind = e.kind();
+        match e.into_inner().map(|i| i.downcast::<ReadError>()) {
+            Some(Ok(r)) => *r,
+            Some(Err(other)) => ReadError::Io(io::Error::new(kind, other)),
+            None => ReadError::Io(kind.into()),
+        }
+    }
 }
 
 /// Open `path` for reading without blocking (FIFOs) and require a regular file.
@@ -276,41 +309,41 @@ pub fn read_prefix(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
 }
 
 /// Read a small text file whole, as UTF-8.
-pub fn read_small_text(path: &Path) -> Result<String, String> {
-    let (file, len) = open_regular_len(path).map_err(|e| e.to_string())?;
+pub fn read_small_text(path: &Path) -> Result<String, ReadError> {
+    let (file, len) = open_regular_len(path)?;
     read_small_text_file(file, len)
 }
 
 /// [`read_small_text`] on a file already opened (`len`: its size then).
-pub fn read_small_text_file(file: File, len: u64) -> Result<String, String> {
-    let bytes = read_capped_file(file, len, SMALL_FILE_CAP).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+pub fn read_small_text_file(file: File, len: u64) -> Result<String, ReadError> {
+    let bytes = read_capped_file(file, len, SMALL_FILE_CAP)?;
+    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
 }
 
 /// [`read_small_text_file`] of a [`LazyFile`]. A regular file's read that
 /// returns fewer bytes than asked for ends at its end (Linux reads regular
 /// files from the page cache until the count or the end), so a small file
 /// takes one `read` and no `fstat`.
-pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, String> {
+pub fn read_small_text_lazy(mut file: LazyFile) -> Result<String, ReadError> {
     const FIRST: usize = 1024;
     let mut buf = vec![0u8; FIRST];
     let n = loop {
         match file.read(&mut buf) {
             Ok(n) => break n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(ReadError::from_lazy(e)),
         }
     };
     buf.truncate(n);
     if n == FIRST {
         file.take(SMALL_FILE_CAP + 1 - FIRST as u64)
             .read_to_end(&mut buf)
-            .map_err(|e| e.to_string())?;
+            .map_err(ReadError::from_lazy)?;
         if buf.len() as u64 > SMALL_FILE_CAP {
-            return Err(ReadError::TooLarge(SMALL_FILE_CAP).to_string());
+            return Err(ReadError::TooLarge(SMALL_FILE_CAP));
         }
     }
-    String::from_utf8(buf).map_err(|_| "not valid UTF-8".to_string())
+    String::from_utf8(buf).map_err(|_| ReadError::NotUtf8)
 }
 
 /// Why a file that decides what fetter trusts could have been written by
@@ -392,16 +425,16 @@ mod tests {
         assert_eq!(text(c"e.dist-info/INSTALLER").unwrap(), "uv\n");
         assert_eq!(text(c"e.dist-info/EMPTY").unwrap(), "");
         assert_eq!(text(c"e.dist-info/BIG").unwrap().len(), 5000);
-        assert!(text(c"e.dist-info/HUGE").unwrap_err().contains("limit"));
+        let e = text(c"e.dist-info/HUGE").unwrap_err();
+        assert!(matches!(e, ReadError::TooLarge(SMALL_FILE_CAP)), "{e}");
+        assert!(e.to_string().contains("limit"), "{e}");
         // The FIFO has no writer: it reads as empty, then is checked.
-        assert_eq!(
-            text(c"e.dist-info/FIFO").unwrap_err(),
-            "not a regular file (a FIFO)"
-        );
-        assert_eq!(
-            text(c"e.dist-info").unwrap_err(),
-            "not a regular file (a directory)"
-        );
+        let e = text(c"e.dist-info/FIFO").unwrap_err();
+        assert!(matches!(e, ReadError::NotRegular("a FIFO")), "{e}");
+        assert_eq!(e.to_string(), "not a regular file (a FIFO)");
+        let e = text(c"e.dist-info").unwrap_err();
+        assert!(matches!(e, ReadError::NotRegular(_)), "{e}");
+        assert_eq!(e.to_string(), "not a regular file (a directory)");
         // A link is not opened: the caller checks what it leads to first.
         assert!(dir.open_lazy(c"e.dist-info/ZERO").unwrap().is_none());
         match dir.open_lazy(c"e.dist-info/MISSING") {

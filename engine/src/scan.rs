@@ -245,17 +245,13 @@ mod tests {
 
     fn dist(site: &str, name: &str, version: &str, tag: usize) -> Distribution {
         Distribution {
-            name: name.into(),
             normalized_name: name.into(),
-            version: version.into(),
-            version_valid: true,
-            site: site.into(),
-            metadata_path: format!("{site}/{name}-{tag}.dist-info").into(),
-            metadata_kind: MetadataKind::DistInfo,
-            installer: None,
-            requested: false,
-            direct_url: None,
-            os_package: None,
+            ..Distribution::new(
+                name,
+                version,
+                site,
+                format!("{site}/{name}-{tag}.dist-info"),
+            )
         }
     }
 

@@ -186,10 +186,21 @@ pub struct NamePattern {
     case_sensitive: bool,
 }
 
+/// A glob [`NamePattern::new`] cannot compile.
+#[cfg(feature = "glob")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid pattern {pattern:?}: {why}")]
+pub struct InvalidPattern {
+    /// The pattern as given.
+    pub pattern: String,
+    /// What globset says is wrong.
+    pub why: String,
+}
+
 #[cfg(feature = "glob")]
 impl NamePattern {
     /// Compile `pattern`; an invalid glob is an error naming it.
-    pub fn new(pattern: &str, case_sensitive: bool) -> Result<Self, String> {
+    pub fn new(pattern: &str, case_sensitive: bool) -> Result<Self, InvalidPattern> {
         let folded = if case_sensitive {
             normalize_keep_case(pattern)
         } else {
@@ -199,7 +210,10 @@ impl NamePattern {
             .case_insensitive(!case_sensitive)
             .literal_separator(false)
             .build()
-            .map_err(|e| format!("invalid pattern {pattern:?}: {}", e.kind()))?
+            .map_err(|e| InvalidPattern {
+                pattern: pattern.to_string(),
+                why: e.kind().to_string(),
+            })?
             .compile_matcher();
         Ok(NamePattern {
             matcher,
@@ -325,7 +339,10 @@ mod tests {
         assert!(p.is_match("Py.YAML") && p.is_match("Py-YAML"));
         assert!(!p.is_match("pyyaml") && !p.is_match("Py-Yaml"));
         assert_eq!(normalize_keep_case("Py_.YAML"), "Py-YAML");
-        assert!(NamePattern::new("a[", false).unwrap_err().contains("a["));
+        assert!(NamePattern::new("a[", false)
+            .unwrap_err()
+            .to_string()
+            .contains("a["));
     }
 
     #[test]

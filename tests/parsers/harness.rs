@@ -3,18 +3,22 @@
 //! (tests/properties.rs), so both exercise exactly the same entry points.
 //! A parser may return errors; it must not panic, hang or abort.
 //! It builds against fetter without default features (no wasmtime, no
-//! HTTP), as the fuzz crate does.
+//! HTTP), as the fuzz crate does. The bound parsers' targets are in
+//! packaging_harness.rs (fuzz/packaging/ builds fetter-packaging alone);
+//! here they also run the engine's side of a bound.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
+#[path = "packaging_harness.rs"]
+mod packaging_harness;
+pub use packaging_harness::{poetry_lock, pylock_toml, pyproject_toml, uv_lock};
+
 use fetter::audit::osv::Record;
 use fetter::audit::ranges::is_affected;
-use fetter::bounds::lock::{poetry, pylock, uv};
 use fetter::bounds::markers::marker_environment;
 use fetter::bounds::requirements::Parser;
-use fetter::bounds::source::{decode, Location};
-use fetter::bounds::{pyproject, BoundRequirement, Origin, Selection};
+use fetter::bounds::source::Location;
 use fetter::diag::{Action, Severity};
 use fetter::inventory::{
     Distribution, Environment, EnvironmentKind, Inventory, MetadataKind, SiteRef, SiteScope,
@@ -43,17 +47,7 @@ pub const TARGETS: &[Target] = &[
     ("rpm_bdb", rpm_bdb),
 ];
 
-fn text(data: &[u8]) -> String {
-    decode(data).unwrap_or_else(|_| String::from_utf8_lossy(data).into_owned())
-}
-
-fn selection() -> Selection {
-    Selection {
-        extras: vec!["test".into(), "a".into()],
-        groups: vec!["dev".into(), "g".into()],
-        ..Default::default()
-    }
-}
+use packaging_harness::text;
 
 /// One package header of rpm's database (a `Packages.blob` of
 /// `rpmdb.sqlite`), and the source package name of its `SOURCERPM`.
@@ -127,13 +121,11 @@ fn environment(version: &str) -> Environment {
     .unwrap()
 }
 
-/// One PEP 508 requirement line, then its markers evaluated (the path a
-/// bound takes: this found the pep508_rs `~=` panic).
+/// One PEP 508 requirement line (the fuzz target of fetter-packaging),
+/// then its markers evaluated in an environment as the engine builds it
+/// and the installed-version check the bounds check makes.
 pub fn requirement(data: &[u8]) {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(req) = BoundRequirement::parse(s, Origin::at("fuzz", 1)) {
+    if let Some(req) = packaging_harness::parse_requirement(data) {
         let env = marker_environment(&environment("3.12.1")).unwrap();
         let _ = req.requirement.evaluate_markers(&env, &[]);
         let _ = fetter::bounds::matching::version_satisfies(&req, "1.0");
@@ -141,50 +133,18 @@ pub fn requirement(data: &[u8]) {
     }
 }
 
-/// A requirements file. Inputs naming http(s) are skipped: an include
-/// would be fetched from the network (fetch.rs has its own tests).
+/// A requirements file: its lines (the fuzz target of fetter-packaging),
+/// then as the engine reads it, bare paths and `-e` values resolved.
+/// Inputs naming http(s) are not given to the engine: an include would be
+/// fetched from the network (fetch.rs has its own tests).
 pub fn requirements_txt(data: &[u8]) {
+    packaging_harness::requirements_txt(data);
     let t = text(data);
     if t.to_ascii_lowercase().contains("http") {
         return;
     }
     let env = |_: &str| None;
     let _ = Parser::new(&env).parse(&t, &Location::Path("/nonexistent/req.txt".into()), false);
-}
-
-/// pyproject.toml.
-pub fn pyproject_toml(data: &[u8]) {
-    let _ = pyproject::parse(&text(data), "pyproject.toml", &selection());
-}
-
-/// uv.lock.
-pub fn uv_lock(data: &[u8]) {
-    let _ = uv::parse(
-        &text(data),
-        "uv.lock",
-        Path::new("/nonexistent"),
-        &selection(),
-    );
-}
-
-/// poetry.lock.
-pub fn poetry_lock(data: &[u8]) {
-    let _ = poetry::parse(
-        &text(data),
-        "poetry.lock",
-        Path::new("/nonexistent"),
-        &selection(),
-    );
-}
-
-/// pylock.toml (PEP 751).
-pub fn pylock_toml(data: &[u8]) {
-    let _ = pylock::parse(
-        &text(data),
-        "pylock.toml",
-        Path::new("/nonexistent"),
-        &selection(),
-    );
 }
 
 /// One OSV record, then every range query the audit makes.
@@ -372,6 +332,7 @@ fn verdict_inventory(n: usize) -> Inventory {
             normalized_name: fetter::names::PackageName::new(&format!("dist{i}")),
             version: "1.0".into(),
             version_valid: true,
+            parsed_version: "1.0".parse().ok(),
             site: format!("/s{}", i % 3).into(),
             metadata_path: format!("/s{}/dist{i}-1.0.dist-info", i % 3).into(),
             metadata_kind: MetadataKind::DistInfo,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::audit::db::Database;
 use crate::audit::osv::{Affected, Record};
-use crate::audit::ranges::{is_affected, is_affected_deb, is_affected_rpm};
+use crate::audit::ranges::{is_affected_deb, is_affected_parsed, is_affected_rpm};
 use crate::diag::{DistRef, Severity};
 use crate::inventory::{DistId, Distribution, Inventory};
 use crate::osowner::{Manager, OsPackage};
@@ -18,6 +18,10 @@ use crate::osowner::{Manager, OsPackage};
 pub struct Vulnerability {
     /// The distribution.
     pub distribution: DistRef,
+    /// Its version as the scan parsed it ([`Distribution::parsed_version`]),
+    /// for comparisons with the fixed versions. Not written to reports.
+    #[serde(skip)]
+    pub installed_version: Option<pep440_rs::Version>,
     /// Prefixes of the environments that see it.
     #[serde(with = "crate::pathjson::vec")]
     pub environments: Vec<PathBuf>,
@@ -107,7 +111,7 @@ fn audit_one(inv: &Inventory, db: &Database, dist: DistId, d: &Distribution) -> 
         }
         let verdicts = r
             .affected_for(&d.normalized_name)
-            .map(|a| is_affected(&d.version, a));
+            .map(|a| is_affected_parsed(&d.version, d.parsed_version.as_ref(), a));
         if let Some(note) = first_hit(verdicts) {
             hits.push((r, note, Origin::PyPI));
         }
@@ -174,6 +178,7 @@ fn audit_one(inv: &Inventory, db: &Database, dist: DistId, d: &Distribution) -> 
             fixed.dedup();
             Vulnerability {
                 distribution: DistRef::of(dist, d),
+                installed_version: d.parsed_version.clone(),
                 environments: environments.clone(),
                 id,
                 aliases: ids.into_iter().collect(),

@@ -337,24 +337,31 @@ fn load_zip(path: &Path, bytes: Vec<u8>) -> Result<Vec<Record>, DbError> {
         .collect()
 }
 
+/// A `--max-age`-style duration that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// No leading number.
+    #[error("invalid duration {0:?}: expected e.g. 7d, 24h, 90m, 3600s")]
+    Number(String),
+    /// A unit other than s, m, h, d, w.
+    #[error("invalid duration {0:?}: unit must be s, m, h, d or w")]
+    Unit(String),
+}
+
 /// Parse `30d`, `12h`, `90m`, `3600s` (or a bare number of seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("invalid duration {s:?}: expected e.g. 7d, 24h, 90m, 3600s"))?;
+        .map_err(|_| DurationError::Number(s.to_string()))?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
         "d" => n * 86400,
         "w" => n * 7 * 86400,
-        _ => {
-            return Err(format!(
-                "invalid duration {s:?}: unit must be s, m, h, d or w"
-            ))
-        }
+        _ => return Err(DurationError::Unit(s.to_string())),
     };
     Ok(Duration::from_secs(secs))
 }
@@ -382,8 +389,11 @@ mod tests {
         );
         assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration("15").unwrap(), Duration::from_secs(15));
-        assert!(parse_duration("7 days").is_err());
-        assert!(parse_duration("d").is_err());
+        assert_eq!(
+            parse_duration("7 days"),
+            Err(DurationError::Unit("7 days".into()))
+        );
+        assert_eq!(parse_duration("d"), Err(DurationError::Number("d".into())));
         assert_eq!(human_duration(Duration::from_secs(90000)), "1d 1h");
     }
 }

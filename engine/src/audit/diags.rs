@@ -119,7 +119,7 @@ pub fn to_diagnostics(vulns: &[Vulnerability], sink: &Sink) {
             // pip must not replace what the OS package manager installed.
             None
         } else {
-            fixed_suggestion(&v.distribution.version, &v.fixed)
+            fixed_suggestion(v.installed_version.as_ref(), &v.fixed)
         };
         let envs: Vec<PathBuf> = if v.environments.is_empty() {
             vec![PathBuf::new()]
@@ -156,14 +156,18 @@ fn upgrade_command(p: &crate::osowner::OsPackage) -> String {
     }
 }
 
-/// "upgrade to 2.32.0" — the lowest fixed version above the installed one.
-pub fn fixed_suggestion(installed: &str, fixed: &[String]) -> Option<String> {
+/// "upgrade to 2.32.0" — the lowest fixed version above the installed one
+/// (`installed`: [`Vulnerability::installed_version`]; every fixed version
+/// when it is `None`).
+pub fn fixed_suggestion(
+    installed: Option<&pep440_rs::Version>,
+    fixed: &[String],
+) -> Option<String> {
     use std::str::FromStr;
-    let v = pep440_rs::Version::from_str(installed).ok();
     let mut candidates: Vec<pep440_rs::Version> = fixed
         .iter()
         .filter_map(|f| pep440_rs::Version::from_str(f).ok())
-        .filter(|f| v.as_ref().is_none_or(|v| f > v))
+        .filter(|f| installed.is_none_or(|v| f > v))
         .collect();
     candidates.sort();
     candidates

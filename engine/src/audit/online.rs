@@ -51,7 +51,7 @@ pub fn query(base: &str, inv: &Inventory) -> Result<Database, DbError> {
             }).collect::<Vec<_>>()});
             let answer =
                 crate::http::post_json(&format!("{base}/v1/querybatch"), &body, ANSWER_CAP)
-                    .map_err(|e| failed(base, e))?;
+                    .map_err(|e| failed(base, e.to_string()))?;
             let results = answer["results"]
                 .as_array()
                 .filter(|r| r.len() == pending.len())

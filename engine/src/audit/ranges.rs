@@ -15,16 +15,26 @@ use crate::audit::osv::{Affected, Event};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeError(pub String);
 
-/// True when `version` (installed, raw string) is affected by `a`.
+/// True when `version` (installed, raw string) is affected by `a`. For an
+/// installed distribution, [`is_affected_parsed`] takes the version the
+/// scan parsed.
 ///
 /// An invalid installed version is matched only by the explicit `versions`
 /// list (string equality), as PEP 440 ordering cannot place it.
 pub fn is_affected(version: &str, a: &Affected) -> Result<bool, RangeError> {
-    let parsed = Version::from_str(version).ok();
-    if a.versions
-        .iter()
-        .any(|v| v == version || (parsed.is_some() && Version::from_str(v).ok() == parsed))
-    {
+    is_affected_parsed(version, Version::from_str(version).ok().as_ref(), a)
+}
+
+/// [`is_affected`] with the installed version already parsed: `version` as
+/// written, `parsed` its PEP 440 form (`None` when it has none).
+pub fn is_affected_parsed(
+    version: &str,
+    parsed: Option<&Version>,
+    a: &Affected,
+) -> Result<bool, RangeError> {
+    if a.versions.iter().any(|v| {
+        v == version || parsed.is_some_and(|p| Version::from_str(v).ok().as_ref() == Some(p))
+    }) {
         return Ok(true);
     }
     let Some(v) = parsed else { return Ok(false) };
@@ -34,7 +44,7 @@ pub fn is_affected(version: &str, a: &Affected) -> Result<bool, RangeError> {
         if range.kind == "GIT" {
             continue;
         }
-        if in_range(&v, &range.events)? {
+        if in_range(v, &range.events)? {
             return Ok(true);
         }
     }
@@ -117,11 +127,11 @@ pub fn is_affected_rpm(version: &str, a: &Affected) -> Result<bool, RangeError> 
 }
 
 /// An OS package's version against `a`, ordered by `parse`'s type.
-fn is_affected_by<V: Ord>(
+fn is_affected_by<V: Ord, E: std::fmt::Display>(
     version: &str,
     a: &Affected,
     what: &str,
-    parse: impl Fn(&str) -> Result<V, String>,
+    parse: impl Fn(&str) -> Result<V, E>,
 ) -> Result<bool, RangeError> {
     let v = parse(version)
         .map_err(|e| RangeError(format!("installed {what} version {version:?}: {e}")))?;

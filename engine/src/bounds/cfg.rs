@@ -99,6 +99,41 @@ pub struct BoundsConfig {
 }
 
 impl BoundsConfig {
+    /// The bounds check a command line asks for: each of `bounds` read as
+    /// [`BoundSource::from_arg`] does (`-`, a URL or a path), compared
+    /// strictly (no `subset`, no `superset`: set them after). What
+    /// `fetter validate --bound`, `fetter purge --bound` and `fetter
+    /// lookup-bound` build their check from.
+    pub fn from_args<S: AsRef<str>>(
+        bounds: &[S],
+        selection: Selection,
+        transitive: Transitive,
+        ignore: Vec<String>,
+    ) -> Self {
+        BoundsConfig {
+            sources: bounds
+                .iter()
+                .map(|b| BoundSource::from_arg(b.as_ref()))
+                .collect(),
+            selection,
+            subset: false,
+            superset: false,
+            transitive,
+            ignore,
+        }
+    }
+
+    /// This check as `fetter purge --bound` selects with it: only what is
+    /// installed and the bound rejects (what is not installed cannot be
+    /// removed, so `bounds/missing` is never reported).
+    pub fn for_purge(self) -> Self {
+        BoundsConfig {
+            subset: true,
+            superset: false,
+            ..self
+        }
+    }
+
     /// The normalized names to ignore.
     pub fn ignored_names(&self) -> Vec<String> {
         if self.ignore.is_empty() {
@@ -112,5 +147,33 @@ impl BoundsConfig {
                 .map(|n| crate::names::normalize(n))
                 .collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_args_reads_each_source_and_purge_ignores_what_is_missing() {
+        let cfg = BoundsConfig::from_args(
+            &["-", "https://x/r.txt", "r.txt"],
+            Selection::default(),
+            Transitive::Deny,
+            vec!["setuptools".into()],
+        );
+        assert_eq!(
+            cfg.sources,
+            [
+                BoundSource::Stdin,
+                BoundSource::Url("https://x/r.txt".into()),
+                BoundSource::Path("r.txt".into())
+            ]
+        );
+        assert_eq!((cfg.subset, cfg.superset), (false, false));
+        assert_eq!(cfg.transitive, Transitive::Deny);
+        let purge = cfg.for_purge();
+        assert_eq!((purge.subset, purge.superset), (true, false));
+        assert_eq!(purge.ignored_names(), ["setuptools"]);
     }
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::bounds::cfg::BoundsConfig;
 use crate::bounds::diags;
-use crate::bounds::markers::marker_environment;
+use crate::bounds::markers::{marker_environment, MarkerEnvError};
 use crate::bounds::matching;
 use crate::bounds::spec::BoundRequirement;
 use crate::bounds::Bound;
@@ -41,8 +41,8 @@ pub fn check(inv: &Inventory, bound: &Bound, cfg: &BoundsConfig, sink: &Sink) {
 pub fn applicable<'a>(
     env: &Environment,
     bound: &'a [BoundRequirement],
-) -> Result<BTreeMap<&'a str, Vec<&'a BoundRequirement>>, String> {
-    let mut menv: Option<Result<MarkerEnvironment, String>> = None;
+) -> Result<BTreeMap<&'a str, Vec<&'a BoundRequirement>>, MarkerEnvError> {
+    let mut menv: Option<Result<MarkerEnvironment, MarkerEnvError>> = None;
     let mut by_name: BTreeMap<&str, Vec<&BoundRequirement>> = BTreeMap::new();
     for req in bound {
         let marker = &req.requirement.marker;
@@ -92,7 +92,7 @@ fn lock_conditions_hold(env: &Environment, bound: &Bound, sink: &Sink) -> bool {
                 holds = false;
             }
             Err(why) => {
-                sink.fail(diags::marker_failure(env, &why));
+                sink.fail(diags::marker_failure(env, &why.to_string()));
                 return false;
             }
         }
@@ -101,7 +101,7 @@ fn lock_conditions_hold(env: &Environment, bound: &Bound, sink: &Sink) -> bool {
         let menv = match marker_environment(env) {
             Ok(m) => m,
             Err(why) => {
-                sink.fail(diags::marker_failure(env, &why));
+                sink.fail(diags::marker_failure(env, &why.to_string()));
                 return false;
             }
         };
@@ -132,7 +132,7 @@ fn check_environment<'i>(
     let by_name = match applicable(env, &bound.requirements) {
         Ok(m) => m,
         Err(why) => {
-            sink.fail(diags::marker_failure(env, &why));
+            sink.fail(diags::marker_failure(env, &why.to_string()));
             return unchecked;
         }
     };
@@ -152,7 +152,7 @@ fn check_environment<'i>(
                     .iter()
                     .find_map(|r| matching::satisfies(r, dist).err().map(|w| (r, w)))
                 {
-                    sink.push(diags::misdefined(env, id, dist, req, &why));
+                    sink.push(diags::misdefined(env, id, dist, req, &why.to_string()));
                 } else if reqs.iter().any(|r| matching::hash_unchecked(r, dist)) {
                     unchecked.push(dist);
                 }

@@ -3,22 +3,20 @@
 use super::*;
 use crate::bounds::spec::Origin;
 use crate::diag::CheckFailure;
-use crate::inventory::{Distribution, MetadataKind, SiteRef, SiteScope};
+use crate::inventory::{Distribution, SiteRef, SiteScope};
 
 fn dist(name: &str, version: &str) -> Distribution {
     Distribution {
-        name: name.into(),
         normalized_name: crate::names::PackageName::new(name),
-        version: version.into(),
-        version_valid: true,
-        site: "/e/site".into(),
-        // As found on disk: a capitalised dist-info is matched by its normalized name.
-        metadata_path: format!("/e/site/{name}-{version}.dist-info").into(),
-        metadata_kind: MetadataKind::DistInfo,
         installer: Some("pip".into()),
         requested: true,
-        direct_url: None,
-        os_package: None,
+        // As found on disk: a capitalised dist-info is matched by its normalized name.
+        ..Distribution::new(
+            name,
+            version,
+            "/e/site",
+            format!("/e/site/{name}-{version}.dist-info"),
+        )
     }
 }
 

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use pep440_rs::Version;
 
@@ -96,7 +95,7 @@ pub fn requirement_line(d: &Distribution, pin: PinStyle) -> String {
         }
         return format!("{} @ {url}", d.name);
     }
-    let Ok(v) = Version::from_str(&d.version) else {
+    let Some(v) = &d.parsed_version else {
         // Not PEP 440: only arbitrary equality can name it.
         return format!("{}==={}", d.name, d.version);
     };
@@ -140,7 +139,7 @@ pub fn derive(inv: &Inventory, pin: PinStyle, ignored: &[String]) -> Derived {
             seen.entry(d.normalized_name.to_string())
                 .or_default()
                 .entry(line)
-                .or_insert_with(|| (Version::from_str(&d.version).ok(), BTreeSet::new()))
+                .or_insert_with(|| (d.parsed_version.clone(), BTreeSet::new()))
                 .1
                 .insert(env.prefix.clone());
         }

@@ -1,19 +1,16 @@
 use super::*;
-use crate::inventory::{DirectUrl, Environment, EnvironmentKind, MetadataKind, SiteRef, SiteScope};
+use crate::inventory::{DirectUrl, Environment, EnvironmentKind, SiteRef, SiteScope};
 
 fn dist(name: &str, version: &str, site: &str, du: Option<DirectUrl>) -> Distribution {
     Distribution {
-        name: name.into(),
         normalized_name: crate::names::PackageName::new(name),
-        version: version.into(),
-        version_valid: Version::from_str(version).is_ok(),
-        site: site.into(),
-        metadata_path: format!("{site}/{name}-{version}.dist-info").into(),
-        metadata_kind: MetadataKind::DistInfo,
-        installer: None,
-        requested: false,
         direct_url: du,
-        os_package: None,
+        ..Distribution::new(
+            name,
+            version,
+            site,
+            format!("{site}/{name}-{version}.dist-info"),
+        )
     }
 }
 

@@ -1,5 +1,6 @@
-//! `--hash=ALGORITHM:DIGEST` options of a requirements file, and how they
-//! compare with the archive hash PEP 610 `direct_url.json` recorded.
+//! `--hash=ALGORITHM:DIGEST` options of a requirements file (parsed by
+//! [`fetter_packaging::hashes`]), and how they compare with the archive
+//! hash PEP 610 `direct_url.json` recorded.
 //!
 //! pip checks `--hash` when it downloads an archive; afterwards only
 //! distributions installed from a direct URL keep a trace of the archive
@@ -8,85 +9,9 @@
 //! bounds check says so once per run (`bounds/hash-unchecked`) rather than
 //! passing silently.
 
-use std::fmt;
-use std::str::FromStr;
+pub use fetter_packaging::hashes::{HashAlgorithm, HashError, RequirementHash};
 
 use crate::inventory::DirectUrl;
-
-/// The hash algorithms pip accepts in `--hash` (its `STRONG_HASHES`).
-///
-/// uv also accepts `md5`; fetter follows pip, the stricter of the two: an
-/// MD5 digest does not protect against a chosen archive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HashAlgorithm {
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-}
-
-impl HashAlgorithm {
-    /// The name as pip and `direct_url.json` spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HashAlgorithm::Sha256 => "sha256",
-            HashAlgorithm::Sha384 => "sha384",
-            HashAlgorithm::Sha512 => "sha512",
-        }
-    }
-
-    /// pip compares the name exactly (`SHA256` is refused).
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "sha256" => Some(HashAlgorithm::Sha256),
-            "sha384" => Some(HashAlgorithm::Sha384),
-            "sha512" => Some(HashAlgorithm::Sha512),
-            _ => None,
-        }
-    }
-}
-
-/// One `--hash` value: an algorithm and a digest (hex, lowercased).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequirementHash {
-    /// The algorithm.
-    pub algorithm: HashAlgorithm,
-    /// The digest as written, lowercased (pip does not check its form:
-    /// a malformed digest simply never matches).
-    pub digest: String,
-}
-
-impl fmt::Display for RequirementHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.algorithm.as_str(), self.digest)
-    }
-}
-
-impl FromStr for RequirementHash {
-    type Err = String;
-
-    /// Parse `ALGORITHM:DIGEST` as pip's `--hash` callback does.
-    fn from_str(value: &str) -> Result<Self, String> {
-        let Some((algo, digest)) = value.split_once(':') else {
-            return Err(format!(
-                "invalid --hash {:?}: expected ALGORITHM:DIGEST, like --hash=sha256:abcd…",
-                crate::bounds::spec::shorten(value)
-            ));
-        };
-        let algorithm = HashAlgorithm::from_name(algo).ok_or_else(|| {
-            format!(
-                "unknown hash algorithm {:?} in --hash: pip accepts only sha256, sha384 and sha512",
-                crate::bounds::spec::shorten(algo)
-            )
-        })?;
-        Ok(RequirementHash {
-            algorithm,
-            digest: digest.to_ascii_lowercase(),
-        })
-    }
-}
 
 /// What comparing a requirement's hashes with an installed distribution found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,17 +81,6 @@ mod tests {
             archive_hashes: hashes.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn algorithms_are_pips() {
-        assert_eq!(h("sha512:AB").digest, "ab");
-        for bad in ["md5:00", "sha1:00", "SHA256:00", "foo:abc", ":00"] {
-            let e = bad.parse::<RequirementHash>().unwrap_err();
-            assert!(e.contains("unknown hash algorithm"), "{bad}: {e}");
-        }
-        let e = "sha256".parse::<RequirementHash>().unwrap_err();
-        assert!(e.contains("ALGORITHM:DIGEST"), "{e}");
     }
 
     #[test]

@@ -109,8 +109,18 @@ impl From<Result<LockBound, Vec<BoundError>>> for Loaded {
     }
 }
 
+/// The selection as the parsers take it.
+fn parser_selection(s: &Selection) -> fetter_packaging::bound::Selection {
+    fetter_packaging::bound::Selection {
+        extras: s.extras.clone(),
+        groups: s.groups.clone(),
+        all_packages: s.all_packages,
+    }
+}
+
 /// Read and parse one bound.
 pub fn load(source: &BoundSource, selection: &Selection) -> Loaded {
+    let selection = &parser_selection(selection);
     let location = match source {
         BoundSource::Path(p) => {
             Location::Path(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))

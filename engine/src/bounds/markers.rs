@@ -57,15 +57,36 @@ fn is_pypy(env: &Environment) -> bool {
         .contains("pypy")
 }
 
+/// Why an environment's markers cannot be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarkerEnvError {
+    /// The scan found no Python version for the environment.
+    #[error("the Python version of {} is unknown, so environment markers cannot be evaluated", .prefix.display())]
+    UnknownPython {
+        /// The environment's prefix.
+        prefix: std::path::PathBuf,
+    },
+    /// Its Python version is not one markers can compare.
+    #[error("invalid Python version {version:?} for {}: {why}", .prefix.display())]
+    InvalidPython {
+        /// The version as the scan found it.
+        version: String,
+        /// The environment's prefix.
+        prefix: std::path::PathBuf,
+        /// pep508_rs's reason.
+        why: String,
+    },
+}
+
 /// The marker environment of `env`, or why it cannot be built (unknown
 /// Python version: markers cannot be evaluated).
-pub fn marker_environment(env: &Environment) -> Result<MarkerEnvironment, String> {
-    let full = env.python_version.as_deref().ok_or_else(|| {
-        format!(
-            "the Python version of {} is unknown, so environment markers cannot be evaluated",
-            env.prefix.display()
-        )
-    })?;
+pub fn marker_environment(env: &Environment) -> Result<MarkerEnvironment, MarkerEnvError> {
+    let full = env
+        .python_version
+        .as_deref()
+        .ok_or_else(|| MarkerEnvError::UnknownPython {
+            prefix: env.prefix.clone(),
+        })?;
     let short: String = full.split('.').take(2).collect::<Vec<_>>().join(".");
     let (release, version, machine) = uname();
     let (sys_platform, os_name, system) = platform();
@@ -83,11 +104,10 @@ pub fn marker_environment(env: &Environment) -> Result<MarkerEnvironment, String
         python_version: &short,
         sys_platform,
     })
-    .map_err(|e| {
-        format!(
-            "invalid Python version {full:?} for {}: {e}",
-            env.prefix.display()
-        )
+    .map_err(|e| MarkerEnvError::InvalidPython {
+        version: full.to_string(),
+        prefix: env.prefix.clone(),
+        why: e.to_string(),
     })
 }
 
@@ -122,9 +142,10 @@ mod tests {
         assert!(r.evaluate_markers(&m, &[]));
         let r: pep508_rs::Requirement = "a ; extra == 'test'".parse().unwrap();
         assert!(!r.evaluate_markers(&m, &[]));
-        assert!(marker_environment(&env(None))
-            .unwrap_err()
-            .contains("unknown"));
+        assert!(matches!(
+            marker_environment(&env(None)),
+            Err(MarkerEnvError::UnknownPython { .. })
+        ));
     }
 
     #[cfg(target_os = "linux")]

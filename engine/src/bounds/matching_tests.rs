@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::bounds::spec::Origin;
-use crate::inventory::{DirectUrl, MetadataKind};
+use crate::inventory::DirectUrl;
 
 fn req(s: &str) -> BoundRequirement {
     BoundRequirement::parse(s, Origin::file("t")).unwrap_or_else(|e| panic!("{e}"))
@@ -14,17 +14,16 @@ fn ok(spec: &str, installed: &str) -> bool {
 
 fn dist(name: &str, version: &str, direct_url: Option<DirectUrl>) -> Distribution {
     Distribution {
-        name: name.into(),
         normalized_name: crate::names::PackageName::new(name),
-        version: version.into(),
-        version_valid: true,
-        site: "/s".into(),
-        metadata_path: format!("/s/{name}-{version}.dist-info").into(),
-        metadata_kind: MetadataKind::DistInfo,
         installer: Some("pip".into()),
         requested: true,
         direct_url,
-        os_package: None,
+        ..Distribution::new(
+            name,
+            version,
+            "/s",
+            format!("/s/{name}-{version}.dist-info"),
+        )
     }
 }
 

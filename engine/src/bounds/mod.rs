@@ -18,14 +18,14 @@ pub mod lock;
 pub use fetter_packaging::pep508::marker_guard;
 pub mod markers;
 pub mod matching;
-pub mod pyproject;
-pub mod req_options;
+pub use fetter_packaging::pyproject;
+pub use fetter_packaging::requirements_txt::options as req_options;
 pub mod requirements;
 pub mod source;
 pub mod spec;
 pub mod unnamed;
 pub mod urls;
-pub mod wheel_name;
+pub use fetter_packaging::wheel_name;
 
 pub use cfg::{BoundSource, BoundsConfig, Selection, Transitive};
 pub use spec::{BoundError, BoundRequirement, Origin};

@@ -139,38 +139,6 @@ fn bad_lines_are_reported_and_parsing_goes_on() {
 }
 
 #[test]
-fn comment_ends_a_continuation_and_fragment_is_not_a_comment() {
-    let lines = logical_lines("a==1 \\\n# comment\nb\n");
-    assert_eq!(
-        lines,
-        vec![(1, "a==1  # comment".to_string()), (3, "b".to_string())]
-    );
-    assert_eq!(
-        strip_comment("x @ https://h/x.zip#egg=x # c"),
-        "x @ https://h/x.zip#egg=x "
-    );
-    assert_eq!(strip_comment("#all"), "");
-}
-
-#[test]
-fn env_expansion_only_for_braced_uppercase_names() {
-    let env = |k: &str| (k == "TOKEN").then(|| "s3cr3t".to_string());
-    assert_eq!(
-        expand_env("https://${TOKEN}@h/${lower}/$TOKEN/${UNSET}", &env),
-        "https://s3cr3t@h/${lower}/$TOKEN/${UNSET}"
-    );
-}
-
-#[test]
-fn shell_splitting_of_options() {
-    assert_eq!(
-        shlex_split("--config-settings='a b' \"c\\\"d\"").unwrap(),
-        ["--config-settings=a b", "c\"d"]
-    );
-    assert!(shlex_split("'open").is_err());
-}
-
-#[test]
 fn per_requirement_options_must_be_known() {
     let p = parse_text(
         "a==1 --hash=sha256:00 --hash sha256:11\nb==1 --hash=nocolon\n--hash=sha256:00\n",

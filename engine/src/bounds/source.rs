@@ -4,12 +4,48 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use fetter_packaging::text::{decode, DecodeError};
+
 use crate::bounds::cfg::is_http_url;
-use crate::bounds::fetch;
-use crate::fsutil;
+use crate::bounds::fetch::{self, FetchError};
+use crate::fsutil::{self, ReadError};
 
 /// Largest bound read (file, URL or stdin).
 pub const BOUND_CAP: u64 = 16 * 1024 * 1024;
+
+/// Why a bound or an included file cannot be read (the messages are
+/// completed by the caller, which names the file).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// An include that does not resolve against a URL.
+    #[error("cannot resolve {target:?} against {base}: {why}")]
+    Resolve {
+        /// The include as written.
+        target: String,
+        /// The including URL.
+        base: String,
+        /// The URL parser's message.
+        why: url::ParseError,
+    },
+    /// A file that cannot be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A named file or pipe that cannot be opened or read.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A named path that is a directory.
+    #[error("is a directory")]
+    Directory,
+    /// More than [`BOUND_CAP`] bytes.
+    #[error("larger than the {BOUND_CAP}-byte limit")]
+    TooLarge,
+    /// A URL that cannot be fetched.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// Bytes that are not text.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
 
 /// Where a bound document lives; includes resolve relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +92,7 @@ impl Location {
     }
 
     /// Resolve `target` (a path or URL written in this document).
-    pub fn join(&self, target: &str) -> Result<Location, String> {
+    pub fn join(&self, target: &str) -> Result<Location, SourceError> {
         if is_http_url(target) {
             return Ok(Location::Url(target.to_string()));
         }
@@ -67,57 +103,58 @@ impl Location {
             Location::Url(base) => url::Url::parse(base)
                 .and_then(|b| b.join(target))
                 .map(|u| Location::Url(u.to_string()))
-                .map_err(|e| format!("cannot resolve {target:?} against {base}: {e}")),
+                .map_err(|why| SourceError::Resolve {
+                    target: target.to_string(),
+                    base: base.clone(),
+                    why,
+                }),
             _ => Ok(Location::Path(canonical(&self.base_dir().join(target)))),
         }
     }
 
     /// Read the document's text. Included files must be regular files (a
     /// FIFO named by an include would block); see [`Location::read_named`].
-    pub fn read(&self) -> Result<String, String> {
+    pub fn read(&self) -> Result<String, SourceError> {
         self.read_inner(false)
     }
 
     /// Read a bound the user named on the command line: a pipe is allowed
     /// too (`--bound <(curl …)`), since the user chose it.
-    pub fn read_named(&self) -> Result<String, String> {
+    pub fn read_named(&self) -> Result<String, SourceError> {
         self.read_inner(true)
     }
 
-    fn read_inner(&self, allow_pipe: bool) -> Result<String, String> {
+    fn read_inner(&self, allow_pipe: bool) -> Result<String, SourceError> {
         let bytes = match self {
             Location::Path(p) if allow_pipe => read_any(p)?,
-            Location::Path(p) => fsutil::read_capped(p, BOUND_CAP).map_err(|e| e.to_string())?,
+            Location::Path(p) => fsutil::read_capped(p, BOUND_CAP)?,
             Location::Url(u) => fetch::get(u, BOUND_CAP)?,
             Location::Stdin => {
                 let mut buf = Vec::new();
                 std::io::stdin()
                     .lock()
                     .take(BOUND_CAP + 1)
-                    .read_to_end(&mut buf)
-                    .map_err(|e| e.to_string())?;
+                    .read_to_end(&mut buf)?;
                 if buf.len() as u64 > BOUND_CAP {
-                    return Err(format!("larger than the {BOUND_CAP}-byte limit"));
+                    return Err(SourceError::TooLarge);
                 }
                 buf
             }
         };
-        decode(&bytes)
+        Ok(decode(&bytes)?)
     }
 }
 
 /// Read a file or pipe (not a directory), at most [`BOUND_CAP`] bytes.
-fn read_any(p: &Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
-    if file.metadata().map_err(|e| e.to_string())?.is_dir() {
-        return Err("is a directory".into());
+fn read_any(p: &Path) -> Result<Vec<u8>, SourceError> {
+    let file = std::fs::File::open(p)?;
+    if file.metadata()?.is_dir() {
+        return Err(SourceError::Directory);
     }
     let mut buf = Vec::new();
-    file.take(BOUND_CAP + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
+    file.take(BOUND_CAP + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > BOUND_CAP {
-        return Err(format!("larger than the {BOUND_CAP}-byte limit"));
+        return Err(SourceError::TooLarge);
     }
     Ok(buf)
 }
@@ -125,42 +162,6 @@ fn read_any(p: &Path) -> Result<Vec<u8>, String> {
 /// Canonical path when it exists, else the path as given.
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Decode a bound: UTF-8 (BOM stripped) or UTF-16 with a BOM, as pip's
-/// `auto_decode` does (PowerShell's `pip freeze > req.txt` writes UTF-16).
-pub fn decode(bytes: &[u8]) -> Result<String, String> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(rest);
-    }
-    let utf16 = |rest: &[u8], le: bool| -> Result<String, String> {
-        let units = rest.chunks_exact(2).map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| "invalid UTF-16 text".to_string())
-    };
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return utf16(rest, true);
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return utf16(rest, false);
-    }
-    utf8(bytes)
-}
-
-fn utf8(bytes: &[u8]) -> Result<String, String> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 #[cfg(test)]
@@ -171,7 +172,10 @@ mod tests {
     fn decodes_boms() {
         assert_eq!(decode(b"\xEF\xBB\xBFa==1\n").unwrap(), "a==1\n");
         assert_eq!(decode(b"\xFF\xFEa\0=\0").unwrap(), "a=");
-        assert!(decode(b"a\xFF").unwrap_err().contains("not UTF-8"));
+        assert!(decode(b"a\xFF")
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8"));
     }
 
     #[test]

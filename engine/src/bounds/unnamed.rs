@@ -7,34 +7,13 @@ use std::path::{Path, PathBuf};
 use crate::bounds::source::Location;
 use crate::bounds::spec::{shorten, BoundError, BoundRequirement, Origin};
 use crate::bounds::urls;
+pub use crate::bounds::urls::file_url;
 use crate::bounds::wheel_name::InvalidWheelFilename;
 use crate::fsutil;
 use crate::inventory::record::lexical_normalize;
-
-/// Archive suffixes of source distributions pip accepts.
-const SDIST_SUFFIXES: &[&str] = &[
-    ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip",
-];
-
-/// True when a requirement line is a URL or a path rather than PEP 508
-/// (pip: it contains a path separator or starts with `.`, or is an archive).
-pub fn looks_like_url_or_path(s: &str) -> bool {
-    let head = s.split(';').next().unwrap_or(s).trim();
-    if let Some(i) = head.find("://") {
-        // `name @ https://…` is PEP 508; `git+https://…@rev` is a bare URL.
-        let scheme = &head[..i];
-        return !(scheme.contains('@') || scheme.contains(' '));
-    }
-    if head.contains('@') {
-        return false;
-    }
-    head.starts_with('.')
-        || head.starts_with('/')
-        || head.contains('/')
-        || head.contains('\\')
-        || head.ends_with(".whl")
-        || SDIST_SUFFIXES.iter().any(|s| head.ends_with(s))
-}
+pub use fetter_packaging::requirements_txt::{
+    check_wheel_url, looks_like_url_or_path, SDIST_SUFFIXES,
+};
 
 /// An `-e` requirement, accepted as pip's `parse_editable` accepts it: a
 /// local project directory (relative to the file), a `file:` URL, a VCS
@@ -168,18 +147,6 @@ pub fn unnamed(
     Ok(req)
 }
 
-/// Refuse a `name @ url` requirement whose URL names a `.whl` file that is
-/// not a valid wheel file name: pip cannot install it.
-pub fn check_wheel_url(req: &BoundRequirement) -> Result<(), BoundError> {
-    let Some(url) = req.url() else {
-        return Ok(());
-    };
-    match urls::wheel(url.given().unwrap_or(url.raw().as_str())) {
-        Some(Err(e)) => Err(BoundError::new(req.origin.clone(), e.to_string())),
-        _ => Ok(()),
-    }
-}
-
 /// `./proj[a,b]` -> (`./proj`, `[a,b]`).
 fn split_extras(target: &str) -> (&str, &str) {
     if target.ends_with(']') && !urls::has_scheme(target) {
@@ -188,13 +155,6 @@ fn split_extras(target: &str) -> (&str, &str) {
         }
     }
     (target, "")
-}
-
-/// A `file://` URL for an absolute path.
-pub fn file_url(path: &Path) -> String {
-    url::Url::from_file_path(path)
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| format!("file://{}", path.display()))
 }
 
 /// The project name of a URL: `#egg=`, a wheel or sdist file name, or the

@@ -11,8 +11,7 @@ use super::{output, ScopeArgs};
 use fetter::audit::{db, AuditCheck, AuditConfig, Database};
 use fetter::diag::{CheckId, Severity};
 use fetter::pipeline::Pipeline;
-use fetter::report::audit::{write_table, AuditReport, DatabaseInfo};
-use fetter::report::sarif;
+use fetter::report::audit::{AuditReport, DatabaseInfo, AUDIT_SCHEMA};
 
 /// Arguments of `fetter audit`.
 #[derive(Debug, Args)]
@@ -124,6 +123,7 @@ enum AuditFormat {
     /// SARIF 2.1.0.
     Sarif,
 }
+output::format_values!(AuditFormat { Table, Json, Sarif });
 
 /// Run `fetter audit`.
 pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
@@ -158,33 +158,14 @@ pub fn run(scope: &ScopeArgs, args: &AuditArgs) -> anyhow::Result<ExitCode> {
             eprintln!("error: audit could not run: {message}");
         }
     }
-    let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
-        AuditFormat::Table if !failures.is_empty() => writeln!(
-            out,
-            "AUDIT NOT DONE: {} (see the error above).",
-            if failures.iter().all(|f| f.check == CheckId::Scope) {
-                "a named scope leads to no Python environment"
-            } else {
-                "the vulnerability database could not be used"
-            }
-        ),
-        AuditFormat::Table => write_table(vulns, &mut out),
-        AuditFormat::Json => {
-            let report = AuditReport {
-                schema: "fetter.audit/1",
-                database: check.database().map(DatabaseInfo::of).unwrap_or_default(),
-                vulnerabilities: vulns,
-                failures,
-            };
-            serde_json::to_writer_pretty(&mut out, &report)
-                .map_err(std::io::Error::from)
-                .and_then(|_| writeln!(out))
-        }
-        AuditFormat::Sarif => sarif::write(diags, failures, &mut out),
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    let report = AuditReport {
+        schema: AUDIT_SCHEMA,
+        database: check.database().map(DatabaseInfo::of).unwrap_or_default(),
+        vulnerabilities: vulns,
+        failures,
+        diagnostics: diags,
+    };
+    output::print(&report, args.format, args.output.as_ref())?;
     Ok(ExitCode::from(verdicts.exit_code()))
 }
 

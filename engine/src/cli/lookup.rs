@@ -8,9 +8,9 @@ use clap::{Args, ValueEnum};
 
 use super::output;
 use fetter::audit::db;
-use fetter::bounds::{self, BoundSource, BoundsConfig};
+use fetter::bounds::{self, BoundsConfig};
 use fetter::lookup;
-use fetter::report::table::Table;
+use fetter::report::lookup::{BoundReport, NameReport};
 
 /// Output formats of the lookups.
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -21,6 +21,7 @@ pub enum LookupFormat {
     /// `fetter.lookup-name/1` or `fetter.lookup-bound/1`.
     Json,
 }
+output::format_values!(LookupFormat { Table, Json });
 
 /// Options shared by both lookups.
 #[derive(Debug, Args)]
@@ -54,21 +55,6 @@ pub struct LookupBoundArgs {
     opts: LookupOpts,
 }
 
-/// `fetter.lookup-name/1`.
-#[derive(serde::Serialize)]
-struct NameDoc<'a> {
-    schema: &'static str,
-    lookup: &'a lookup::NameLookup,
-}
-
-/// `fetter.lookup-bound/1`.
-#[derive(serde::Serialize)]
-struct BoundDoc<'a> {
-    schema: &'static str,
-    bound: &'a str,
-    requirements: &'a [lookup::RequirementLookup],
-}
-
 fn load_db(opts: &LookupOpts) -> anyhow::Result<db::Database> {
     let path = opts.osv_db.clone().unwrap_or_else(db::local_path);
     db::load(&path).map_err(|e| match e {
@@ -85,56 +71,21 @@ fn load_db(opts: &LookupOpts) -> anyhow::Result<db::Database> {
 pub fn run_name(args: &LookupNameArgs) -> anyhow::Result<ExitCode> {
     let database = load_db(&args.opts)?;
     let found = lookup::lookup_name(&database, &args.name);
-    let live = found.records.iter().filter(|r| !r.withdrawn).count();
-    let mut out = output::open(args.opts.output.as_ref())?;
-    let result = match args.opts.format {
-        LookupFormat::Json => {
-            let doc = NameDoc {
-                schema: "fetter.lookup-name/1",
-                lookup: &found,
-            };
-            serde_json::to_writer_pretty(&mut out, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|_| writeln!(out))
-        }
-        LookupFormat::Table => {
-            let mut t = Table::new(["Id", "Severity", "Affected", "Fixed", "Summary"]);
-            for r in &found.records {
-                let id = if r.withdrawn {
-                    format!("{} (withdrawn)", r.id)
-                } else {
-                    r.id.clone()
-                };
-                t.row([
-                    id,
-                    r.severity.as_str().to_string(),
-                    r.affected.clone(),
-                    r.fixed.join(", "),
-                    r.summary.clone().unwrap_or_default(),
-                ]);
-            }
-            t.write(&mut out).and_then(|_| {
-                writeln!(
-                    out,
-                    "\n{} record(s) for {} ({live} live)",
-                    found.records.len(),
-                    found.normalized_name
-                )
-            })
-        }
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.opts.output.as_deref())?;
+    let report = NameReport::new(&found);
+    output::print(&report, args.opts.format, args.opts.output.as_ref())?;
+    let live = report.live();
     Ok(ExitCode::from(if live > 0 { 3 } else { 0 }))
 }
 
 /// Run `fetter lookup-bound`: exit 3 when a requirement admits an affected
 /// version, 0 when none does, 1 when the bound or database cannot be read.
 pub fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
-    let cfg = BoundsConfig {
-        sources: vec![BoundSource::from_arg(&args.bound)],
-        ..Default::default()
-    };
+    let cfg = BoundsConfig::from_args(
+        &[&args.bound],
+        Default::default(),
+        Default::default(),
+        Vec::new(),
+    );
     let (reqs, errors) = bounds::load_all(&cfg);
     if !errors.is_empty() {
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
@@ -146,51 +97,8 @@ pub fn run_bound(args: &LookupBoundArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|r| lookup::lookup_requirement(&database, r))
         .collect();
-    let exposed = found.iter().filter(|f| !f.records.is_empty()).count();
-    let mut out = output::open(args.opts.output.as_ref())?;
-    let result = match args.opts.format {
-        LookupFormat::Json => {
-            let doc = BoundDoc {
-                schema: "fetter.lookup-bound/1",
-                bound: &args.bound,
-                requirements: &found,
-            };
-            serde_json::to_writer_pretty(&mut out, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|_| writeln!(out))
-        }
-        LookupFormat::Table => {
-            let mut t = Table::new(["Requirement", "Id", "Severity", "Admitted", "Fixed"]);
-            for f in &found {
-                if f.records.is_empty() {
-                    t.row([
-                        f.requirement.clone(),
-                        "-".into(),
-                        "".into(),
-                        "".into(),
-                        "".into(),
-                    ]);
-                }
-                for r in &f.records {
-                    t.row([
-                        f.requirement.clone(),
-                        r.record.id.clone(),
-                        r.record.severity.as_str().to_string(),
-                        r.admitted.clone(),
-                        r.record.fixed.join(", "),
-                    ]);
-                }
-            }
-            t.write(&mut out).and_then(|_| {
-                writeln!(
-                    out,
-                    "\n{exposed} of {} requirement(s) admit a known-affected version",
-                    found.len()
-                )
-            })
-        }
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.opts.output.as_deref())?;
+    let report = BoundReport::new(&args.bound, &found);
+    output::print(&report, args.opts.format, args.opts.output.as_ref())?;
+    let exposed = report.exposed();
     Ok(ExitCode::from(if exposed > 0 { 3 } else { 0 }))
 }

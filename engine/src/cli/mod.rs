@@ -378,6 +378,7 @@ pub enum Format {
     /// One row per distribution.
     Csv,
 }
+output::format_values!(Format { Table, Json, Csv });
 
 /// Parse arguments and run; usage errors exit 2 (clap), run-time errors 1.
 pub fn run() -> ExitCode {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use fetter::report::display_path;
+use fetter::report::render::{self, Format, Render};
 use fetter::Inventory;
 
 /// How many warnings are printed before the rest is summarised.
@@ -23,9 +24,43 @@ pub fn color_stdout() -> bool {
 /// buffering) made thousands of system calls of it.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
+/// Print `report` in `format` to `-o FILE` or stdout: what every command
+/// that reports does last. A closed pipe is not an error ([`finish`]).
+pub fn print(
+    report: &dyn Render,
+    format: impl Into<Format>,
+    path: Option<&PathBuf>,
+) -> anyhow::Result<()> {
+    print_to(report, format.into(), path, true)
+}
+
+/// [`print`] to stdout, never styled: for the commands (purges, `plugin
+/// info`, `policy list|inspect`) whose tables have always been plain text.
+pub fn print_plain(report: &dyn Render, format: impl Into<Format>) -> anyhow::Result<()> {
+    print_to(report, format.into(), None, false)
+}
+
+fn print_to(
+    report: &dyn Render,
+    format: Format,
+    path: Option<&PathBuf>,
+    styled: bool,
+) -> anyhow::Result<()> {
+    let mut out = open_styled(path, styled)?;
+    let result = render::write(report, format, &mut out).and_then(|_| out.flush());
+    finish(result, path.map(PathBuf::as_path))
+}
+
 /// Open `-o FILE`, or stdout; tables are styled only on a terminal.
 pub fn open(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
-    fetter::report::table::set_color(path.is_none() && color_stdout());
+    open_styled(path, true)
+}
+
+/// [`open`], styling tables only when `styled` (and on a terminal).
+fn open_styled(path: Option<&PathBuf>, styled: bool) -> anyhow::Result<Box<dyn Write>> {
+    if styled {
+        fetter::report::table::set_color(path.is_none() && color_stdout());
+    }
     Ok(match path {
         Some(p) => Box::new(BufWriter::with_capacity(
             OUTPUT_BUFFER,
@@ -152,3 +187,18 @@ pub fn finish(result: io::Result<()>, out: Option<&Path>) -> anyhow::Result<()> 
         Ok(()) => Ok(()),
     }
 }
+
+/// `impl From<$command_format> for Format`: each `--format` value of a
+/// command is the [`Format`] variant of the same name.
+macro_rules! format_values {
+    ($ty:ident { $($v:ident),+ $(,)? }) => {
+        impl From<$ty> for fetter::report::render::Format {
+            fn from(f: $ty) -> Self {
+                match f {
+                    $($ty::$v => fetter::report::render::Format::$v,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use format_values;

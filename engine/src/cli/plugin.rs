@@ -1,19 +1,19 @@
 //! `fetter plugin info|check` (`build`, `new` and `push` have their own
 //! files), and the `--policy` arguments shared with `validate`.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use fetter::diag::CheckId;
 use fetter::pipeline::Input;
 use fetter::plugins::{
     self, abi, Cache, CacheStatus, LogMode, Options, PolicyCheck, PolicySpec, Resolved,
 };
+use fetter::report::plugin::{PluginInfo, PLUGIN_INFO_SCHEMA};
+use fetter::report::render::Format;
 
 /// Policy plugins to run, and their limits (used by `validate`).
 #[derive(Debug, Args, Clone, Default)]
@@ -256,22 +256,6 @@ pub fn run(quiet: bool, args: &PluginArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-#[derive(Serialize)]
-struct InfoReport {
-    /// Always `fetter.plugin-info/1` (schemas/fetter.plugin-info-1.schema.json).
-    schema: &'static str,
-    source: String,
-    sha256: String,
-    size: usize,
-    abi: Option<String>,
-    abi_compatible: bool,
-    host_abi: &'static str,
-    imports: Vec<String>,
-    /// The plugin's `fetter-plugin` metadata section, if any.
-    metadata: Option<abi::PluginMeta>,
-    problem: Option<String>,
-}
-
 fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
     let spec = one_plugin(&args.plugin)?;
     let bytes = spec
@@ -279,8 +263,8 @@ fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", spec.label()))?;
     let declared = abi::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", spec.label()))?;
     let problem = abi::inspect(&bytes).err().map(|e| e.to_string());
-    let report = InfoReport {
-        schema: "fetter.plugin-info/1",
+    let report = PluginInfo {
+        schema: PLUGIN_INFO_SCHEMA,
         source: spec.label(),
         sha256: plugins::sha256_hex(&bytes),
         size: bytes.len(),
@@ -291,64 +275,12 @@ fn info(args: &InfoArgs) -> anyhow::Result<ExitCode> {
         metadata: declared.meta.clone(),
         problem,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+    let format = if args.json {
+        Format::Json
     } else {
-        let meta = report.metadata.clone().unwrap_or_default();
-        let or_none = |s: &str| {
-            if s.is_empty() {
-                "-".to_string()
-            } else {
-                s.to_string()
-            }
-        };
-        let mut t = fetter::report::table::Table::new(["", ""]);
-        if report.metadata.is_none() {
-            t.row([
-                "name".to_string(),
-                format!(
-                    "(no {} metadata section: not built with fetter-plugin-sdk?)",
-                    abi::META_SECTION
-                ),
-            ]);
-        } else {
-            t.row(["name".to_string(), or_none(&meta.name)]);
-            t.row(["version".to_string(), or_none(&meta.version)]);
-        }
-        let compat = if report.abi_compatible {
-            "compatible"
-        } else {
-            "INCOMPATIBLE"
-        };
-        t.row([
-            "abi".to_string(),
-            format!(
-                "{} ({compat}: this fetter runs {})",
-                declared.abi,
-                abi::HOST_ABI
-            ),
-        ]);
-        t.row(["sha256".to_string(), report.sha256.clone()]);
-        t.row(["size".to_string(), format!("{} bytes", report.size)]);
-        t.row(["imports".to_string(), or_none(&report.imports.join(", "))]);
-        t.row(["description".to_string(), or_none(&meta.description)]);
-        t.row(["settings".to_string(), or_none(&meta.settings_help)]);
-        if let Some(p) = &report.problem {
-            t.row(["problem".to_string(), p.clone()]);
-        }
-        // The header row is blank: skip it.
-        let mut buf = Vec::new();
-        t.write(&mut buf)?;
-        let text = String::from_utf8_lossy(&buf);
-        out.write_all(
-            text.split_once('\n')
-                .map(|x| x.1)
-                .unwrap_or(&text)
-                .as_bytes(),
-        )?;
-    }
+        Format::Table
+    };
+    super::output::print_plain(&report, format)?;
     Ok(if report.problem.is_some() {
         ExitCode::from(super::EXIT_ERROR)
     } else {

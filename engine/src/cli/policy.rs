@@ -7,13 +7,16 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use fetter::escape::escape;
 use fetter::oci::client::{Client, ClientOptions};
 use fetter::oci::lock::{Lock, Locked};
 use fetter::oci::store::Store;
 use fetter::oci::{archive, bundle, fetch, signatures, source, Reference};
+use fetter::report::policy::{
+    InspectPlugin, ListRow, PolicyInspect, PolicyList, POLICY_INSPECT_SCHEMA,
+};
+use fetter::report::render::Format;
 use fetter::trust::TrustPolicy;
 
 use super::policy_trust;
@@ -358,13 +361,6 @@ fn load(quiet: bool, store: &Store, args: &LoadArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct ListRow {
-    name: String,
-    digest: String,
-    verified_at: Option<String>,
-}
-
 fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let rows: Vec<ListRow> = store
         .entries()?
@@ -375,44 +371,8 @@ fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
             verified_at: e.verified_at.map(fetter::timefmt::rfc3339),
         })
         .collect();
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln_out(&mut out)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut t = fetter::report::table::Table::new(["NAME", "DIGEST", "VERIFIED"]);
-    for r in &rows {
-        t.row([
-            escape(&r.name).into_owned(),
-            r.digest.clone(),
-            r.verified_at.clone().unwrap_or_else(|| "-".into()),
-        ]);
-    }
-    t.write(&mut out)?;
+    super::output::print_plain(&PolicyList(&rows), json_or_table(args.json))?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct InspectReport {
-    /// Always `fetter.policy-inspect/1` (schemas/fetter.policy-inspect-1.schema.json).
-    schema: &'static str,
-    reference: String,
-    config: bundle::BundleConfig,
-    layers: Vec<bundle::LayerInfo>,
-    plugins: Vec<InspectPlugin>,
-    /// Signers of stored signatures that the trust rules accept:
-    /// `principals (SHA256:…)`.
-    signers: Vec<String>,
-    /// How many signatures the store keeps for the bundle.
-    signatures: usize,
-}
-
-#[derive(Serialize)]
-struct InspectPlugin {
-    layer: String,
-    sha256: String,
-    settings: serde_json::Value,
 }
 
 /// `text` parsed, and the store's entry for it (an error naming the
@@ -468,8 +428,8 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
             settings: serde_json::from_str(&s.settings).unwrap_or(serde_json::Value::Null),
         })
         .collect();
-    let report = InspectReport {
-        schema: "fetter.policy-inspect/1",
+    let report = PolicyInspect {
+        schema: POLICY_INSPECT_SCHEMA,
         reference: resolved.pinned,
         config: pulled.config.clone(),
         layers: pulled.plan.layers.clone(),
@@ -477,59 +437,15 @@ fn inspect(store: &Store, args: &InspectArgs) -> anyhow::Result<ExitCode> {
         signers,
         signatures: stored_sigs.len(),
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln_out(&mut out)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    use std::io::Write;
-    let c = &report.config;
-    writeln!(out, "bundle    {}", escape(&report.reference))?;
-    writeln!(
-        out,
-        "name      {} {}",
-        escape(&c.name),
-        escape(c.version.as_deref().unwrap_or(""))
-    )?;
-    writeln!(out, "abi       {}", escape(&c.abi))?;
-    if let Some(r) = &c.requires_fetter {
-        writeln!(out, "requires  fetter {}", escape(r))?;
-    }
-    if let Some(r) = &c.revision {
-        writeln!(out, "revision  {}", escape(r))?;
-    }
-    if report.signers.is_empty() {
-        writeln!(
-            out,
-            "signers   (none verified; {} signature(s) stored)",
-            report.signatures
-        )?;
-    }
-    for s in &report.signers {
-        writeln!(out, "signer    {}", escape(s))?;
-    }
-    let mut t = fetter::report::table::Table::new(["LAYER", "MEDIA TYPE", "DIGEST", "SIZE"]);
-    for l in &report.layers {
-        t.row([
-            escape(&l.path).into_owned(),
-            l.media_type.clone(),
-            l.digest.clone(),
-            l.size.to_string(),
-        ]);
-    }
-    t.write(&mut out)?;
-    for p in &report.plugins {
-        writeln!(
-            out,
-            "plugin {} settings {}",
-            escape(&p.layer),
-            escape(&p.settings.to_string())
-        )?;
-    }
+    super::output::print_plain(&report, json_or_table(args.json))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn writeln_out(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    writeln!(out)
+/// `--json` or the table.
+fn json_or_table(json: bool) -> Format {
+    if json {
+        Format::Json
+    } else {
+        Format::Table
+    }
 }

@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, ValueEnum};
-use serde::Serialize;
 
-use super::{ScopeArgs, EXIT_ERROR};
+use super::{output, ScopeArgs, EXIT_ERROR};
 use fetter::inventory::DistId;
-use fetter::purge::{self, Disposal, ExecuteOptions, Plan, PlanOptions, PurgeOutcome, Store};
-use fetter::report::purge as render;
+use fetter::purge::{self, Disposal, ExecuteOptions, PlanOptions, PurgeOutcome, Store};
+use fetter::report::purge::PurgeReport;
+use fetter::report::render::Format;
 use fetter::Inventory;
 
 /// Flags shared by every purge command.
@@ -106,19 +106,6 @@ pub fn run(scope: &ScopeArgs, args: &PurgeArgs) -> anyhow::Result<ExitCode> {
     plan_confirm_execute(&inv, &targets, &opts, &args.flags)
 }
 
-/// The JSON document of a purge command.
-#[derive(Serialize)]
-struct Report<'a> {
-    /// Always `fetter.purge/1` (schemas/fetter.purge-1.schema.json).
-    schema: &'static str,
-    plan: &'a Plan<'a>,
-    dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'a PurgeOutcome>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 /// Plan the removal of `targets`, print it, confirm, carry it out.
 ///
 /// Exit codes: 0 when everything planned was removed (or there was nothing
@@ -138,43 +125,23 @@ pub fn plan_confirm_execute(
         ExitCode::SUCCESS
     };
     let json = flags.format == PurgeFormat::Json;
-    // A closed pipe does not stop a confirmed purge half-way, nor a dry run.
-    let mut stdout = super::output::stdout();
+    // Printed to stdout, never styled. A closed pipe does not stop a
+    // confirmed purge half-way, nor a dry run.
+    let report = PurgeReport::new(&plan, flags.dry_run);
     if !json {
-        if plan.distribution_count() == 0 && plan.refused.is_empty() && plan.kept.is_empty() {
-            writeln!(
-                stdout,
-                "Nothing to purge: no installed distribution matched."
-            )?;
+        output::print_plain(&report, Format::Table)?;
+        if report.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
-        if plan.distribution_count() > 0 {
-            let verb = if flags.dry_run {
-                "Would remove"
-            } else {
-                "Will remove"
-            };
-            writeln!(
-                stdout,
-                "{verb} {} distribution(s), {} file(s):\n",
-                plan.distribution_count(),
-                plan.file_count()
-            )?;
-        }
-        render::write_plan(&plan, &mut stdout)?;
     }
     let emit_json = |outcome: Option<&PurgeOutcome>, error: Option<String>| -> anyhow::Result<()> {
         if json {
-            let mut out = super::output::stdout();
-            let report = Report {
-                schema: "fetter.purge/1",
-                plan: &plan,
-                dry_run: flags.dry_run,
+            let done = PurgeReport {
                 outcome,
                 error,
+                ..PurgeReport::new(&plan, flags.dry_run)
             };
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
+            output::print_plain(&done, Format::Json)?;
         }
         Ok(())
     };
@@ -215,8 +182,11 @@ pub fn plan_confirm_execute(
         Ok(outcome) => {
             emit_json(Some(&outcome), None)?;
             if !json {
-                writeln!(stdout)?;
-                render::write_outcome(&outcome, &plan, &mut stdout)?;
+                let done = PurgeReport {
+                    outcome: Some(&outcome),
+                    ..report
+                };
+                output::print_plain(&done, Format::Table)?;
             }
             if refused {
                 eprintln!(

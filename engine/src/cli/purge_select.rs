@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::Args;
 
 use fetter::audit::{db, AuditCheck, AuditConfig};
-use fetter::bounds::{BoundSource, BoundsConfig, Selection};
+use fetter::bounds::{BoundsConfig, Selection};
 use fetter::diag::{Action, CheckFailure, CheckId, Severity};
 use fetter::escape::escape;
 use fetter::inventory::DistId;
@@ -72,22 +72,18 @@ pub fn targets(
     args: &SelectArgs,
     quiet: bool,
 ) -> Result<Vec<DistId>, Vec<String>> {
-    let bounds = (!args.bounds.is_empty()).then(|| BoundsConfig {
-        sources: args
-            .bounds
-            .iter()
-            .map(|b| BoundSource::from_arg(b))
-            .collect(),
-        selection: Selection {
-            extras: args.extras.clone(),
-            groups: args.groups.clone(),
-            all_packages: args.all_packages,
-        },
-        // What is not installed cannot be removed.
-        subset: true,
-        superset: false,
-        transitive: args.transitive.into(),
-        ignore: args.ignore.clone(),
+    let bounds = (!args.bounds.is_empty()).then(|| {
+        BoundsConfig::from_args(
+            &args.bounds,
+            Selection {
+                extras: args.extras.clone(),
+                groups: args.groups.clone(),
+                all_packages: args.all_packages,
+            },
+            args.transitive.into(),
+            args.ignore.clone(),
+        )
+        .for_purge()
     });
     let audit = args.audit.then(|| {
         AuditCheck::new(AuditConfig::local_or_default(
@@ -119,7 +115,7 @@ pub fn targets(
 /// are the plan itself: what it does not list).
 fn print_selected(verdicts: &Verdicts, audit: Option<&AuditCheck>) {
     for v in audit.map_or(&[][..], AuditCheck::vulnerabilities) {
-        let hint = fetter::audit::diags::fixed_suggestion(&v.distribution.version, &v.fixed)
+        let hint = fetter::audit::diags::fixed_suggestion(v.installed_version.as_ref(), &v.fixed)
             .map(|s| format!("; {s}"))
             .unwrap_or_default();
         eprintln!(

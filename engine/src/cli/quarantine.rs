@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{output, EXIT_ERROR};
 use fetter::purge::{self, Store};
-use fetter::report::purge::{self as render, QuarantineSummary};
+use fetter::report::quarantine::{QuarantineList, QuarantineSummary};
 
 /// Arguments of `fetter quarantine`.
 #[derive(Debug, Args)]
@@ -57,6 +57,7 @@ enum ListFormat {
     Table,
     Json,
 }
+output::format_values!(ListFormat { Table, Json });
 
 /// Run `fetter quarantine`.
 pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
@@ -66,15 +67,7 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
             let (manifests, problems) = store.list();
             let list: Vec<QuarantineSummary> =
                 manifests.iter().map(QuarantineSummary::of).collect();
-            let mut out = output::open(None)?;
-            let result = match format {
-                ListFormat::Table => render::write_quarantine_table(&list, &mut out),
-                ListFormat::Json => serde_json::to_writer_pretty(&mut out, &list)
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| writeln!(out)),
-            }
-            .and_then(|_| out.flush());
-            output::finish(result, None)?;
+            output::print(&QuarantineList(&list), *format, None)?;
             for p in &problems {
                 eprintln!("error: {p}");
             }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::{config, output, ScopeArgs};
-use fetter::report::inventory as render;
+use fetter::report::inventory::InventoryReport;
 
 /// Output formats of `fetter scan`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -23,6 +23,13 @@ pub enum ScanFormat {
     /// An SPDX 2.3 JSON document, one package per distribution.
     Spdx,
 }
+output::format_values!(ScanFormat {
+    Table,
+    Json,
+    Csv,
+    Cyclonedx,
+    Spdx
+});
 
 /// Arguments of `fetter scan`.
 #[derive(Debug, Args)]
@@ -43,22 +50,11 @@ pub struct ScanArgs {
 pub fn run(scope: &ScopeArgs, args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.scan.format.clone())?;
     let inv = super::scan_scope(scope)?;
-    let mut out = output::open(args.output.as_ref())?;
-    let dists: Vec<_> = inv.distributions.iter().collect();
-    let result = match format {
-        ScanFormat::Table => render::write_table(&inv, &dists, args.long, &mut out),
-        ScanFormat::Json => {
-            fetter::report::inventory_json::write_json(&inv, &mut out).and_then(|_| writeln!(out))
-        }
-        ScanFormat::Csv => render::write_csv(&dists, &mut out),
-        ScanFormat::Cyclonedx => fetter::report::cyclonedx::write(&inv, &mut out),
-        ScanFormat::Spdx => fetter::report::spdx::write(&inv, &mut out),
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    let report = InventoryReport::new(&inv, args.long);
+    output::print(&report, format, args.output.as_ref())?;
     // The process ends now: freeing a big inventory's ~150,000
     // allocations one by one would take milliseconds for nothing.
-    std::mem::forget(dists);
+    std::mem::forget(report);
     std::mem::forget(inv);
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{config, output, Format, ScopeArgs};
 use fetter::names::NamePattern;
-use fetter::report::inventory as render;
+use fetter::report::inventory::InventoryReport;
 
 /// Arguments of `fetter search`.
 #[derive(Debug, Args)]
@@ -34,16 +34,10 @@ pub fn run(scope: &ScopeArgs, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let format = config::format_or(args.format, |c| c.search.format.clone())?;
     let mut inv = super::scan_scope(scope)?;
     inv.distributions.retain(|d| pattern.is_match(&d.name));
-    let dists: Vec<_> = inv.distributions.iter().collect();
-    let mut out = output::open(args.output.as_ref())?;
-    let result = match format {
-        Format::Table => render::write_table(&inv, &dists, false, &mut out),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &inv)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
-        Format::Csv => render::write_csv(&dists, &mut out),
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    output::print(
+        &InventoryReport::new(&inv, false),
+        format,
+        args.output.as_ref(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

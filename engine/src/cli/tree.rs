@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::{output, ScopeArgs};
 use fetter::depgraph;
+use fetter::report::tree::TreeReport;
 
 /// Output formats of `fetter tree`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -17,6 +18,7 @@ pub enum TreeFormat {
     /// The `fetter.tree/1` document.
     Json,
 }
+output::format_values!(TreeFormat { Table, Json });
 
 /// Arguments of `fetter tree`.
 #[derive(Debug, Args)]
@@ -38,15 +40,11 @@ pub fn run(scope: &ScopeArgs, args: &TreeArgs) -> anyhow::Result<ExitCode> {
     let inv = super::scan_scope(scope)?;
     let details = depgraph::read_details(&inv);
     let tree = depgraph::build(&inv, &details);
-    let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
-        TreeFormat::Table => fetter::report::tree::write(&tree, args.check, &mut out),
-        TreeFormat::Json => serde_json::to_writer_pretty(&mut out, &tree)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    let report = TreeReport {
+        tree: &tree,
+        problems_only: args.check,
+    };
+    output::print(&report, args.format, args.output.as_ref())?;
     // Without --check the tree is information; what could not be checked
     // still fails (exit 1), as everywhere.
     let code = match tree.exit_code() {

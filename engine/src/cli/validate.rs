@@ -7,10 +7,10 @@ use clap::{Args, ValueEnum};
 
 use super::{config, output, ScopeArgs};
 use fetter::audit::AuditCheck;
-use fetter::bounds::{BoundSource, BoundsConfig, Selection, Transitive};
+use fetter::bounds::{BoundsConfig, Selection, Transitive};
 use fetter::pipeline::{Check, Pipeline};
 use fetter::report::audit::DatabaseInfo;
-use fetter::report::validate as render;
+use fetter::report::validate::ValidateRun;
 
 /// Report formats of `fetter validate`.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -23,6 +23,7 @@ pub enum ReportFormat {
     /// SARIF 2.1.0 (GitHub code scanning): one result per diagnostic.
     Sarif,
 }
+output::format_values!(ReportFormat { Table, Json, Sarif });
 
 /// `--transitive`: whether what the bound's requirements pull in is required.
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
@@ -136,19 +137,18 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         (cli, None) => cli.clone(),
     };
     let cfg = BoundsConfig {
-        sources: bound_args
-            .iter()
-            .map(|b| BoundSource::from_arg(b))
-            .collect(),
-        selection: Selection {
-            extras: args.extras.clone(),
-            groups: args.groups.clone(),
-            all_packages: args.all_packages,
-        },
         subset: args.subset,
         superset: args.superset,
-        transitive: args.transitive.into(),
-        ignore,
+        ..BoundsConfig::from_args(
+            bound_args,
+            Selection {
+                extras: args.extras.clone(),
+                groups: args.groups.clone(),
+                all_packages: args.all_packages,
+            },
+            args.transitive.into(),
+            ignore,
+        )
     };
     let policy_check = (!policy.policies.is_empty()).then(|| policy.check(scope.quiet));
     let audit_check = args.audit.check(args.max_age);
@@ -165,17 +165,11 @@ pub fn run(scope: &ScopeArgs, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .and_then(AuditCheck::database)
         .map(DatabaseInfo::of);
-    let mut out = output::open(args.output.as_ref())?;
-    let result = match format {
-        // SARIF is built from the diagnostics themselves, as for `fetter audit`.
-        ReportFormat::Sarif => serde_json::to_writer_pretty(&mut out, &verdicts.sarif())
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
-        ReportFormat::Json => render::write_json(&report, &mut out),
-        ReportFormat::Table => render::write_table(&report, &mut out),
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    let run = ValidateRun {
+        report: &report,
+        verdicts: &verdicts,
+    };
+    output::print(&run, format, args.output.as_ref())?;
     if args.output.is_some() || format != ReportFormat::Table {
         // The verdict is also on stderr when stdout is not the table.
         if report.exit_code != 0 && !scope.quiet {

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::{output, ScopeArgs};
 use fetter::names::NamePattern;
-use fetter::report::{sarif, verify as render};
+use fetter::report::verify::VerifyRun;
 use fetter::verify::{self, VerifyOptions};
 
 /// Output formats of `fetter verify`.
@@ -21,6 +21,7 @@ pub enum VerifyFormat {
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
 }
+output::format_values!(VerifyFormat { Table, Json, Sarif });
 
 /// Arguments of `fetter verify`.
 #[derive(Debug, Args)]
@@ -54,18 +55,10 @@ pub fn run(scope: &ScopeArgs, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             allow_unverifiable: args.allow_unverifiable,
         },
     );
-    let mut out = output::open(args.output.as_ref())?;
-    let result = match args.format {
-        VerifyFormat::Table => render::write_table(&report, &mut out),
-        VerifyFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
-        VerifyFormat::Sarif => {
-            let (diags, failures) = render::diagnostics(&report, &inv);
-            sarif::write(&diags, &failures, &mut out)
-        }
-    }
-    .and_then(|_| out.flush());
-    output::finish(result, args.output.as_deref())?;
+    let run = VerifyRun {
+        report: &report,
+        inventory: &inv,
+    };
+    output::print(&run, args.format, args.output.as_ref())?;
     Ok(ExitCode::from(report.exit_code()))
 }

@@ -15,9 +15,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bounds::markers::marker_environment;
-use crate::bounds::matching::version_satisfies;
+use crate::bounds::matching::dist_version_satisfies;
 use crate::bounds::spec::{BoundRequirement, Origin};
-use crate::inventory::details::{self, Details};
+use crate::inventory::details::{self, Details, DetailsError};
 use crate::inventory::{Distribution, Environment, Inventory};
 
 /// Schema tag of `fetter tree --format json`.
@@ -25,7 +25,7 @@ pub const TREE_SCHEMA: &str = "fetter.tree/1";
 
 /// The details of every distribution of `inv`, read in parallel, keyed by
 /// metadata path.
-pub fn read_details(inv: &Inventory) -> HashMap<PathBuf, Result<Details, String>> {
+pub fn read_details(inv: &Inventory) -> HashMap<PathBuf, Result<Details, DetailsError>> {
     inv.distributions
         .par_iter()
         .map(|d| (d.metadata_path.clone(), details::read(d)))
@@ -142,7 +142,7 @@ impl Tree {
 }
 
 /// Build the graph of every environment of `inv` from `details`.
-pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, String>>) -> Tree {
+pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, DetailsError>>) -> Tree {
     let mut environments: Vec<EnvGraph> = inv
         .environments
         .iter()
@@ -160,7 +160,7 @@ pub fn build(inv: &Inventory, details: &HashMap<PathBuf, Result<Details, String>
 fn env_graph(
     inv: &Inventory,
     env: &Environment,
-    details: &HashMap<PathBuf, Result<Details, String>>,
+    details: &HashMap<PathBuf, Result<Details, DetailsError>>,
     seed_extras: &[(String, String)],
 ) -> EnvGraph {
     let mut visible: BTreeMap<&str, &Distribution> = BTreeMap::new();
@@ -190,7 +190,7 @@ fn env_graph(
                 })
                 .collect(),
             Some(Err(e)) => {
-                problems.push(unchecked(d, "", e.clone()));
+                problems.push(unchecked(d, "", e.to_string()));
                 Vec::new()
             }
             None => Vec::new(),
@@ -229,7 +229,7 @@ fn env_graph(
                 continue;
             }
             let installed = visible.get(r.name.as_str());
-            let satisfied = installed.is_some_and(|i| version_satisfies(r, &i.version).is_ok());
+            let satisfied = installed.is_some_and(|i| dist_version_satisfies(r, i).is_ok());
             if let Some(i) = installed {
                 for x in &r.requirement.extras {
                     let x = x.to_string();
@@ -358,7 +358,7 @@ pub fn dependencies_of(
     env: &Environment,
     roots: &[(String, Vec<String>)],
 ) -> BTreeSet<String> {
-    let details: HashMap<PathBuf, Result<Details, String>> = inv
+    let details: HashMap<PathBuf, Result<Details, DetailsError>> = inv
         .distributions_of(env)
         .map(|(_, d)| (d.metadata_path.clone(), details::read(d)))
         .collect();

@@ -58,9 +58,14 @@ impl fmt::Display for CheckId {
     }
 }
 
+/// A check id that is none of the known ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown check {0:?}")]
+pub struct UnknownCheck(pub String);
+
 impl FromStr for CheckId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownCheck;
+    fn from_str(s: &str) -> Result<Self, UnknownCheck> {
         Ok(match s {
             "bounds" => CheckId::Bounds,
             "audit" => CheckId::Audit,
@@ -69,7 +74,7 @@ impl FromStr for CheckId {
             "scope" => CheckId::Scope,
             _ => match s.strip_prefix("plugin:") {
                 Some(name) => CheckId::Plugin(name.to_string()),
-                None => return Err(format!("unknown check {s:?}")),
+                None => return Err(UnknownCheck(s.to_string())),
             },
         })
     }
@@ -192,7 +197,9 @@ mod tests {
             assert_eq!(id.to_string().parse::<CheckId>().unwrap(), id);
         }
         assert_eq!(CheckId::Plugin("t".into()).to_string(), "plugin:t");
-        assert!("nonsense".parse::<CheckId>().is_err());
+        let e = "nonsense".parse::<CheckId>().unwrap_err();
+        assert_eq!(e, UnknownCheck("nonsense".into()));
+        assert_eq!(e.to_string(), "unknown check \"nonsense\"");
         for code in [
             Code::Bounds(BoundsCode::Unrequired),
             Code::Audit(AuditCode::Malicious),

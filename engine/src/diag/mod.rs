@@ -16,7 +16,7 @@ use crate::inventory::{DistId, Distribution};
 
 mod ids;
 
-pub use ids::{CheckId, Code};
+pub use ids::{CheckId, Code, UnknownCheck};
 
 /// How serious a diagnostic is.
 #[derive(
@@ -50,20 +50,21 @@ impl Severity {
     }
 }
 
+/// A severity name that is not one of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity {0:?}: expected info, low, medium, high or critical")]
+pub struct UnknownSeverity(pub String);
+
 impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownSeverity;
+    fn from_str(s: &str) -> Result<Self, UnknownSeverity> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "info" => Severity::Info,
             "low" => Severity::Low,
             "medium" => Severity::Medium,
             "high" => Severity::High,
             "critical" => Severity::Critical,
-            _ => {
-                return Err(format!(
-                    "unknown severity {s:?}: expected info, low, medium, high or critical"
-                ))
-            }
+            _ => return Err(UnknownSeverity(s.to_string())),
         })
     }
 }
@@ -253,6 +254,17 @@ pub fn outcome(diags: &[Diagnostic], failures: &[CheckFailure], fail_on: Severit
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_severity_is_typed_and_reads_as_before() {
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        let e = "severe".parse::<Severity>().unwrap_err();
+        assert_eq!(e, UnknownSeverity("severe".into()));
+        assert_eq!(
+            e.to_string(),
+            "unknown severity \"severe\": expected info, low, medium, high or critical"
+        );
+    }
 
     fn diag(action: Action, severity: Severity) -> Diagnostic {
         Diagnostic {

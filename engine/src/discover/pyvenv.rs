@@ -47,15 +47,24 @@ pub fn parse(text: &str) -> PyvenvCfg {
 }
 
 /// Read and parse `<prefix>/pyvenv.cfg`.
-pub fn read(prefix: &Path) -> Result<PyvenvCfg, String> {
+/// The error is the file's ([`fsutil::ReadError::io_kind`] tells a missing
+/// file); its text does not name the file.
+pub fn read(prefix: &Path) -> Result<PyvenvCfg, fsutil::ReadError> {
     fsutil::read_capped(&prefix.join("pyvenv.cfg"), fsutil::SMALL_FILE_CAP)
         .map(|b| parse(&String::from_utf8_lossy(&b)))
-        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_file_is_told_by_its_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read(dir.path()).unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        assert_eq!(e.io_kind(), Some(std::io::ErrorKind::NotFound));
+    }
 
     #[test]
     fn parses_venv_and_uv() {

@@ -4,7 +4,7 @@
 //! SBOMs), never during a plain scan: it means reading the whole header
 //! block, where a scan stops after `Name` and `Version`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Distribution, MetadataKind};
 use crate::fsutil::{self, METADATA_CAP};
@@ -24,16 +24,31 @@ pub struct Details {
     pub license_classifiers: Vec<String>,
 }
 
+/// Why a distribution's details could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DetailsError {
+    /// The metadata file (or `requires.txt`) could not be read.
+    #[error("{}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why (its [`fsutil::ReadError::io_kind`] tells a missing file).
+        error: fsutil::ReadError,
+    },
+}
+
 /// Read the details of `dist` (METADATA or PKG-INFO, plus `requires.txt`
 /// for an `.egg-info` directory).
-pub fn read(dist: &Distribution) -> Result<Details, String> {
+pub fn read(dist: &Distribution) -> Result<Details, DetailsError> {
     let meta = match dist.metadata_kind {
         MetadataKind::DistInfo => dist.metadata_path.join("METADATA"),
         MetadataKind::EggInfo => dist.metadata_path.join("PKG-INFO"),
         MetadataKind::EggInfoFile => dist.metadata_path.clone(),
     };
-    let bytes =
-        fsutil::read_prefix(&meta, METADATA_CAP).map_err(|e| format!("{}: {e}", meta.display()))?;
+    let bytes = fsutil::read_prefix(&meta, METADATA_CAP).map_err(|error| DetailsError::Read {
+        path: meta.clone(),
+        error,
+    })?;
     let mut details = parse(&String::from_utf8_lossy(&bytes));
     if dist.metadata_kind == MetadataKind::EggInfo && details.requires_dist.is_empty() {
         details.requires_dist = egg_requires(&dist.metadata_path.join("requires.txt"))?;
@@ -78,13 +93,16 @@ pub fn parse(text: &str) -> Details {
 /// `requires.txt` of an `.egg-info` as PEP 508 strings, as
 /// `importlib.metadata` converts it: `[extra]`, `[:marker]` and
 /// `[extra:marker]` sections become markers.
-fn egg_requires(path: &Path) -> Result<Vec<String>, String> {
+fn egg_requires(path: &Path) -> Result<Vec<String>, DetailsError> {
     let bytes = match fsutil::read_capped(path, METADATA_CAP) {
         Ok(b) => b,
-        Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Vec::new())
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(DetailsError::Read {
+                path: path.to_owned(),
+                error,
+            })
         }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     Ok(parse_egg_requires(&String::from_utf8_lossy(&bytes)))
 }

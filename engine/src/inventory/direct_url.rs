@@ -40,11 +40,21 @@ struct RawDir {
     editable: bool,
 }
 
+/// Why a `direct_url.json` is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectUrlError {
+    /// Not JSON of the expected shape.
+    #[error("invalid direct_url.json: {0}")]
+    Json(serde_json::Error),
+    /// Not exactly one of `vcs_info`, `archive_info` and `dir_info`.
+    #[error("invalid direct_url.json: expected exactly one of vcs_info, archive_info, dir_info, found {0}")]
+    InfoCount(usize),
+}
+
 /// Parse the text of a `direct_url.json`. Exactly one of `vcs_info`,
 /// `archive_info` and `dir_info` must be present.
-pub fn parse(text: &str) -> Result<DirectUrl, String> {
-    let raw: Raw =
-        serde_json::from_str(text).map_err(|e| format!("invalid direct_url.json: {e}"))?;
+pub fn parse(text: &str) -> Result<DirectUrl, DirectUrlError> {
+    let raw: Raw = serde_json::from_str(text).map_err(DirectUrlError::Json)?;
     let present = [
         raw.vcs_info.is_some(),
         raw.archive_info.is_some(),
@@ -54,9 +64,7 @@ pub fn parse(text: &str) -> Result<DirectUrl, String> {
     .filter(|b| **b)
     .count();
     if present != 1 {
-        return Err(format!(
-            "invalid direct_url.json: expected exactly one of vcs_info, archive_info, dir_info, found {present}"
-        ));
+        return Err(DirectUrlError::InfoCount(present));
     }
     let mut out = DirectUrl {
         url: raw.url,
@@ -98,8 +106,16 @@ mod tests {
         assert_eq!(d.archive_hashes, vec!["sha256=ff"]);
         let d = parse(r#"{"url":"file:///x.whl","archive_info":{"hash":"sha256=ff"}}"#).unwrap();
         assert_eq!(d.archive_hashes, vec!["sha256=ff"]);
-        assert!(parse(r#"{"url":"x"}"#).is_err());
-        assert!(parse("not json").is_err());
-        assert!(parse(r#"{"url":"x","dir_info":{},"vcs_info":{"vcs":"git"}}"#).is_err());
+        assert!(matches!(
+            parse(r#"{"url":"x"}"#),
+            Err(DirectUrlError::InfoCount(0))
+        ));
+        assert!(matches!(parse("not json"), Err(DirectUrlError::Json(_))));
+        let e = parse(r#"{"url":"x","dir_info":{},"vcs_info":{"vcs":"git"}}"#).unwrap_err();
+        assert!(matches!(e, DirectUrlError::InfoCount(2)));
+        assert_eq!(
+            e.to_string(),
+            "invalid direct_url.json: expected exactly one of vcs_info, archive_info, dir_info, found 2"
+        );
     }
 }

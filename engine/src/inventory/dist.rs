@@ -83,7 +83,9 @@ impl Files<'_> {
     /// formatting the error's text.)
     fn read_small(&self, file: &str) -> Result<Option<String>, String> {
         match self.open_lazy(Some(file)) {
-            Ok(f) => fsutil::read_small_text_lazy(f).map(Some),
+            Ok(f) => fsutil::read_small_text_lazy(f)
+                .map(Some)
+                .map_err(|e| e.to_string()),
             Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -189,14 +191,15 @@ pub(crate) fn read_distribution_in(
             }
         },
     };
-    let version_valid = match version::parse(&version) {
-        Ok(_) => true,
+    // The one parse of the version: everything downstream compares `parsed_version`.
+    let parsed_version = match version::parse(&version) {
+        Ok(v) => Some(v),
         Err(problem) => {
             warnings.push(Warning::new(
                 headers_path(),
                 format!("version {} is {problem}", quote(&version)),
             ));
-            false
+            None
         }
     };
     let normalized_name = names::PackageName::installed(&name);
@@ -221,7 +224,8 @@ pub(crate) fn read_distribution_in(
         normalized_name,
         name,
         version,
-        version_valid,
+        version_valid: parsed_version.is_some(),
+        parsed_version,
         site: site.to_path_buf(),
         metadata_path: path,
         metadata_kind: kind,
@@ -257,7 +261,7 @@ fn read_dist_info_extras(files: &Files, warnings: &mut Vec<Warning>) -> Extras {
         Ok(Some(text)) => match direct_url::parse(&text) {
             Ok(d) => Some(d),
             Err(e) => {
-                warnings.push(Warning::new(dir.join("direct_url.json"), e));
+                warnings.push(Warning::new(dir.join("direct_url.json"), e.to_string()));
                 None
             }
         },

@@ -201,9 +201,7 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::{
-        Distribution, Environment, EnvironmentKind, MetadataKind, Site, SiteRef, SiteScope,
-    };
+    use crate::inventory::{Distribution, Environment, EnvironmentKind, Site, SiteRef, SiteScope};
 
     fn env(prefix: &str, sites: &[(&str, SiteScope)]) -> Environment {
         Environment {
@@ -226,17 +224,8 @@ mod tests {
 
     fn dist(site: &str, name: &str) -> Distribution {
         Distribution {
-            name: name.into(),
             normalized_name: name.into(),
-            version: "1".into(),
-            version_valid: true,
-            site: site.into(),
-            metadata_path: format!("{site}/{name}-1.dist-info").into(),
-            metadata_kind: MetadataKind::DistInfo,
-            installer: None,
-            requested: false,
-            direct_url: None,
-            os_package: None,
+            ..Distribution::new(name, "1", site, format!("{site}/{name}-1.dist-info"))
         }
     }
 

@@ -15,3 +15,7 @@ pub use fetter_packaging::version;
 pub use ids::{DistId, EnvId, SiteId};
 pub use index::InventoryIndex;
 pub use model::*;
+
+#[cfg(test)]
+#[path = "parsed_version_tests.rs"]
+mod parsed_version_tests;

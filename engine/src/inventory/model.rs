@@ -170,7 +170,15 @@ pub struct DirectUrl {
 }
 
 /// One installed distribution.
+///
+/// Its version is parsed once, where the distribution is made
+/// ([`Distribution::new`], the scan, deserialization): every comparison
+/// downstream (bounds, derive, audit) reads [`Distribution::parsed_version`]
+/// instead of parsing [`Distribution::version`] again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+// The derived (de)serializers become inherent functions that the trait
+// impls below wrap: deserializing fills `parsed_version`.
+#[serde(remote = "Self")]
 pub struct Distribution {
     /// The name as the metadata spells it.
     pub name: String,
@@ -181,6 +189,11 @@ pub struct Distribution {
     /// False when `version` cannot be compared: not PEP 440, or PEP 440
     /// with a number larger than fetter can represent (see `inventory::version`).
     pub version_valid: bool,
+    /// `version` parsed as PEP 440, `None` when it cannot be compared (as
+    /// `version_valid` says for a scanned distribution). Not written to JSON;
+    /// filled when the distribution is made or read back.
+    #[serde(skip)]
+    pub parsed_version: Option<pep440_rs::Version>,
     /// The site directory holding the metadata (canonical path).
     #[serde(with = "crate::pathjson")]
     pub site: PathBuf,
@@ -199,6 +212,62 @@ pub struct Distribution {
     /// package manager's database), when one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os_package: Option<crate::osowner::OsPackage>,
+}
+
+impl Distribution {
+    /// A `.dist-info` distribution `name` `version` in `site`, with nothing
+    /// else recorded (no installer, not requested, no direct URL); its
+    /// normalized name, `version_valid` and `parsed_version` are derived as
+    /// the scan derives them. Set the other fields with struct update
+    /// syntax: `Distribution { requested: true, ..Distribution::new(..) }`.
+    pub fn new(
+        name: &str,
+        version: &str,
+        site: impl Into<PathBuf>,
+        metadata_path: impl Into<PathBuf>,
+    ) -> Self {
+        let parsed_version = super::version::parse(version).ok();
+        Distribution {
+            name: name.to_string(),
+            normalized_name: crate::names::PackageName::installed(name),
+            version: version.to_string(),
+            version_valid: parsed_version.is_some(),
+            parsed_version,
+            site: site.into(),
+            metadata_path: metadata_path.into(),
+            metadata_kind: MetadataKind::DistInfo,
+            installer: None,
+            requested: false,
+            direct_url: None,
+            os_package: None,
+        }
+    }
+
+    /// Why `version` cannot be compared, or `None` when it can: for messages
+    /// about a distribution whose `parsed_version` is `None` (only then does
+    /// it parse the string again, to name the problem).
+    pub fn version_problem(&self) -> Option<super::version::VersionProblem> {
+        match self.parsed_version {
+            Some(_) => None,
+            None => super::version::parse(&self.version).err(),
+        }
+    }
+}
+
+impl Serialize for Distribution {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The derived serializer (inherent, from `remote = "Self"`).
+        Distribution::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Distribution {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The derived deserializer, then the one parse of the version.
+        let mut d = Distribution::deserialize(deserializer)?;
+        d.parsed_version = super::version::parse(&d.version).ok();
+        Ok(d)
+    }
 }
 
 /// The kinds of security-relevant observation a scan reports.

@@ -82,7 +82,26 @@ pub fn credentials_for(registry: &str) -> Result<Option<Credentials>, OciError> 
     lookup(&config, registry).map_err(|e| OciError::file(&path, e))
 }
 
-fn lookup(config: &DockerConfig, registry: &str) -> Result<Option<Credentials>, String> {
+/// Why a Docker config's `auth` value is unusable (`key`: its `auths` key).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthEntryError {
+    /// Not base64.
+    #[error("auths.{key:?}.auth is not base64: {reason}")]
+    NotBase64 {
+        /// The `auths` key.
+        key: String,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// Base64 of bytes that are not UTF-8.
+    #[error("auths.{0:?}.auth is not UTF-8")]
+    NotUtf8(String),
+    /// Base64 of text without a colon.
+    #[error("auths.{0:?}.auth is not base64 of USER:PASSWORD")]
+    NoColon(String),
+}
+
+fn lookup(config: &DockerConfig, registry: &str) -> Result<Option<Credentials>, AuthEntryError> {
     // Docker writes keys as `host`, `https://host` or `https://host/v1/`.
     let entry = config.auths.iter().find(|(key, _)| {
         let k = key
@@ -105,11 +124,14 @@ fn lookup(config: &DockerConfig, registry: &str) -> Result<Option<Credentials>, 
     };
     let raw = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
-        .map_err(|e| format!("auths.{key:?}.auth is not base64: {e}"))?;
-    let raw = String::from_utf8(raw).map_err(|_| format!("auths.{key:?}.auth is not UTF-8"))?;
+        .map_err(|e| AuthEntryError::NotBase64 {
+            key: key.clone(),
+            reason: e.to_string(),
+        })?;
+    let raw = String::from_utf8(raw).map_err(|_| AuthEntryError::NotUtf8(key.clone()))?;
     let (u, p) = raw
         .split_once(':')
-        .ok_or_else(|| format!("auths.{key:?}.auth is not base64 of USER:PASSWORD"))?;
+        .ok_or_else(|| AuthEntryError::NoColon(key.clone()))?;
     Ok(Some(Credentials {
         username: u.to_string(),
         password: p.to_string(),
@@ -230,6 +252,28 @@ mod tests {
         assert_eq!(lookup(&config, "other").unwrap().unwrap().password, "b");
         assert_eq!(lookup(&config, "none").unwrap(), None);
         assert!(!format!("{c:?}").contains("p:x"));
+    }
+
+    #[test]
+    fn unusable_auth_values_are_told_by_variant() {
+        let config: DockerConfig = serde_json::from_str(
+            r#"{"auths": {"a": {"auth": "!!"}, "b": {"auth": "bm9jb2xvbg=="}, "c": {"auth": "/w=="}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            lookup(&config, "a"),
+            Err(AuthEntryError::NotBase64 { key, .. }) if key == "a"
+        ));
+        let e = lookup(&config, "b").unwrap_err();
+        assert_eq!(e, AuthEntryError::NoColon("b".into()));
+        assert_eq!(
+            e.to_string(),
+            "auths.\"b\".auth is not base64 of USER:PASSWORD"
+        );
+        assert_eq!(
+            lookup(&config, "c").unwrap_err(),
+            AuthEntryError::NotUtf8("c".into())
+        );
     }
 
     #[test]

@@ -177,8 +177,22 @@ impl Store {
     }
 }
 
+/// Why an `index.json` could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A stored entry's digest is not a valid OCI digest.
+    #[error("{0}")]
+    Digest(oci_spec::OciSpecError),
+    /// The index could not be built.
+    #[error("{0}")]
+    Build(oci_spec::OciSpecError),
+    /// The index could not be serialised.
+    #[error("{0}")]
+    Json(serde_json::Error),
+}
+
 /// The `index.json` of exactly `entries` (for a saved tarball).
-pub fn index_for(entries: &[Entry]) -> Result<Vec<u8>, String> {
+pub fn index_for(entries: &[Entry]) -> Result<Vec<u8>, IndexError> {
     document(
         entries
             .iter()
@@ -187,9 +201,9 @@ pub fn index_for(entries: &[Entry]) -> Result<Vec<u8>, String> {
     )
 }
 
-fn descriptor_of(e: &Entry) -> Result<Descriptor, String> {
+fn descriptor_of(e: &Entry) -> Result<Descriptor, IndexError> {
     let digest =
-        oci_spec::image::Digest::try_from(e.digest.as_str()).map_err(|err| err.to_string())?;
+        oci_spec::image::Digest::try_from(e.digest.as_str()).map_err(IndexError::Digest)?;
     let mut d = Descriptor::new(MediaType::ImageManifest, e.size, digest);
     let mut ann = HashMap::new();
     ann.insert(REF_ANNOTATION.to_string(), e.name.clone());
@@ -200,17 +214,17 @@ fn descriptor_of(e: &Entry) -> Result<Descriptor, String> {
     Ok(d)
 }
 
-fn document(mut manifests: Vec<Descriptor>) -> Result<Vec<u8>, String> {
+fn document(mut manifests: Vec<Descriptor>) -> Result<Vec<u8>, IndexError> {
     manifests.sort_by_key(name_of);
     let index = ImageIndexBuilder::default()
         .schema_version(2u32)
         .media_type(MediaType::ImageIndex)
         .manifests(manifests)
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(IndexError::Build)?;
     // Sorted keys: the same names give the same file (annotations are a HashMap).
-    let value = serde_json::to_value(&index).map_err(|e| e.to_string())?;
-    serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())
+    let value = serde_json::to_value(&index).map_err(IndexError::Json)?;
+    serde_json::to_vec_pretty(&value).map_err(IndexError::Json)
 }
 
 fn name_of(d: &Descriptor) -> String {

@@ -81,6 +81,100 @@ impl std::fmt::Display for CacheStatus {
     }
 }
 
+/// Why a cache entry (or the cache directory) is not used. The run goes
+/// on, compiling afresh; the message is shown as the [`CacheStatus`] reason.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheEntryError {
+    /// An entry or its sidecar cannot be read (match its kind).
+    #[error("cannot read {} ({error})", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The sidecar is not one of this format.
+    #[error("the cache entry's checksum file {} is damaged", .0.display())]
+    DamagedSum(PathBuf),
+    /// The entry was compiled from another plugin than the one asked for.
+    #[error("the cache entry {} was compiled from another plugin ({compiled_from}), not from this one (sha256 {sha256})", path.display())]
+    OtherPlugin {
+        /// The entry.
+        path: PathBuf,
+        /// `sha256 HEX` of the plugin it names, or `not a sha256`.
+        compiled_from: String,
+        /// The plugin asked for.
+        sha256: String,
+    },
+    /// The entry is shorter or longer than its sidecar says.
+    #[error("the cache entry {} is truncated (length mismatch)", .0.display())]
+    Truncated(PathBuf),
+    /// The entry's CRC-32 is not its sidecar's.
+    #[error("the cache entry {} is corrupt (checksum mismatch)", .0.display())]
+    Corrupt(PathBuf),
+    /// The cache directory cannot be created (match its kind).
+    #[error("cannot create {}: {error}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The directory or an entry cannot be examined (match its kind).
+    #[error("cannot inspect {}: {error}", path.display())]
+    Inspect {
+        /// The directory or entry.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A symlink, or a file where a directory belongs (or the reverse).
+    #[error("{} is not a plain {}", path.display(), if *is_dir { "directory" } else { "file" })]
+    NotPlain {
+        /// The path.
+        path: PathBuf,
+        /// True for the directory, false for an entry.
+        is_dir: bool,
+    },
+    /// Owned by another user.
+    #[error("{} is owned by uid {uid}, not by this user (uid {me})", path.display())]
+    NotOwned {
+        /// The path.
+        path: PathBuf,
+        /// Its owner.
+        uid: u32,
+        /// The running user.
+        me: u32,
+    },
+    /// Writable by group or others.
+    #[error("{} is writable by other users (mode {mode:o})", path.display())]
+    Writable {
+        /// The path.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// wasmtime refused the entry, mapped and read into memory.
+    #[error("the cache entry was rejected by wasmtime ({mapped}; read into memory: {read})")]
+    Rejected {
+        /// Why mapping it failed (wasmtime's error chain).
+        mapped: String,
+        /// Why reading it failed.
+        read: ArtifactError,
+    },
+}
+
+/// Why an entry read into memory could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// It cannot be read (match its kind).
+    #[error("{0}")]
+    Read(std::io::Error),
+    /// wasmtime refused it (its error chain).
+    #[error("{0}")]
+    Deserialize(String),
+}
+
 impl Cache {
     /// The cache under `$FETTER_CACHE_DIR`, else `$XDG_CACHE_HOME/fetter`,
     /// else `~/.cache/fetter` (each with a `plugins/` folder).
@@ -136,7 +230,10 @@ impl Cache {
             ));
         };
         if let Err(why) = ensure_private_dir(dir) {
-            return Ok((compile(engine, bytes)?.0, CacheStatus::Uncached(why)));
+            return Ok((
+                compile(engine, bytes)?.0,
+                CacheStatus::Uncached(why.to_string()),
+            ));
         }
         let path = dir.join(format!("{sha256}-{:016x}.cwasm", compatibility(engine)));
         let reason = match check_entry(&path, sha256) {
@@ -155,13 +252,17 @@ impl Cache {
                     // read it into memory instead (as fetter did before v3).
                     Err(mapped) => match read_artifact(engine, &path) {
                         Ok(component) => return Ok((component, CacheStatus::Hit)),
-                        Err(read) => Some(format!(
-                            "the cache entry was rejected by wasmtime ({mapped:#}; read into memory: {read})"
-                        )),
+                        Err(read) => Some(
+                            CacheEntryError::Rejected {
+                                mapped: format!("{mapped:#}"),
+                                read,
+                            }
+                            .to_string(),
+                        ),
                     },
                 }
             }
-            Err(why) => Some(why),
+            Err(why) => Some(why.to_string()),
         };
         let (component, artifact) = compile(engine, bytes)?;
         let status = match write_entry(&path, sha256, &artifact) {
@@ -180,11 +281,12 @@ impl Cache {
 
 /// The component of the entry at `path`, read into memory rather than
 /// mapped.
-fn read_artifact(engine: &Engine, path: &Path) -> Result<Component, String> {
-    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+fn read_artifact(engine: &Engine, path: &Path) -> Result<Component, ArtifactError> {
+    let bytes = fs::read(path).map_err(ArtifactError::Read)?;
     // SAFETY: as for `deserialize_file` in `Cache::load`, whose caller
     // verified this entry's checksum just before.
-    unsafe { Component::deserialize(engine, &bytes) }.map_err(|e| format!("{e:#}"))
+    unsafe { Component::deserialize(engine, &bytes) }
+        .map_err(|e| ArtifactError::Deserialize(format!("{e:#}")))
 }
 
 /// Compile, returning the component and its serialized form.
@@ -235,17 +337,27 @@ fn sum_of(sha256: &str, artifact: &[u8]) -> Vec<u8> {
 /// there is no entry (or no sidecar, or one of an older format),
 /// `Err(reason)` when it is unusable. The artifact is streamed through
 /// the checksum rather than read whole: wasmtime maps it afterwards.
-fn check_entry(path: &Path, sha256: &str) -> Result<bool, String> {
+fn check_entry(path: &Path, sha256: &str) -> Result<bool, CacheEntryError> {
     use std::io::Read;
     let sum = match fs::read(sum_path(path)) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read {} ({e})", sum_path(path).display())),
+        Err(error) => {
+            return Err(CacheEntryError::Read {
+                path: sum_path(path),
+                error,
+            })
+        }
     };
     let mut file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(format!("cannot read {} ({e})", path.display())),
+        Err(error) => {
+            return Err(CacheEntryError::Read {
+                path: path.to_owned(),
+                error,
+            })
+        }
     };
     check_private(path, false)?;
     check_private(&sum_path(path), false)?;
@@ -253,10 +365,7 @@ fn check_entry(path: &Path, sha256: &str) -> Result<bool, String> {
         return Ok(false);
     }
     if sum.len() != SUM_LEN || &sum[..MAGIC.len()] != MAGIC {
-        return Err(format!(
-            "the cache entry's checksum file {} is damaged",
-            sum_path(path).display()
-        ));
+        return Err(CacheEntryError::DamagedSum(sum_path(path)));
     }
     let (source, rest) = sum[MAGIC.len()..].split_at(SHA_LEN);
     if source != sha256.as_bytes() {
@@ -266,10 +375,11 @@ fn check_entry(path: &Path, sha256: &str) -> Result<bool, String> {
             .ok()
             .filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
             .map_or_else(|| "not a sha256".to_string(), |s| format!("sha256 {s}"));
-        return Err(format!(
-            "the cache entry {} was compiled from another plugin ({source}), not from this one (sha256 {sha256})",
-            path.display()
-        ));
+        return Err(CacheEntryError::OtherPlugin {
+            path: path.to_owned(),
+            compiled_from: source,
+            sha256: sha256.to_string(),
+        });
     }
     let crc = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
     let len = u64::from_le_bytes(rest[4..12].try_into().expect("8 bytes"));
@@ -283,20 +393,19 @@ fn check_entry(path: &Path, sha256: &str) -> Result<bool, String> {
                 seen += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(format!("cannot read {} ({e})", path.display())),
+            Err(error) => {
+                return Err(CacheEntryError::Read {
+                    path: path.to_owned(),
+                    error,
+                })
+            }
         }
     }
     if seen != len {
-        return Err(format!(
-            "the cache entry {} is truncated (length mismatch)",
-            path.display()
-        ));
+        return Err(CacheEntryError::Truncated(path.to_owned()));
     }
     if hasher.finalize() != crc {
-        return Err(format!(
-            "the cache entry {} is corrupt (checksum mismatch)",
-            path.display()
-        ));
+        return Err(CacheEntryError::Corrupt(path.to_owned()));
     }
     Ok(true)
 }
@@ -349,40 +458,43 @@ fn remove_stale(dir: &Path, sha256: &str, keep: &Path) {
 }
 
 /// Create `dir` (mode 0700) if needed and check it is private.
-fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+fn ensure_private_dir(dir: &Path) -> Result<(), CacheEntryError> {
     if !dir.exists() {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|error| CacheEntryError::CreateDir {
+            path: dir.to_owned(),
+            error,
+        })?;
         let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
     }
     check_private(dir, true)
 }
 
 /// Owned by the current user and not writable by group or others.
-fn check_private(path: &Path, is_dir: bool) -> Result<(), String> {
-    let md = fs::symlink_metadata(path)
-        .map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+fn check_private(path: &Path, is_dir: bool) -> Result<(), CacheEntryError> {
+    let md = fs::symlink_metadata(path).map_err(|error| CacheEntryError::Inspect {
+        path: path.to_owned(),
+        error,
+    })?;
     if md.is_dir() != is_dir || md.file_type().is_symlink() {
-        return Err(format!(
-            "{} is not a plain {}",
-            path.display(),
-            if is_dir { "directory" } else { "file" }
-        ));
+        return Err(CacheEntryError::NotPlain {
+            path: path.to_owned(),
+            is_dir,
+        });
     }
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if md.uid() != me {
-        return Err(format!(
-            "{} is owned by uid {}, not by this user (uid {me})",
-            path.display(),
-            md.uid()
-        ));
+        return Err(CacheEntryError::NotOwned {
+            path: path.to_owned(),
+            uid: md.uid(),
+            me,
+        });
     }
     if md.mode() & 0o022 != 0 {
-        return Err(format!(
-            "{} is writable by other users (mode {:o})",
-            path.display(),
-            md.mode() & 0o777
-        ));
+        return Err(CacheEntryError::Writable {
+            path: path.to_owned(),
+            mode: md.mode() & 0o777,
+        });
     }
     Ok(())
 }
@@ -453,6 +565,39 @@ mod tests {
         names.sort();
         assert_eq!(names.len(), 2, "one artifact and its sidecar: {names:?}");
         assert!(names[0].ends_with(".cwasm") && names[1] == format!("{}.sum", names[0]));
+    }
+
+    #[test]
+    fn unusable_entries_are_told_by_variant() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("plugins");
+        ensure_private_dir(&dir).unwrap();
+        let (bytes, sum) = (example(), sha(example()));
+        let entry = dir.join("e.cwasm");
+        assert!(!check_entry(&entry, &sum).unwrap());
+        write_entry(&entry, &sum, bytes).unwrap();
+        assert!(check_entry(&entry, &sum).unwrap());
+        let other = "0".repeat(SHA_LEN);
+        assert!(matches!(
+            check_entry(&entry, &other),
+            Err(CacheEntryError::OtherPlugin { compiled_from, .. }) if compiled_from == format!("sha256 {sum}")
+        ));
+        fs::write(&entry, b"short").unwrap();
+        assert!(matches!(
+            check_entry(&entry, &sum),
+            Err(CacheEntryError::Truncated(p)) if p == entry
+        ));
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let e = ensure_private_dir(&dir).unwrap_err();
+        assert!(
+            matches!(e, CacheEntryError::Writable { mode: 0o777, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("is writable by other users (mode 777)"),
+            "{e}"
+        );
     }
 
     #[test]

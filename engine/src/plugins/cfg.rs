@@ -131,7 +131,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
         Some(s) => s
             .get_ref()
             .parse()
-            .map_err(|e: String| err(Some(s.span()), e))?,
+            .map_err(|e: crate::diag::UnknownSeverity| err(Some(s.span()), e.to_string()))?,
     };
     if raw.plugin.is_empty() {
         return Err(err(

@@ -119,6 +119,7 @@ mod tests {
             normalized_name: crate::names::PackageName::new(&format!("d{i}")),
             version: "1".into(),
             version_valid: true,
+            parsed_version: "1".parse().ok(),
             site: "/site".into(),
             metadata_path: format!("/site/d{i}-1.dist-info").into(),
             metadata_kind: MetadataKind::DistInfo,

@@ -17,7 +17,7 @@ use super::manifest::{
     MANIFEST_SCHEMA,
 };
 use super::plan::Plan;
-use super::quarantine::{stored_path, Store};
+use super::quarantine::{stored_path, QuarantineError, Store};
 
 /// Test hook: pause this many milliseconds before each file moves, so a
 /// test can kill fetter half-way through a purge.
@@ -89,6 +89,43 @@ pub enum PurgeError {
     },
 }
 
+/// Why `fetter quarantine resume` could not finish a purge.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    /// The quarantine cannot be found or trusted.
+    #[error(transparent)]
+    Quarantine(#[from] QuarantineError),
+    /// The quarantine was restored (in part, when `partly`).
+    #[error(
+        "quarantine {id} was restored{}; purge again instead",
+        if *partly { " in part (run `fetter restore` to finish)" } else { "" }
+    )]
+    Restored {
+        /// The quarantine id.
+        id: String,
+        /// True while its restore is unfinished.
+        partly: bool,
+    },
+    /// Another purge holds an environment.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// An environment of the manifest cannot be resolved.
+    #[error("{0}")]
+    Environment(io::Error),
+    /// Moving stopped.
+    #[error(transparent)]
+    Purge(#[from] PurgeError),
+}
+
+/// Why a file is no longer safe to remove.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Escape {
+    #[error("it is outside every environment of this purge")]
+    Outside,
+    #[error("{} now leads outside the environment {}", via.display(), root.display())]
+    LeadsOutside { via: PathBuf, root: PathBuf },
+}
+
 /// Carry out `plan`. Refused and kept targets in the plan are ignored (the
 /// caller reports them).
 pub fn execute(plan: &Plan, opts: &ExecuteOptions) -> Result<PurgeOutcome, PurgeError> {
@@ -121,23 +158,19 @@ pub fn execute(plan: &Plan, opts: &ExecuteOptions) -> Result<PurgeOutcome, Purge
 
 /// Finish an interrupted purge: move whatever its manifest lists that is
 /// still in place, then remove the emptied directories.
-pub fn resume(store: &Store, id: &str, lock_wait: Duration) -> Result<PurgeOutcome, String> {
+pub fn resume(store: &Store, id: &str, lock_wait: Duration) -> Result<PurgeOutcome, ResumeError> {
     let (dir, manifest) = store.find(Some(id))?;
     if matches!(manifest.state, State::Restored | State::Restoring) {
-        return Err(format!(
-            "quarantine {id} was restored{}; purge again instead",
-            if manifest.state == State::Restoring {
-                " in part (run `fetter restore` to finish)"
-            } else {
-                ""
-            }
-        ));
+        return Err(ResumeError::Restored {
+            id: id.to_string(),
+            partly: manifest.state == State::Restoring,
+        });
     }
-    let _locks = lock_all(store, &manifest.environments, lock_wait).map_err(|e| e.to_string())?;
-    let boundaries = boundaries_of(&manifest).map_err(|e| e.to_string())?;
+    let _locks = lock_all(store, &manifest.environments, lock_wait)?;
+    let boundaries = boundaries_of(&manifest).map_err(ResumeError::Environment)?;
     let refs: Vec<&Boundary> = boundaries.iter().collect();
     // Time has passed since the manifest: only move what still matches it.
-    finish_moving(manifest, &dir, &refs, true).map_err(|e| e.to_string())
+    Ok(finish_moving(manifest, &dir, &refs, true)?)
 }
 
 /// Lock every root, in sorted order so two runs cannot deadlock.
@@ -303,7 +336,8 @@ fn finish_moving(
         if let Some(ms) = pause {
             std::thread::sleep(Duration::from_millis(ms));
         }
-        check_still_inside(boundaries, &e.original).map_err(|r| stopped(&e.original, r))?;
+        check_still_inside(boundaries, &e.original)
+            .map_err(|r| stopped(&e.original, r.to_string()))?;
         if verify && !fileops::matches_entry(&e.original, e).unwrap_or(false) {
             return Err(stopped(
                 &e.original,
@@ -341,7 +375,7 @@ fn delete_all(m: &Manifest, boundaries: &[&Boundary]) -> Result<PurgeOutcome, Pu
             path: e.original.clone(),
             reason,
         };
-        check_still_inside(boundaries, &e.original).map_err(stopped)?;
+        check_still_inside(boundaries, &e.original).map_err(|r| stopped(r.to_string()))?;
         match fs::remove_file(&e.original) {
             Ok(()) => removed += 1,
             Err(x) if x.kind() == io::ErrorKind::NotFound => {}
@@ -357,15 +391,11 @@ fn delete_all(m: &Manifest, boundaries: &[&Boundary]) -> Result<PurgeOutcome, Pu
 
 /// Re-check containment right before touching a file: a directory on the
 /// way may have been swapped for a symlink since planning.
-fn check_still_inside(boundaries: &[&Boundary], path: &Path) -> Result<(), String> {
-    let b = boundary_for(boundaries, path)
-        .ok_or_else(|| "it is outside every environment of this purge".to_string())?;
-    b.check_parents(path).map_err(|via| {
-        format!(
-            "{} now leads outside the environment {}",
-            via.display(),
-            b.root.display()
-        )
+fn check_still_inside(boundaries: &[&Boundary], path: &Path) -> Result<(), Escape> {
+    let b = boundary_for(boundaries, path).ok_or(Escape::Outside)?;
+    b.check_parents(path).map_err(|via| Escape::LeadsOutside {
+        via,
+        root: b.root.clone(),
     })
 }
 

@@ -139,20 +139,52 @@ pub struct Manifest {
     pub dirs: Vec<DirEntry>,
 }
 
+/// Why a quarantine's manifest cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file cannot be read ([`fsutil::ReadError::io_kind`] tells a missing one).
+    #[error("cannot read {}: {error}", path.display())]
+    Read {
+        /// `manifest.json`.
+        path: PathBuf,
+        /// Why.
+        error: fsutil::ReadError,
+    },
+    /// Not JSON of a manifest's shape.
+    #[error("{} is not a valid manifest: {error}", path.display())]
+    Invalid {
+        /// `manifest.json`.
+        path: PathBuf,
+        /// What the parser said.
+        error: serde_json::Error,
+    },
+    /// A manifest of another schema.
+    #[error("{}: unknown schema {schema:?} (this fetter reads {MANIFEST_SCHEMA})", path.display())]
+    Schema {
+        /// `manifest.json`.
+        path: PathBuf,
+        /// The schema it names.
+        schema: String,
+    },
+}
+
 impl Manifest {
     /// Read the manifest in quarantine directory `dir`.
-    pub fn load(dir: &Path) -> Result<Manifest, String> {
+    pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
-        let bytes = fsutil::read_capped(&path, MANIFEST_CAP)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let m: Manifest = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{} is not a valid manifest: {e}", path.display()))?;
+        let bytes = match fsutil::read_capped(&path, MANIFEST_CAP) {
+            Ok(b) => b,
+            Err(error) => return Err(ManifestError::Read { path, error }),
+        };
+        let m: Manifest = match serde_json::from_slice(&bytes) {
+            Ok(m) => m,
+            Err(error) => return Err(ManifestError::Invalid { path, error }),
+        };
         if m.schema != MANIFEST_SCHEMA {
-            return Err(format!(
-                "{}: unknown schema {:?} (this fetter reads {MANIFEST_SCHEMA})",
-                path.display(),
-                m.schema
-            ));
+            return Err(ManifestError::Schema {
+                path,
+                schema: m.schema,
+            });
         }
         Ok(m)
     }
@@ -293,14 +325,26 @@ mod tests {
     fn rejects_garbage_and_unknown_schema() {
         let d = tempfile::tempdir().unwrap();
         fs::write(d.path().join(MANIFEST_FILE), "{\"schema\":").unwrap();
-        assert!(Manifest::load(d.path())
-            .unwrap_err()
-            .contains("not a valid manifest"));
+        let e = Manifest::load(d.path()).unwrap_err();
+        assert!(matches!(e, ManifestError::Invalid { .. }), "{e}");
+        assert!(e.to_string().contains("not a valid manifest"), "{e}");
         let mut m = sample();
         m.schema = "fetter.quarantine/99".into();
         m.save(d.path()).unwrap();
-        assert!(Manifest::load(d.path())
-            .unwrap_err()
-            .contains("unknown schema"));
+        let e = Manifest::load(d.path()).unwrap_err();
+        assert!(
+            matches!(&e, ManifestError::Schema { schema, .. } if schema == "fetter.quarantine/99"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("unknown schema"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_manifest_is_told_by_its_kind() {
+        let d = tempfile::tempdir().unwrap();
+        match Manifest::load(d.path()) {
+            Err(ManifestError::Read { error, .. }) => assert!(error.is_not_found(), "{error}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -31,13 +31,15 @@ pub mod quarantine;
 pub mod refusal;
 pub mod restore;
 
-pub use execute::{execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome};
+pub use execute::{
+    execute, resume, Disposal, ExecuteOptions, PurgeError, PurgeOutcome, ResumeError,
+};
 pub use plan::{
     plan, DistributionPlan, EnvironmentPlan, Plan, PlanOptions, Refusal, SharedFile, Target,
 };
-pub use quarantine::{data_dir, Store};
+pub use quarantine::{data_dir, QuarantineError, Store};
 pub use refusal::{FilesRefusal, ForeignOwner, RefusalReason};
-pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome};
+pub use restore::{restore, RestoreError, RestoreOptions, RestoreOutcome, StopReason};
 
 use crate::inventory::{DistId, Inventory};
 

@@ -130,6 +130,7 @@ mod tests {
             normalized_name: "x".into(),
             version: "1".into(),
             version_valid: true,
+            parsed_version: "1".parse().ok(),
             site: site.to_path_buf(),
             metadata_path: site.join("x-1.dist-info"),
             metadata_kind: MetadataKind::DistInfo,

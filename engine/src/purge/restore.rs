@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use super::containment::Boundary;
 use super::execute::{boundaries_of, boundary_for, lock_all};
 use super::fileops::{self, exists, matches_entry};
 use super::manifest::{DirEntry, Entry, State};
-use super::quarantine::{stored_path, Store};
+use super::quarantine::{stored_path, QuarantineError, Store};
 
 /// How to restore.
 #[derive(Debug, Clone)]
@@ -46,6 +47,12 @@ pub enum RestoreError {
     /// Preconditions failed; nothing was changed.
     #[error("{0}")]
     Refused(String),
+    /// The quarantine cannot be found or trusted; nothing was changed.
+    #[error(transparent)]
+    Quarantine(#[from] QuarantineError),
+    /// A file would be written outside its environment; nothing was changed.
+    #[error("{0}")]
+    Unsafe(StopReason),
     /// Files reappeared where quarantined ones go; nothing was changed.
     #[error(
         "{} file(s) have reappeared since the purge (a reinstall?), e.g. {}; \
@@ -68,8 +75,52 @@ pub enum RestoreError {
         /// The original path.
         path: PathBuf,
         /// What went wrong.
-        reason: String,
+        reason: StopReason,
     },
+}
+
+/// Why one file could not be put back (or would not be).
+#[derive(Debug, thiserror::Error)]
+pub enum StopReason {
+    /// A file operation failed (match its kind).
+    #[error("{0}")]
+    Io(io::Error),
+    /// The path is in no environment of the quarantine.
+    #[error("{} is outside every environment of this quarantine", .0.display())]
+    Outside(PathBuf),
+    /// A parent of the path now leads outside its environment.
+    #[error("{} leads outside the environment {} now; refusing to write through it", via.display(), root.display())]
+    LeadsOutside {
+        /// The parent that leads out.
+        via: PathBuf,
+        /// The environment's root.
+        root: PathBuf,
+    },
+    /// A missing parent directory could not be created.
+    #[error("cannot create {}: {error}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why (match its kind).
+        error: io::Error,
+    },
+    /// A parent directory's mode could not be restored.
+    #[error("cannot set the mode of {}: {error}", path.display())]
+    SetMode {
+        /// The directory.
+        path: PathBuf,
+        /// Why (match its kind).
+        error: io::Error,
+    },
+    /// The file's mode, owner or times could not be restored.
+    #[error("cannot restore mode/owner/time: {0}")]
+    Metadata(io::Error),
+    /// Files that are in neither place.
+    #[error(
+        "{0} file(s) are neither in place nor in the quarantine (removed by another tool?); \
+         the rest was restored"
+    )]
+    Lost(usize),
 }
 
 fn list(paths: &[PathBuf]) -> String {
@@ -101,7 +152,7 @@ pub fn restore(
     id: Option<&str>,
     opts: &RestoreOptions,
 ) -> Result<RestoreOutcome, RestoreError> {
-    let (dir, mut m) = store.find(id).map_err(RestoreError::Refused)?;
+    let (dir, mut m) = store.find(id)?;
     if m.state == State::Restored {
         return Err(RestoreError::Refused(format!(
             "quarantine {} was already restored",
@@ -140,7 +191,7 @@ pub fn restore(
                     conflicts.push(e.original.clone());
                 }
                 if let Err(why) = inside(&refs, &e.original) {
-                    return Err(RestoreError::Refused(why));
+                    return Err(RestoreError::Unsafe(why));
                 }
             }
             Step::Lost => lost.push(e.original.clone()),
@@ -166,7 +217,7 @@ pub fn restore(
         .collect();
     let mut restored = 0;
     for (e, step) in m.entries.iter().zip(&steps) {
-        let stopped = |reason: String| RestoreError::Stopped {
+        let stopped = |reason: StopReason| RestoreError::Stopped {
             id: m.id.clone(),
             path: e.original.clone(),
             reason,
@@ -174,15 +225,15 @@ pub fn restore(
         let stored = stored_path(&dir, &e.stored);
         match step {
             Step::Nothing | Step::Lost => {}
-            Step::DropStored => fs::remove_file(&stored).map_err(|x| stopped(x.to_string()))?,
+            Step::DropStored => fs::remove_file(&stored).map_err(|x| stopped(StopReason::Io(x)))?,
             Step::MoveBack | Step::Overwrite => {
                 if matches!(step, Step::Overwrite) {
-                    fs::remove_file(&e.original).map_err(|x| stopped(x.to_string()))?;
+                    fs::remove_file(&e.original).map_err(|x| stopped(StopReason::Io(x)))?;
                 }
                 make_parents(&e.original, &dir_modes, |d| inside(&refs, d)).map_err(&stopped)?;
                 // Re-checked now that the parents exist: no symlink swapped in.
                 inside(&refs, &e.original).map_err(&stopped)?;
-                fileops::move_path(&stored, &e.original).map_err(|x| stopped(x.to_string()))?;
+                fileops::move_path(&stored, &e.original).map_err(|x| stopped(StopReason::Io(x)))?;
                 put_metadata(&e.original, e).map_err(&stopped)?;
                 restored += 1;
             }
@@ -195,11 +246,7 @@ pub fn restore(
         return Err(RestoreError::Stopped {
             id: m.id.clone(),
             path: lost[0].clone(),
-            reason: format!(
-                "{} file(s) are neither in place nor in the quarantine (removed by another tool?); \
-                 the rest was restored",
-                lost.len()
-            ),
+            reason: StopReason::Lost(lost.len()),
         });
     }
     m.state = State::Restored;
@@ -217,20 +264,13 @@ pub fn restore(
     })
 }
 
-fn inside(boundaries: &[&Boundary], path: &Path) -> Result<(), String> {
-    let b = boundary_for(boundaries, path).ok_or_else(|| {
-        format!(
-            "{} is outside every environment of this quarantine",
-            path.display()
-        )
-    })?;
-    b.check_parents(path).map_err(|via| {
-        format!(
-            "{} leads outside the environment {} now; refusing to write through it",
-            via.display(),
-            b.root.display()
-        )
-    })
+fn inside(boundaries: &[&Boundary], path: &Path) -> Result<(), StopReason> {
+    let b = boundary_for(boundaries, path).ok_or_else(|| StopReason::Outside(path.to_owned()))?;
+    b.check_parents(path)
+        .map_err(|via| StopReason::LeadsOutside {
+            via,
+            root: b.root.clone(),
+        })
 }
 
 /// Create the missing parents of `path`, with the modes they had; `check`
@@ -239,8 +279,8 @@ fn inside(boundaries: &[&Boundary], path: &Path) -> Result<(), String> {
 fn make_parents(
     path: &Path,
     modes: &HashMap<&Path, u32>,
-    check: impl Fn(&Path) -> Result<(), String>,
-) -> Result<(), String> {
+    check: impl Fn(&Path) -> Result<(), StopReason>,
+) -> Result<(), StopReason> {
     let Some(parent) = path.parent() else {
         return Ok(());
     };
@@ -254,16 +294,25 @@ fn make_parents(
         match fs::create_dir(d) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("cannot create {}: {e}", d.display())),
+            Err(error) => {
+                return Err(StopReason::CreateDir {
+                    path: d.to_owned(),
+                    error,
+                })
+            }
         }
         if let Some(mode) = modes.get(d) {
-            fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(*mode))
-                .map_err(|e| format!("cannot set the mode of {}: {e}", d.display()))?;
+            fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(*mode)).map_err(
+                |error| StopReason::SetMode {
+                    path: d.to_owned(),
+                    error,
+                },
+            )?;
         }
     }
     Ok(())
 }
 
-fn put_metadata(path: &Path, e: &Entry) -> Result<(), String> {
-    fileops::apply_metadata(path, e).map_err(|x| format!("cannot restore mode/owner/time: {x}"))
+fn put_metadata(path: &Path, e: &Entry) -> Result<(), StopReason> {
+    fileops::apply_metadata(path, e).map_err(StopReason::Metadata)
 }

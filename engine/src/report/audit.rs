@@ -5,14 +5,18 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::audit::Vulnerability;
-use crate::diag::CheckFailure;
+use crate::diag::{CheckFailure, CheckId, Diagnostic};
 use crate::report::display_path;
+use crate::report::render::{json_line, Render};
 use crate::report::table::Table;
 
-/// The audit JSON document (`fetter.audit/1`).
+/// Schema tag of `fetter audit --format json`.
+pub const AUDIT_SCHEMA: &str = "fetter.audit/1";
+
+/// The audit JSON document (`fetter.audit/1`); its table and SARIF forms.
 #[derive(Debug, Serialize)]
 pub struct AuditReport<'a> {
-    /// Always `fetter.audit/1`.
+    /// Always [`AUDIT_SCHEMA`].
     pub schema: &'static str,
     /// Where the data came from.
     pub database: DatabaseInfo,
@@ -20,6 +24,40 @@ pub struct AuditReport<'a> {
     pub vulnerabilities: &'a [Vulnerability],
     /// Checks that could not run; non-empty means the audit failed.
     pub failures: &'a [CheckFailure],
+    /// The vulnerabilities as diagnostics (what SARIF lists; not in the JSON).
+    #[serde(skip)]
+    pub diagnostics: &'a [Diagnostic],
+}
+
+impl Render for AuditReport<'_> {
+    fn schema(&self) -> &'static str {
+        AUDIT_SCHEMA
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json_line(self, out)
+    }
+
+    /// The vulnerabilities ([`write_table`]), or, when the audit could not
+    /// run, one line saying so (the errors are on stderr).
+    fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.failures.is_empty() {
+            return write_table(self.vulnerabilities, out);
+        }
+        writeln!(
+            out,
+            "AUDIT NOT DONE: {} (see the error above).",
+            if self.failures.iter().all(|f| f.check == CheckId::Scope) {
+                "a named scope leads to no Python environment"
+            } else {
+                "the vulnerability database could not be used"
+            }
+        )
+    }
+
+    fn write_sarif(&self, out: &mut dyn Write) -> io::Result<()> {
+        super::sarif::write(self.diagnostics, self.failures, out)
+    }
 }
 
 /// Provenance of the vulnerability data.

@@ -200,6 +200,7 @@ mod tests {
             normalized_name: "jaraco-classes".into(),
             version: "1.0+local.1".into(),
             version_valid: true,
+            parsed_version: "1.0+local.1".parse().ok(),
             site: "/s".into(),
             metadata_path: "/s/x.dist-info".into(),
             metadata_kind: crate::inventory::MetadataKind::DistInfo,

@@ -102,6 +102,7 @@ mod tests {
             normalized_name: crate::names::PackageName::new(&format!("pkg-{i}")),
             version: format!("1.{i}"),
             version_valid: i.is_multiple_of(2),
+            parsed_version: None,
             metadata_path: site.join(OsStr::from_bytes(
                 &[b"p\xe9".as_slice(), format!("{i}.dist-info").as_bytes()].concat(),
             )),

@@ -1,15 +1,27 @@
 //! Rendering results for people (tables) and for tools (JSON, CSV).
+//!
+//! Every report is a value implementing [`render::Render`]: its schema
+//! tag, its JSON document and its table, and CSV, SARIF or an SBOM where
+//! it has them. One module per report; [`table`] and [`sarif`] are the
+//! writers they share.
 
 pub mod audit;
 pub mod cyclonedx;
 pub mod inventory;
 pub mod inventory_json;
+pub mod lookup;
+pub mod plugin;
+pub mod policy;
 pub mod purge;
+pub mod quarantine;
+pub mod render;
 pub mod sarif;
 pub mod sbom;
 pub mod spdx;
+pub mod startup;
 pub mod table;
 pub mod tree;
+pub mod unpack;
 pub mod validate;
 pub mod verify;
 

@@ -1,16 +1,98 @@
-//! Rendering purge plans, their outcomes and the quarantine list.
+//! Rendering purge plans and their outcomes (`fetter.purge/1`).
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::escape::escape;
 use crate::purge::listing::Listed;
-use crate::purge::manifest::{Manifest, State};
 use crate::purge::{DistributionPlan, Plan, PurgeOutcome, Refusal};
 use crate::report::display_path;
+use crate::report::render::{json_line, Render};
 use crate::report::table::{cell, Table, MAX_CELL_WIDTH};
+
+/// Schema tag of a purge command's JSON (schemas/fetter.purge-1.schema.json).
+pub const PURGE_SCHEMA: &str = "fetter.purge/1";
+
+/// What a purge command prints: its plan and, once carried out, what it
+/// did or why it did not.
+///
+/// People see the plan before being asked to confirm, and the outcome
+/// after: [`Render::write_table`] writes the plan while `outcome` is
+/// `None`, and only the outcome line once it is set. The JSON document is
+/// written once, at the end, with both.
+#[derive(Serialize)]
+pub struct PurgeReport<'a> {
+    /// Always [`PURGE_SCHEMA`].
+    pub schema: &'static str,
+    /// What would be, or was, removed, refused and kept.
+    pub plan: &'a Plan<'a>,
+    /// `--dry-run`: nothing is removed.
+    pub dry_run: bool,
+    /// What the purge did, once carried out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'a PurgeOutcome>,
+    /// Why it was not carried out (no confirmation, a lock, a file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl<'a> PurgeReport<'a> {
+    /// The report of `plan`, before it is carried out.
+    pub fn new(plan: &'a Plan<'a>, dry_run: bool) -> Self {
+        PurgeReport {
+            schema: PURGE_SCHEMA,
+            plan,
+            dry_run,
+            outcome: None,
+            error: None,
+        }
+    }
+
+    /// True when nothing matched: nothing planned, refused or kept.
+    pub fn is_empty(&self) -> bool {
+        self.plan.distribution_count() == 0
+            && self.plan.refused.is_empty()
+            && self.plan.kept.is_empty()
+    }
+}
+
+impl Render for PurgeReport<'_> {
+    fn schema(&self) -> &'static str {
+        PURGE_SCHEMA
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json_line(self, out)
+    }
+
+    /// Before the purge: a heading and the plan ([`write_plan`]), or that
+    /// nothing matched. After it: a blank line and [`write_outcome`].
+    fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        let plan = self.plan;
+        if let Some(outcome) = self.outcome {
+            writeln!(out)?;
+            return write_outcome(outcome, plan, out);
+        }
+        if self.is_empty() {
+            return writeln!(out, "Nothing to purge: no installed distribution matched.");
+        }
+        if plan.distribution_count() > 0 {
+            let verb = if self.dry_run {
+                "Would remove"
+            } else {
+                "Will remove"
+            };
+            writeln!(
+                out,
+                "{verb} {} distribution(s), {} file(s):\n",
+                plan.distribution_count(),
+                plan.file_count()
+            )?;
+        }
+        write_plan(plan, out)
+    }
+}
 
 /// Write `plan` for people: one row per distribution, then what each would
 /// remove (its own directories collapsed to one line, as `pip uninstall`
@@ -109,81 +191,4 @@ pub fn write_outcome(outcome: &PurgeOutcome, plan: &Plan, out: &mut dyn Write) -
         ),
         None => writeln!(out, " Deleted outright (--no-quarantine)."),
     }
-}
-
-/// A quarantine as listed by `fetter quarantine list`.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuarantineSummary {
-    /// The id to pass to `fetter restore`.
-    pub id: String,
-    /// When it was made (RFC 3339 UTC).
-    pub created: String,
-    /// `incomplete`, `complete`, `restoring` or `restored`.
-    pub state: &'static str,
-    /// Environment roots concerned.
-    #[serde(with = "crate::pathjson::vec")]
-    pub environments: Vec<PathBuf>,
-    /// `name version` of each distribution.
-    pub distributions: Vec<String>,
-    /// Number of files and symlinks.
-    pub files: usize,
-    /// Total bytes.
-    pub bytes: u64,
-}
-
-impl QuarantineSummary {
-    /// Summarise a manifest.
-    pub fn of(m: &Manifest) -> Self {
-        QuarantineSummary {
-            id: m.id.clone(),
-            created: m.created.clone(),
-            state: m.state.as_str(),
-            environments: m.environments.clone(),
-            distributions: m
-                .distributions
-                .iter()
-                .map(|d| format!("{} {}", d.name, d.version))
-                .collect(),
-            files: m.entries.len(),
-            bytes: m.entries.iter().map(|e| e.size).sum(),
-        }
-    }
-}
-
-/// The quarantine list as a table, newest last.
-pub fn write_quarantine_table(list: &[QuarantineSummary], out: &mut dyn Write) -> io::Result<()> {
-    if list.is_empty() {
-        return writeln!(out, "No quarantines.");
-    }
-    let mut t = Table::new([
-        "Id",
-        "Created",
-        "State",
-        "Files",
-        "Distributions",
-        "Environments",
-    ]);
-    for q in list {
-        t.row([
-            q.id.clone(),
-            q.created.clone(),
-            q.state.to_string(),
-            q.files.to_string(),
-            q.distributions.join(", "),
-            q.environments
-                .iter()
-                .map(|e| display_path(e))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ]);
-    }
-    t.write(out)?;
-    if list.iter().any(|q| q.state == State::Moving.as_str()) {
-        writeln!(
-            out,
-            "\nAn incomplete quarantine is a purge that was interrupted: \
-             `fetter restore ID` undoes it, `fetter quarantine resume ID` finishes it."
-        )?;
-    }
-    Ok(())
 }

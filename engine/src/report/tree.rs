@@ -6,12 +6,36 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
 use super::display_path;
-use crate::depgraph::{EnvGraph, Node, Tree};
+use super::render::{json_line, Render};
+use crate::depgraph::{EnvGraph, Node, Tree, TREE_SCHEMA};
 use crate::escape::escape;
 
 /// Deepest level shown (cycles stop earlier: a name is not expanded twice
 /// on one path).
 const MAX_DEPTH: usize = 32;
+
+/// The dependency graph as `fetter tree` prints it.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeReport<'a> {
+    /// The `fetter.tree/1` document.
+    pub tree: &'a Tree,
+    /// Table: only what `pip check` would report (`tree --check`).
+    pub problems_only: bool,
+}
+
+impl Render for TreeReport<'_> {
+    fn schema(&self) -> &'static str {
+        TREE_SCHEMA
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json_line(self.tree, out)
+    }
+
+    fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        write(self.tree, self.problems_only, out)
+    }
+}
 
 /// The whole tree, or with `problems_only` just the problems.
 pub fn write(t: &Tree, problems_only: bool, out: &mut dyn Write) -> io::Result<()> {

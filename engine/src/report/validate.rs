@@ -15,7 +15,9 @@ use serde::Serialize;
 use crate::diag::{outcome, Action, CheckFailure, Diagnostic, Outcome, Severity};
 use crate::escape::escape;
 use crate::inventory::{Inventory, SiteRef};
+use crate::pipeline::Verdicts;
 use crate::report::display_path;
+use crate::report::render::Render;
 use crate::report::table::Table;
 
 /// Schema tag of the validation report.
@@ -296,6 +298,35 @@ pub fn write_table(report: &ValidateReport, out: &mut dyn Write) -> io::Result<(
         report.summary.failures,
         report.exit_code
     )
+}
+
+/// A validation as `fetter validate` prints it: the report, and the
+/// verdicts it was built from (SARIF is written from their diagnostics, as
+/// for `fetter audit`).
+#[derive(Debug, Clone, Copy)]
+pub struct ValidateRun<'a> {
+    /// The `fetter.validate/1` document.
+    pub report: &'a ValidateReport,
+    /// What the checks decided.
+    pub verdicts: &'a Verdicts,
+}
+
+impl Render for ValidateRun<'_> {
+    fn schema(&self) -> &'static str {
+        VALIDATE_SCHEMA
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_json(self.report, out)
+    }
+
+    fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_table(self.report, out)
+    }
+
+    fn write_sarif(&self, out: &mut dyn Write) -> io::Result<()> {
+        super::sarif::write(&self.verdicts.diagnostics, &self.verdicts.failures, out)
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,40 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::display_path;
+use super::render::{json_line, Render};
 use super::table::Table;
 use crate::diag::{Action, CheckFailure, CheckId, Diagnostic, DistRef, Severity};
 use crate::inventory::Inventory;
-use crate::verify::{DistStatus, DistVerification, ProblemKind, VerifyReport};
+use crate::verify::{DistStatus, DistVerification, ProblemKind, VerifyReport, VERIFY_SCHEMA};
+
+/// A verification as `fetter verify` prints it: the report, and the
+/// inventory it was made of (SARIF names each file's environment).
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyRun<'a> {
+    /// The `fetter.verify/1` document.
+    pub report: &'a VerifyReport,
+    /// What was scanned.
+    pub inventory: &'a Inventory,
+}
+
+impl Render for VerifyRun<'_> {
+    fn schema(&self) -> &'static str {
+        VERIFY_SCHEMA
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json_line(self.report, out)
+    }
+
+    fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        write_table(self.report, out)
+    }
+
+    fn write_sarif(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (diags, failures) = diagnostics(self.report, self.inventory);
+        super::sarif::write(&diags, &failures, out)
+    }
+}
 
 /// What `fetter verify` reports, as diagnostic codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -51,47 +51,88 @@ pub fn manifest_path(site: &Path) -> PathBuf {
         .join(format!("{key}.json"))
 }
 
+/// Why a hook's manifest cannot be read, written or removed. Each message
+/// starts with the manifest's (or its directory's) path.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The manifest cannot be read.
+    #[error("{}: {error}", path.display())]
+    Read {
+        /// The manifest.
+        path: PathBuf,
+        /// Why.
+        error: crate::fsutil::ReadError,
+    },
+    /// Not JSON of a manifest's shape.
+    #[error("{}: {error}", path.display())]
+    Invalid {
+        /// The manifest.
+        path: PathBuf,
+        /// What the parser said.
+        error: serde_json::Error,
+    },
+    /// A manifest of another schema.
+    #[error("{}: unknown schema {schema:?} (expected {MANIFEST_SCHEMA})", path.display())]
+    Schema {
+        /// The manifest.
+        path: PathBuf,
+        /// The schema it names.
+        schema: String,
+    },
+    /// Writing (or removing) failed: the manifest or its directory, and
+    /// the I/O error (match its kind).
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The manifest or its directory.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
 /// Read the manifest of the hook in `site`; `Ok(None)` when there is none.
-pub fn read(site: &Path) -> Result<Option<Manifest>, String> {
+pub fn read(site: &Path) -> Result<Option<Manifest>, ManifestError> {
     let path = manifest_path(site);
     let bytes = match crate::fsutil::read_capped(&path, crate::fsutil::SMALL_FILE_CAP) {
         Ok(b) => b,
-        Err(crate::fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(None)
-        }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(error) => return Err(ManifestError::Read { path, error }),
     };
-    let m: Manifest =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let m: Manifest = match serde_json::from_slice(&bytes) {
+        Ok(m) => m,
+        Err(error) => return Err(ManifestError::Invalid { path, error }),
+    };
     if m.schema != MANIFEST_SCHEMA {
-        return Err(format!(
-            "{}: unknown schema {:?} (expected {MANIFEST_SCHEMA})",
-            path.display(),
-            m.schema
-        ));
+        return Err(ManifestError::Schema {
+            path,
+            schema: m.schema,
+        });
     }
     Ok(Some(m))
 }
 
 /// Write the manifest (write then rename: never half a manifest).
-pub fn write(m: &Manifest) -> Result<PathBuf, String> {
+pub fn write(m: &Manifest) -> Result<PathBuf, ManifestError> {
     let path = manifest_path(&m.site);
     let dir = path.parent().expect("manifest path has a parent");
-    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(|error| ManifestError::Io {
+        path: dir.to_owned(),
+        error,
+    })?;
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_vec_pretty(m).expect("manifest serialises");
-    fs::write(&tmp, text)
-        .and_then(|_| fs::rename(&tmp, &path))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Err(error) = fs::write(&tmp, text).and_then(|_| fs::rename(&tmp, &path)) {
+        return Err(ManifestError::Io { path, error });
+    }
     Ok(path)
 }
 
 /// Remove the manifest of the hook in `site` (absent is fine).
-pub fn remove(site: &Path) -> Result<(), String> {
+pub fn remove(site: &Path) -> Result<(), ManifestError> {
     let path = manifest_path(site);
     match fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(format!("{}: {e}", path.display()))
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(ManifestError::Io { path, error })
         }
         _ => Ok(()),
     }

@@ -12,23 +12,73 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use manifest::{Manifest, WrittenFile};
+pub use manifest::{Manifest, ManifestError, WrittenFile};
 pub use module::{HookConfig, MODULE_FILE, MODULE_NAME, PTH_FILE};
+
+/// Why a hook could not be installed or uninstalled.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteHookError {
+    /// A hook file is already in the site.
+    #[error("{} already exists: run `fetter --exe {} site-uninstall` first", path.display(), prefix.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+        /// The environment.
+        prefix: PathBuf,
+    },
+    /// A hook file could not be created (what was written is removed).
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why (match its kind).
+        error: std::io::Error,
+    },
+    /// The manifest could not be written (the hook files are removed).
+    #[error("cannot record the hook: {0}")]
+    Record(ManifestError),
+    /// The manifest could not be read or removed.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Hook files without a manifest, and no `force`.
+    #[error(
+        "hook files are in {} but fetter has no record of installing them (installed by another user?): \
+         rerun as that user, or with --force to remove them",
+        .0.display()
+    )]
+    Unrecorded(PathBuf),
+    /// No hook in the site.
+    #[error("no fetter site hook is installed in {}", .0.display())]
+    NotInstalled(PathBuf),
+    /// Hook files changed since install, and no `force`.
+    #[error(
+        "{} changed since site-install; inspect it, then rerun with --force to remove it",
+        .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    Modified(Vec<PathBuf>),
+    /// A file could not be removed.
+    #[error("cannot remove {}: {error}", path.display())]
+    Remove {
+        /// The file.
+        path: PathBuf,
+        /// Why (match its kind).
+        error: std::io::Error,
+    },
+}
 
 /// Write the hook into `site` for the environment `cfg.prefix`.
 ///
 /// Refuses when hook files are already there (uninstall first). Files are
 /// created exclusively, so nothing existing is ever overwritten.
-pub fn install(site: &Path, cfg: &HookConfig) -> Result<Manifest, String> {
+pub fn install(site: &Path, cfg: &HookConfig) -> Result<Manifest, SiteHookError> {
     let module_path = site.join(MODULE_FILE);
     let pth_path = site.join(PTH_FILE);
     for p in [&module_path, &pth_path] {
         if fs::symlink_metadata(p).is_ok() {
-            return Err(format!(
-                "{} already exists: run `fetter --exe {} site-uninstall` first",
-                p.display(),
-                cfg.prefix.display()
-            ));
+            return Err(SiteHookError::Exists {
+                path: p.clone(),
+                prefix: cfg.prefix.clone(),
+            });
         }
     }
     let pycache_created = fs::symlink_metadata(site.join("__pycache__")).is_err();
@@ -47,11 +97,14 @@ pub fn install(site: &Path, cfg: &HookConfig) -> Result<Manifest, String> {
     // The module first: a .pth importing a missing module would print an
     // error at every start.
     for (path, text) in [(&module_path, &module), (&pth_path, &pth)] {
-        if let Err(e) = create_new(path, text.as_bytes()) {
+        if let Err(error) = create_new(path, text.as_bytes()) {
             for f in &m.files {
                 let _ = fs::remove_file(&f.path);
             }
-            return Err(format!("cannot write {}: {e}", path.display()));
+            return Err(SiteHookError::Write {
+                path: path.clone(),
+                error,
+            });
         }
         m.files.push(WrittenFile {
             path: path.clone(),
@@ -62,7 +115,7 @@ pub fn install(site: &Path, cfg: &HookConfig) -> Result<Manifest, String> {
         for f in &m.files {
             let _ = fs::remove_file(&f.path);
         }
-        return Err(format!("cannot record the hook: {e}"));
+        return Err(SiteHookError::Record(e));
     }
     Ok(m)
 }
@@ -92,7 +145,7 @@ pub struct Removed {
 /// Without a manifest (installed by another user, or lost) nothing is
 /// removed unless `force`, and then only files carrying the hook's marker.
 /// A hook file changed since install is only removed with `force`.
-pub fn uninstall(site: &Path, force: bool) -> Result<Removed, String> {
+pub fn uninstall(site: &Path, force: bool) -> Result<Removed, SiteHookError> {
     let mut removed = Removed::default();
     let m = manifest::read(site)?;
     let (files, pycache_created, cache_key) = match &m {
@@ -105,13 +158,9 @@ pub fn uninstall(site: &Path, force: bool) -> Result<Removed, String> {
         None => {
             return Err(
                 if site.join(PTH_FILE).exists() || site.join(MODULE_FILE).exists() {
-                    format!(
-                    "hook files are in {} but fetter has no record of installing them (installed by another user?): \
-                     rerun as that user, or with --force to remove them",
-                    site.display()
-                )
+                    SiteHookError::Unrecorded(site.to_owned())
                 } else {
-                    format!("no fetter site hook is installed in {}", site.display())
+                    SiteHookError::NotInstalled(site.to_owned())
                 },
             );
         }
@@ -125,15 +174,7 @@ pub fn uninstall(site: &Path, force: bool) -> Result<Removed, String> {
         }
     }
     if !removed.modified.is_empty() && !force {
-        return Err(format!(
-            "{} changed since site-install; inspect it, then rerun with --force to remove it",
-            removed
-                .modified
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(SiteHookError::Modified(removed.modified));
     }
     // The .pth first: the module is never missing while a .pth imports it.
     let mut ordered = files.clone();
@@ -142,7 +183,12 @@ pub fn uninstall(site: &Path, force: bool) -> Result<Removed, String> {
         match fs::remove_file(&f.path) {
             Ok(()) => removed.files.push(f.path.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", f.path.display())),
+            Err(error) => {
+                return Err(SiteHookError::Remove {
+                    path: f.path.clone(),
+                    error,
+                })
+            }
         }
     }
     remove_bytecode(site, pycache_created, &mut removed)?;
@@ -184,7 +230,7 @@ fn remove_bytecode(
     site: &Path,
     pycache_created: bool,
     removed: &mut Removed,
-) -> Result<(), String> {
+) -> Result<(), SiteHookError> {
     let cache = site.join("__pycache__");
     let Ok(rd) = fs::read_dir(&cache) else {
         return Ok(());
@@ -195,7 +241,9 @@ fn remove_bytecode(
         let name = name.to_string_lossy();
         if name.starts_with(&prefix) && name.ends_with(".pyc") {
             let p = e.path();
-            fs::remove_file(&p).map_err(|err| format!("cannot remove {}: {err}", p.display()))?;
+            if let Err(error) = fs::remove_file(&p) {
+                return Err(SiteHookError::Remove { path: p, error });
+            }
             removed.files.push(p);
         }
     }
@@ -241,4 +289,29 @@ pub fn cache_key(site: &Path, cfg_argv: &[String], watch: &[PathBuf], strict: bo
     }
     text.push_str(if strict { "\0strict" } else { "\0warn" });
     manifest::sha256_hex(text.as_bytes())[..32].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uninstall_without_a_record_is_told_by_variant() {
+        let site = tempfile::tempdir().unwrap();
+        let e = uninstall(site.path(), false).unwrap_err();
+        assert!(
+            matches!(&e, SiteHookError::NotInstalled(p) if p == site.path()),
+            "{e}"
+        );
+        fs::write(site.path().join(PTH_FILE), module::pth_text()).unwrap();
+        let e = uninstall(site.path(), false).unwrap_err();
+        assert!(
+            matches!(&e, SiteHookError::Unrecorded(p) if p == site.path()),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("no record of installing them"),
+            "{e}"
+        );
+    }
 }

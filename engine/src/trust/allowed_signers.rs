@@ -26,8 +26,8 @@ pub enum SignersError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// A line that is not a valid entry.
     #[error("{}:{line}: {problem}", path.display())]
@@ -37,9 +37,62 @@ pub enum SignersError {
         /// 1-based line number.
         line: usize,
         /// What is wrong with it.
-        problem: String,
+        problem: LineError,
     },
 }
+
+/// What is wrong with one allowed_signers line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// No principals field.
+    #[error("no principals")]
+    NoPrincipals,
+    /// An empty principals field (`""`).
+    #[error("empty principals field")]
+    EmptyPrincipals,
+    /// Nothing after the principals.
+    #[error("no key after the principals")]
+    NoKey,
+    /// Options, then nothing.
+    #[error("no key after the options")]
+    NoKeyAfterOptions,
+    /// A key type without its data.
+    #[error("no key data after the key type")]
+    NoKeyData,
+    /// The key does not parse.
+    #[error("the key `{kind} …` cannot be read: {reason}")]
+    Key {
+        /// The key type as written.
+        kind: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// An option that needs a value has none.
+    #[error("option {0} needs a value ({0}=\"…\")")]
+    NeedsValue(String),
+    /// An option value not in double quotes.
+    #[error("the value of {0} must be in double quotes")]
+    Unquoted(String),
+    /// `cert-authority`.
+    #[error(
+        "cert-authority entries are not supported by fetter: list the signing keys themselves"
+    )]
+    CertAuthority,
+    /// The second field is neither a key type nor options.
+    #[error("{0:?} is neither a key type nor options")]
+    NotOptions(String),
+    /// An option fetter does not read.
+    #[error("unsupported option {0:?} (fetter reads namespaces, valid-after, valid-before)")]
+    UnsupportedOption(String),
+    /// A `valid-after`/`valid-before` that is not a time.
+    #[error(transparent)]
+    Time(#[from] BadTime),
+}
+
+/// A `valid-after`/`valid-before` value that is not a time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a time (YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, with Z for UTC)")]
+pub struct BadTime(pub String);
 
 /// One key allowed to sign, with whom it speaks for and when.
 #[derive(Debug, Clone)]
@@ -179,28 +232,30 @@ fn field(s: &str) -> Option<(&str, &str)> {
     Some((s, ""))
 }
 
-fn parse_line(line: &str, n: usize) -> Result<Entry, String> {
-    let (principals, rest) = field(line).ok_or("no principals")?;
+fn parse_line(line: &str, n: usize) -> Result<Entry, LineError> {
+    let (principals, rest) = field(line).ok_or(LineError::NoPrincipals)?;
     let principals = principals.trim_matches('"').to_owned();
     if principals.is_empty() {
-        return Err("empty principals field".into());
+        return Err(LineError::EmptyPrincipals);
     }
-    let (second, after) = field(rest).ok_or("no key after the principals")?;
+    let (second, after) = field(rest).ok_or(LineError::NoKey)?;
     // Options are present when the second field is not a key type.
     let (options, key_text) = if second.parse::<ssh_key::Algorithm>().is_ok() {
         (None, rest)
     } else {
         (Some(second), after)
     };
-    let (kind, after_kind) = field(key_text).ok_or("no key after the options")?;
-    let (b64, _comment) = field(after_kind).ok_or("no key data after the key type")?;
+    let (kind, after_kind) = field(key_text).ok_or(LineError::NoKeyAfterOptions)?;
+    let (b64, _comment) = field(after_kind).ok_or(LineError::NoKeyData)?;
     // Options first: a cert-authority line is named as such, whatever its key.
     let opts = match options {
         Some(o) => parse_options(o)?,
         None => Options::default(),
     };
-    let key = PublicKey::from_openssh(&format!("{kind} {b64}"))
-        .map_err(|e| format!("the key `{kind} …` cannot be read: {e}"))?;
+    let key = PublicKey::from_openssh(&format!("{kind} {b64}")).map_err(|e| LineError::Key {
+        kind: kind.to_owned(),
+        reason: e.to_string(),
+    })?;
     Ok(Entry {
         line: n,
         principals,
@@ -237,28 +292,26 @@ struct Options {
     valid_before: Option<i64>,
 }
 
-fn parse_options(opts: &str) -> Result<Options, String> {
+fn parse_options(opts: &str) -> Result<Options, LineError> {
     let mut out = Options::default();
     for opt in split_options(opts) {
         let (name, value) = match opt.split_once('=') {
             Some((n, v)) => (n, Some(v)),
             None => (opt, None),
         };
-        let value = || -> Result<&str, String> {
-            let v = value.ok_or(format!("option {name} needs a value ({name}=\"…\")"))?;
+        let value = || -> Result<&str, LineError> {
+            let v = value.ok_or_else(|| LineError::NeedsValue(name.to_owned()))?;
             v.strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
-                .ok_or(format!("the value of {name} must be in double quotes"))
+                .ok_or_else(|| LineError::Unquoted(name.to_owned()))
         };
         match name.to_ascii_lowercase().as_str() {
-            "cert-authority" => {
-                return Err("cert-authority entries are not supported by fetter: list the signing keys themselves".into())
-            }
+            "cert-authority" => return Err(LineError::CertAuthority),
             "namespaces" => out.namespaces = Some(value()?.to_owned()),
             "valid-after" => out.valid_after = Some(parse_time(value()?)?),
             "valid-before" => out.valid_before = Some(parse_time(value()?)?),
-            "" => return Err(format!("{:?} is neither a key type nor options", opts)),
-            other => return Err(format!("unsupported option {other:?} (fetter reads namespaces, valid-after, valid-before)")),
+            "" => return Err(LineError::NotOptions(opts.to_owned())),
+            other => return Err(LineError::UnsupportedOption(other.to_owned())),
         }
     }
     Ok(out)
@@ -266,10 +319,8 @@ fn parse_options(opts: &str) -> Result<Options, String> {
 
 /// `YYYYMMDD[HHMM[SS]][Z]` as seconds since the epoch: UTC with `Z`,
 /// local time without (as ssh-keygen reads it).
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    let bad = || {
-        format!("{s:?} is not a time (YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, with Z for UTC)")
-    };
+pub fn parse_time(s: &str) -> Result<i64, BadTime> {
+    let bad = || BadTime(s.to_owned());
     let (digits, utc) = match s.strip_suffix(['Z', 'z']) {
         Some(d) => (d, true),
         None => (s, false),
@@ -396,11 +447,34 @@ mod tests {
     }
 
     #[test]
+    fn bad_lines_are_told_by_variant() {
+        let problem = |text: String| match parse(&text) {
+            Err(SignersError::Line {
+                line: 1, problem, ..
+            }) => problem,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            problem(format!("a cert-authority {KEY}")),
+            LineError::CertAuthority
+        );
+        assert_eq!(problem("alice".into()), LineError::NoKey);
+        assert_eq!(
+            problem(format!("a valid-after=\"2020\" {KEY}")),
+            LineError::Time(BadTime("2020".into()))
+        );
+        assert_eq!(
+            problem(format!("a namespaces=git {KEY}")),
+            LineError::Unquoted("namespaces".into())
+        );
+    }
+
+    #[test]
     fn times() {
         assert_eq!(parse_time("19700101Z"), Ok(0));
         assert_eq!(parse_time("20260102030405Z"), Ok(1_767_323_045));
         assert_eq!(parse_time("202601020304Z"), Ok(1_767_323_040));
-        assert!(parse_time("20261301Z").is_err());
+        assert_eq!(parse_time("20261301Z"), Err(BadTime("20261301Z".into())));
         assert!(parse_time("20260101").is_ok());
     }
 }

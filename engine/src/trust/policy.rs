@@ -47,8 +47,8 @@ pub enum TrustFileError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// The file could have been written by someone else.
     #[error("refusing the trust file {}: {problem}", path.display())]
@@ -374,7 +374,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Rule>, TrustFileError> {
         let raw = spanned.into_inner();
         let line = line_of(text, raw.scope.span());
         let scope = raw.scope.into_inner();
-        check_scope(&scope).map_err(|p| invalid(line, p))?;
+        check_scope(&scope).map_err(|p| invalid(line, p.to_string()))?;
         if let Some(first) = seen.insert(scope.clone(), line) {
             return Err(invalid(
                 line,
@@ -437,20 +437,41 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Rule>, TrustFileError> {
     Ok(rules)
 }
 
+/// Why a rule's scope (or origin) is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    /// An empty scope.
+    #[error("the scope is empty (use \"*\" for every repository)")]
+    Empty,
+    /// A literal scope that is not a repository name.
+    #[error(transparent)]
+    Repository(#[from] super::payload::PayloadError),
+    /// A pattern with a character no repository name has.
+    #[error("scope {scope:?} has {c:?}: scopes are lower-case repository names (HOST[:PORT]/NAME) with * and ?")]
+    Character {
+        /// The scope.
+        scope: String,
+        /// The character.
+        c: char,
+    },
+}
+
 /// A scope is a repository, or a pattern over repositories.
-fn check_scope(scope: &str) -> Result<(), String> {
+pub(super) fn check_scope(scope: &str) -> Result<(), ScopeError> {
     if scope.is_empty() {
-        return Err("the scope is empty (use \"*\" for every repository)".into());
+        return Err(ScopeError::Empty);
     }
     if pattern::is_literal(scope) {
-        return Repository::parse(scope)
-            .map(drop)
-            .map_err(|e| e.to_string());
+        return Ok(Repository::parse(scope).map(drop)?);
     }
-    match scope.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "*?./:_-".contains(*c))) {
-        Some(c) => Err(format!(
-            "scope {scope:?} has {c:?}: scopes are lower-case repository names (HOST[:PORT]/NAME) with * and ?"
-        )),
+    match scope
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "*?./:_-".contains(*c)))
+    {
+        Some(c) => Err(ScopeError::Character {
+            scope: scope.to_owned(),
+            c,
+        }),
         None => Ok(()),
     }
 }

@@ -343,3 +343,21 @@ fn requirements_are_sorted_and_deduplicated() {
     assert_eq!(rules[0].require, [Requirement::Pin]);
     assert_eq!(rules[0].line, 2);
 }
+
+#[test]
+fn bad_scopes_are_told_by_variant() {
+    use super::policy::{check_scope, ScopeError};
+    assert_eq!(check_scope(""), Err(ScopeError::Empty));
+    assert!(check_scope("reg.example/*").is_ok());
+    assert_eq!(
+        check_scope("Reg/*"),
+        Err(ScopeError::Character {
+            scope: "Reg/*".into(),
+            c: 'R'
+        })
+    );
+    assert!(matches!(
+        check_scope("noslash"),
+        Err(ScopeError::Repository(_))
+    ));
+}

@@ -21,8 +21,8 @@ pub enum KeyError {
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// Why (match [`crate::fsutil::ReadError::io_kind`], not the text).
+        reason: crate::fsutil::ReadError,
     },
     /// Not an OpenSSH private key.
     #[error("{} is not an OpenSSH private key ({reason}); `ssh-keygen -p -f {}` rewrites an old PEM key in OpenSSH format", path.display(), path.display())]
@@ -151,7 +151,7 @@ impl SigningKey {
             KeypairData::Rsa(pair) => {
                 let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg)
                     .map_err(|e| unsupported(e.to_string()))?;
-                let raw = sign_rsa(pair, &data).map_err(unsupported)?;
+                let raw = sign_rsa(pair, &data).map_err(|e| unsupported(e.to_string()))?;
                 SshSig::new(
                     self.key.public_key().key_data().clone(),
                     NAMESPACE,
@@ -165,16 +165,29 @@ impl SigningKey {
     }
 }
 
+/// Why an RSA key could not sign.
+#[derive(Debug, thiserror::Error)]
+enum RsaError {
+    #[error("the key's {0} is not a positive integer")]
+    NotPositive(&'static str),
+    #[error("not a valid RSA key: {0}")]
+    Key(rsa::Error),
+    #[error("{0}")]
+    Sign(rsa::signature::Error),
+    #[error("{0}")]
+    Signature(ssh_key::Error),
+}
+
 /// `rsa-sha2-512` (PKCS#1 v1.5 over SHA-512) of the sshsig signed data,
 /// as ssh-keygen makes it for RSA keys. By hand from the key's components
 /// because ssh-key 0.6.7's own conversion passes the prime p twice (p, p
 /// instead of p, q), which the `rsa` crate rightly refuses.
-fn sign_rsa(pair: &RsaKeypair, data: &[u8]) -> Result<ssh_key::Signature, String> {
+fn sign_rsa(pair: &RsaKeypair, data: &[u8]) -> Result<ssh_key::Signature, RsaError> {
     use rsa::signature::{SignatureEncoding, Signer as _};
-    let int = |m: &ssh_key::Mpint, what: &str| {
+    let int = |m: &ssh_key::Mpint, what: &'static str| {
         m.as_positive_bytes()
             .map(rsa::BigUint::from_bytes_be)
-            .ok_or_else(|| format!("the key's {what} is not a positive integer"))
+            .ok_or(RsaError::NotPositive(what))
     };
     let key = rsa::RsaPrivateKey::from_components(
         int(&pair.public.n, "modulus")?,
@@ -185,17 +198,17 @@ fn sign_rsa(pair: &RsaKeypair, data: &[u8]) -> Result<ssh_key::Signature, String
             int(&pair.private.q, "prime q")?,
         ],
     )
-    .map_err(|e| format!("not a valid RSA key: {e}"))?;
+    .map_err(RsaError::Key)?;
     let sig = rsa::pkcs1v15::SigningKey::<ssh_key::sha2::Sha512>::new(key)
         .try_sign(data)
-        .map_err(|e| e.to_string())?;
+        .map_err(RsaError::Sign)?;
     ssh_key::Signature::new(
         ssh_key::Algorithm::Rsa {
             hash: Some(HashAlg::Sha512),
         },
         sig.to_vec(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(RsaError::Signature)
 }
 
 /// An SSH signature (what `ssh-keygen -Y sign` writes to `FILE.sig`).

@@ -9,9 +9,10 @@
 use pep508_rs::{MarkerTree, Requirement, VerbatimUrl};
 
 use super::marker_walk::check_lookahead;
+use super::Pep508Error;
 
 /// Check a PEP 508 requirement string's marker (if any).
-pub fn check_requirement(text: &str) -> Result<(), String> {
+pub fn check_requirement(text: &str) -> Result<(), Pep508Error> {
     if !text.contains(';') {
         return Ok(());
     }
@@ -32,7 +33,7 @@ pub fn check_requirement(text: &str) -> Result<(), String> {
 }
 
 /// Check a bare marker expression (lock files).
-pub fn check_marker(text: &str) -> Result<(), String> {
+pub fn check_marker(text: &str) -> Result<(), Pep508Error> {
     check_ascii(text)?;
     check_lookahead(text)?;
     check_operators(text)?;
@@ -46,17 +47,13 @@ pub fn check_marker(text: &str) -> Result<(), String> {
 /// pep508_rs 0.9.2 slices its input by a character count as if it were a
 /// byte count after an expression (`os_name == "nt" nté`) and panics off a
 /// char boundary. Found by the `requirement` fuzz target.
-fn check_ascii(marker: &str) -> Result<(), String> {
+fn check_ascii(marker: &str) -> Result<(), Pep508Error> {
     let mut quote = None;
     for c in marker.chars() {
         match (quote, c) {
             (None, '\'' | '"') => quote = Some(c),
             (Some(q), _) if c == q => quote = None,
-            (None, c) if !c.is_ascii() => {
-                return Err(format!(
-                    "unexpected character {c:?} in a marker (outside a quoted string)"
-                ))
-            }
+            (None, c) if !c.is_ascii() => return Err(Pep508Error::NonAscii(c)),
             _ => {}
         }
     }
@@ -66,12 +63,11 @@ fn check_ascii(marker: &str) -> Result<(), String> {
 /// pep508_rs warns and drops an expression it cannot evaluate (`~=` on a
 /// string, a version variable against a non-version, `extra < 'x'`, two
 /// variables compared); the dropped expression would count as true.
-fn refuse_warnings(warnings: Vec<String>) -> Result<(), String> {
+fn refuse_warnings(warnings: Vec<String>) -> Result<(), Pep508Error> {
     match warnings.into_iter().next() {
         None => Ok(()),
-        Some(w) => Err(format!(
-            "marker cannot be evaluated reliably: {}",
-            w.split_whitespace().collect::<Vec<_>>().join(" ")
+        Some(w) => Err(Pep508Error::Dropped(
+            w.split_whitespace().collect::<Vec<_>>().join(" "),
         )),
     }
 }
@@ -154,7 +150,7 @@ fn any<'a>(set: &[&str], a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a s
 ///   false;
 /// - `in` / `not in` with a version variable: pep508_rs compares versions
 ///   (`python_version in '3.12.1'` is false), `packaging` substrings (true).
-fn check_operators(text: &str) -> Result<(), String> {
+fn check_operators(text: &str) -> Result<(), Pep508Error> {
     let t = tokens(text);
     for (i, op) in t.iter().enumerate() {
         let (left, right) = (i.checked_sub(1).map(|j| t[j]), t.get(i + 1).copied());
@@ -165,16 +161,21 @@ fn check_operators(text: &str) -> Result<(), String> {
         let why = match *op {
             // `'3.8' ~= python_version`: pep508_rs inverts it, `packaging`
             // builds `~=<environment value>` and tests '3.8' against it.
-            "~=" if right.is_some_and(|r| VERSION_MARKERS.contains(&r)) => Some(format!(
-                "`~=` must have the marker variable on its left (`{} ~= {}`)",
-                right.unwrap_or_default(),
-                left.unwrap_or_default()
-            )),
-            "~=" => any(STRING_MARKERS, left, right)
-                .map(|v| format!("`~=` cannot compare the string marker variable {v}; use == or !=")),
-            "<" | "<=" | ">" | ">=" => any(STRING_MARKERS, left, right).map(|v| {
-                format!("marker compares {v} by string order ({op}), which Python packaging tools answer differently; use ==, != or in")
-            }),
+            "~=" if right.is_some_and(|r| VERSION_MARKERS.contains(&r)) => {
+                Some(Pep508Error::TildeOrder {
+                    variable: right.unwrap_or_default().to_string(),
+                    value: left.unwrap_or_default().to_string(),
+                })
+            }
+            "~=" => {
+                any(STRING_MARKERS, left, right).map(|v| Pep508Error::TildeString(v.to_string()))
+            }
+            "<" | "<=" | ">" | ">=" => {
+                any(STRING_MARKERS, left, right).map(|v| Pep508Error::StringOrder {
+                    variable: v.to_string(),
+                    op: op.to_string(),
+                })
+            }
             // A list of versions (`python_version in "2.7 3.4"`, used by real
             // packages) means the same to both; one version
             // (`python_version in '3.12.1'`) does not.
@@ -185,9 +186,8 @@ fn check_operators(text: &str) -> Result<(), String> {
             {
                 None
             }
-            "in" => any(VERSION_MARKERS, left_in, right_in).map(|v| {
-                format!("`in` on the version variable {v} means a version match to some tools and a substring to others; use == or a version range")
-            }),
+            "in" => any(VERSION_MARKERS, left_in, right_in)
+                .map(|v| Pep508Error::VersionIn(v.to_string())),
             _ => None,
         };
         if let Some(why) = why {

@@ -16,8 +16,10 @@
 //! look-ahead; where pep508_rs stops with an error first, walking on (and
 //! perhaps refusing) changes nothing but which error is reported.
 
+use super::Pep508Error;
+
 /// Refuse `marker` if pep508_rs's look-ahead would slice a non-ASCII run.
-pub fn check_lookahead(marker: &str) -> Result<(), String> {
+pub fn check_lookahead(marker: &str) -> Result<(), Pep508Error> {
     let mut w = Walk(marker);
     w.or().map(drop)
 }
@@ -26,7 +28,7 @@ pub fn check_lookahead(marker: &str) -> Result<(), String> {
 struct Walk<'a>(&'a str);
 
 /// Parsing went on (`true`) or stopped where pep508_rs returns an error.
-type Step = Result<bool, String>;
+type Step = Result<bool, Pep508Error>;
 
 impl<'a> Walk<'a> {
     /// `marker_or = marker_and ('or' marker_and)*`
@@ -49,9 +51,7 @@ impl<'a> Walk<'a> {
             self.whitespace();
             let run = &self.0[..self.0.find(char::is_whitespace).unwrap_or(self.0.len())];
             if !run.is_ascii() {
-                return Err(format!(
-                    "unexpected text {run:?} after a marker expression (expected `and` or `or`)"
-                ));
+                return Err(Pep508Error::Lookahead(run.to_string()));
             }
             if run != op {
                 return Ok(true);

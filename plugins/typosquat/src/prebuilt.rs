@@ -1,7 +1,7 @@
 //! The lookup tables over the embedded top-PyPI list, built at compile
 //! time by `build.rs` (with this crate's own [`Index::build`]) and shipped
-//! inside the plugin. Building them in the sandbox took most of a run's
-//! time; decoding them still took ~15 ms; now they are read in place.
+//! inside the plugin, and read in place: building or even decoding them in
+//! the sandbox would cost every run (docs/typosquat.md has the figures).
 
 use crate::corpus::Protected;
 use crate::index::{Index, Tables};

@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::*;
+use super::uv::parse;
+use super::{pylock, BoundRequirement};
 use crate::bounds::check::applicable;
-use crate::bounds::lock::pylock;
 use crate::inventory::{Environment, EnvironmentKind};
+use fetter_packaging::bound::Selection;
 
 fn fixture(name: &str) -> (String, PathBuf) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bounds");

@@ -64,11 +64,140 @@ impl Pages for [u8] {
     }
 }
 
+/// What is wrong with a BerkeleyDB `Packages` file. The messages do not
+/// name the file (the caller does).
+#[derive(Debug, thiserror::Error)]
+pub enum BdbError {
+    /// The file cannot be opened (match its kind).
+    #[error("cannot open: {0}")]
+    Open(std::io::Error),
+    /// The file's length cannot be had.
+    #[error("cannot tell its length: {0}")]
+    Length(std::io::Error),
+    /// Shorter than the meta page.
+    #[error("shorter than a BerkeleyDB meta page")]
+    ShortMeta,
+    /// A btree database.
+    #[error("a BerkeleyDB btree, not rpm's Packages hash")]
+    Btree,
+    /// Not BerkeleyDB at all.
+    #[error("not a BerkeleyDB hash database")]
+    NotHash,
+    /// A hash version this reader does not know.
+    #[error("unsupported hash version {0}")]
+    Version(u32),
+    /// A page size BerkeleyDB never uses.
+    #[error("page size {0} is not one BerkeleyDB uses")]
+    PageSize(u32),
+    /// More buckets than pages.
+    #[error("{maxbucket} buckets in {lastpage} pages")]
+    Buckets {
+        /// The highest bucket.
+        maxbucket: u32,
+        /// The last page.
+        lastpage: u32,
+    },
+    /// The bucket chains visit more pages than the file has.
+    #[error("hash bucket chains loop or overlap")]
+    ChainLoop,
+    /// A bucket whose page cannot be computed.
+    #[error("bucket {0} has no page")]
+    NoBucketPage(u32),
+    /// A page number past the last page (or 0).
+    #[error("page {pg} is outside the database (last {last})")]
+    Outside {
+        /// The page.
+        pg: u32,
+        /// The last page.
+        last: u32,
+    },
+    /// A page could not be read.
+    #[error("page {pg} cannot be read: {error}")]
+    PageRead {
+        /// The page.
+        pg: u32,
+        /// Why (match its kind).
+        error: std::io::Error,
+    },
+    /// A page whose header names another page.
+    #[error("page {pg} says it is page {says}")]
+    Misnumbered {
+        /// The page.
+        pg: u32,
+        /// The number in its header.
+        says: u32,
+    },
+    /// A page of the wrong type in a bucket chain.
+    #[error("page {pg}: type {kind} in a hash bucket")]
+    NotHashPage {
+        /// The page.
+        pg: u32,
+        /// Its type byte.
+        kind: u8,
+    },
+    /// More entries than the page holds.
+    #[error("page {pg}: {n} entries do not fit the page")]
+    Entries {
+        /// The page.
+        pg: u32,
+        /// Its entry count.
+        n: usize,
+    },
+    /// An entry whose bytes are not on its page.
+    #[error("page {pg}: entry {idx} at {off}..{end} is off the page")]
+    OffPage {
+        /// The page.
+        pg: u32,
+        /// The entry.
+        idx: usize,
+        /// Its start.
+        off: usize,
+        /// Its end.
+        end: usize,
+    },
+    /// An item of a type rpm never writes.
+    #[error("page {pg}: item of type {kind} (rpm writes none)")]
+    ItemType {
+        /// The page.
+        pg: u32,
+        /// The type byte.
+        kind: u8,
+    },
+    /// An empty item.
+    #[error("page {0}: empty item")]
+    EmptyItem(u32),
+    /// An overflow item of no or too many bytes.
+    #[error("overflow item of {0} bytes")]
+    OverflowSize(usize),
+    /// An overflow chain longer than the file.
+    #[error("overflow chain from page {0} loops")]
+    OverflowLoop(u32),
+    /// The overflow reads of a walk need more pages than the file has.
+    #[error("overflow pages are shared between items or loop")]
+    OverflowShared,
+    /// A page of the wrong type in an overflow chain.
+    #[error("page {pg}: type {kind} in an overflow chain")]
+    NotOverflowPage {
+        /// The page.
+        pg: u32,
+        /// Its type byte.
+        kind: u8,
+    },
+    /// An overflow page's length past its page or item.
+    #[error("page {pg}: overflow length {len} does not fit")]
+    OverflowLength {
+        /// The page.
+        pg: u32,
+        /// The length it declares.
+        len: usize,
+    },
+}
+
 /// Call `each(hnum, blob)` for every package of the `Packages` database
 /// at `path`. The error says what is wrong, without the path (the caller
 /// names the file).
-pub fn each_header(path: &Path, each: impl FnMut(i64, &[u8])) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+pub fn each_header(path: &Path, each: impl FnMut(i64, &[u8])) -> Result<(), BdbError> {
+    let file = File::open(path).map_err(BdbError::Open)?;
     each_header_in(&file, each)
 }
 
@@ -76,7 +205,7 @@ pub fn each_header(path: &Path, each: impl FnMut(i64, &[u8])) -> Result<(), Stri
 pub fn each_header_in<P: Pages + ?Sized>(
     src: &P,
     mut each: impl FnMut(i64, &[u8]),
-) -> Result<(), String> {
+) -> Result<(), BdbError> {
     let db = Db::open(src)?;
     let mut page = vec![0u8; db.pagesize];
     // Each page is read at most once per walk of a chain; all chains
@@ -85,16 +214,14 @@ pub fn each_header_in<P: Pages + ?Sized>(
     for bucket in 0..=db.maxbucket {
         let mut pg = db.bucket_page(bucket)?;
         loop {
-            budget = budget
-                .checked_sub(1)
-                .ok_or("hash bucket chains loop or overlap")?;
+            budget = budget.checked_sub(1).ok_or(BdbError::ChainLoop)?;
             db.page(pg, &mut page)?;
             if !HASH_PAGES.contains(&page[25]) {
-                return Err(format!("page {pg}: type {} in a hash bucket", page[25]));
+                return Err(BdbError::NotHashPage { pg, kind: page[25] });
             }
             let n = usize::from(db.u16(&page, 20));
             if n > (db.pagesize - PAGE_HEADER) / 2 {
-                return Err(format!("page {pg}: {n} entries do not fit the page"));
+                return Err(BdbError::Entries { pg, n });
             }
             let mut idx = 0;
             while idx + 1 < n {
@@ -107,9 +234,7 @@ pub fn each_header_in<P: Pages + ?Sized>(
                 };
                 let item = |off: usize, end: usize| {
                     if off < PAGE_HEADER + 2 * n || off >= end || end > db.pagesize {
-                        Err(format!(
-                            "page {pg}: entry {idx} at {off}..{end} is off the page"
-                        ))
+                        Err(BdbError::OffPage { pg, idx, off, end })
                     } else {
                         Ok(&page[off..end])
                     }
@@ -154,10 +279,9 @@ struct Db<'a, P: Pages + ?Sized> {
 
 impl<'a, P: Pages + ?Sized> Db<'a, P> {
     /// Read and check the meta page (`HMETA`).
-    fn open(src: &'a P) -> Result<Self, String> {
+    fn open(src: &'a P) -> Result<Self, BdbError> {
         let mut meta = [0u8; 512];
-        src.read_at(0, &mut meta)
-            .map_err(|_| "shorter than a BerkeleyDB meta page".to_string())?;
+        src.read_at(0, &mut meta).map_err(|_| BdbError::ShortMeta)?;
         let word = |i: usize, be: bool| {
             let b: [u8; 4] = meta[4 * i..4 * i + 4].try_into().unwrap_or([0; 4]);
             if be {
@@ -169,19 +293,17 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         let big_endian = match (word(3, false), word(3, true)) {
             (HASH_MAGIC, _) => false,
             (_, HASH_MAGIC) => true,
-            (BTREE_MAGIC, _) | (_, BTREE_MAGIC) => {
-                return Err("a BerkeleyDB btree, not rpm's Packages hash".into())
-            }
-            _ => return Err("not a BerkeleyDB hash database".into()),
+            (BTREE_MAGIC, _) | (_, BTREE_MAGIC) => return Err(BdbError::Btree),
+            _ => return Err(BdbError::NotHash),
         };
         let w = |i| word(i, big_endian);
         let version = w(4);
         if !(8..=10).contains(&version) {
-            return Err(format!("unsupported hash version {version}"));
+            return Err(BdbError::Version(version));
         }
         let pagesize = w(5);
         if !(512..=65536).contains(&pagesize) || !pagesize.is_power_of_two() {
-            return Err(format!("page size {pagesize} is not one BerkeleyDB uses"));
+            return Err(BdbError::PageSize(pagesize));
         }
         let mut spares = [0u32; 32];
         for (i, s) in spares.iter_mut().enumerate() {
@@ -189,16 +311,16 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         }
         let (lastpage, maxbucket) = (w(8), w(18));
         if maxbucket > lastpage {
-            return Err(format!("{maxbucket} buckets in {lastpage} pages"));
+            return Err(BdbError::Buckets {
+                maxbucket,
+                lastpage,
+            });
         }
         // The meta page's page count is the writer's word; the file's
         // length is a fact. Every bound below (chain walks, overflow
         // reads) counts real pages, so a count of billions in a small
         // file cannot make a loop of the same pages run for hours.
-        let in_file = src
-            .byte_len()
-            .map_err(|e| format!("cannot tell its length: {e}"))?
-            / u64::from(pagesize);
+        let in_file = src.byte_len().map_err(BdbError::Length)? / u64::from(pagesize);
         let lastpage = lastpage.min(u32::try_from(in_file.saturating_sub(1)).unwrap_or(u32::MAX));
         Ok(Db {
             src,
@@ -231,33 +353,36 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
 
     /// The first page of `bucket` (`BS_TO_PAGE`: the bucket plus the
     /// spare pages of its split point).
-    fn bucket_page(&self, bucket: u32) -> Result<u32, String> {
+    fn bucket_page(&self, bucket: u32) -> Result<u32, BdbError> {
         let point = (32 - bucket.leading_zeros()) as usize;
         self.spares
             .get(point)
             .and_then(|s| bucket.checked_add(*s))
-            .ok_or_else(|| format!("bucket {bucket} has no page"))
+            .ok_or(BdbError::NoBucketPage(bucket))
     }
 
     /// Read page `pg` into `page`: within the file, numbered as asked.
-    fn page(&self, pg: u32, page: &mut [u8]) -> Result<(), String> {
+    fn page(&self, pg: u32, page: &mut [u8]) -> Result<(), BdbError> {
         if pg == 0 || pg > self.lastpage {
-            return Err(format!(
-                "page {pg} is outside the database (last {})",
-                self.lastpage
-            ));
+            return Err(BdbError::Outside {
+                pg,
+                last: self.lastpage,
+            });
         }
         self.src
             .read_at(u64::from(pg) * self.pagesize as u64, page)
-            .map_err(|e| format!("page {pg} cannot be read: {e}"))?;
+            .map_err(|error| BdbError::PageRead { pg, error })?;
         if self.u32(page, 8) != pg {
-            return Err(format!("page {pg} says it is page {}", self.u32(page, 8)));
+            return Err(BdbError::Misnumbered {
+                pg,
+                says: self.u32(page, 8),
+            });
         }
         Ok(())
     }
 
     /// The bytes of a hash item: on the page, or on its overflow pages.
-    fn item(&self, raw: &[u8], pg: u32) -> Result<Vec<u8>, String> {
+    fn item(&self, raw: &[u8], pg: u32) -> Result<Vec<u8>, BdbError> {
         match raw.first() {
             Some(&H_KEYDATA) => Ok(raw[1..].to_vec()),
             Some(&H_OFFPAGE) if raw.len() == 12 => {
@@ -265,15 +390,15 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
                 let len = self.u32(raw, 8) as usize;
                 self.overflow(first, len)
             }
-            Some(t) => Err(format!("page {pg}: item of type {t} (rpm writes none)")),
-            None => Err(format!("page {pg}: empty item")),
+            Some(&kind) => Err(BdbError::ItemType { pg, kind }),
+            None => Err(BdbError::EmptyItem(pg)),
         }
     }
 
     /// `len` bytes from the overflow chain starting at page `pg`.
-    fn overflow(&self, mut pg: u32, len: usize) -> Result<Vec<u8>, String> {
+    fn overflow(&self, mut pg: u32, len: usize) -> Result<Vec<u8>, BdbError> {
         if len == 0 || len > MAX_ITEM {
-            return Err(format!("overflow item of {len} bytes"));
+            return Err(BdbError::OverflowSize(len));
         }
         let mut out = Vec::with_capacity(len.min(1 << 20));
         let mut page = vec![0u8; self.pagesize];
@@ -281,20 +406,20 @@ impl<'a, P: Pages + ?Sized> Db<'a, P> {
         while out.len() < len {
             pages += 1;
             if pages > self.lastpage {
-                return Err(format!("overflow chain from page {pg} loops"));
+                return Err(BdbError::OverflowLoop(pg));
             }
             let left = self.overflow_budget.get();
             if left == 0 {
-                return Err("overflow pages are shared between items or loop".into());
+                return Err(BdbError::OverflowShared);
             }
             self.overflow_budget.set(left - 1);
             self.page(pg, &mut page)?;
             if page[25] != OVERFLOW_PAGE {
-                return Err(format!("page {pg}: type {} in an overflow chain", page[25]));
+                return Err(BdbError::NotOverflowPage { pg, kind: page[25] });
             }
             let plen = usize::from(self.u16(&page, 22));
             if plen + PAGE_HEADER > self.pagesize || plen > len - out.len() {
-                return Err(format!("page {pg}: overflow length {plen} does not fit"));
+                return Err(BdbError::OverflowLength { pg, len: plen });
             }
             out.extend_from_slice(&page[PAGE_HEADER..PAGE_HEADER + plen]);
             if out.len() < len {
@@ -312,7 +437,7 @@ mod tests {
     const FIXTURE: &[u8] = include_bytes!("../../../../tests/fixtures/rpm/Packages.bdb");
     const HEADER: &[u8] = include_bytes!("../../../../tests/fixtures/rpm/python3-rpmdemo.header");
 
-    fn all(bytes: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, String> {
+    fn all(bytes: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, BdbError> {
         let mut out = Vec::new();
         each_header_in(bytes, |h, b| out.push((h, b.to_vec())))?;
         Ok(out)
@@ -340,7 +465,8 @@ mod tests {
             }
         }
         let err = all(&[0u8; 600]).unwrap_err();
-        assert!(err.contains("not a BerkeleyDB hash"), "{err}");
+        assert!(matches!(err, BdbError::NotHash), "{err}");
+        assert_eq!(err.to_string(), "not a BerkeleyDB hash database");
     }
 
     #[test]
@@ -352,10 +478,12 @@ mod tests {
         let at = pg * db.pagesize + 16;
         b[at..at + 4].copy_from_slice(&(pg as u32).to_le_bytes());
         let err = all(&b).unwrap_err();
-        assert!(err.contains("loop"), "{err}");
+        assert!(matches!(err, BdbError::ChainLoop), "{err}");
+        assert!(err.to_string().contains("loop"), "{err}");
         // A page number past the last page.
         b[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
         let err = all(&b).unwrap_err();
-        assert!(err.contains("outside the database"), "{err}");
+        assert!(matches!(err, BdbError::Outside { pg: 1000, .. }), "{err}");
+        assert!(err.to_string().contains("outside the database"), "{err}");
     }
 }

@@ -56,14 +56,14 @@ pub enum RpmdbError {
         root: PathBuf,
     },
     /// A BerkeleyDB (or ndb) database whose pages could not be read.
-    #[error("{path}: not a readable {format} rpm database: {message}")]
+    #[error("{path}: not a readable {format} rpm database: {error}")]
     Corrupt {
         /// The database file.
         path: PathBuf,
         /// `BerkeleyDB`.
         format: &'static str,
         /// What is wrong.
-        message: String,
+        error: bdb::BdbError,
     },
     /// SQLite could not read the file, or it has no `Packages` table.
     #[error("{path}: {message}")]
@@ -118,10 +118,10 @@ impl Rpmdb {
         match format {
             Format::Sqlite => sqlite::each_header(&path, each)?,
             Format::BerkeleyDb => {
-                bdb::each_header(&path, each).map_err(|message| RpmdbError::Corrupt {
+                bdb::each_header(&path, each).map_err(|error| RpmdbError::Corrupt {
                     path: path.clone(),
                     format: "BerkeleyDB",
-                    message,
+                    error,
                 })?
             }
         }
@@ -318,6 +318,17 @@ mod sqlite {
 
     use super::RpmdbError;
 
+    /// Why SQLite could not read the `Packages` table.
+    #[derive(Debug, thiserror::Error)]
+    enum ReadError {
+        /// SQLite failed.
+        #[error("not a readable rpm database: {0}")]
+        Sql(rusqlite::Error),
+        /// There is no `Packages` table (or it is not a table).
+        #[error("no Packages table: not an rpm database")]
+        NoTable,
+    }
+
     /// Call `each(hnum, blob)` for every row of the `Packages` table of
     /// the database at `path`, opened read-only. If rpm's write-ahead log
     /// cannot be opened (a read-only image without its `-shm`), the main
@@ -337,13 +348,17 @@ mod sqlite {
         }
         Err(RpmdbError::Sqlite {
             path: path.to_path_buf(),
-            message: first,
+            message: first.to_string(),
         })
     }
 
-    fn read(path: &Path, immutable: bool, each: &mut impl FnMut(i64, &[u8])) -> Result<(), String> {
+    fn read(
+        path: &Path,
+        immutable: bool,
+        each: &mut impl FnMut(i64, &[u8]),
+    ) -> Result<(), ReadError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let sql = |e: rusqlite::Error| format!("not a readable rpm database: {e}");
+        let sql = ReadError::Sql;
         let conn = if immutable {
             use std::os::unix::ffi::OsStrExt;
             let enc = percent_encoding::percent_encode(
@@ -369,7 +384,7 @@ mod sqlite {
             .optional()
             .map_err(sql)?;
         if kind.as_deref() != Some("table") {
-            return Err("no Packages table: not an rpm database".into());
+            return Err(ReadError::NoTable);
         }
         let mut stmt = conn
             .prepare("SELECT hnum, blob FROM Packages")

@@ -15,7 +15,7 @@
 //! `--no-require-hashes`, `--all-releases`, `--only-final` and dropped
 //! `--global-option`), so a file any of those versions reads is read.
 
-use crate::bounds::hashes::RequirementHash;
+use crate::hashes::{HashError, RequirementHash};
 
 /// What an option does to the bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,53 @@ const REMOVED: &[(&str, &str)] = &[(
     "pip 23.1 removed --install-option; delete it (or pass build settings with --config-settings)",
 )];
 
+/// Why a line's options are refused, as pip would refuse them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    /// An option pip does not know.
+    #[error(
+        "unknown option {0:?}: pip would reject this file (see `pip install --help` for the \
+         options a requirements file may hold)"
+    )]
+    Unknown(String),
+    /// An option pip no longer accepts, with what to do instead.
+    #[error("{0}")]
+    Removed(&'static str),
+    /// A prefix of several long options.
+    #[error("ambiguous option: {name} (could be {})", .candidates.join(", "))]
+    Ambiguous {
+        /// The prefix as written.
+        name: String,
+        /// The options it could be.
+        candidates: Vec<&'static str>,
+    },
+    /// `--flag=value` for a flag.
+    #[error("{0} option does not take a value")]
+    TakesNoValue(&'static str),
+    /// An option without its value.
+    #[error("{0} option requires a value")]
+    NeedsValue(&'static str),
+    /// A bad `--hash` value.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// `-C` without `KEY=VALUE`.
+    #[error("{name} {value:?}: arguments to {name} must be of the form KEY=VALUE")]
+    ConfigSettings {
+        /// The option as spelled.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// A package-set option whose value is another option.
+    #[error("{name} needs a value (:all:, :none: or package names), not {value:?}")]
+    PackageSet {
+        /// The option as spelled.
+        name: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
 /// The options of one line that matter to the bound, in pip's terms.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct LineOptions {
@@ -97,7 +144,7 @@ pub struct LineOptions {
 }
 
 /// Parse a line's option words (already split like a shell would).
-pub fn parse(words: &[String]) -> Result<LineOptions, String> {
+pub fn parse(words: &[String]) -> Result<LineOptions, OptionError> {
     let mut out = LineOptions::default();
     let mut rest = words.iter().map(String::as_str).peekable();
     while let Some(word) = rest.next() {
@@ -118,7 +165,7 @@ pub fn parse(words: &[String]) -> Result<LineOptions, String> {
             let (name, spec) = OPTIONS
                 .iter()
                 .find_map(|s| s.0.iter().find(|n| **n == flag).map(|n| (*n, s)))
-                .ok_or_else(|| unknown(&flag))?;
+                .ok_or_else(|| OptionError::Unknown(flag.clone()))?;
             // Every short option takes a value: the rest of the word is it.
             let attached = chars.as_str();
             (
@@ -132,13 +179,13 @@ pub fn parse(words: &[String]) -> Result<LineOptions, String> {
         };
         let (_, shape, effect) = *spec;
         let value = match (shape, inline) {
-            (Shape::Flag, Some(_)) => return Err(format!("{name} option does not take a value")),
+            (Shape::Flag, Some(_)) => return Err(OptionError::TakesNoValue(name)),
             (Shape::Flag, None) => continue,
             (Shape::Value, Some(v)) => v,
             (Shape::Value, None) => rest
                 .next()
                 .map(str::to_string)
-                .ok_or_else(|| format!("{name} option requires a value"))?,
+                .ok_or(OptionError::NeedsValue(name))?,
         };
         match effect {
             Effect::Requirement => out.requirements.push(value),
@@ -146,14 +193,10 @@ pub fn parse(words: &[String]) -> Result<LineOptions, String> {
             Effect::Editable => out.editables.push(value),
             Effect::Hash => out.hashes.push(value.parse()?),
             Effect::ConfigSettings if !value.contains('=') => {
-                return Err(format!(
-                    "{name} {value:?}: arguments to {name} must be of the form KEY=VALUE"
-                ))
+                return Err(OptionError::ConfigSettings { name, value })
             }
             Effect::PackageSet if value.starts_with('-') => {
-                return Err(format!(
-                    "{name} needs a value (:all:, :none: or package names), not {value:?}"
-                ))
+                return Err(OptionError::PackageSet { name, value })
             }
             Effect::ConfigSettings | Effect::PackageSet | Effect::Ignored => {}
         }
@@ -163,18 +206,10 @@ pub fn parse(words: &[String]) -> Result<LineOptions, String> {
 
 type Spec = (&'static [&'static str], Shape, Effect);
 
-/// The message for an option pip does not know.
-fn unknown(name: &str) -> String {
-    format!(
-        "unknown option {name:?}: pip would reject this file (see `pip install --help` for the \
-         options a requirements file may hold)"
-    )
-}
-
 /// A long option by its name or an unambiguous prefix of one, as optparse
 /// matches them (an exact name wins: `--pre` is not `--prefer-binary`).
 /// Returns the full name and the option.
-fn long_option(name: &str) -> Result<(&'static str, &'static Spec), String> {
+fn long_option(name: &str) -> Result<(&'static str, &'static Spec), OptionError> {
     let spellings = || {
         OPTIONS
             .iter()
@@ -188,16 +223,13 @@ fn long_option(name: &str) -> Result<(&'static str, &'static Spec), String> {
     match matches.as_slice() {
         [found] => Ok(*found),
         [] => Err(match REMOVED.iter().find(|(n, _)| *n == name) {
-            Some((_, why)) => why.to_string(),
-            None => unknown(name),
+            Some((_, why)) => OptionError::Removed(why),
+            None => OptionError::Unknown(name.to_string()),
         }),
-        many => {
-            let names: Vec<&str> = many.iter().map(|(n, _)| *n).collect();
-            Err(format!(
-                "ambiguous option: {name} (could be {})",
-                names.join(", ")
-            ))
-        }
+        many => Err(OptionError::Ambiguous {
+            name: name.to_string(),
+            candidates: many.iter().map(|(n, _)| *n).collect(),
+        }),
     }
 }
 
@@ -250,7 +282,7 @@ mod tests {
             ("--install-option=--x", "pip 23.1 removed --install-option"),
             ("--progress-bar off", "unknown option"),
         ] {
-            let e = parse(&words(line)).unwrap_err();
+            let e = parse(&words(line)).unwrap_err().to_string();
             assert!(e.contains(why), "{line}: {e}");
         }
         let o = parse(&words("--hash=sha256:AB --hash sha512:cd")).unwrap();

@@ -9,10 +9,11 @@
 //! path (`..%2F..%2Ftarget.whl`) is refused outright rather than cut at the
 //! decoded `/` (pip would take `target.whl`, also refused).
 
-use std::fmt;
 use std::str::FromStr;
 
 use pep440_rs::Version;
+
+use crate::pep508::shorten;
 
 /// A wheel file name split into its fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,49 +33,68 @@ pub struct WheelFilename {
 }
 
 /// Why a file name is not a wheel file name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid wheel filename {:?}: {reason} (expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl)",
+    shorten(file)
+)]
 pub struct InvalidWheelFilename {
     /// The file name as read (after percent-decoding).
     pub file: String,
     /// Which field is wrong.
-    pub reason: String,
+    pub reason: WheelNameProblem,
 }
 
-impl fmt::Display for InvalidWheelFilename {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid wheel filename {:?}: {} (expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl)",
-            crate::bounds::spec::shorten(&self.file),
-            self.reason
-        )
-    }
+/// The field of a wheel file name that is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WheelNameProblem {
+    /// It holds `/`, `\` or NUL once decoded.
+    #[error("the file name decodes to a path")]
+    DecodesToPath,
+    /// Not `.whl`.
+    #[error("the extension must be `.whl`")]
+    Extension,
+    /// Not 5 or 6 fields.
+    #[error("{0} dash-separated fields, not 5 or 6")]
+    FieldCount(usize),
+    /// The name is not an escaped project name.
+    #[error("{0:?} is not a project name")]
+    Name(String),
+    /// The version is not PEP 440.
+    #[error("{0:?} is not a PEP 440 version")]
+    Version(String),
+    /// The build tag does not start with a digit.
+    #[error("build tag {0:?} must start with a digit")]
+    BuildTag(String),
+    /// A python, abi or platform tag is malformed.
+    #[error("{field} tag {tag:?} is not a tag")]
+    Tag {
+        /// `python`, `abi` or `platform`.
+        field: &'static str,
+        /// The tag as written.
+        tag: String,
+    },
 }
 
 impl FromStr for WheelFilename {
     type Err = InvalidWheelFilename;
 
     fn from_str(file: &str) -> Result<Self, Self::Err> {
-        let bad = |reason: String| InvalidWheelFilename {
+        let bad = |reason: WheelNameProblem| InvalidWheelFilename {
             file: file.to_string(),
             reason,
         };
         if file.contains(['/', '\\', '\0']) {
-            return Err(bad("the file name decodes to a path".into()));
+            return Err(bad(WheelNameProblem::DecodesToPath));
         }
         let stem = file
             .strip_suffix(".whl")
-            .ok_or_else(|| bad("the extension must be `.whl`".into()))?;
+            .ok_or_else(|| bad(WheelNameProblem::Extension))?;
         let parts: Vec<&str> = stem.split('-').collect();
         let (name, version, build, tags) = match parts.as_slice() {
             [n, v, p, a, pl] => (*n, *v, None, [*p, *a, *pl]),
             [n, v, b, p, a, pl] => (*n, *v, Some(*b), [*p, *a, *pl]),
-            _ => {
-                return Err(bad(format!(
-                    "{} dash-separated fields, not 5 or 6",
-                    parts.len()
-                )))
-            }
+            _ => return Err(bad(WheelNameProblem::FieldCount(parts.len()))),
         };
         // Escaped names use `_` for every run of `-`, `_` and `.`; `__`
         // cannot come out of that escaping.
@@ -84,13 +104,13 @@ impl FromStr for WheelFilename {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
             || !crate::names::is_valid(name)
         {
-            return Err(bad(format!("{name:?} is not a project name")));
+            return Err(bad(WheelNameProblem::Name(name.to_string())));
         }
         let version = Version::from_str(version)
-            .map_err(|_| bad(format!("{version:?} is not a PEP 440 version")))?;
+            .map_err(|_| bad(WheelNameProblem::Version(version.to_string())))?;
         if let Some(b) = build {
             if !b.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(bad(format!("build tag {b:?} must start with a digit")));
+                return Err(bad(WheelNameProblem::BuildTag(b.to_string())));
             }
         }
         let [python, abi, platform]: [Vec<String>; 3] =
@@ -113,13 +133,16 @@ impl FromStr for WheelFilename {
 /// run of ASCII letters, digits and `_` (platform tags are
 /// `sysconfig.get_platform()` with `-` and `.` made `_`); Python tags
 /// start with a letter or `_`, as `packaging` requires.
-fn check_tags(field: &str, set: &[String]) -> Result<(), String> {
+fn check_tags(field: &'static str, set: &[String]) -> Result<(), WheelNameProblem> {
     for tag in set {
         let ok = !tag.is_empty()
             && tag.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
             && (field != "python" || !tag.starts_with(|c: char| c.is_ascii_digit()));
         if !ok {
-            return Err(format!("{field} tag {tag:?} is not a tag"));
+            return Err(WheelNameProblem::Tag {
+                field,
+                tag: tag.clone(),
+            });
         }
     }
     Ok(())

@@ -26,11 +26,31 @@ use std::path::Path;
 use pep508_rs::MarkerTree;
 use serde::Deserialize;
 
-use crate::bounds::cfg::Selection;
-use crate::bounds::lock::uv_walk::{Active, Edge, Graph, Key};
-use crate::bounds::lock::{self, LockBound, Pin, RequiresPython};
-use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
+use crate::bound::{BoundError, BoundRequirement, Origin, Selection};
+use crate::lock::uv_walk::{Active, Edge, Graph, Key};
+use crate::lock::{self, LockBound, LockError, Pin, RequiresPython};
 use crate::names::normalize;
+
+/// What is wrong in a `uv.lock` (beside the errors every lock shares,
+/// [`LockError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UvError {
+    /// A `git` source whose URL has no `#commit`.
+    #[error("git source {0:?} has no #commit")]
+    GitWithoutCommit(String),
+    /// A dependency naming no `[[package]]`.
+    #[error("dependency {0} is not a locked package")]
+    NotLocked(String),
+    /// The dependency walk did not settle.
+    #[error(transparent)]
+    Unsettled(#[from] super::uv_walk::Unsettled),
+}
+
+impl UvError {
+    fn at(self, origin: Origin) -> BoundError {
+        BoundError::new(origin, self.to_string())
+    }
+}
 
 /// The parts of `uv.lock` fetter reads (other keys are ignored).
 #[derive(Deserialize)]
@@ -135,12 +155,7 @@ pub fn parse(
     sel: &Selection,
 ) -> Result<LockBound, Vec<BoundError>> {
     let top = Origin::file(source);
-    let doc: LockFile = toml::from_str(text).map_err(|e| {
-        vec![BoundError::new(
-            top.clone(),
-            format!("invalid uv.lock: {}", e.to_string().trim()),
-        )]
-    })?;
+    let doc: LockFile = toml::from_str(text).map_err(|e| LockError::toml("uv.lock", &e, source))?;
     let requires_python = RequiresPython::of_lock(doc.requires_python.as_deref(), source)?;
     let packages: Vec<Package> = doc
         .package
@@ -232,7 +247,7 @@ fn reach(
 ) -> Result<Vec<MarkerTree>, Vec<BoundError>> {
     graph
         .reach(start, active)
-        .map_err(|m| vec![BoundError::new(top.clone(), m)])
+        .map_err(|e| vec![UvError::from(e).at(top.clone())])
 }
 
 /// uv's name for an extra or group in conflict markers: `extra-4-proj-a`.
@@ -307,7 +322,7 @@ fn emit(
             };
             match pin {
                 Ok(pin) => pins.push((i, pin, origin)),
-                Err(m) => errors.push(BoundError::new(origin, m)),
+                Err(e) => errors.push(e.at(origin)),
             }
         }
         let mut required_anywhere = MarkerTree::FALSE;
@@ -366,13 +381,13 @@ fn emit(
 }
 
 /// The pin of a locked package from its `source`.
-fn pin_of(p: &Package, base: &Path) -> Result<Pin, String> {
+fn pin_of(p: &Package, base: &Path) -> Result<Pin, UvError> {
     let src = p.source.clone().unwrap_or_default();
     if let Some(git) = &src.git {
         // `https://host/repo?rev=v1&subdirectory=x#<commit>`
         let (body, commit) = git
             .split_once('#')
-            .ok_or_else(|| format!("git source {git:?} has no #commit"))?;
+            .ok_or_else(|| UvError::GitWithoutCommit(git.clone()))?;
         let (url, query) = body.split_once('?').unwrap_or((body, ""));
         let sub = query
             .split('&')
@@ -445,10 +460,7 @@ fn build(
                 // under `requires-python = ">=3.8"`): nothing to install.
                 return None;
             }
-            errors.push(BoundError::new(
-                origin.clone(),
-                format!("dependency {name} is not a locked package"),
-            ));
+            errors.push(UvError::NotLocked(name).at(origin.clone()));
             return None;
         }
         let marker = match marker {
@@ -518,7 +530,3 @@ fn build(
     }
     Graph { edges, forks }
 }
-
-#[cfg(test)]
-#[path = "uv_tests.rs"]
-mod tests;

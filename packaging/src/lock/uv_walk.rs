@@ -19,6 +19,11 @@ use pep508_rs::MarkerTree;
 /// error, never a partial answer).
 const MAX_STEPS: usize = 1_000_000;
 
+/// The walk did not settle: a pathological lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the dependency graph did not settle after {MAX_STEPS} steps")]
+pub struct Unsettled;
+
 /// What part of a package a node stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Key {
@@ -74,7 +79,7 @@ impl Graph {
         &self,
         start: &[(usize, Key)],
         active: &Active,
-    ) -> Result<Vec<MarkerTree>, String> {
+    ) -> Result<Vec<MarkerTree>, Unsettled> {
         let forks: Vec<MarkerTree> = self.forks.iter().map(|f| active.decide(f)).collect();
         let mut node: HashMap<(usize, Key), MarkerTree> = HashMap::new();
         let mut queue: VecDeque<(usize, Key)> = VecDeque::new();
@@ -89,9 +94,7 @@ impl Graph {
         while let Some(n) = queue.pop_front() {
             steps += 1;
             if steps > MAX_STEPS {
-                return Err(format!(
-                    "the dependency graph did not settle after {MAX_STEPS} steps"
-                ));
+                return Err(Unsettled);
             }
             let Some(edges) = self.edges.get(&n) else {
                 continue;

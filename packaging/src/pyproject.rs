@@ -7,9 +7,63 @@
 
 use std::collections::BTreeMap;
 
-use crate::bounds::cfg::Selection;
-use crate::bounds::spec::{BoundError, BoundRequirement, Origin};
+use crate::bound::{BoundError, BoundRequirement, Origin, Selection};
 use crate::names::normalize;
+
+/// What is wrong with a `pyproject.toml` (beside its invalid requirements,
+/// which are [`BoundError`]s of their own).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PyprojectError {
+    /// Not TOML.
+    #[error("invalid TOML: {0}")]
+    Toml(String),
+    /// `dynamic = ["dependencies"]`.
+    #[error("[project] declares its dependencies `dynamic`, so they are not in the file; use a requirements or lock file instead")]
+    DynamicDependencies,
+    /// A selected extra the file does not declare.
+    #[error("no extra {extra:?} in [project.optional-dependencies] (extras: {extras})")]
+    NoExtra {
+        /// The extra as selected.
+        extra: String,
+        /// The extras there are (`none` when there are none).
+        extras: String,
+    },
+    /// A dependency list that is not an array.
+    #[error("{0} must be an array of strings")]
+    NotAnArray(String),
+    /// An item of a dependency list that is not a string.
+    #[error("expected a requirement string")]
+    NotAString,
+    /// Nothing to read.
+    #[error("neither [project] nor [dependency-groups]: nothing to check against")]
+    Empty,
+    /// `include-group` loops.
+    #[error("dependency group cycle: {}", .0.join(" -> "))]
+    GroupCycle(Vec<String>),
+    /// A selected or included group the file does not declare.
+    #[error("no dependency group {name:?} in [dependency-groups] (groups: {groups})")]
+    NoGroup {
+        /// The group, normalized.
+        name: String,
+        /// The groups there are (`none` when there are none).
+        groups: String,
+    },
+    /// A group that is not an array.
+    #[error("[dependency-groups].{0} must be an array")]
+    GroupNotAnArray(String),
+    /// A group item that is neither a string nor an include.
+    #[error("{0}: expected a requirement string or {{include-group = \"…\"}}")]
+    GroupItem(Origin),
+    /// An invalid requirement in a group.
+    #[error("{0}")]
+    Requirement(BoundError),
+}
+
+impl PyprojectError {
+    fn at(self, origin: Origin) -> BoundError {
+        BoundError::new(origin, self.to_string())
+    }
+}
 
 /// Parse a `pyproject.toml` named `source`.
 pub fn parse(
@@ -17,10 +71,9 @@ pub fn parse(
     source: &str,
     sel: &Selection,
 ) -> Result<Vec<BoundRequirement>, Vec<BoundError>> {
-    let err = |m: String| vec![BoundError::new(Origin::file(source), m)];
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| err(format!("invalid TOML: {}", e.to_string().trim())))?;
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        vec![PyprojectError::Toml(e.to_string().trim().to_string()).at(Origin::file(source))]
+    })?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let project = doc.get("project").and_then(|p| p.as_table());
@@ -29,10 +82,7 @@ pub fn parse(
             .and_then(|d| d.as_array())
             .is_some_and(|d| d.iter().any(|x| x.as_str() == Some("dependencies")))
         {
-            errors.push(BoundError::new(
-                Origin::file(source),
-                "[project] declares its dependencies `dynamic`, so they are not in the file; use a requirements or lock file instead",
-            ));
+            errors.push(PyprojectError::DynamicDependencies.at(Origin::file(source)));
         }
         if let Some(name) = p.get("name").and_then(|n| n.as_str()) {
             match BoundRequirement::parse(name, Origin::file(source)) {
@@ -62,13 +112,13 @@ pub fn parse(
                 &mut out,
                 &mut errors,
             ),
-            None => errors.push(BoundError::new(
-                Origin::file(source),
-                format!(
-                    "no extra {extra:?} in [project.optional-dependencies] (extras: {})",
-                    list(optional.keys())
-                ),
-            )),
+            None => errors.push(
+                PyprojectError::NoExtra {
+                    extra: extra.clone(),
+                    extras: list(optional.keys()),
+                }
+                .at(Origin::file(source)),
+            ),
         }
     }
     let groups: BTreeMap<String, &toml::Value> = doc
@@ -78,15 +128,12 @@ pub fn parse(
         .unwrap_or_default();
     for g in &sel.groups {
         let mut stack = Vec::new();
-        if let Err(m) = expand_group(&normalize(g), &groups, source, &mut stack, &mut out) {
-            errors.push(BoundError::new(Origin::file(source), m));
+        if let Err(e) = expand_group(&normalize(g), &groups, source, &mut stack, &mut out) {
+            errors.push(e.at(Origin::file(source)));
         }
     }
     if project.is_none() && groups.is_empty() {
-        errors.push(BoundError::new(
-            Origin::file(source),
-            "neither [project] nor [dependency-groups]: nothing to check against",
-        ));
+        errors.push(PyprojectError::Empty.at(Origin::file(source)));
     }
     if errors.is_empty() {
         Ok(out)
@@ -114,10 +161,7 @@ fn strings(
 ) {
     let Some(value) = value else { return };
     let Some(items) = value.as_array() else {
-        return errors.push(BoundError::new(
-            Origin::file(source),
-            format!("{what} must be an array of strings"),
-        ));
+        return errors.push(PyprojectError::NotAnArray(what.to_string()).at(Origin::file(source)));
     };
     for (i, item) in items.iter().enumerate() {
         let origin = Origin::file(format!("{source} {what}[{i}]"));
@@ -126,7 +170,7 @@ fn strings(
                 Ok(r) => out.push(r),
                 Err(e) => errors.push(e),
             },
-            None => errors.push(BoundError::new(origin, "expected a requirement string")),
+            None => errors.push(PyprojectError::NotAString.at(origin)),
         }
     }
 }
@@ -139,33 +183,29 @@ fn expand_group(
     source: &str,
     stack: &mut Vec<String>,
     out: &mut Vec<BoundRequirement>,
-) -> Result<(), String> {
+) -> Result<(), PyprojectError> {
     if let Some(pos) = stack.iter().position(|g| g == name) {
         let mut chain = stack[pos..].to_vec();
         chain.push(name.to_string());
-        return Err(format!("dependency group cycle: {}", chain.join(" -> ")));
+        return Err(PyprojectError::GroupCycle(chain));
     }
     let items = groups
         .get(name)
-        .ok_or_else(|| {
-            format!(
-                "no dependency group {name:?} in [dependency-groups] (groups: {})",
-                list(groups.keys())
-            )
+        .ok_or_else(|| PyprojectError::NoGroup {
+            name: name.to_string(),
+            groups: list(groups.keys()),
         })?
         .as_array()
-        .ok_or_else(|| format!("[dependency-groups].{name} must be an array"))?;
+        .ok_or_else(|| PyprojectError::GroupNotAnArray(name.to_string()))?;
     stack.push(name.to_string());
     for (i, item) in items.iter().enumerate() {
         let origin = Origin::file(format!("{source} [dependency-groups].{name}[{i}]"));
         if let Some(s) = item.as_str() {
-            out.push(BoundRequirement::parse(s, origin).map_err(|e| e.to_string())?);
+            out.push(BoundRequirement::parse(s, origin).map_err(PyprojectError::Requirement)?);
         } else if let Some(inc) = item.get("include-group").and_then(|v| v.as_str()) {
             expand_group(&normalize(inc), groups, source, stack, out)?;
         } else {
-            return Err(format!(
-                "{origin}: expected a requirement string or {{include-group = \"…\"}}"
-            ));
+            return Err(PyprojectError::GroupItem(origin));
         }
     }
     stack.pop();

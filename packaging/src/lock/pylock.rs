@@ -11,10 +11,42 @@ use pep508_rs::MarkerTree;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::bounds::cfg::Selection;
-use crate::bounds::lock::{self, Ambiguity, LockBound, Pin, RequiresPython};
-use crate::bounds::spec::{BoundError, Origin};
+use crate::bound::{BoundError, Origin, Selection};
+use crate::lock::{self, Ambiguity, LockBound, LockError, Pin, RequiresPython};
 use crate::names::normalize;
+
+/// What is wrong in a `pylock.toml` (beside the errors every lock shares,
+/// [`LockError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PylockError {
+    /// A `lock-version` other than 1.x.
+    #[error("unsupported lock-version {0:?} (fetter reads 1.x)")]
+    UnsupportedVersion(String),
+    /// No `lock-version`.
+    #[error("missing lock-version: not a PEP 751 lock file")]
+    NoVersion,
+    /// No `[[packages]]`.
+    #[error("no [[packages]] array")]
+    NoPackages,
+    /// Two of `vcs`, `directory`, `archive`.
+    #[error("more than one of vcs, directory, archive: PEP 751 allows exactly one source")]
+    SeveralSources,
+    /// A direct source beside `sdist` or `wheels`.
+    #[error(
+        "vcs, directory or archive together with sdist or wheels: PEP 751 makes them \
+         mutually exclusive; keep one source"
+    )]
+    DirectAndIndex,
+    /// A required key of a source is missing.
+    #[error("{0}")]
+    Incomplete(&'static str),
+}
+
+impl PylockError {
+    fn at(self, origin: Origin) -> BoundError {
+        BoundError::new(origin, self.to_string())
+    }
+}
 
 /// The parts of a `pylock.toml` fetter reads (other keys are ignored).
 #[derive(Deserialize)]
@@ -75,33 +107,19 @@ pub fn parse(
     sel: &Selection,
 ) -> Result<LockBound, Vec<BoundError>> {
     let top = Origin::file(source);
-    let doc: LockFile = toml::from_str(text).map_err(|e| {
-        vec![BoundError::new(
-            top.clone(),
-            format!("invalid pylock.toml: {}", e.to_string().trim()),
-        )]
-    })?;
+    let doc: LockFile =
+        toml::from_str(text).map_err(|e| LockError::toml("pylock.toml", &e, source))?;
     match doc.lock_version.as_deref() {
         Some(v) if v.starts_with("1.") || v == "1" => {}
-        Some(v) => {
-            return Err(vec![BoundError::new(
-                top,
-                format!("unsupported lock-version {v:?} (fetter reads 1.x)"),
-            )])
-        }
-        None => {
-            return Err(vec![BoundError::new(
-                top,
-                "missing lock-version: not a PEP 751 lock file",
-            )])
-        }
+        Some(v) => return Err(vec![PylockError::UnsupportedVersion(v.to_string()).at(top)]),
+        None => return Err(vec![PylockError::NoVersion.at(top)]),
     }
     let requires_python = RequiresPython::of_lock(doc.requires_python.as_deref(), source)?;
     let extras: Vec<String> = sel.extras.iter().map(|e| normalize(e)).collect();
     let mut groups: Vec<String> = sel.groups.iter().map(|g| normalize(g)).collect();
     groups.extend(doc.default_groups.iter().map(|g| normalize(g)));
     let Some(packages) = doc.packages else {
-        return Err(vec![BoundError::new(top, "no [[packages]] array")]);
+        return Err(vec![PylockError::NoPackages.at(top)]);
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -170,17 +188,10 @@ fn package(
     .filter(|x| **x)
     .count();
     if direct > 1 {
-        return Err(BoundError::new(
-            origin,
-            "more than one of vcs, directory, archive: PEP 751 allows exactly one source",
-        ));
+        return Err(PylockError::SeveralSources.at(origin));
     }
     if direct == 1 && (pkg.sdist.is_some() || pkg.wheels.is_some()) {
-        return Err(BoundError::new(
-            origin,
-            "vcs, directory or archive together with sdist or wheels: PEP 751 makes them \
-             mutually exclusive; keep one source",
-        ));
+        return Err(PylockError::DirectAndIndex.at(origin));
     }
     let pin = if let Some(vcs) = &pkg.vcs {
         let kind = vcs.kind.as_deref().unwrap_or("git");
@@ -188,11 +199,11 @@ fn package(
             .url
             .clone()
             .or_else(|| vcs.path.as_deref().map(|p| lock::path_url(base, p)))
-            .ok_or_else(|| BoundError::new(origin.clone(), "vcs without url or path"))?;
+            .ok_or_else(|| PylockError::Incomplete("vcs without url or path").at(origin.clone()))?;
         let commit = vcs
             .commit_id
             .as_deref()
-            .ok_or_else(|| BoundError::new(origin.clone(), "vcs without commit-id"))?;
+            .ok_or_else(|| PylockError::Incomplete("vcs without commit-id").at(origin.clone()))?;
         Pin::Url(with_subdirectory(
             format!("{kind}+{url}@{commit}"),
             vcs.subdirectory.as_deref(),
@@ -201,7 +212,7 @@ fn package(
         let path = dir
             .path
             .as_deref()
-            .ok_or_else(|| BoundError::new(origin.clone(), "directory without path"))?;
+            .ok_or_else(|| PylockError::Incomplete("directory without path").at(origin.clone()))?;
         Pin::Url(with_subdirectory(
             lock::path_url(base, path),
             dir.subdirectory.as_deref(),
@@ -211,7 +222,9 @@ fn package(
             .url
             .clone()
             .or_else(|| archive.path.as_deref().map(|p| lock::path_url(base, p)))
-            .ok_or_else(|| BoundError::new(origin.clone(), "archive without url or path"))?;
+            .ok_or_else(|| {
+                PylockError::Incomplete("archive without url or path").at(origin.clone())
+            })?;
         let hash = archive
             .hashes
             .get("sha256")
