@@ -8,6 +8,7 @@ mod validate_audit;
 use std::fs;
 use std::process::Command;
 
+use common::snap;
 use common::*;
 use serde_json::json;
 
@@ -112,11 +113,21 @@ fn setup() -> Option<Setup> {
 }
 
 fn audit(s: &Setup, args: &[&str]) -> std::process::Output {
-    run(fetter(&s.home)
-        .arg("--root")
-        .arg(&s.root)
-        .arg("audit")
-        .args(args))
+    run(audit_cmd(s).args(args))
+}
+
+/// `fetter --root ROOT audit`, arguments to follow.
+fn audit_cmd(s: &Setup) -> Command {
+    let mut c = fetter(&s.home);
+    c.arg("--root").arg(&s.root).arg("audit");
+    c
+}
+
+impl Setup {
+    /// The scratch directory everything lives in (redacted in snapshots).
+    fn scratch(&self) -> &std::path::Path {
+        &self._s.path
+    }
 }
 
 #[test]
@@ -186,19 +197,20 @@ fn audit_matches_every_range_form() {
     assert_eq!(rules, vec!["audit/malicious", "audit/vulnerability"]);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 3);
 
-    // Thresholds: only the malware is critical.
-    let out = audit(
-        &s,
-        &[
+    // Thresholds: only the malware is critical (the whole table).
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "--fail-on critical: only the malware fails",
+        audit_cmd(&s).args([
             "--osv-db",
             s.db_dir.to_str().unwrap(),
             "--fail-on",
             "critical",
-        ],
+        ]),
     );
     assert_eq!(out.status.code(), Some(3));
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("MAL-2099-6 (MALWARE)"), "{table}");
+    snap::redacted(s.scratch())
+        .bind(|| insta::assert_snapshot!("audit_fail_on_critical", t.text()));
     fs::remove_file(s.db_dir.join("MAL-2099-6.json")).unwrap();
     let out = audit(
         &s,
@@ -238,15 +250,18 @@ fn audit_reads_the_osv_zip_and_a_local_copy() {
     );
 
     // Import as the local copy; the default audit then uses it.
-    let out = run(fetter(&s.home)
-        .args(["audit", "db", "update", "--from"])
-        .arg(&zip));
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "import the zip as the local copy",
+        fetter(&s.home)
+            .args(["audit", "db", "update", "--from"])
+            .arg(&zip),
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 7 PyPI and Debian records"));
     assert!(s.home.join(".local/share/fetter/osv/pypi.json").is_file());
     let out = audit(&s, &["--format", "json", "--max-age", "1d"]);
     assert_eq!(
@@ -255,25 +270,25 @@ fn audit_reads_the_osv_zip_and_a_local_copy() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let info = run_ok(fetter(&s.home).args(["audit", "db", "info"]));
-    assert!(info.contains("records  7"), "{info}");
+    let out = t.run(
+        "what the copy holds",
+        fetter(&s.home).args(["audit", "db", "info"]),
+    );
+    assert_eq!(out.status.code(), Some(0));
 
     // A copy imported long ago is stale under --max-age: exit 1, not 0 or 3.
     let local = s.home.join(".local/share/fetter/osv/pypi.json");
     let mut copy: serde_json::Value = serde_json::from_slice(&fs::read(&local).unwrap()).unwrap();
     copy["imported_at"] = json!(1_000_000_000u64);
     fs::write(&local, serde_json::to_vec(&copy).unwrap()).unwrap();
-    let out = audit(&s, &["--max-age", "7d"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
     // The suggested command works as written: `db update` needs --from,
     // and the copy remembers where it came from.
-    let refresh = format!("fetter audit db update --from {}`", zip.display());
-    assert!(
-        err.contains("older than --max-age") && err.contains(&refresh),
-        "{err}"
+    let out = t.run(
+        "a stale copy under --max-age",
+        audit_cmd(&s).args(["--max-age", "7d"]),
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("AUDIT NOT DONE"));
+    assert_eq!(out.status.code(), Some(1));
+    snap::redacted(s.scratch()).bind(|| insta::assert_snapshot!("audit_local_copy", t.text()));
 }
 
 #[test]
@@ -283,7 +298,9 @@ fn audit_that_cannot_run_never_passes() {
     fs::create_dir_all(&home).unwrap();
     let root = s.path.join("tree");
     fs::create_dir_all(&root).unwrap();
-    let check = |args: &[&str], needle: &str| {
+    let t = std::cell::RefCell::new(snap::Transcript::new());
+    let check = |args: &[&str], what: &str| {
+        let mut table_err = None;
         for format in ["table", "json", "sarif"] {
             let out = run(fetter(&home)
                 .arg("--root")
@@ -297,28 +314,44 @@ fn audit_that_cannot_run_never_passes() {
                 "{args:?} {format}: {}",
                 String::from_utf8_lossy(&out.stdout)
             );
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(err.contains(needle), "{args:?}: {err}");
+            // The same error in every format; the table's in the snapshot.
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            match &table_err {
+                None => {
+                    t.borrow_mut().push(
+                        what,
+                        &format!("--root [SCRATCH]/tree audit {}", args.join(" ")),
+                        1,
+                        &String::from_utf8_lossy(&out.stdout),
+                        &err,
+                    );
+                    table_err = Some(err);
+                }
+                Some(e) => assert_eq!(&err, e, "{args:?} {format}"),
+            }
         }
     };
     // No local copy at all.
-    check(&[], "no OSV database");
+    check(&[], "no local copy at all");
     // A corrupt record in a directory: named in the error.
     let dir = s.path.join("osv");
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join("good.json"), r#"{"id":"PYSEC-1","affected":[]}"#).unwrap();
     fs::write(dir.join("broken.json"), "{ this is not json").unwrap();
-    check(&["--osv-db", dir.to_str().unwrap()], "broken.json");
+    check(
+        &["--osv-db", dir.to_str().unwrap()],
+        "a corrupt record, named",
+    );
     // A truncated zip.
     let zip = s.path.join("all.zip");
     fs::write(&zip, b"PK\x03\x04truncated").unwrap();
-    check(&["--osv-db", zip.to_str().unwrap()], "not a readable zip");
+    check(&["--osv-db", zip.to_str().unwrap()], "a truncated zip");
     // Garbage that is neither.
     let junk = s.path.join("junk.bin");
     fs::write(&junk, b"\x00\x01\x02").unwrap();
     check(
         &["--osv-db", junk.to_str().unwrap()],
-        "not an OSV zip, directory or fetter database",
+        "garbage that is neither",
     );
     // A usable database over a named tree that holds no environment: the
     // audit checked nothing, so it is not "No known vulnerabilities".
@@ -331,8 +364,9 @@ fn audit_that_cannot_run_never_passes() {
     .unwrap();
     check(
         &["--osv-db", usable.to_str().unwrap()],
-        "no Python environment under this directory",
+        "a usable database over a tree with no environment",
     );
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("audit_cannot_run", t.borrow().text()));
 }
 
 /// `--online` against an OSV API stand-in on 127.0.0.1 finds what the

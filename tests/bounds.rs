@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use bounds_world::*;
+use common::snap;
 use common::*;
 
 #[test]
@@ -36,11 +37,15 @@ fn derive_then_validate_round_trips() {
     let src_url = format!("dir-pkg @ file://{}", w.dir_pkg_src.display());
     assert!(lines.contains(&src_url.as_str()), "{derived}");
 
-    let out = run(fetter_in(w, &[&w.a])
-        .args(["validate", "--bound"])
-        .arg(&req));
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "validate against the derived bound passes",
+        fetter_in(w, &[&w.a])
+            .args(["validate", "--bound"])
+            .arg(&req),
+    );
     assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains(&format!("site {}", w.a.site().display())));
+    snap::redacted(&w.root).bind(|| insta::assert_snapshot!("bounds_validate_pass", t.text()));
     let (c, report) = validate_json(w, &[&w.a], &["--bound", req.to_str().unwrap()]);
     assert_eq!(c, 0);
     assert_eq!(report["schema"], "fetter.validate/1");
@@ -75,15 +80,15 @@ fn derive_then_validate_round_trips() {
 fn derive_reports_conflicts_across_environments() {
     let Some(w) = world() else { return };
     let exact = w.root.join("derived-both.txt");
-    let out = run(fetter_in(w, &[&w.a, &w.b])
-        .args(["derive", "-o"])
-        .arg(&exact));
-    assert_eq!(code(&out), 0);
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("tiny-pkg is installed in several versions"),
-        "{err}"
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "derive over two environments with a conflict",
+        fetter_in(w, &[&w.a, &w.b])
+            .args(["derive", "-o"])
+            .arg(&exact),
     );
+    assert_eq!(code(&out), 0);
+    snap::redacted(&w.root).bind(|| insta::assert_snapshot!("bounds_derive_conflict", t.text()));
     let file = fs::read_to_string(&exact).unwrap();
     assert!(file.contains("# conflict: tiny-pkg"), "{file}");
     assert_eq!(
@@ -182,15 +187,13 @@ fn violations_are_reported_by_kind_with_exit_3() {
     let (_, r) = validate_json(w, &[&w.a], &["--bound", p.to_str().unwrap(), "--ignore="]);
     assert!(diag_set(&r).contains(&("bounds/unrequired".into(), "pip".into())));
     // The table says the same, with exit 3 as well.
-    let out = run(fetter_in(w, &[&w.a]).args(["validate", "--bound"]).arg(&p));
-    assert_eq!(code(&out), 3);
-    let t = text(&out.stdout);
-    assert!(
-        t.contains("FAIL")
-            && t.contains("bounds/misdefined")
-            && t.contains("version 1.0.1 does not satisfy ==2.0"),
-        "{t}"
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "the violations table",
+        fetter_in(w, &[&w.a]).args(["validate", "--bound"]).arg(&p),
     );
+    assert_eq!(code(&out), 3);
+    snap::redacted(&w.root).bind(|| insta::assert_snapshot!("bounds_violations_table", t.text()));
 }
 
 #[test]
@@ -240,12 +243,20 @@ fn direct_url_requirements_compare_with_direct_url_json() {
 fn unreadable_bounds_fail_closed_with_exit_1() {
     let Some(w) = world() else { return };
     let missing = w.root.join("no-such-bound.txt");
+    let mut t = snap::Transcript::new();
     for format in ["table", "json"] {
         let out = run(fetter_in(w, &[&w.a])
             .args(["validate", "--format", format, "--bound"])
             .arg(&missing));
         assert_eq!(code(&out), 1, "{format}: {}", text(&out.stdout));
     }
+    let out = t.run(
+        "a missing bound",
+        fetter_in(w, &[&w.a])
+            .args(["validate", "--bound"])
+            .arg(&missing),
+    );
+    assert_eq!(code(&out), 1);
     let (c, r) = validate_json(w, &[&w.a], &["--bound", missing.to_str().unwrap()]);
     assert_eq!((c, r["outcome"].as_str()), (1, Some("error")));
     assert!(r["failures"][0]["message"]
@@ -268,15 +279,14 @@ fn unreadable_bounds_fail_closed_with_exit_1() {
     // An include cycle.
     bound(w, "cyc-b.txt", "-r cyc-a.txt\n");
     let cyc = bound(w, "cyc-a.txt", "-r cyc-b.txt\n");
-    let out = run(fetter_in(w, &[&w.a])
-        .args(["validate", "--bound"])
-        .arg(&cyc));
-    assert_eq!(code(&out), 1);
-    assert!(
-        text(&out.stdout).contains("include cycle"),
-        "{}",
-        text(&out.stdout)
+    let out = t.run(
+        "an include cycle",
+        fetter_in(w, &[&w.a])
+            .args(["validate", "--bound"])
+            .arg(&cyc),
     );
+    assert_eq!(code(&out), 1);
+    snap::redacted(&w.root).bind(|| insta::assert_snapshot!("bounds_unreadable", t.text()));
 }
 
 #[test]

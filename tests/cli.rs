@@ -12,6 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::snap;
 use common::*;
 
 struct World {
@@ -138,11 +139,13 @@ fn config_file_precedence_and_overrides() {
     .unwrap();
 
     // `config show` says which file and prints the resolved values.
-    let (code, out, _) = stdout_of(fetter_in(&w).args(["config", "show"]));
-    assert_eq!(code, 0);
-    assert!(out.starts_with("# from fetter.toml"), "{out}");
-    assert!(out.contains("bounds = [\"./req.txt\"]"), "{out}");
-    assert!(out.contains("ignore = [\"pip\"]"), "{out}");
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "config show: the file, then the resolved values",
+        fetter_in(&w).args(["config", "show"]),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    snap::redacted(&w.dir).bind(|| insta::assert_snapshot!("cli_config_show", t.text()));
 
     // FETTER_CONFIG= uses no file at all.
     let (_, out, _) = stdout_of(
@@ -157,45 +160,45 @@ fn config_file_precedence_and_overrides() {
 fn bad_config_files_are_errors_naming_the_file() {
     let Some(w) = world() else { return };
     let file = w.dir.join("fetter.toml");
-    for (text, expect) in [
-        ("[validate]\nbound = [\"x\"]\n", "unknown field `bound`"),
-        ("[scan]\nformat = \"xml\"\n", "format \"xml\" is not one of"),
-        ("format = [", "invalid config file"),
+    let mut t = snap::Transcript::new();
+    for (what, text) in [
+        ("an unknown field", "[validate]\nbound = [\"x\"]\n"),
+        ("a format scan lacks", "[scan]\nformat = \"xml\"\n"),
+        ("not TOML", "format = ["),
     ] {
         fs::write(&file, text).unwrap();
-        let (code, _, err) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "scan"]));
-        assert_eq!(code, 1, "{text}: {err}");
-        assert!(
-            err.contains("fetter.toml") && err.contains(expect),
-            "{text}: {err}"
-        );
-        assert!(!err.contains("panicked"));
+        let out = t.run(what, fetter_in(&w).args(["--exe", ".venv", "scan"]));
+        assert_eq!(out.status.code(), Some(1), "{text}");
     }
     // Writable by others: refused (fetter runs as root in shared directories).
     fs::write(&file, "format = \"json\"\n").unwrap();
     fs::set_permissions(&file, fs::Permissions::from_mode(0o666)).unwrap();
-    let (code, _, err) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "scan"]));
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("refusing the config file") && err.contains("chmod go-w"),
-        "{err}"
+    let out = t.run(
+        "a config file writable by others",
+        fetter_in(&w).args(["--exe", ".venv", "scan"]),
     );
+    assert_eq!(out.status.code(), Some(1));
     // A missing file named by FETTER_CONFIG is an error too, not silently none.
-    let (code, _, err) = stdout_of(
+    let out = t.run(
+        "FETTER_CONFIG naming a missing file",
         fetter_in(&w)
             .env("FETTER_CONFIG", w.dir.join("nope.toml"))
             .args(["--exe", ".venv", "scan"]),
     );
-    assert_eq!(code, 1);
-    assert!(err.contains("nope.toml"), "{err}");
+    assert_eq!(out.status.code(), Some(1));
     // No bound anywhere: validate says what to do.
     fs::remove_file(&file).unwrap();
-    let (code, _, err) = stdout_of(fetter_in(&w).args(["--exe", ".venv", "validate"]));
-    assert_eq!(code, 2, "a usage error, as without config support");
-    assert!(
-        err.contains("--bound") && err.contains("fetter.toml"),
-        "{err}"
+    let out = t.run(
+        "validate with no bound anywhere",
+        fetter_in(&w).args(["--exe", ".venv", "validate"]),
     );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a usage error, as without config support"
+    );
+    // Each message names the file and the problem (the whole stderr).
+    snap::redacted(&w.dir).bind(|| insta::assert_snapshot!("cli_bad_config_files", t.text()));
 }
 
 #[test]

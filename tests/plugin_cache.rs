@@ -8,6 +8,7 @@ use crate::common;
 use std::fs;
 use std::process::Command;
 
+use common::snap;
 use common::*;
 
 /// Runs `fetter plugin check` twice inside a private mount namespace
@@ -95,11 +96,14 @@ fn user_namespaces_forbidden() -> Option<String> {
 fn an_entry_copied_over_another_plugins_key_is_recompiled() {
     let s = scratch();
     let cache = s.path.join("cache");
+    let t = std::cell::RefCell::new(snap::Transcript::new());
     let check = |plugin: &str| {
         let mut cmd = fetter(&s.path);
         cmd.env("FETTER_CACHE_DIR", &cache)
             .args(["plugin", "check", plugin]);
-        run_ok(&mut cmd)
+        let out = t.borrow_mut().run(plugin, &mut cmd);
+        assert!(out.status.success(), "{:?}", out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let entry_of = |sha: &str| {
         fs::read_dir(cache.join("plugins"))
@@ -115,13 +119,9 @@ fn an_entry_copied_over_another_plugins_key_is_recompiled() {
         let at = out.find("sha256 ").expect("plugin check names the sha256") + 7;
         out[at..at + 64].to_string()
     };
+    // Compiled and cached, each (the runs: a snapshot below).
     let typo = check("typosquat");
-    assert!(
-        typo.contains("ok  typosquat") && typo.contains("compiled and cached"),
-        "{typo}"
-    );
     let deprecated = check("deprecated-names");
-    assert!(deprecated.contains("ok  deprecated-names"), "{deprecated}");
     let (typo_entry, deprecated_entry) = (entry_of(&sha_of(&typo)), entry_of(&sha_of(&deprecated)));
 
     // The swap: artifact and sidecar, as a copy would leave them.
@@ -129,11 +129,9 @@ fn an_entry_copied_over_another_plugins_key_is_recompiled() {
     let sum = |p: &std::path::Path| format!("{}.sum", p.display());
     fs::copy(sum(&deprecated_entry), sum(&typo_entry)).unwrap();
 
+    // typosquat runs, not deprecated-names; the entry and the other
+    // plugin's sha256 are named (by value here: snapshots redact hashes).
     let out = check("typosquat");
-    assert!(
-        out.contains("ok  typosquat"),
-        "deprecated-names ran as typosquat:\n{out}"
-    );
     assert!(
         out.contains(&format!(
             "recompiled: the cache entry {} was compiled from another plugin (sha256 {})",
@@ -142,7 +140,9 @@ fn an_entry_copied_over_another_plugins_key_is_recompiled() {
         )),
         "{out}"
     );
-    assert!(check("typosquat").contains("loaded from the compile cache"));
+    check("typosquat");
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("plugin_cache_swapped_entry", t.borrow().text()));
 
     // `validate --policy` says so too (on stderr), and runs typosquat.
     fs::copy(&deprecated_entry, &typo_entry).unwrap();
@@ -156,12 +156,16 @@ fn an_entry_copied_over_another_plugins_key_is_recompiled() {
         .arg("--exe")
         .arg(&env.prefix)
         .args(["validate", "--format", "json", "--policy", "typosquat"]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("warning: plugin `typosquat`: recompiled: the cache entry")
-            && stderr.contains("compiled from another plugin"),
-        "{stderr}"
+    let mut t = snap::Transcript::new();
+    t.push(
+        "validate --policy says so on stderr",
+        "--exe [SCRATCH]/env validate --format json --policy typosquat",
+        out.status.code().unwrap_or(-1),
+        "[the JSON report]\n",
+        &String::from_utf8_lossy(&out.stderr),
     );
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("plugin_cache_swapped_validate", t.text()));
     let report = json(&out.stdout);
     assert_eq!(
         report["inputs"][0]["check"], "plugin:typosquat",

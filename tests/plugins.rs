@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::diagnostic_codes as codes;
+use common::snap;
 use common::*;
 use sha2::{Digest, Sha256};
 
@@ -147,6 +148,7 @@ fn hostile_plugins_are_contained_and_fail_closed() {
         ("fail", &[], "could not evaluate: could not decide"),
         ("bad-rule", &[], "invalid rule id"),
     ];
+    let mut said = String::new();
     for (mode, extra, expected) in cases {
         let manifest = hostile_manifest(&s.path, mode);
         let good = hostile_manifest(&s.path, "behave");
@@ -169,6 +171,7 @@ fn hostile_plugins_are_contained_and_fail_closed() {
             failures[0].contains(expected),
             "mode {mode}: expected {expected:?} in {failures:?}"
         );
+        said.push_str(&format!("# mode {mode}\n{}\n\n", failures[0]));
         // The other plugin still reported.
         assert!(
             codes(&report).contains(&("hostile/seen".into(), "tiny-pkg".into())),
@@ -181,12 +184,9 @@ fn hostile_plugins_are_contained_and_fail_closed() {
         );
     }
 
-    // The panic message reaches the error; a terminal escape in a rule id does not reach the terminal.
-    let (_, report) = validate(&s.path, &env, &[&hostile_manifest(&s.path, "panic")], &[]);
-    assert!(
-        failure_messages(&report)[0].contains("crashed during evaluate"),
-        "{report:#}"
-    );
+    // Each failure message whole; the panic message reaches the error.
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("plugins_hostile_failures", said));
+    // A terminal escape in a rule id does not reach the terminal.
     let (out, _) = validate(
         &s.path,
         &env,
@@ -223,24 +223,25 @@ fn unusable_plugins_are_refused_at_load() {
         return;
     };
 
-    let bad_settings = hostile_manifest(&s.path, "nonsense");
-    let (out, report) = validate(&s.path, &env, &[&bad_settings], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let f = failure_messages(&report);
-    assert!(
-        f[0].contains("rejected its settings") && f[0].contains("nonsense"),
-        "{f:?}"
+    // Each refusal as the table run prints it: exit 1, the reason named.
+    let mut t = snap::Transcript::new();
+    let mut refused = |what: &str, policies: &[&Path]| {
+        let mut c = fetter_at(&s.path);
+        c.arg("--exe").arg(&env.prefix).arg("validate");
+        for p in policies {
+            c.arg("--policy").arg(p);
+        }
+        let out = t.run(what, &mut c);
+        assert_eq!(out.status.code(), Some(1), "{what}: {:?}", text(&out));
+    };
+    refused(
+        "settings the plugin rejects",
+        &[&hostile_manifest(&s.path, "nonsense")],
     );
 
     let wasi = s.path.join("wasi.wasm");
     fs::write(&wasi, component_from_wit(WASI_WORLD)).unwrap();
-    let (out, report) = validate(&s.path, &env, &[&wasi], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let f = failure_messages(&report);
-    assert!(
-        f[0].contains("imports `wasi:filesystem/types@0.2.0`") && f[0].contains("does not grant"),
-        "{f:?}"
-    );
+    refused("a component importing WASI", &[&wasi]);
 
     let abi2 = s.path.join("abi2.wasm");
     fs::write(
@@ -248,31 +249,23 @@ fn unusable_plugins_are_refused_at_load() {
         component_from_wit(&policy_wit().replace("fetter:policy@1.0.0", "fetter:policy@2.0.0")),
     )
     .unwrap();
-    let (out, report) = validate(&s.path, &env, &[&abi2], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let f = failure_messages(&report);
-    assert!(
-        f[0].contains("ABI 2.0.0") && f[0].contains("ABI 1.0.0"),
-        "{f:?}"
-    );
-    let out = run(fetter_at(&s.path).args(["plugin", "info"]).arg(&abi2));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).0.contains("INCOMPATIBLE"), "{}", text(&out).0);
+    refused("another ABI major", &[&abi2]);
 
     let core = s.path.join("core.wasm");
     fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
     let junk = s.path.join("junk.wasm");
     fs::write(&junk, b"#!/bin/sh\necho hi\n").unwrap();
     let missing = s.path.join("missing.wasm");
-    let (out, report) = validate(&s.path, &env, &[&core, &junk, &missing], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let f = failure_messages(&report).join("\n");
-    assert!(f.contains("not a component"), "{f}");
-    assert!(f.contains("not a WebAssembly file"), "{f}");
-    assert!(
-        f.contains("cannot read") && f.contains("missing.wasm"),
-        "{f}"
+    refused(
+        "a core module, a shell script, a missing file",
+        &[&core, &junk, &missing],
     );
+    let out = t.run(
+        "plugin info on another ABI major",
+        fetter_at(&s.path).args(["plugin", "info"]).arg(&abi2),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("plugins_refused_at_load", t.text()));
 }
 
 /// A manifest pinning another sha256 is refused, naming both hashes; the
@@ -300,10 +293,26 @@ fn manifests_pin_hashes_and_report_their_errors() {
     let (out, report) = validate(&s.path, &env, &[&write("wrong.toml", &wrong)], &[]);
     assert_eq!(out.status.code(), Some(1));
     let f = failure_messages(&report);
-    assert!(
-        f[0].contains(&wrong) && f[0].contains(&actual) && f[0].contains("refusing"),
-        "{f:?}"
+    // Both hashes, by value (the snapshot below redacts them).
+    assert!(f[0].contains(&wrong) && f[0].contains(&actual), "{f:?}");
+    let mut t = snap::Transcript::new();
+    let table = |t: &mut snap::Transcript, what: &str, policy: &Path| {
+        t.run(
+            what,
+            fetter_at(&s.path)
+                .arg("--exe")
+                .arg(&env.prefix)
+                .arg("validate")
+                .arg("--policy")
+                .arg(policy),
+        )
+    };
+    let out = table(
+        &mut t,
+        "a manifest pinning another sha256",
+        &s.path.join("wrong.toml"),
     );
+    assert_eq!(out.status.code(), Some(1));
 
     let (out, report) = validate(&s.path, &env, &[&write("right.toml", &actual)], &[]);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
@@ -315,25 +324,11 @@ fn manifests_pin_hashes_and_report_their_errors() {
         "name = \"b\"\n[[plugin]]\nname = \"typosquat\"\nsettngs = 1\n",
     )
     .unwrap();
-    let (out, report) = validate(&s.path, &env, &[&broken], &[]);
+    let out = table(&mut t, "a broken manifest", &broken);
     assert_eq!(out.status.code(), Some(1));
-    let f = failure_messages(&report);
-    assert!(
-        f[0].contains("broken.toml:4:") && f[0].contains("settngs"),
-        "{f:?}"
-    );
-
-    let out = run(fetter_at(&s.path).args(["--exe"]).arg(&env.prefix).args([
-        "validate",
-        "--policy",
-        "no-such-plugin",
-    ]));
+    let out = table(&mut t, "an unknown name", Path::new("no-such-plugin"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).0.contains("not a first-party plugin"),
-        "{:?}",
-        text(&out)
-    );
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("plugins_manifest_errors", t.text()));
 }
 
 /// First run compiles and caches, the next loads from the cache, a
@@ -341,17 +336,21 @@ fn manifests_pin_hashes_and_report_their_errors() {
 #[test]
 fn compile_cache_hits_misses_and_survives_corruption() {
     let s = scratch();
-    let check = || {
-        let out = run(fetter_at(&s.path)
-            .args(["plugin", "check"])
-            .arg(hostile_wasm())
-            .args(["--settings", r#"{"mode":"behave"}"#]));
+    let t = std::cell::RefCell::new(snap::Transcript::new());
+    let check = |what: &str| {
+        let out = t.borrow_mut().run(
+            what,
+            fetter_at(&s.path)
+                .args(["plugin", "check"])
+                .arg(hostile_wasm())
+                .args(["--settings", r#"{"mode":"behave"}"#]),
+        );
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
         stdout
     };
-    assert!(check().contains("compiled and cached"));
-    assert!(check().contains("loaded from the compile cache"));
+    check("the first run compiles and caches");
+    check("the next loads from the cache");
     let entries: Vec<PathBuf> = fs::read_dir(s.path.join("cache/plugins"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -367,12 +366,10 @@ fn compile_cache_hits_misses_and_survives_corruption() {
     let at = data.len() * 2 / 3;
     data[at] = data[at].wrapping_add(1);
     fs::write(&entries[0], &data).unwrap();
-    let out = check();
-    assert!(
-        out.contains("recompiled") && out.contains("corrupt"),
-        "{out}"
-    );
-    assert!(check().contains("loaded from the compile cache"));
+    check("a corrupted entry is detected and recompiled");
+    check("and loaded from the cache again");
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("plugins_compile_cache", t.borrow().text()));
 }
 
 /// The example plugin denies a package pip installed from git (exit 3),
@@ -460,30 +457,27 @@ fn example_custom_denies_git_installs() {
         .map(|i| i["check"].as_str().unwrap())
         .collect();
     assert_eq!(checks, vec!["bounds", "plugin:example-custom"]);
-    let out = run(fetter_at(&s.path)
-        .arg("--exe")
-        .arg(&env.prefix)
-        .args(["validate", "--policy"])
-        .arg(example_plugin()));
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "the table names the rule",
+        fetter_at(&s.path)
+            .arg("--exe")
+            .arg(&env.prefix)
+            .args(["validate", "--policy"])
+            .arg(example_plugin()),
+    );
     assert_eq!(out.status.code(), Some(3));
-    assert!(
-        text(&out).0.contains("example-custom/git-url"),
-        "{}",
-        text(&out).0
-    );
     // The example is not built in: by name it is an error saying how to load it.
-    let out = run(fetter_at(&s.path).arg("--exe").arg(&env.prefix).args([
-        "validate",
-        "--policy",
-        "example-custom",
-    ]));
-    assert_eq!(out.status.code(), Some(1));
-    let (stdout, stderr) = text(&out);
-    let err = stdout + &stderr;
-    assert!(
-        err.contains("example plugin") && err.contains("--policy examples/example-custom.wasm"),
-        "{err}"
+    let out = t.run(
+        "the example by name",
+        fetter_at(&s.path).arg("--exe").arg(&env.prefix).args([
+            "validate",
+            "--policy",
+            "example-custom",
+        ]),
     );
+    assert_eq!(out.status.code(), Some(1));
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("plugins_example_custom", t.text()));
 
     // A manifest's fail-on above the verdict's severity turns the deny into a warning.
     let lenient = s.path.join("lenient.toml");

@@ -6,6 +6,7 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::fs;
 
+use common::snap;
 use common::*;
 
 fn names(set: &BTreeSet<(String, String)>) -> BTreeSet<String> {
@@ -38,16 +39,19 @@ fn purge_by_bound_and_by_audit_then_restore() {
     let prefix = venv.prefix.to_str().unwrap();
 
     // A bound that cannot be read selects nothing and removes nothing.
-    let out = run(fetter(&home).args([
-        "--exe",
-        prefix,
-        "purge",
-        "--yes",
-        "--bound",
-        "/nonexistent/req.txt",
-    ]));
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "an unreadable bound",
+        fetter(&home).args([
+            "--exe",
+            prefix,
+            "purge",
+            "--yes",
+            "--bound",
+            "/nonexistent/req.txt",
+        ]),
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing removed"));
     assert_eq!(venv.pip_list(), before);
 
     // --bound removes what the bound does not allow; pip and setuptools are
@@ -85,7 +89,10 @@ fn purge_by_bound_and_by_audit_then_restore() {
     );
 
     // --audit with no database refuses; with one, removes the vulnerable package.
-    let out = run(fetter(&home).args(["--exe", prefix, "purge", "--yes", "--audit"]));
+    let out = t.run(
+        "--audit without a database",
+        fetter(&home).args(["--exe", prefix, "purge", "--yes", "--audit"]),
+    );
     assert_eq!(out.status.code(), Some(1));
     let osv = s.path.join("osv");
     fs::create_dir_all(&osv).unwrap();
@@ -94,24 +101,25 @@ fn purge_by_bound_and_by_audit_then_restore() {
         r#"{"id":"PYSEC-2099-9","summary":"bad","affected":[{"package":{"ecosystem":"PyPI","name":"vuln-pkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"0.6"}]}]}]}"#,
     )
     .unwrap();
-    let out = run(fetter(&home).args([
-        "--exe",
-        prefix,
-        "purge",
-        "--yes",
-        "--audit",
-        "--osv-db",
-        osv.to_str().unwrap(),
-    ]));
+    let out = t.run(
+        "--audit removes the vulnerable package, suggesting the fixed version",
+        fetter(&home).args([
+            "--exe",
+            prefix,
+            "purge",
+            "--yes",
+            "--audit",
+            "--osv-db",
+            osv.to_str().unwrap(),
+        ]),
+    );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("upgrade to 0.6"),
-        "the fixed version is suggested"
-    );
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("purge_select_bound_and_audit", t.text()));
     let after = names(&venv.pip_list());
     assert!(
         !after.contains("vuln-pkg") && after.contains("keep-me"),
@@ -189,20 +197,14 @@ fn policy_plugins_report_purge_and_restore() {
     );
 
     // The table for people carries severity, rule and the suggestion too.
-    let out = run(fetter(&home)
-        .args(["--exe", prefix, "validate"])
-        .args(policies));
-    let table = String::from_utf8_lossy(&out.stdout);
-    let row = table
-        .lines()
-        .find(|l| l.contains("reqeusts"))
-        .unwrap_or_else(|| panic!("no reqeusts row:\n{table}"));
-    assert!(
-        row.starts_with("deny") && row.contains(" high ") && row.contains("typosquat/"),
-        "{row}"
+    let mut t = snap::Transcript::new();
+    let out = t.run(
+        "the validate table",
+        fetter(&home)
+            .args(["--exe", prefix, "validate"])
+            .args(policies),
     );
-    assert!(row.ends_with("did you mean `requests`?"), "{row}");
-    assert!(table.contains("Severity"), "{table}");
+    assert_eq!(out.status.code(), Some(3));
 
     let out = run(fetter(&home)
         .args(["--exe", prefix, "purge", "--yes"])
@@ -254,14 +256,18 @@ fn policy_plugins_report_purge_and_restore() {
     run_ok(fetter(&home).args(["--exe", prefix, "site-uninstall"]));
 
     // A plugin that cannot run stops the purge: nothing is removed.
-    let out = run(fetter(&home).args([
-        "--exe",
-        prefix,
-        "purge",
-        "--yes",
-        "--policy",
-        "no-such-plugin",
-    ]));
+    let out = t.run(
+        "a plugin that cannot run stops the purge",
+        fetter(&home).args([
+            "--exe",
+            prefix,
+            "purge",
+            "--yes",
+            "--policy",
+            "no-such-plugin",
+        ]),
+    );
     assert_eq!(out.status.code(), Some(1));
+    snap::redacted(&s.path).bind(|| insta::assert_snapshot!("purge_select_policies", t.text()));
     assert_eq!(venv.pip_list(), before);
 }

@@ -420,14 +420,18 @@ fn default_scan_executes_nothing() {
     );
     // Even an interpreter named explicitly is not run; a named scope that
     // leads to no environment is an error, saying why.
-    let out = run(fetter(&home)
-        .args(["--exe"])
-        .arg(fake_bin.join("python3"))
-        .args(["scan"]));
+    let mut t = common::snap::Transcript::new();
+    let out = t.run(
+        "an interpreter named explicitly is not run",
+        fetter(&home)
+            .args(["--exe"])
+            .arg(fake_bin.join("python3"))
+            .args(["scan"]),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(!marker.exists(), "--exe executed the interpreter");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a native interpreter"), "{err}");
+    common::snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("scan_fake_interpreter", t.text()));
 }
 
 /// Every kind of broken entry yields a warning naming its path, and the
@@ -588,12 +592,17 @@ fn cli_commands_and_formats() {
 
     let bad = run(fetter(&home).args(["scan", "--format", "yaml"]));
     assert_eq!(bad.status.code(), Some(2));
-    let bad = run(fetter(&home)
-        .args(["search", "[unclosed"])
-        .arg("--root")
-        .arg(&tree));
+    let mut t = common::snap::Transcript::new();
+    let bad = t.run(
+        "an invalid pattern",
+        fetter(&home)
+            .args(["search", "[unclosed"])
+            .arg("--root")
+            .arg(&tree),
+    );
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid pattern"));
+    common::snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("scan_invalid_pattern", t.text()));
 }
 
 fn native_binary() -> PathBuf {

@@ -12,6 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::common::snap;
 use crate::common::*;
 
 /// A venv-shaped environment at `root/name`; returns (prefix, site).
@@ -106,15 +107,12 @@ fn a_named_scope_that_finds_nothing_fails_every_command() {
     fs::create_dir_all(&osv).unwrap();
     let missing = t.root.join("no/such/bin/python3");
     let scopes: [(&str, &Path, &str); 4] = [
-        ("--exe", &missing, "does not exist"),
-        ("--exe", &text, "not a Python environment fetter can scan"),
-        (
-            "--root",
-            &empty,
-            "no Python environment under this directory",
-        ),
-        ("--root", &t.root.join("no-such-dir"), "does not exist"),
+        ("--exe", &missing, "a missing --exe"),
+        ("--exe", &text, "an --exe that is a text file"),
+        ("--root", &empty, "a --root holding no environment"),
+        ("--root", &t.root.join("no-such-dir"), "a missing --root"),
     ];
+    let mut said = snap::Transcript::new();
     for cmd in INVENTORY_COMMANDS {
         let args: Vec<&str> = cmd
             .iter()
@@ -132,29 +130,28 @@ fn a_named_scope_that_finds_nothing_fails_every_command() {
             code == 0 || code == 3,
             "{args:?} on the venv: {code}\n{err}"
         );
-        for (flag, path, needle) in scopes {
-            // Before and after the subcommand.
-            for after in [false, true] {
-                let mut c = fetter(&t.home);
-                if after {
-                    c.args(&args).arg(flag).arg(path);
-                } else {
-                    c.arg(flag).arg(path).args(&args);
-                }
-                let (code, out, err) = outcome(&mut c);
-                assert_eq!(
-                    code,
-                    1,
-                    "{flag} {} {args:?} must fail\nstdout:\n{out}\nstderr:\n{err}",
-                    path.display()
-                );
-                let said = format!("{err}{out}");
-                assert!(
-                    said.contains(&format!("{flag} {}", path.display())) && said.contains(needle),
-                    "{flag} {} {args:?}: expected {needle:?}\nstdout:\n{out}\nstderr:\n{err}",
-                    path.display()
-                );
-            }
+        for (flag, path, what) in scopes {
+            // Before and after the subcommand: the same failure, said the
+            // same way (the snapshot holds it once).
+            let mut c = fetter(&t.home);
+            c.arg(flag).arg(path).args(&args);
+            let (code, out, err) = outcome(&mut c);
+            assert_eq!(
+                code,
+                1,
+                "{flag} {} {args:?} must fail\nstdout:\n{out}\nstderr:\n{err}",
+                path.display()
+            );
+            let shown: Vec<_> = c.get_args().map(|a| a.to_string_lossy()).collect();
+            said.push(what, &shown.join(" "), code, &out, &err);
+            let mut c = fetter(&t.home);
+            c.args(&args).arg(flag).arg(path);
+            assert_eq!(
+                outcome(&mut c),
+                (code, out, err),
+                "{flag} {} after {args:?}",
+                path.display()
+            );
         }
         // One good scope does not excuse a bad one.
         let (code, out, err) = outcome(
@@ -175,10 +172,21 @@ fn a_named_scope_that_finds_nothing_fails_every_command() {
         &["site-uninstall"][..],
         &["site-install", "--policy", "typosquat"],
     ] {
-        let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&missing).args(cmd));
+        let mut c = fetter(&t.home);
+        c.arg("--exe").arg(&missing).args(cmd);
+        let (code, out, err) = outcome(&mut c);
         assert_eq!(code, 1, "{cmd:?}");
-        assert!(err.contains("does not exist"), "{cmd:?}: {err}");
+        let shown: Vec<_> = c.get_args().map(|a| a.to_string_lossy()).collect();
+        said.push(
+            "the start-up hook's one --exe is missing",
+            &shown.join(" "),
+            code,
+            &out,
+            &err,
+        );
     }
+    snap::redacted(&t.root)
+        .bind(|| insta::assert_snapshot!("fail_closed_named_scopes", said.text()));
 }
 
 /// Spawn `c` with stdout a pipe whose reader is already gone; returns the
@@ -261,31 +269,39 @@ fn site_install_refuses_a_fetter_that_cannot_run() {
             .filter(|n| n.contains("fetter"))
             .collect()
     };
-    for (path, needle) in [
-        (Path::new("/nonexistent/fetter"), "does not exist"),
-        (not_exec.as_path(), "not executable"),
-        (t.root.as_path(), "not a file"),
+    let mut said = snap::Transcript::new();
+    for (path, what) in [
+        (Path::new("/nonexistent/fetter"), "a missing --fetter"),
+        (not_exec.as_path(), "a --fetter that is not executable"),
+        (t.root.as_path(), "a --fetter that is a directory"),
     ] {
-        let (code, _, err) = install(path);
+        let (code, out, err) = install(path);
         assert_eq!(code, 1, "--fetter {}: {err}", path.display());
-        assert!(
-            err.contains(&format!("--fetter {}", path.display())) && err.contains(needle),
-            "--fetter {}: {err}",
-            path.display()
+        said.push(
+            what,
+            &format!(
+                "--exe [SCRATCH]/venv site-install --bound [SCRATCH]/requirements.txt --fetter {}",
+                path.display()
+            ),
+            code,
+            &out,
+            &err,
         );
         assert!(hook_files().is_empty(), "{:?}", hook_files());
     }
     // A URL bound: the hook runs offline, so say that, not "No such file".
-    let (code, _, err) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).args([
+    let mut c = fetter(&t.home);
+    c.arg("--exe").arg(&t.venv).args([
         "site-install",
         "--bound",
         "https://example.invalid/requirements.txt",
-    ]));
+    ]);
+    let (code, out, err) = outcome(&mut c);
     assert_eq!(code, 1);
-    assert!(
-        err.contains("not a URL") && !err.contains("No such file"),
-        "{err}"
-    );
+    let shown: Vec<_> = c.get_args().map(|a| a.to_string_lossy()).collect();
+    said.push("a URL bound", &shown.join(" "), code, &out, &err);
+    snap::redacted(&t.root)
+        .bind(|| insta::assert_snapshot!("fail_closed_site_install_fetter", said.text()));
     // The real binary is accepted.
     let (code, _, err) = install(&fetter_bin());
     assert_eq!(code, 0, "{err}");
@@ -298,14 +314,11 @@ fn site_install_refuses_a_fetter_that_cannot_run() {
 #[test]
 fn messages_say_what_is_actually_wrong() {
     let t = tree();
-    let mut transcript = String::new();
+    let mut transcript = snap::Transcript::new();
     let mut said = |what: &str, args: &[&OsStr], c: &mut Command| {
         let (code, out, err) = outcome(c.args(args));
         let args: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
-        transcript.push_str(&format!(
-            "# {what}\n$ fetter {}\n[exit {code}]\n--- stdout\n{out}--- stderr\n{err}\n",
-            args.join(" ")
-        ));
+        transcript.push(what, &args.join(" "), code, &out, &err);
         code
     };
     fn os<'a>(args: &[&'a str]) -> Vec<&'a OsStr> {
@@ -363,8 +376,8 @@ fn messages_say_what_is_actually_wrong() {
         &mut fetter(&t.home),
     );
     assert_eq!(code, 0);
-    crate::common::snap::settings(&t.root).bind(|| {
-        insta::assert_snapshot!("messages_say_what_is_actually_wrong", transcript);
+    snap::redacted(&t.root).bind(|| {
+        insta::assert_snapshot!("messages_say_what_is_actually_wrong", transcript.text());
     });
 }
 
@@ -402,6 +415,7 @@ fn scope_options_are_grouped_and_only_where_they_apply() {
             );
         }
     }
+    let mut said = snap::Transcript::new();
     for args in [
         &["plugin", "info", "typosquat"][..],
         &["config", "path"],
@@ -418,16 +432,28 @@ fn scope_options_are_grouped_and_only_where_they_apply() {
             assert!(!help.contains(opt), "`{sub} --help` shows {opt}:\n{help}");
         }
         // And they do not accept a scope only to ignore it.
-        let (code, _, err) = outcome(fetter(&t.home).args(["--exe", "/x"]).args(args));
+        let (code, out, err) = outcome(fetter(&t.home).args(["--exe", "/x"]).args(args));
         assert_eq!(code, 2, "--exe before {args:?}: {err}");
-        assert!(
-            err.contains("apply only to the commands that read"),
-            "{err}"
+        said.push(
+            "a scope on a command that reads no inventory",
+            &format!("--exe /x {}", args.join(" ")),
+            code,
+            &out,
+            &err,
         );
     }
     // `audit db` reads no inventory either.
-    let (code, _, err) = outcome(fetter(&t.home).args(["--exe", "/x", "audit", "db", "info"]));
+    let (code, out, err) = outcome(fetter(&t.home).args(["--exe", "/x", "audit", "db", "info"]));
     assert_eq!(code, 2, "{err}");
+    said.push(
+        "nor does audit db",
+        "--exe /x audit db info",
+        code,
+        &out,
+        &err,
+    );
+    snap::redacted(&t.root)
+        .bind(|| insta::assert_snapshot!("fail_closed_scope_refused", said.text()));
     // Counted nouns agree with their numbers.
     let (code, out, _) = outcome(fetter(&t.home).arg("--exe").arg(&t.venv).arg("scan"));
     assert_eq!(code, 0);

@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::wasm_artifact::get;
 use super::{policy, policy_ok, store_is_empty, text};
 use crate::common::registry::{Registry, Setup};
+use crate::common::snap;
 use crate::common::*;
 
 /// Write `body` as the user's config file under `home`; its path.
@@ -99,39 +100,36 @@ fn a_private_ca_in_the_config_file_needs_no_flag_and_the_flag_overrides_it() {
     // A bad value: an error naming the file and the key, nothing stored.
     let fresh = s.path.join("fresh");
     let conf = config(&fresh, "[registry]\nca-cert = \"missing.pem\"\n");
-    let out = policy(&fresh, &["pull", &reg.oci("sec/acme:v1"), "--lock", lock]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains(conf.to_str().unwrap())
-            && err.contains("[registry] ca-cert")
-            && err.contains("missing.pem"),
-        "{err}"
+    let mut t = snap::Transcript::new();
+    let mut said = |what: &str, args: &[&str]| {
+        let out = policy(&fresh, args);
+        let (o, e) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {e}");
+        t.push(what, &format!("policy {}", args.join(" ")), 1, &o, &e);
+    };
+    said(
+        "a missing CA file",
+        &["pull", &reg.oci("sec/acme:v1"), "--lock", lock],
     );
     assert!(store_is_empty(&fresh));
     fs::write(&conf, "[registry]\nca-cert = \"../../notes.txt\"\n").unwrap();
     fs::write(fresh.join("notes.txt"), "not a certificate\n").unwrap();
-    let out = policy(&fresh, &["push", m, &reg.oci("sec/acme:v3")]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("[registry] ca-cert") && err.contains("no PEM certificate"),
-        "{err}"
+    said(
+        "a CA file with no certificate",
+        &["push", m, &reg.oci("sec/acme:v3")],
     );
     fs::write(
         &conf,
         "[registry]\ninsecure = [\"http://registry.lan:5000\"]\n",
     )
     .unwrap();
-    let out = policy(&fresh, &["push", m, &reg.oci("sec/acme:v3")]);
-    let (_, err) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains(conf.to_str().unwrap())
-            && err.contains("[registry] insecure")
-            && err.contains("HOST:PORT"),
-        "{err}"
+    said(
+        "an insecure entry that is a URL",
+        &["push", m, &reg.oci("sec/acme:v3")],
     );
+    // Each names the file and the key.
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("policy_oci_registry_config_errors", t.text()));
 }
 
 #[test]
@@ -155,15 +153,18 @@ fn plain_http_to_a_registry_off_loopback_only_when_listed_insecure() {
 
     // Not loopback, not listed: TLS only, and the error says how to allow it.
     let out = policy(&home, &["push", m, &target]);
-    let (_, err) = text(&out);
+    let (o, err) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("plain HTTP was not tried")
-            && err.contains("not marked insecure")
-            && err.contains("[registry]")
-            && err.contains("--insecure"),
-        "{err}"
+    let mut t = snap::Transcript::new();
+    t.push(
+        "plain HTTP off loopback, not listed",
+        "policy push [MANIFEST] oci://0.0.0.0:[PORT]/sec/acme:v1",
+        1,
+        &o,
+        &err,
     );
+    snap::redacted(&s.path)
+        .bind(|| insta::assert_snapshot!("policy_oci_plain_http_refused", t.text()));
     assert!(no_repo(), "nothing may be pushed over plain HTTP");
     // Another port of the host listed: still refused.
     config(&home, "[registry]\ninsecure = [\"0.0.0.0:1\"]\n");

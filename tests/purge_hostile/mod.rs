@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::common::snap;
 use crate::common::*;
 use crate::purge_support::*;
 
@@ -96,35 +97,35 @@ fn record_naming_others_or_the_environment_is_refused() {
         let why = reason_of(&report, name);
         assert!(why.contains(&format!("RECORD line {n} ")), "{name}: {why}");
     }
-    let why = reason_of(&report, "alpha-one");
-    assert!(
-        why.contains("beta_keep/__init__.py") && why.contains("beta-keep 0.5"),
-        "{why}"
+    // The table says the same, on stdout before anything else happens:
+    // each reason names the owner, the RECORD line, what it claims.
+    let mut t = snap::Transcript::new();
+    let out = fx.logged(
+        &mut t,
+        "RECORDs claiming others' files or the environment",
+        &[
+            "purge-pattern",
+            "-p",
+            "alpha-*",
+            "-p",
+            "gamma",
+            "-p",
+            "cap-pkg",
+            "-p",
+            "delta",
+            "--yes",
+        ],
     );
-    assert!(why.contains("beta_keep-0.5.dist-info/RECORD line"), "{why}");
-    assert!(reason_of(&report, "alpha-two").contains("pyvenv.cfg"));
-    assert!(reason_of(&report, "gamma").contains("interpreter bin/python"));
-    let why = reason_of(&report, "Cap.Pkg");
-    assert!(why.contains("metadata directory of beta-keep 0.5"), "{why}");
-    let why = reason_of(&report, "delta");
-    assert!(
-        why.contains("another environment") && why.contains("share/inner"),
-        "{why}"
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let out = fx.logged(
+        &mut t,
+        "one of them alone",
+        &["purge-pattern", "-p", "gamma", "--yes"],
     );
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    snap::redacted(&fx.root).bind(|| insta::assert_snapshot!("purge_hostile_claims", t.text()));
     assert_same(&before, &snapshot(&fx.venv.prefix));
     assert_eq!(fx.venv.pip_list(), pip_before);
-
-    // The table says the same, on stdout before anything else happens.
-    let out = fx.fetter(&["purge-pattern", "-p", "gamma", "--yes"]);
-    assert_eq!(code(&out), 1, "{}", text(&out));
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.contains(&format!(
-            "gamma-1.0.dist-info/RECORD line {}",
-            numbered[2].1
-        )),
-        "{report}"
-    );
 
     // beta-keep's own files are its own: alpha-one's false claim on them
     // (no hash, while the file matches beta-keep's RECORD) does not block it.
@@ -179,13 +180,15 @@ fn identically_shared_files_stay_while_an_owner_stays() {
     fx.venv.run_py("import nsroot.a, nsroot.b");
     let init = fx.site().join("nsroot/__init__.py");
 
-    let out = fx.fetter(&["purge", "--name", "ns-a", "--yes"]);
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.contains("kept, also listed by ns-b 1.0") && report.contains("nsroot/__init__.py"),
-        "{report}"
+    let mut t = snap::Transcript::new();
+    let out = fx.logged(
+        &mut t,
+        "the shared file is kept, and said so",
+        &["purge", "--name", "ns-a", "--yes"],
     );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    snap::redacted(&fx.root)
+        .bind(|| insta::assert_snapshot!("purge_hostile_shared_kept", t.text()));
     assert!(init.exists());
     assert!(!fx.site().join("nsroot/a.py").exists());
     fx.venv.run_py("import nsroot.b");
@@ -222,18 +225,18 @@ fn files_are_shown_before_asking() {
         "beta_keep-0.5.dist-info",
         "../../../share/doc/settings.conf,,",
     );
-    let site = fx.site();
     let shown = planted.display().to_string();
 
-    let out = fx.fetter(&["purge-pattern", "-p", "beta-keep", "--dry-run"]);
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let plan = String::from_utf8_lossy(&out.stdout);
-    assert!(plan.contains(&format!("\n  {shown}\n")), "{plan}");
-    assert!(
-        plan.contains(&format!("{}/ (all", site.join("beta_keep").display())),
-        "{plan}"
+    // The planted file on its own line, the own directory collapsed.
+    let mut t = snap::Transcript::new();
+    let out = fx.logged(
+        &mut t,
+        "a planted entry is listed",
+        &["purge-pattern", "-p", "beta-keep", "--dry-run"],
     );
-    assert!(plan.contains(&fx.venv.prefix.join("bin/beta").display().to_string()));
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    snap::redacted(&fx.root)
+        .bind(|| insta::assert_snapshot!("purge_hostile_files_shown", t.text()));
 
     let before = snapshot(&fx.venv.prefix);
     let Some(no) = super::ask_on_tty(&fx, "beta-keep", "n") else {
@@ -324,13 +327,15 @@ fn dropping_a_quarantine_needs_yes_without_a_terminal() {
     let out = fx.fetter(&["purge-pattern", "-p", "alpha-two", "--yes"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let id = fx.quarantines()[0]["id"].as_str().unwrap().to_string();
-    let out = fx.fetter(&["quarantine", "drop", &id]);
-    assert_eq!(code(&out), 1, "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--yes"),
-        "{}",
-        text(&out)
+    let mut t = snap::Transcript::new();
+    let out = fx.logged(
+        &mut t,
+        "drop without --yes or a terminal",
+        &["quarantine", "drop", &id],
     );
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    snap::redacted(&fx.root)
+        .bind(|| insta::assert_snapshot!("purge_hostile_drop_needs_yes", t.text()));
     assert_eq!(fx.quarantines().as_array().unwrap().len(), 1);
     // On a terminal it asks; anything but yes keeps the quarantine.
     if let Some(no) = super::on_tty(&fx, &format!("quarantine drop {id}"), "n") {
@@ -376,6 +381,13 @@ fn names_match_the_same_way_in_every_command() {
         ["Cap.Pkg"]
     );
     assert!(names(&["search", "cap_pkg", "--case-sensitive", "--format", "json"]).is_empty());
-    let out = fx.fetter(&["purge", "--name", "cap_pkg", "--dry-run"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Cap.Pkg"));
+    let mut t = snap::Transcript::new();
+    let out = fx.logged(
+        &mut t,
+        "purge --name folds the same way",
+        &["purge", "--name", "cap_pkg", "--dry-run"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    snap::redacted(&fx.root)
+        .bind(|| insta::assert_snapshot!("purge_hostile_name_folding", t.text()));
 }

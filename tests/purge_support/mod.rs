@@ -73,6 +73,16 @@ impl Fixture {
         run(self.command(args).stdin(Stdio::null()))
     }
 
+    /// [`Fixture::fetter`], recorded in `t` under the heading `what`.
+    pub fn logged(
+        &self,
+        t: &mut crate::common::snap::Transcript,
+        what: &str,
+        args: &[&str],
+    ) -> Output {
+        t.run(what, self.command(args).stdin(Stdio::null()))
+    }
+
     /// The command [`Fixture::fetter`] runs, to spawn it another way.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = fetter(&self.home);

@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::common::snap;
 use super::common::*;
 use super::{setup, Setup};
 use serde_json::Value;
@@ -163,17 +164,18 @@ fn validate_audit_gates_all_three_checks_as_the_library_does() {
     assert_eq!(run0["invocations"][0]["executionSuccessful"], true);
 
     // The table names the findings of all three checks.
-    let out = run_format("table");
+    let mut t = snap::Transcript::new();
+    let table = args("table");
+    let out = t.run(
+        "the table names the findings of all three checks",
+        fetter(&s.home)
+            .arg("--root")
+            .arg(&s.root)
+            .args(["validate", "--ignore", "pip", "--ignore", "setuptools"])
+            .args(&table),
+    );
     assert_eq!(out.status.code(), Some(3));
-    let table = text(&out.stdout);
-    for needle in [
-        "MAL-2099-6",
-        "bounds/unrequired",
-        "allow-list/not-allowed",
-        "upgrade to 2.0",
-    ] {
-        assert!(table.contains(needle), "{needle}: {table}");
-    }
+    snap::redacted(s.scratch()).bind(|| insta::assert_snapshot!("validate_audit_table", t.text()));
 
     // The example drives scan → checks → report with the library alone and
     // must print what the command prints, with the same exit code.
@@ -250,12 +252,24 @@ fn validate_audit_that_cannot_run_never_passes() {
             "cannot reach the server",
         ),
     ];
+    let mut t = snap::Transcript::new();
     for (extra, needle) in &cases {
         for format in ["table", "json", "sarif"] {
             let mut a = vec!["--bound", req, "--audit", "--format", format];
             a.extend(extra);
             let out = validate(&s, &a);
             assert_eq!(out.status.code(), Some(1), "{a:?}: {}", text(&out.stdout));
+            if format == "table" {
+                // The whole table run, in the snapshot below.
+                t.push(
+                    needle,
+                    &format!("validate {}", a.join(" ")),
+                    1,
+                    &text(&out.stdout),
+                    &text(&out.stderr),
+                );
+                continue;
+            }
             let all = text(&out.stdout) + &text(&out.stderr);
             assert!(all.contains(needle), "{a:?}: {all}");
             if format == "json" {
@@ -273,6 +287,9 @@ fn validate_audit_that_cannot_run_never_passes() {
             }
         }
     }
+    // The free port differs each run.
+    let said = t.text().replace(&unreachable, "http://127.0.0.1:[PORT]");
+    snap::redacted(s.scratch()).bind(|| insta::assert_snapshot!("validate_audit_cannot_run", said));
     // --osv-db means nothing without --audit: a usage error, not a silent pass.
     let out = validate(&s, &["--bound", req, "--osv-db", clean.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -309,18 +326,28 @@ fn purge_selects_by_every_check_through_one_rule() {
         .collect();
     names.sort();
     assert_eq!(names, ["Vuln.A", "evil-pkg", "vuln-b", "vuln-d", "vuln_c"]);
-    assert!(
-        text(&out.stderr).contains("MAL-2099-6"),
-        "{}",
-        text(&out.stderr)
+    // What stderr says beside the plan (stdout: the JSON above).
+    let mut t = snap::Transcript::new();
+    t.push(
+        "the plan over every check",
+        "purge --dry-run --format json … --osv-db [SCRATCH]/osv",
+        0,
+        "[the JSON plan]\n",
+        &text(&out.stderr),
     );
 
     let junk = s.root.join("junk.bin");
     fs::write(&junk, b"\x00\x01\x02").unwrap();
     let out = purge(&junk);
     assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(err.contains("nothing removed"), "{err}");
+    t.push(
+        "a database that cannot be read",
+        "purge --dry-run --format json … --osv-db [SCRATCH]/work/junk.bin",
+        1,
+        &text(&out.stdout),
+        &text(&out.stderr),
+    );
+    snap::redacted(s.scratch()).bind(|| insta::assert_snapshot!("validate_audit_purge", t.text()));
     assert!(
         json_or_empty(&out.stdout).is_null(),
         "no plan: {}",
