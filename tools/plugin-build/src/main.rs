@@ -193,16 +193,18 @@ fn cargo_build(
     for c in crates {
         cmd.args(["-p", &c.package]);
     }
-    // Reproducible output: no absolute paths of this machine in panic messages.
+    // Reproducible output: no absolute paths of this machine in panic
+    // messages. Workspace members are compiled from paths relative to the
+    // workspace root already; only the registry's sources need remapping.
+    // The checkout's own path must not appear in these flags: cargo hashes
+    // RUSTFLAGS into each crate's symbol hashes, which order the functions
+    // in the module, so a clone elsewhere would build different bytes.
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
             PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
         });
-    let flags = [
-        format!("--remap-path-prefix={}=/cargo", home.display()),
-        format!("--remap-path-prefix={}=/fetter", root.display()),
-    ];
+    let flags = [format!("--remap-path-prefix={}=/cargo", home.display())];
     cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let out = cmd.output().context(
