@@ -159,7 +159,7 @@ fn view(r: &Record, normalized: &str) -> (RecordView, Ranges<Version>) {
     for a in r.affected_for(normalized) {
         match affected_ranges(a) {
             Ok(x) => affected = affected.union(&x),
-            Err(e) => error = Some(e),
+            Err(e) => error = Some(e.0),
         }
     }
     let view = RecordView {
@@ -180,7 +180,7 @@ fn view(r: &Record, normalized: &str) -> (RecordView, Ranges<Version>) {
 /// and each ECOSYSTEM/SEMVER range walked in version order (`introduced`
 /// opens, `fixed` closes exclusively, `last_affected` inclusively, `limit`
 /// caps everything).
-pub fn affected_ranges(a: &Affected) -> Result<Ranges<Version>, String> {
+pub fn affected_ranges(a: &Affected) -> Result<Ranges<Version>, RangeError> {
     let mut out = Ranges::empty();
     for v in &a.versions {
         if let Ok(v) = Version::from_str(v) {
@@ -191,8 +191,7 @@ pub fn affected_ranges(a: &Affected) -> Result<Ranges<Version>, String> {
         let sorted = sorted_events(&range.events, |raw| {
             Version::from_str(raw)
                 .map_err(|e| RangeError(format!("invalid version {raw:?} in a range: {e}")))
-        })
-        .map_err(|e| e.0)?;
+        })?;
         let mut limit = Ranges::full();
         let mut events = Vec::with_capacity(sorted.len());
         for (v, kind) in sorted {
@@ -232,10 +231,10 @@ pub fn affected_ranges(a: &Affected) -> Result<Ranges<Version>, String> {
 }
 
 /// Parse a specifier string (tests and callers without a requirement).
-pub fn specifier_ranges(s: &str) -> Result<Ranges<Version>, String> {
-    VersionSpecifiers::from_str(s)
-        .map(Ranges::from)
-        .map_err(|e| e.to_string())
+pub fn specifier_ranges(
+    s: &str,
+) -> Result<Ranges<Version>, pep440_rs::VersionSpecifiersParseError> {
+    VersionSpecifiers::from_str(s).map(Ranges::from)
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub struct UnpackedFile {
 pub fn unpack(dist: &Distribution) -> Unpacked {
     let (files, error) = match list_files(dist) {
         Ok(f) => (f, None),
-        Err(e) => (Vec::new(), Some(e)),
+        Err(e) => (Vec::new(), Some(e.to_string())),
     };
     Unpacked {
         name: dist.name.clone(),
@@ -65,8 +65,27 @@ pub fn unpack(dist: &Distribution) -> Unpacked {
     }
 }
 
+/// Why a distribution's file list cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// Its RECORD cannot be read or parsed.
+    #[error(transparent)]
+    Record(#[from] record::ReadRecordError),
+    /// Its `installed-files.txt` cannot be read.
+    #[error("{}: {error}", .path.display())]
+    InstalledFiles {
+        /// The list file.
+        path: PathBuf,
+        /// Why.
+        error: fsutil::ReadError,
+    },
+    /// A single-file `.egg-info` has no list.
+    #[error("a single-file .egg-info lists no installed files")]
+    SingleFileEggInfo,
+}
+
 /// The recorded files of `dist`, resolved against its site.
-pub fn list_files(dist: &Distribution) -> Result<Vec<UnpackedFile>, String> {
+pub fn list_files(dist: &Distribution) -> Result<Vec<UnpackedFile>, ListError> {
     match dist.metadata_kind {
         MetadataKind::DistInfo => Ok(record::read_record(&dist.metadata_path)?
             .into_iter()
@@ -76,18 +95,18 @@ pub fn list_files(dist: &Distribution) -> Result<Vec<UnpackedFile>, String> {
             })
             .collect()),
         MetadataKind::EggInfo => egg_installed_files(&dist.metadata_path),
-        MetadataKind::EggInfoFile => {
-            Err("a single-file .egg-info lists no installed files".to_string())
-        }
+        MetadataKind::EggInfoFile => Err(ListError::SingleFileEggInfo),
     }
 }
 
 /// `installed-files.txt` of an `.egg-info` directory: one path per line,
 /// relative to the `.egg-info` directory itself.
-fn egg_installed_files(egg_info: &Path) -> Result<Vec<UnpackedFile>, String> {
+fn egg_installed_files(egg_info: &Path) -> Result<Vec<UnpackedFile>, ListError> {
     let path = egg_info.join("installed-files.txt");
-    let bytes = fsutil::read_capped(&path, fsutil::RECORD_CAP)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = match fsutil::read_capped(&path, fsutil::RECORD_CAP) {
+        Ok(b) => b,
+        Err(error) => return Err(ListError::InstalledFiles { path, error }),
+    };
     let text = String::from_utf8_lossy(&bytes);
     Ok(text
         .lines()

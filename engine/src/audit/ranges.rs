@@ -12,7 +12,8 @@ use pep440_rs::Version;
 use crate::audit::osv::{Affected, Event};
 
 /// Why a range could not be evaluated (reported, never silently "not affected").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct RangeError(pub String);
 
 /// True when `version` (installed, raw string) is affected by `a`. For an

@@ -169,16 +169,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_boms() {
-        assert_eq!(decode(b"\xEF\xBB\xBFa==1\n").unwrap(), "a==1\n");
-        assert_eq!(decode(b"\xFF\xFEa\0=\0").unwrap(), "a=");
-        assert!(decode(b"a\xFF")
-            .unwrap_err()
-            .to_string()
-            .contains("not UTF-8"));
-    }
-
-    #[test]
     fn resolves_relative_to_the_including_document() {
         let base = Location::Url("http://127.0.0.1:8000/dir/req.txt".into());
         assert_eq!(

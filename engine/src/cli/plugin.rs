@@ -293,7 +293,7 @@ fn check(quiet: bool, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         if args.settings.is_some() {
             bail!("--settings cannot be combined with a manifest: its [plugin.settings] are used");
         }
-        plugins::parse_policy_arg(&args.plugin).map_err(anyhow::Error::msg)?
+        plugins::parse_policy_arg(&args.plugin)?
     } else {
         let spec = one_plugin(&args.plugin)?;
         vec![match &args.settings {
@@ -357,6 +357,6 @@ pub(super) fn one_plugin(arg: &str) -> anyhow::Result<PolicySpec> {
     if arg.ends_with(".toml") {
         bail!("{arg}: a policy manifest, not a plugin; give a .wasm file or a first-party plugin name");
     }
-    let mut specs = plugins::parse_policy_arg(arg).map_err(anyhow::Error::msg)?;
+    let mut specs = plugins::parse_policy_arg(arg)?;
     Ok(specs.remove(0))
 }

@@ -81,13 +81,11 @@ impl Files<'_> {
     /// A small text file of the entry, `None` when there is none. (Absence
     /// is the common case: it is told by the error's kind, without
     /// formatting the error's text.)
-    fn read_small(&self, file: &str) -> Result<Option<String>, String> {
+    fn read_small(&self, file: &str) -> Result<Option<String>, fsutil::ReadError> {
         match self.open_lazy(Some(file)) {
-            Ok(f) => fsutil::read_small_text_lazy(f)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-            Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Ok(f) => fsutil::read_small_text_lazy(f).map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }
@@ -118,10 +116,7 @@ pub(crate) fn read_distribution_in(
         None => path.clone(),
     };
     let read = match files.open_lazy(headers_file) {
-        Err(fsutil::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err("missing".to_string())
-        }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(metadata::HeadersError::Read(e)),
         Ok(file) => metadata::parse_headers(file),
     };
     let headers = match read {
@@ -131,7 +126,12 @@ pub(crate) fn read_distribution_in(
             }
             h
         }
-        Err(why) => {
+        Err(e) => {
+            let why = if e.is_not_found() {
+                "missing".to_string()
+            } else {
+                e.to_string()
+            };
             warnings.push(Warning::new(
                 headers_path(),
                 format!(

@@ -14,6 +14,28 @@ pub struct Headers {
     pub version: Option<String>,
 }
 
+/// Why a METADATA/PKG-INFO header block cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadersError {
+    /// The file cannot be opened or read (missing:
+    /// [`fsutil::ReadError::is_not_found`]).
+    #[error(transparent)]
+    Read(#[from] fsutil::ReadError),
+    /// NUL bytes: not a text file.
+    #[error("binary content (NUL bytes) in metadata")]
+    Binary,
+    /// The cap was reached before both headers.
+    #[error("no Name/Version within the first {METADATA_CAP} bytes")]
+    NoHeaders,
+}
+
+impl HeadersError {
+    /// True when the file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, HeadersError::Read(e) if e.is_not_found())
+    }
+}
+
 /// Read the header block of a METADATA/PKG-INFO file.
 ///
 /// Only the headers are read: reading stops at the first blank line (the
@@ -21,14 +43,14 @@ pub struct Headers {
 /// [`METADATA_CAP`] bytes. Returns the headers and an optional problem to
 /// report as a warning (non-UTF-8, binary content) when the headers were
 /// still usable.
-pub fn read_headers(path: &Path) -> Result<(Headers, Option<String>), String> {
-    let file = fsutil::open_regular(path).map_err(|e| e.to_string())?;
+pub fn read_headers(path: &Path) -> Result<(Headers, Option<String>), HeadersError> {
+    let file = fsutil::open_regular(path)?;
     parse_headers(file)
 }
 
 /// [`read_headers`] on any reader (split out so fuzz and property tests
 /// can drive the parser with bytes; the cap applies here too).
-pub fn parse_headers(input: impl Read) -> Result<(Headers, Option<String>), String> {
+pub fn parse_headers(input: impl Read) -> Result<(Headers, Option<String>), HeadersError> {
     // Name and Version open the header block of every METADATA seen in
     // practice: a first read of 1 KiB nearly always holds both, and reading
     // the whole file (the long description) would copy it for nothing.
@@ -41,13 +63,13 @@ pub fn parse_headers(input: impl Read) -> Result<(Headers, Option<String>), Stri
         line.clear();
         let n = reader
             .read_until(b'\n', &mut line)
-            .map_err(|e| e.to_string())?;
+            .map_err(fsutil::ReadError::Io)?;
         if n == 0 {
             break;
         }
         total += n as u64;
         if line.contains(&0) {
-            return Err("binary content (NUL bytes) in metadata".into());
+            return Err(HeadersError::Binary);
         }
         let text = match std::str::from_utf8(&line) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
@@ -76,9 +98,7 @@ pub fn parse_headers(input: impl Read) -> Result<(Headers, Option<String>), Stri
         }
     }
     if total >= METADATA_CAP && (headers.name.is_none() || headers.version.is_none()) {
-        return Err(format!(
-            "no Name/Version within the first {METADATA_CAP} bytes"
-        ));
+        return Err(HeadersError::NoHeaders);
     }
     Ok((headers, problem))
 }
@@ -188,14 +208,17 @@ mod tests {
         assert_eq!(h.version.as_deref(), Some("1"));
         assert!(problem.unwrap().contains("UTF-8"));
         let p = write(d.path(), b"Name: x\0\0\n");
-        assert!(read_headers(&p).unwrap_err().contains("binary"));
+        assert!(matches!(read_headers(&p), Err(HeadersError::Binary)));
         let p = write(d.path(), b"");
         let (h, _) = read_headers(&p).unwrap();
         assert_eq!(h, Headers::default());
         let mut huge = b"Summary: ".to_vec();
         huge.extend(std::iter::repeat_n(b'a', 300 * 1024));
         let p = write(d.path(), &huge);
-        assert!(read_headers(&p).unwrap_err().contains("first"));
+        assert!(matches!(read_headers(&p), Err(HeadersError::NoHeaders)));
+        assert!(read_headers(&d.path().join("absent"))
+            .unwrap_err()
+            .is_not_found());
     }
 
     #[cfg(unix)]
@@ -205,9 +228,13 @@ mod tests {
         let fifo = d.path().join("METADATA");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-        assert!(read_headers(&fifo).unwrap_err().contains("FIFO"));
+        assert!(read_headers(&fifo)
+            .unwrap_err()
+            .to_string()
+            .contains("FIFO"));
         assert!(read_headers(Path::new("/dev/zero"))
             .unwrap_err()
+            .to_string()
             .contains("device"));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fsutil::{self, RECORD_CAP};
+use crate::fsutil::{self, ReadError, RECORD_CAP};
 
 /// One row of a RECORD file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,32 +33,69 @@ impl RecordEntry {
     }
 }
 
-/// Fold `.` and `..` components without following symlinks.
-pub fn lexical_normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
+pub use fetter_packaging::lock::lexical_normalize;
+
+/// Why RECORD text does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The CSV reader refused a row.
+    #[error("line {line}: {error}")]
+    Csv {
+        /// The row's number, from 1.
+        line: usize,
+        /// What the reader said.
+        error: csv::Error,
+    },
+    /// A size field that is not a number.
+    #[error("line {line}: size {size:?} is not a number")]
+    Size {
+        /// The line, from 1.
+        line: usize,
+        /// The field as written.
+        size: String,
+    },
+}
+
+/// Why the RECORD of a `.dist-info` directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadRecordError {
+    /// It cannot be read (missing: [`ReadError::is_not_found`]).
+    #[error("{}: {error}", .path.display())]
+    Read {
+        /// The RECORD file.
+        path: PathBuf,
+        /// Why.
+        error: ReadError,
+    },
+    /// It does not parse.
+    #[error("{}: {error}", .path.display())]
+    Parse {
+        /// The RECORD file.
+        path: PathBuf,
+        /// Why.
+        error: RecordError,
+    },
+}
+
+impl ReadRecordError {
+    /// True when the RECORD file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadRecordError::Read { error, .. } if error.is_not_found())
     }
-    out
 }
 
 /// Read and parse the RECORD of the `.dist-info` directory `dist_info`.
-pub fn read_record(dist_info: &Path) -> Result<Vec<RecordEntry>, String> {
+pub fn read_record(dist_info: &Path) -> Result<Vec<RecordEntry>, ReadRecordError> {
     let path = dist_info.join("RECORD");
-    let bytes =
-        fsutil::read_capped(&path, RECORD_CAP).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_record(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let bytes = match fsutil::read_capped(&path, RECORD_CAP) {
+        Ok(b) => b,
+        Err(error) => return Err(ReadRecordError::Read { path, error }),
+    };
+    parse_record(&bytes).map_err(|error| ReadRecordError::Parse { path, error })
 }
 
 /// Parse RECORD text: CSV rows of `path,hash,size` (quoted fields allowed).
-pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
+pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, RecordError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -68,7 +105,7 @@ pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
     // stops before skipped blank lines and the `\n` of a `\r\n`.
     let (mut counted_to, mut line) = (0usize, 1usize);
     for (i, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| format!("line {}: {e}", i + 1))?;
+        let row = row.map_err(|error| RecordError::Csv { line: i + 1, error })?;
         let mut start = row
             .position()
             .and_then(|p| usize::try_from(p.byte()).ok())
@@ -88,10 +125,10 @@ pub fn parse_record(bytes: &[u8]) -> Result<Vec<RecordEntry>, String> {
         }
         let hash = row.get(1).filter(|h| !h.is_empty()).map(str::to_string);
         let size = match row.get(2).filter(|s| !s.is_empty()) {
-            Some(s) => Some(
-                s.parse::<u64>()
-                    .map_err(|_| format!("line {line}: size {s:?} is not a number"))?,
-            ),
+            Some(s) => Some(s.parse::<u64>().map_err(|_| RecordError::Size {
+                line,
+                size: s.to_string(),
+            })?),
             None => None,
         };
         out.push(RecordEntry {
@@ -120,7 +157,12 @@ mod tests {
         assert_eq!(rows[3].line, 4);
         let site = Path::new("/v/lib/python3.11/site-packages");
         assert_eq!(rows[3].resolve(site), Path::new("/v/bin/tool"));
-        assert!(parse_record(b"a,b,notanumber\n").is_err());
+        assert!(matches!(
+            parse_record(b"a,b,notanumber\n"),
+            Err(RecordError::Size { line: 1, .. })
+        ));
+        let missing = read_record(Path::new("/nonexistent/x.dist-info")).unwrap_err();
+        assert!(missing.is_not_found(), "{missing}");
     }
 
     #[test]

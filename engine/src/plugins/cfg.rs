@@ -50,6 +50,8 @@ impl std::fmt::Display for ManifestError {
     }
 }
 
+impl std::error::Error for ManifestError {}
+
 /// A parsed manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {

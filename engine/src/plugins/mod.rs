@@ -179,12 +179,10 @@ impl PolicySpec {
 /// What one `--policy` argument means: a manifest (`*.toml`), a plugin
 /// file (`*.wasm`, or any path that exists), or the name of a first-party
 /// plugin.
-pub fn parse_policy_arg(arg: &str) -> Result<Vec<PolicySpec>, String> {
+pub fn parse_policy_arg(arg: &str) -> Result<Vec<PolicySpec>, PolicyArgError> {
     let path = Path::new(arg);
     if arg.ends_with(".toml") {
-        return cfg::load(path)
-            .map(|m| m.plugins)
-            .map_err(|e| e.to_string());
+        return Ok(cfg::load(path)?.plugins);
     }
     if arg.ends_with(".wasm") || path.exists() || arg.contains('/') {
         return Ok(vec![PolicySpec::file(path)]);
@@ -192,10 +190,28 @@ pub fn parse_policy_arg(arg: &str) -> Result<Vec<PolicySpec>, String> {
     if embedded::find(arg).is_some() {
         return Ok(vec![PolicySpec::embedded(arg)]);
     }
-    Err(format!(
-        "--policy {arg:?}: not a file, and {}; give a .wasm plugin or a .toml policy manifest",
-        embedded::not_built_in(arg)
-    ))
+    Err(PolicyArgError::Unknown {
+        arg: arg.to_string(),
+        why: embedded::not_built_in(arg),
+    })
+}
+
+/// Why a `--policy` argument cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyArgError {
+    /// The manifest cannot be loaded.
+    #[error(transparent)]
+    Manifest(#[from] cfg::ManifestError),
+    /// Neither a file nor a first-party plugin.
+    #[error(
+        "--policy {arg:?}: not a file, and {why}; give a .wasm plugin or a .toml policy manifest"
+    )]
+    Unknown {
+        /// The argument.
+        arg: String,
+        /// Why no first-party plugin has that name.
+        why: String,
+    },
 }
 
 /// Every `--policy` argument resolved; the ones that cannot be used are
@@ -206,10 +222,10 @@ pub fn resolve_policy_args(args: &[String], sink: &Sink) -> Vec<PolicySpec> {
     for arg in args {
         match parse_policy_arg(arg) {
             Ok(s) => specs.extend(s),
-            Err(message) => sink.fail(CheckFailure {
+            Err(e) => sink.fail(CheckFailure {
                 check: CheckId::Policy,
                 source: arg.clone(),
-                message,
+                message: e.to_string(),
                 environment: None,
             }),
         }
@@ -234,17 +250,19 @@ mod tests {
             vec![PolicySpec::embedded("typosquat")]
         );
         let e = parse_policy_arg("nope").unwrap_err();
+        assert!(matches!(e, PolicyArgError::Unknown { .. }), "{e}");
+        let e = e.to_string();
         assert!(
             e.contains("not a first-party plugin") && e.contains("typosquat"),
             "{e}"
         );
-        let e = parse_policy_arg("example-custom").unwrap_err();
+        let e = parse_policy_arg("example-custom").unwrap_err().to_string();
         assert!(
             e.contains("example plugin") && e.contains("--policy examples/example-custom.wasm"),
             "{e}"
         );
-        assert!(parse_policy_arg("/no/such/manifest.toml")
-            .unwrap_err()
-            .contains("cannot read"));
+        let e = parse_policy_arg("/no/such/manifest.toml").unwrap_err();
+        assert!(matches!(e, PolicyArgError::Manifest(_)), "{e}");
+        assert!(e.to_string().contains("cannot read"), "{e}");
     }
 }

@@ -67,12 +67,16 @@ pub(super) fn plan_files(
     let record_path = meta.join("RECORD");
     let entries = match read_record(meta) {
         Ok(e) => e,
-        Err(_) if !record_path.exists() => {
+        Err(e) if e.is_not_found() => {
             return Err(FilesRefusal::RecordMissing {
                 record: record_path,
             });
         }
-        Err(error) => return Err(FilesRefusal::RecordUnreadable { error }),
+        Err(e) => {
+            return Err(FilesRefusal::RecordUnreadable {
+                error: e.to_string(),
+            })
+        }
     };
     let real_meta = index.key(meta);
     // RECORD paths are relative to the directory holding the .dist-info.

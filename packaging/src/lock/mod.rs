@@ -251,8 +251,9 @@ pub fn path_url(base: &Path, path: &str) -> String {
     file_url(&std::fs::canonicalize(&p).unwrap_or_else(|_| lexical_normalize(&p)))
 }
 
-/// `path` with `.` dropped and `..` applied to what precedes it.
-fn lexical_normalize(path: &Path) -> PathBuf {
+/// `path` with `.` dropped and `..` applied to what precedes it, without
+/// following symlinks (the engine folds RECORD paths with it too).
+pub fn lexical_normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {
