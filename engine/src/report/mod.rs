@@ -10,7 +10,9 @@ pub mod cyclonedx;
 pub mod inventory;
 pub mod inventory_json;
 pub mod lookup;
+#[cfg(feature = "plugins")]
 pub mod plugin;
+#[cfg(feature = "oci")]
 pub mod policy;
 pub mod purge;
 pub mod quarantine;

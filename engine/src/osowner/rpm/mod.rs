@@ -411,7 +411,10 @@ mod sqlite {
     use super::RpmdbError;
 
     /// Without the `rpmdb` feature, SQLite is not compiled in.
-    pub fn each_header(_path: &Path, _each: impl FnMut(i64, &[u8])) -> Result<(), RpmdbError> {
+    pub(super) fn each_header(
+        _path: &Path,
+        _each: impl FnMut(i64, &[u8]),
+    ) -> Result<(), RpmdbError> {
         Err(RpmdbError::Sqlite {
             path: _path.to_path_buf(),
             message: "fetter was built without the `rpmdb` feature".into(),
